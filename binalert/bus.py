@@ -1,0 +1,77 @@
+"""In-process notifications: "something changed, go and read the store".
+
+The store holds the facts (alerts, deliveries, delivery_events); the bus only wakes up
+whoever waits for them (the dispatcher for new alerts, SSE streams for new events).
+publish() may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import defaultdict
+
+ALERTS_CHANGED = "alerts_changed"
+"""An alert was created, cancelled or changed: the dispatcher should look again."""
+
+DELIVERY_EVENTS = "delivery_events"
+"""New rows in delivery_events: live streams should read them."""
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = (
+            defaultdict(set)
+        )
+
+    def publish(self, topic: str) -> None:
+        with self._lock:
+            waiters = list(self._waiters[topic])
+        for loop, event in waiters:
+            if loop.is_closed():
+                continue
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # the loop closed between the check and the call
+                continue
+
+    def subscribe(self, topic: str) -> Subscription:
+        return Subscription(self, topic)
+
+    def _add(self, topic: str, item: tuple[asyncio.AbstractEventLoop, asyncio.Event]) -> None:
+        with self._lock:
+            self._waiters[topic].add(item)
+
+    def _remove(self, topic: str, item: tuple[asyncio.AbstractEventLoop, asyncio.Event]) -> None:
+        with self._lock:
+            self._waiters[topic].discard(item)
+
+
+class Subscription:
+    """Use as `async with bus.subscribe(topic) as sub: await sub.wait(timeout)`."""
+
+    def __init__(self, bus: EventBus, topic: str) -> None:
+        self._bus = bus
+        self._topic = topic
+        self._item: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
+
+    async def __aenter__(self) -> Subscription:
+        self._item = (asyncio.get_running_loop(), asyncio.Event())
+        self._bus._add(self._topic, self._item)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._item is not None:
+            self._bus._remove(self._topic, self._item)
+
+    async def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a publish (or the timeout); True if one arrived. Clears the flag."""
+        assert self._item is not None, "use the subscription as an async context manager"
+        event = self._item[1]
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            return False
+        event.clear()
+        return True

@@ -1,0 +1,1 @@
+"""ivr: AMI call control, the dialer and the call state machine."""
