@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     tts_voices: str = ""
     tts_rate: int = Field(default=140, ge=80, le=250)
     tts_cache_dir: Path | None = None
+    retention_days: int = 90
 
     @field_validator("retry_delays")
     @classmethod
