@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -277,3 +278,22 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AlertStats(Base):
+    """Anonymous aggregates of one finished alert, kept after its per-member details are purged."""
+
+    __tablename__ = "alert_stats"
+
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deliveries: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged: Mapped[int] = mapped_column(Integer, default=0)
+    call_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    status_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    outcome_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    language_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    median_seconds_to_ack: Mapped[float | None] = mapped_column(Float)
+    p90_seconds_to_ack: Mapped[float | None] = mapped_column(Float)
