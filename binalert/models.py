@@ -98,7 +98,6 @@ class CallOutcome(enum.StrEnum):
     HANGUP_NO_ACK = "hangup_no_ack"
 
 
-
 class Bin(Base):
     __tablename__ = "bins"
 
@@ -135,9 +134,7 @@ class Membership(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), index=True
-    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
 
     bin: Mapped[Bin] = relationship(back_populates="memberships")
     member: Mapped[Member] = relationship(back_populates="memberships")
@@ -180,6 +177,8 @@ class Delivery(Base):
     language: Mapped[str] = mapped_column(String(2))
     phones: Mapped[list[str]] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    rounds: Mapped[int] = mapped_column(Integer, default=0)
+    reached: Mapped[bool] = mapped_column(Boolean, default=False)
     last_outcome: Mapped[str | None] = mapped_column(String(20))
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_phone_index: Mapped[int] = mapped_column(Integer, default=0)
@@ -219,9 +218,7 @@ class DeliveryEvent(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
-    delivery_id: Mapped[int | None] = mapped_column(
-        ForeignKey("deliveries.id", ondelete="CASCADE")
-    )
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -42,7 +42,9 @@ class Phone:
 def parse_phone(text: str, region: str = "BE") -> Phone:
     raw = text.strip()
     if not raw or len(raw) > 32 or any(ord(ch) < 32 for ch in raw):
-        raise InvalidPhone("a phone number is required (at most 32 characters, no control characters)")
+        raise InvalidPhone(
+            "a phone number is required (at most 32 characters, no control characters)"
+        )
     try:
         parsed = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as error:

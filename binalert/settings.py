@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SAMPLE_AMI_SECRET = "binalert-lab-secret"  # noqa: S105 - the lab's known sample secret
-SAMPLE_WEBHOOK_KEY = "binalert-dev-session-key"  # noqa: S105
+SAMPLE_AMI_SECRET = "binalert-lab-secret"
+SAMPLE_WEBHOOK_KEY = "binalert-dev-session-key"
 
 DEFAULT_VAR = Path("var")
 
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
     retry_delays: str = "120,300"
     ring_timeout: int = Field(default=30, ge=5, le=120)
     call_deadline: int = Field(default=300, ge=30, le=3600)
+    amd_enabled: bool = True
+    digit_timeout: int = Field(default=6, ge=2, le=30)
+    max_plays: int = Field(default=3, ge=1, le=5)
+    worker_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-worker")
+    shutdown_grace: float = Field(default=30.0, ge=0, le=600)
 
     session_secret: SecretStr = SecretStr(SAMPLE_WEBHOOK_KEY)
     host: str = "127.0.0.1"

@@ -47,7 +47,14 @@ def ensure_chroot(log: bool = True) -> Path:
         if log:
             print(f"binalert lab: building the Asterisk chroot in {root} (about a minute)")
         subprocess.run(
-            ["debootstrap", "--variant=minbase", f"--include={PACKAGES}", "sid", str(building), MIRROR],
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={PACKAGES}",
+                "sid",
+                str(building),
+                MIRROR,
+            ],
             check=True,
             stdout=subprocess.DEVNULL if not log else None,
         )

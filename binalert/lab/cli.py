@@ -85,7 +85,9 @@ def run(port: int = 8000) -> None:
         with store.session() as session:
             demo = seed_demo(session)
             token = create_token(session, Role.ADMIN, "make run")
-            police = create_token(session, Role.POLICE, "make run police", police_zone=demo.police_zone)
+            police = create_token(
+                session, Role.POLICE, "make run police", police_zone=demo.police_zone
+            )
         store.dispose()
         typer.echo(
             f"\nbinalert lab: http://127.0.0.1:{port}  (API docs: http://127.0.0.1:{port}/docs)\n"

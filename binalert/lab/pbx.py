@@ -100,9 +100,13 @@ class LabPbx:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc is not None and proc.poll() is not None:
-                raise LabError(f"Asterisk exited at start (code {proc.returncode}): {self.log_file}")
+                raise LabError(
+                    f"Asterisk exited at start (code {proc.returncode}): {self.log_file}"
+                )
             if self._ctl_socket().exists():
-                result = self.rx("core waitfullybooted", timeout=max(1.0, deadline - time.monotonic()))
+                result = self.rx(
+                    "core waitfullybooted", timeout=max(1.0, deadline - time.monotonic())
+                )
                 if "fully booted" in result.lower():
                     return
             time.sleep(0.1)

@@ -107,6 +107,8 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=2), nullable=False),
     sa.Column('phones', sa.JSON(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('rounds', sa.Integer(), nullable=False),
+    sa.Column('reached', sa.Boolean(), nullable=False),
     sa.Column('last_outcome', sa.String(length=20), nullable=True),
     sa.Column('next_attempt_at', binalert.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_phone_index', sa.Integer(), nullable=False),

@@ -1,0 +1,1 @@
+"""Deliveries (one member x one alert), their call attempts and their event log."""

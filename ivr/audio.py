@@ -1,0 +1,90 @@
+"""The audio of a call, as channel variables: synthesised once per alert and language."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import select
+
+from binalert.db import Store
+from binalert.models import Alert, Bin
+from binalert.settings import Settings
+from ivr import channelvars as cv
+
+
+def _key(piece: Any) -> str:
+    """A sound's name without extension: what Asterisk's Playback takes."""
+    return str(getattr(piece, "key", None) or Path(piece).stem)
+
+
+class AudioSource(Protocol):
+    async def variables(self, alert_id: int, language: str) -> dict[str, str]: ...
+
+
+class TtsAudio:
+    """Synthesises an alert's pieces with tts/ and names them as the PBX sees them."""
+
+    def __init__(self, settings: Settings, store: Store, run_db: Callable[..., Any]) -> None:
+        from tts import SpeechConfig, SpeechService
+
+        self.settings = settings
+        self.store = store
+        self._run_db = run_db
+        voices = dict(
+            item.split("=", 1) for item in settings.tts_voices.split(",") if "=" in item
+        )
+        self.speech = SpeechService(
+            SpeechConfig(
+                cache_dir=settings.sounds_dir,
+                engine=settings.tts_engine,
+                rate_wpm=settings.tts_rate,
+                voices=voices,
+            )
+        )
+        self._cache: dict[tuple[int, str], asyncio.Future[dict[str, str]]] = {}
+
+    async def variables(self, alert_id: int, language: str) -> dict[str, str]:
+        key = (alert_id, language)
+        if key not in self._cache:
+            self._cache[key] = asyncio.ensure_future(self._build(alert_id, language))
+        try:
+            return await asyncio.shield(self._cache[key])
+        except Exception:
+            self._cache.pop(key, None)
+            raise
+
+    async def _build(self, alert_id: int, language: str) -> dict[str, str]:
+        zone, bin_name, message = await self._run_db(self._alert_texts, alert_id, language)
+        audio = await asyncio.to_thread(
+            self.speech.call_audio,
+            language=language,
+            police_zone=zone,
+            bin_name=bin_name,
+            message=message,
+        )
+        return {
+            cv.INTRO_AUDIO: self.pbx_path(_key(audio.intro)),
+            cv.MESSAGE_AUDIO: self.pbx_path(_key(audio.message)),
+            cv.PROMPT_AUDIO: self.pbx_path(_key(audio.prompt)),
+            cv.THANKS_AUDIO: self.pbx_path(_key(audio.thanks)),
+            cv.MACHINE_AUDIO: self.pbx_path(_key(audio.machine)),
+        }
+
+    def pbx_path(self, key: str) -> str:
+        if self.settings.media_base_url:
+            return f"{self.settings.media_base_url.rstrip('/')}/{key}.wav"
+        return f"{self.settings.pbx_sounds_path}/{key}"
+
+    def _alert_texts(self, alert_id: int, language: str) -> tuple[str, str, str]:
+        with self.store.session() as session:
+            alert = session.get(Alert, alert_id)
+            if alert is None:
+                raise LookupError(f"alert {alert_id} not found")
+            bins = list(session.scalars(select(Bin).where(Bin.id.in_(alert.bin_ids))))
+            message = alert.messages.get(language) or next(iter(alert.messages.values()))
+        zone = bins[0].police_zone if bins else ""
+        names = " / ".join(b.name for b in bins[:2]) if len(bins) <= 2 else zone
+        return zone, names, message

@@ -1,0 +1,296 @@
+"""The dialer: from due deliveries to calls on one PBX and back to the store.
+
+It claims what is due (guarded, in the store), places each call with its own id and
+deadline, follows the AMI events, and writes every outcome back. It is woken by events
+(a new alert, a finished call, the PBX coming back, the next retry falling due), never by
+a busy loop; a slow safety timer only covers other processes' alerts on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from panoramisk.message import Message
+
+from binalert import bus as topics
+from binalert.bus import EventBus
+from binalert.db import Store
+from binalert.deliveries.repository import ClaimedCall
+from binalert.models import CallOutcome
+from binalert.settings import Settings
+from ivr import channelvars as cv
+from ivr import deliveries
+from ivr.ami import AmiConnection, AmiError, NotConnected
+from ivr.audio import AudioSource
+from ivr.calls import REASON_ANSWERED, CallBook, LiveCall, outcome_of_failed_originate
+from ivr.originate import originate_action
+from ivr.policy import RetryPolicy
+from ivr.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+SAFETY_WAKE_SECONDS = 5.0
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dialer:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        bus: EventBus,
+        ami: AmiConnection,
+        audio: AudioSource,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.bus = bus
+        self.ami = ami
+        self.audio = audio
+        self.calls = CallBook()
+        self.policy = RetryPolicy(settings.max_attempts, settings.retry_delay_seconds)
+        self.limiter = RateLimiter(settings.max_cps)
+        self.claim_options = deliveries.ClaimOptions(
+            worker_id=settings.worker_id,
+            pbx=ami.config.name,
+            call_seconds=settings.ring_timeout + settings.call_deadline,
+        )
+        self._db_pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
+        self._wake = asyncio.Event()
+        self._claiming = True
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._recovered = asyncio.Event()
+        self.originates_sent = 0
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    async def db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run fn(session, *args) in one transaction on the store's thread."""
+
+        def run() -> T:
+            with self.store.session() as session:
+                return fn(session, *args)
+
+        return await asyncio.get_running_loop().run_in_executor(self._db_pool, run)
+
+    async def run_db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run fn(*args) (which manages its own session) on the store's thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._db_pool, fn, *args)
+
+    def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("dialer task %s failed", task.get_name(), exc_info=task.exception())
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _published(self) -> None:
+        self.bus.publish(topics.DELIVERY_EVENTS)
+
+    # -- the scheduling loop -------------------------------------------------------------
+
+    async def run(self) -> None:
+        async with self.bus.subscribe(topics.ALERTS_CHANGED) as alerts:
+            self.spawn(self._forward_wakeups(alerts), "alert-wakeups")
+            while self._claiming:
+                timeout = await self._tick()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                self._wake.clear()
+
+    async def _forward_wakeups(self, alerts: Any) -> None:
+        while True:
+            await alerts.wait()
+            self.wake()
+
+    async def _tick(self) -> float:
+        """Expire, claim and place what is due; return how long to sleep at most."""
+        moment = now()
+        if await self.db(deliveries.expire_overdue, moment):
+            self._published()
+        if self.ami.ready.is_set() and self._recovered.is_set():
+            await self._claim_and_place(moment)
+        next_due = await self.db(_next_due)
+        if next_due is None:
+            return SAFETY_WAKE_SECONDS
+        return min(max((next_due - now()).total_seconds(), 0.01), SAFETY_WAKE_SECONDS)
+
+    async def _claim_and_place(self, moment: datetime) -> None:
+        while self._claiming:
+            free = self.settings.max_channels - len(self.calls)
+            batch = min(free, max(1, int(self.settings.max_cps)))
+            if batch <= 0:
+                return
+            claimed = await self.db(deliveries.claim_due, moment, batch, self.claim_options)
+            if claimed:
+                self._published()
+            for call in claimed:
+                self._track(call)
+                self.spawn(self._place(call), f"call-{call.channel_id}")
+            if len(claimed) < batch:
+                return
+            moment = now()
+
+    def _track(self, claimed: ClaimedCall) -> LiveCall:
+        call = LiveCall(
+            channel_id=claimed.channel_id,
+            attempt_id=claimed.attempt_id,
+            delivery_id=claimed.delivery_id,
+            alert_id=claimed.alert_id,
+            deadline=claimed.deadline,
+        )
+        self.calls.add(call)
+        return call
+
+    # -- one call ------------------------------------------------------------------------
+
+    async def _place(self, claimed: ClaimedCall) -> None:
+        call = self.calls.get(claimed.channel_id)
+        assert call is not None
+        try:
+            variables = await self.audio.variables(claimed.alert_id, claimed.language)
+            await self.limiter.acquire()
+            action = originate_action(self.settings, claimed, variables)
+        except Exception as error:  # audio or validation failed: nothing was dialled
+            log.exception("call %s not placed", claimed.channel_id)
+            await self._release(call, f"{type(error).__name__}: {error}")
+            return
+        await self._originate(call, action)
+
+    async def _originate(self, call: LiveCall, action: dict[str, Any]) -> None:
+        timeout = self.settings.ring_timeout + 15
+        try:
+            self.originates_sent += 1
+            response = await self.ami.action(action, timeout=timeout)
+        except NotConnected as error:
+            await self._release(call, str(error))
+            return
+        except AmiError:
+            call.uncertain = True  # it may be ringing: the deadline or a reconcile decides
+            log.warning("call %s: originate fate unknown, waiting for the PBX", call.channel_id)
+            await self._await_end(call)
+            return
+        final = response[-1] if isinstance(response, list) else response
+        if final.get("Reason") == REASON_ANSWERED:
+            call.answered_at = call.answered_at or now()
+            await self._await_end(call)
+            return
+        await self._finish(call, outcome_of_failed_originate(final.get("Reason")))
+
+    async def _await_end(self, call: LiveCall) -> None:
+        remaining = (call.deadline - now()).total_seconds()
+        try:
+            await asyncio.wait_for(call.ended.wait(), max(remaining, 0.1))
+        except TimeoutError:
+            await self._hangup(call)
+            await self._finish(call, call.outcome_when_lost())
+            return
+        await self._finish(call, call.outcome_after_answer() if call.answered_at else
+                           call.outcome_when_lost())
+
+    async def _hangup(self, call: LiveCall) -> None:
+        if call.channel_name is None:
+            return
+        with contextlib.suppress(AmiError):
+            await self.ami.action({"Action": "Hangup", "Channel": call.channel_name})
+
+    async def _finish(self, call: LiveCall, outcome: CallOutcome) -> None:
+        if call.finished:
+            return
+        call.finished = True
+        if call.acknowledged:
+            outcome = CallOutcome.ANSWERED
+        await self.db(
+            deliveries.finish_call,
+            call.channel_id,
+            outcome,
+            now(),
+            self.policy,
+            call.hangup_cause,
+            call.answered_at,
+        )
+        self.calls.remove(call.channel_id)
+        self._published()
+        self.wake()
+
+    async def _release(self, call: LiveCall, reason: str) -> None:
+        call.finished = True
+        await self.db(deliveries.release, call.channel_id, now(), reason)
+        self.calls.remove(call.channel_id)
+        self._published()
+
+    # -- AMI events (called on the loop; must not raise, must not block) ----------------
+
+    def on_event(self, message: Message) -> None:
+        name = message.event
+        if name == "UserEvent":
+            self._on_user_event(message)
+        elif name == "Newchannel":
+            call = self.calls.get(message.get("Uniqueid"))
+            if call is not None:
+                call.channel_name = message.get("Channel")
+        elif name == "Hangup":
+            call = self.calls.get(message.get("Uniqueid"))
+            if call is not None:
+                with contextlib.suppress(TypeError, ValueError):
+                    call.hangup_cause = int(message.get("Cause", ""))
+                call.ended.set()
+
+    def _on_user_event(self, message: Message) -> None:
+        call = self.calls.get(message.get("Uniqueid") or message.get("CallId"))
+        kind = message.get("UserEvent")
+        if call is None:
+            return
+        call.answered_at = call.answered_at or now()
+        if kind == cv.EVENT_ACK and not call.acknowledged:
+            call.acknowledged = True
+            self.spawn(self._record_ack(call.channel_id), f"ack-{call.channel_id}")
+        elif kind == cv.EVENT_RESULT:
+            call.result = message.get("Result")
+
+    async def _record_ack(self, channel_id: str) -> None:
+        if await self.db(deliveries.acknowledge, channel_id, "1", now()):
+            self._published()
+        with contextlib.suppress(AmiError):
+            await self.ami.action(
+                {"Action": "DBDel", "Family": cv.ACK_DB_FAMILY, "Key": channel_id}
+            )
+
+    # -- stopping ------------------------------------------------------------------------
+
+    async def stop(self, grace: float) -> None:
+        """Stop claiming, let calls in flight end (up to `grace` s); the rest stay in the
+        store as open attempts that the next start (or another worker) reconciles."""
+        self._claiming = False
+        self.wake()
+        waits = [c.ended.wait() for c in self.calls.all()]
+        if waits:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*waits), grace)
+            await asyncio.sleep(0.2)  # let the tasks write their outcomes
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._db_pool.shutdown(wait=True)
+
+
+def _next_due(session: Any) -> datetime | None:
+    from binalert.deliveries.repository import next_due_time
+
+    return next_due_time(session)

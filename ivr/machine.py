@@ -1,0 +1,63 @@
+"""The delivery state machine as a pure table: (state, event) -> allowed new states.
+
+Persistence applies a transition as a guarded update
+(`UPDATE deliveries SET status = new WHERE id = ? AND status IN (allowed from-states)`);
+zero rows updated means someone else moved the delivery first: a conflict, never an overwrite.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from binalert.models import DeliveryStatus as S
+
+
+class Event(enum.StrEnum):
+    CLAIM = "claim"  # the dialer takes the delivery to place a call
+    RETRY_LATER = "retry_later"  # a call ended without acknowledgement; attempts remain
+    ACKNOWLEDGE = "acknowledge"  # the member pressed 1
+    EXHAUST_REACHED = "exhaust_reached"  # attempts used up; the member was reached at least once
+    EXHAUST_UNREACHED = "exhaust_unreached"  # attempts used up; never reached
+    CANCEL = "cancel"  # the police cancelled the alert
+    EXPIRE = "expire"  # the alert's validity window passed
+    RELEASE = "release"  # a call could not be placed at all (PBX down); back to the queue
+
+
+FINAL = frozenset({S.ACKNOWLEDGED, S.UNACKNOWLEDGED, S.UNREACHABLE, S.CANCELLED, S.EXPIRED})
+WAITING = (S.PENDING, S.WAITING_RETRY)
+
+TABLE: dict[Event, tuple[tuple[S, ...], S]] = {
+    Event.CLAIM: (WAITING, S.CALLING),
+    Event.RETRY_LATER: ((S.CALLING,), S.WAITING_RETRY),
+    # An acknowledgement is the truth whenever it arrives: even one reconciled from AstDB
+    # after the delivery was already closed (a person did hear the message).
+    Event.ACKNOWLEDGE: (
+        (S.CALLING, *WAITING, S.UNACKNOWLEDGED, S.UNREACHABLE, S.CANCELLED, S.EXPIRED),
+        S.ACKNOWLEDGED,
+    ),
+    Event.EXHAUST_REACHED: ((S.CALLING,), S.UNACKNOWLEDGED),
+    Event.EXHAUST_UNREACHED: ((S.CALLING,), S.UNREACHABLE),
+    Event.CANCEL: (WAITING, S.CANCELLED),
+    Event.EXPIRE: (WAITING, S.EXPIRED),
+    Event.RELEASE: ((S.CALLING,), S.PENDING),
+}
+
+
+class Conflict(RuntimeError):
+    """A guarded transition found the delivery in a state it may not leave this way."""
+
+
+def target(event: Event) -> S:
+    return TABLE[event][1]
+
+
+def sources(event: Event) -> tuple[S, ...]:
+    return TABLE[event][0]
+
+
+def apply(state: S, event: Event) -> S:
+    """The state after `event`, or Conflict if the table does not allow it."""
+    allowed_from, new_state = TABLE[event]
+    if state not in allowed_from:
+        raise Conflict(f"{event.value} is not allowed from {state.value}")
+    return new_state

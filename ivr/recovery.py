@@ -1,0 +1,88 @@
+"""Reconcile the store with the PBX whenever the AMI session (re)starts.
+
+Open attempts in the store are compared with the channels Asterisk still has and with
+the acknowledgements the dialplan wrote to AstDB, which survive a dispatcher outage:
+- still up in Asterisk: adopt the call and follow it to its end;
+- gone: close it with what is known (an acknowledgement in AstDB wins);
+- acknowledged in AstDB: recorded, so that member is never called again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from binalert.deliveries import repository as repo
+from binalert.models import CallAttempt
+from ivr import channelvars as cv
+from ivr.ami import AmiConnection, AmiError
+from ivr.calls import LiveCall
+
+log = logging.getLogger(__name__)
+
+
+def _messages(response: Any) -> list[Any]:
+    return response if isinstance(response, list) else [response]
+
+
+async def live_channels(ami: AmiConnection) -> dict[str, str]:
+    """Uniqueid -> channel state ('Up', 'Ringing', ...) of every channel on the PBX."""
+    response = await ami.action({"Action": "CoreShowChannels"}, timeout=30)
+    return {
+        m.get("Uniqueid"): m.get("ChannelStateDesc", "")
+        for m in _messages(response)
+        if m.event == "CoreShowChannel"
+    }
+
+
+async def acknowledged_in_astdb(ami: AmiConnection, channel_id: str) -> bool:
+    try:
+        response = await ami.action(
+            {"Action": "DBGet", "Family": cv.ACK_DB_FAMILY, "Key": channel_id}
+        )
+    except AmiError:
+        return False
+    return any(m.event == "DBGetResponse" and m.get("Val") for m in _messages(response))
+
+
+async def reconcile(dialer: Any) -> None:
+    """Run after every AMI login (the dialer places nothing new until this is done)."""
+    dialer._recovered.clear()
+    try:
+        live = await live_channels(dialer.ami)
+        moment = datetime.now(UTC)
+        attempts = await dialer.db(repo.open_attempts, dialer.settings.worker_id, moment)
+        for attempt in attempts:
+            await _reconcile_one(dialer, attempt, live)
+        log.info("reconciled %d open call(s) with PBX %s", len(attempts), dialer.ami.config.name)
+    except AmiError:
+        log.exception("reconcile with PBX %s failed; the next login retries", dialer.ami.config.name)
+        return
+    dialer._recovered.set()
+    dialer.wake()
+
+
+async def _reconcile_one(dialer: Any, attempt: CallAttempt, live: dict[str, str]) -> None:
+    call = dialer.calls.get(attempt.channel_id)
+    adopted = call is None
+    if call is None:
+        call = LiveCall(
+            channel_id=attempt.channel_id,
+            attempt_id=attempt.id,
+            delivery_id=attempt.delivery_id,
+            alert_id=0,
+            deadline=attempt.deadline,
+            answered_at=attempt.answered_at,
+        )
+        dialer.calls.add(call)
+    if live.get(attempt.channel_id) == "Up":
+        call.answered_at = call.answered_at or datetime.now(UTC)
+    if await acknowledged_in_astdb(dialer.ami, attempt.channel_id) and not call.acknowledged:
+        call.acknowledged = True
+        call.answered_at = call.answered_at or datetime.now(UTC)
+        await dialer._record_ack(attempt.channel_id)
+    if attempt.channel_id not in live:
+        call.ended.set()
+    if adopted:
+        dialer.spawn(dialer._await_end(call), f"adopted-{attempt.channel_id}")

@@ -1,0 +1,77 @@
+"""Everything that goes onto the AMI wire is checked here first.
+
+A CR or LF inside a header value ends the header and lets the rest be read as a new
+action (we smuggled a whole second Originate into Asterisk 22 that way), and Asterisk
+splits a `Variable` header on commas (`CALL_ID=abc,EVIL=1` sets EVIL). So values are
+never escaped into something "safe enough": anything outside a strict alphabet is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from ivr import channelvars
+
+
+class UnsafeValue(ValueError):
+    """A value would change the meaning of an AMI action or of the dialplan."""
+
+
+_CALL_ID = re.compile(r"^b[a-z][0-9]{16}$")
+_SOUND = re.compile(r"^(/[A-Za-z0-9_.\-]+)+$|^https?://[A-Za-z0-9_.\-:/]+$")
+_CHANNEL = re.compile(r"^[A-Za-z]+/[A-Za-z0-9_+\-.@/]+$")
+_NUMBER_DIGITS = re.compile(r"^\+?[0-9]{3,16}$")
+_SIMPLE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+_CALLER_ID = re.compile(r'^("[A-Za-z0-9 .\-]{0,40}" )?<?\+?[0-9]{3,16}>?$')
+
+
+def call_id(attempt_id: int, prefix: str = "ba") -> str:
+    """Fixed width: Asterisk rejects a ChannelId that is a prefix of a live one."""
+    if attempt_id < 0 or attempt_id >= 10**16:
+        raise UnsafeValue(f"attempt id out of range: {attempt_id}")
+    return f"{prefix}{attempt_id:016d}"
+
+
+def other_call_id(channel_id: str) -> str:
+    """The id of the second half of a Local channel pair: same width, other prefix."""
+    return "bb" + channel_id[2:]
+
+
+def check(pattern: re.Pattern[str], value: str, what: str) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise UnsafeValue(f"refusing unsafe {what} for the AMI wire: {value!r}")
+    return value
+
+
+def dial_channel(template: str, e164: str, national: str) -> str:
+    check(_NUMBER_DIGITS, e164, "E.164 number")
+    check(_NUMBER_DIGITS, national, "national number")
+    return check(_CHANNEL, template.format(e164=e164, national=national), "channel")
+
+
+def caller_id(value: str) -> str:
+    return check(_CALLER_ID, value, "caller id")
+
+
+def variables(values: Mapping[str, str]) -> list[str]:
+    """Originate `Variable` headers, one per variable, every name and value checked."""
+    headers = []
+    for name, value in values.items():
+        if name not in channelvars.ORIGINATE_VARIABLES:
+            raise UnsafeValue(f"unknown channel variable {name!r}")
+        if name == channelvars.CALL_ID:
+            check(_CALL_ID, value, name)
+        elif name.endswith("_AUDIO"):
+            check(_SOUND, value, name)
+        else:
+            check(_SIMPLE, value, name)
+        headers.append(f"{name}={value}")
+    return headers
+
+
+def header_value(value: str) -> str:
+    """Any other header value: printable, no CR/LF, no control characters."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise UnsafeValue(f"control character in AMI header value: {value!r}")
+    return value
