@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# tts/: MBROLA voices for espeak-ng (Debian contrib/non-free; free for non-commercial use only).
+# Adds a dedicated apt source (the system's own sources are not edited), quick when done.
+set -euo pipefail
+voices=(mbrola mbrola-nl2 mbrola-fr5 mbrola-de6 mbrola-en1)
+missing=()
+for pkg in "${voices[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+src=/etc/apt/sources.list.d/binalert-nonfree.sources
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+if [ ! -f "$src" ]; then
+  echo "tts: adding $src (contrib non-free) for the MBROLA voices"
+  printf '%s\n' "Types: deb" "URIs: http://deb.debian.org/debian" "Suites: $codename" \
+    "Components: contrib non-free" \
+    "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" | $SUDO tee "$src" >/dev/null
+fi
+$SUDO apt-get update -q
+available=()
+for pkg in "${missing[@]}"; do
+  if apt-cache policy "$pkg" | grep -q "Candidate: [0-9]"; then
+    available+=("$pkg")
+  else
+    echo "tts: WARNING: $pkg is not available from apt; that language uses plain espeak-ng" >&2
+  fi
+done
+if [ ${#available[@]} -gt 0 ]; then
+  echo "tts: installing ${available[*]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${available[@]}"
+fi
+exit 0

@@ -1,0 +1,66 @@
+"""SpeechConfig: what binalert (or the `tts` CLI, from the environment) tells the service."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENGINES = ("espeak", "gtts", "piper")
+DEFAULT_CACHE = Path.home() / ".cache" / "binalert" / "tts"
+
+
+def _pairs(raw: str) -> dict[str, str]:
+    """'nl=mb-nl2,fr=mb-fr5' -> {'nl': 'mb-nl2', 'fr': 'mb-fr5'}."""
+    out: dict[str, str] = {}
+    for item in raw.split(","):
+        if "=" in item:
+            key, value = item.split("=", 1)
+            out[key.strip()] = value.strip()
+    return out
+
+
+@dataclass(frozen=True)
+class SpeechConfig:
+    cache_dir: Path = DEFAULT_CACHE
+    engine: str = "espeak"
+    rate_wpm: int | Mapping[str, int] = 140  # one rate, or per language ({"fr": 130, ...})
+    voices: Mapping[str, str] = field(default_factory=dict)  # e.g. {"nl": "mb-nl2"}
+    max_cache_age_days: float = 30.0
+    gtts_timeout_s: float = 3.0
+    gtts_attempts: int = 2
+    gtts_cooldown_s: float = 60.0  # after a gTTS failure, go offline at once for this long
+    piper_models: Mapping[str, Path] = field(default_factory=dict)
+    section_pause_s: float = 0.8  # between sections of the answering-machine piece
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown TTS engine {self.engine!r}; use one of {ENGINES}")
+        if not 0 < self.section_pause_s <= 3:
+            raise ValueError("section_pause_s must be in (0, 3] seconds")
+
+    def rate_for(self, language: str) -> int:
+        if isinstance(self.rate_wpm, int):
+            return self.rate_wpm
+        return int(self.rate_wpm.get(language, self.rate_wpm.get("default", 140)))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SpeechConfig:
+        """BINALERT_TTS_ENGINE, _VOICES ('nl=mb-nl2,fr=mb-fr5'), _RATE ('140' or 'nl=140,fr=130'),
+        _CACHE_DIR, _PIPER_MODELS ('nl=/models/nl.onnx')."""
+        env = os.environ if env is None else env
+        rate_raw = env.get("BINALERT_TTS_RATE", "140").strip()
+        rate: int | dict[str, int] = (
+            int(rate_raw)
+            if rate_raw.isdigit()
+            else {k: int(v) for k, v in _pairs(rate_raw).items()}
+        )
+        models = {k: Path(v) for k, v in _pairs(env.get("BINALERT_TTS_PIPER_MODELS", "")).items()}
+        return cls(
+            cache_dir=Path(env.get("BINALERT_TTS_CACHE_DIR", str(DEFAULT_CACHE))),
+            engine=env.get("BINALERT_TTS_ENGINE", "espeak").strip() or "espeak",
+            rate_wpm=rate,
+            voices=_pairs(env.get("BINALERT_TTS_VOICES", "")),
+            piper_models=models,
+        )

@@ -1,0 +1,61 @@
+"""Result types handed to the IVR and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from pathlib import PosixPath
+from typing import NamedTuple
+
+
+class SpeechPath(PosixPath):
+    """Path of an 8 kHz WAV in the cache, with its .sln16 sibling and Asterisk playback names."""
+
+    @property
+    def key(self) -> str:
+        """File name without extension (what Asterisk Playback gets when cache_dir is a
+        sounds directory)."""
+        return self.stem
+
+    @property
+    def playback(self) -> str:
+        """Absolute path without extension: Playback(<this>) picks .sln16 or .wav itself."""
+        return str(self.with_suffix(""))
+
+    @property
+    def sln16(self) -> PosixPath:
+        return PosixPath(self.with_suffix(".sln16"))
+
+
+@dataclass(frozen=True)
+class CallAudio:
+    language: str
+    intro: SpeechPath
+    message: SpeechPath
+    prompt: SpeechPath
+    thanks: SpeechPath
+    invalid_key: SpeechPath
+    machine: SpeechPath  # intro + message + "automatic message ... nothing to do"
+    voice: str
+    engine: str  # the engine that really spoke the message (after any fallback)
+
+    def pieces(self) -> dict[str, SpeechPath]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.type == "SpeechPath"}
+
+
+class VoiceRow(NamedTuple):
+    language: str
+    voice: str
+    engine: str
+    is_fallback: bool
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """gTTS (or Piper, or an MBROLA voice) failed and the offline voice spoke instead."""
+
+    at: datetime
+    language: str
+    wanted: str
+    used: str
+    reason: str
