@@ -90,7 +90,7 @@ class SpeechService:
         return SpeechPath(self.cache.get_or_make(key, make))
 
     def purge(self, older_than: timedelta | None = None) -> int:
-        age = older_than or timedelta(days=self.config.max_cache_age_days)
+        age = timedelta(days=self.config.max_cache_age_days) if older_than is None else older_than
         return self.cache.purge(age.total_seconds())
 
     # --- internals ------------------------------------------------------------------------

@@ -1,0 +1,21 @@
+"""Fixtures for tts tests: MBROLA voices must be installed; a service on a temporary cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tts import SpeechConfig, SpeechService
+from tts.voices import PREFERRED, mbrola_installed
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _mbrola_voices_installed() -> None:
+    missing = [v for v in PREFERRED.values() if not mbrola_installed(v)]
+    assert not missing, f"MBROLA voices missing: {missing}; run bash scripts/system-deps.sh"
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> SpeechService:
+    return SpeechService(SpeechConfig(cache_dir=tmp_path / "cache"))

@@ -1,0 +1,134 @@
+"""Table tests for Belgian normalisation in nl, fr (Belgian), de and en."""
+
+from __future__ import annotations
+
+import pytest
+
+from tts import normalise
+from tts.frnumbers import fr_be_words
+
+NL_PLATE = "één, bee, oo, es, twee, drie, vier"
+FR_PLATE = "un, double vé, iks, i grec, neuf, sept, un"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "spoken"),
+    [
+        # plates: every character by name, then repeated
+        ("nl", "1-BOS-234", f"{NL_PLATE}. Ik herhaal: {NL_PLATE}."),
+        (
+            "nl",
+            "Wagen ABC-123 gezien",
+            "Wagen a, bee, cee, één, twee, drie. Ik herhaal: a, bee, cee, één, twee, drie. gezien",
+        ),
+        (
+            "nl",
+            "plaat 123-VWY.",
+            "plaat één, twee, drie, vee, wee, ypsilon. Ik herhaal: "
+            "één, twee, drie, vee, wee, ypsilon.",
+        ),
+        ("fr", "1-WXY-971", f"{FR_PLATE}. Je répète: {FR_PLATE}."),
+        (
+            "de",
+            "2-VWY-123",
+            "zwei, vau, we, ypsilon, eins, zwei, drei. Ich wiederhole: "
+            "zwei, vau, we, ypsilon, eins, zwei, drei.",
+        ),
+        (
+            "en",
+            "1-WHY-900",
+            "one, double you, aitch, why, nine, zero, zero. I repeat: "
+            "one, double you, aitch, why, nine, zero, zero.",
+        ),
+        # emergency numbers digit by digit
+        ("nl", "Bel 101 of 112.", "Bel één nul één of één één twee."),
+        ("fr", "Appelez le 101.", "Appelez le un zéro un."),
+        ("de", "Rufen Sie 112 an.", "Rufen Sie eins eins zwei an."),
+        ("en", "Call 101.", "Call one zero one."),
+        ("nl", "1012 en 101,5", "1012 en 101,5"),  # not emergency numbers
+        # Belgian phone numbers in groups
+        (
+            "nl",
+            "Bel 0477/77.77.55",
+            "Bel nul vier zeven zeven, zeven zeven, zeven zeven, vijf vijf",
+        ),
+        ("fr", "Tél 03/210.40.00", "Tél zéro trois, deux un zéro, quatre zéro, zéro zéro"),
+        (
+            "de",
+            "Tel. +32 (0)87 12 34 56",
+            "Tel. null acht sieben, eins zwei, drei vier, fünf sechs",
+        ),
+        ("en", "ring 0032 2 123 45 67", "ring zero two, one two three, four five, six seven"),
+        # times
+        ("nl", "om 14u30", "om 14 uur 30"),
+        ("nl", "om 22u", "om 22 uur"),
+        ("nl", "om 14:05", "om 14 uur 5"),
+        ("fr", "à 14h30", "à quatorze heures trente"),
+        ("fr", "à 21h05 ou 1h", "à vingt et une heures cinq ou une heure"),
+        ("de", "um 14:30", "um 14 Uhr 30"),
+        ("de", "um 9h", "um 9 Uhr"),
+        ("en", "at 14:30", "at 14 30"),
+        ("en", "at 9:05 or 10:00", "at 9 oh 5 or 10 o'clock"),
+        # abbreviations and units
+        ("nl", "ca. 1m80, ong. 30 jaar", "circa 1 meter 80, ongeveer 30 jaar"),
+        ("nl", "reed 50 km/u over 200 m", "reed 50 kilometer per uur over 200 meter"),
+        ("fr", "env. 1m80", "environ un mètre quatre-vingts"),
+        ("fr", "roulait à 90 km/h", "roulait à nonante kilomètres par heure"),
+        ("de", "ca. 1m80, ungef. 30 m", "circa 1 Meter 80, ungefähr 30 Meter"),
+        ("de", "mit 50 km/h", "mit 50 Kilometer pro Stunde"),
+        ("en", "approx. 1m80, 1 m away", "approximately 1 metre 80, 1 metre away"),
+        ("en", "at 30 km/h", "at 30 kilometres per hour"),
+        # Belgian French numbers
+        (
+            "fr",
+            "71 ans, 80 ans, 91 ans",
+            "septante et un ans, quatre-vingts ans, nonante et un ans",
+        ),
+        ("fr", "en 1975, 2,5 km", "en mille neuf cent septante-cinq, deux virgule cinq kilomètres"),
+        # untouched
+        ("nl", "  Blijf   binnen. ", "Blijf binnen."),
+    ],
+)
+def test_normalise_table(lang: str, text: str, spoken: str) -> None:
+    assert normalise(text, lang) == spoken
+
+
+@pytest.mark.parametrize(
+    ("n", "words"),
+    [
+        (0, "zéro"),
+        (1, "un"),
+        (17, "dix-sept"),
+        (21, "vingt et un"),
+        (70, "septante"),
+        (71, "septante et un"),
+        (77, "septante-sept"),
+        (80, "quatre-vingts"),
+        (81, "quatre-vingt-un"),
+        (90, "nonante"),
+        (91, "nonante et un"),
+        (99, "nonante-neuf"),
+        (100, "cent"),
+        (101, "cent un"),
+        (200, "deux cents"),
+        (280, "deux cent quatre-vingts"),
+        (1000, "mille"),
+        (2080, "deux mille quatre-vingts"),
+        (80000, "quatre-vingt mille"),
+        (200000, "deux cent mille"),
+        (1_000_000, "un million"),
+        (2_000_000, "deux millions"),
+    ],
+)
+def test_fr_be_numbers(n: int, words: str) -> None:
+    assert fr_be_words(n) == words
+
+
+def test_unknown_language_rejected() -> None:
+    with pytest.raises(ValueError, match="unsupported language"):
+        normalise("hallo", "es")
+
+
+@pytest.mark.parametrize("lang", ["nl-BE", "fr_BE", "DE"])
+def test_regional_codes_accepted(lang: str) -> None:
+    assert normalise("101", lang) != "101"
