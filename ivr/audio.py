@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from binalert.db import Store
 from binalert.models import Alert, Bin
@@ -80,11 +81,17 @@ class TtsAudio:
 
     def _alert_texts(self, alert_id: int, language: str) -> tuple[str, str, str]:
         with self.store.session() as session:
-            alert = session.get(Alert, alert_id)
-            if alert is None:
-                raise LookupError(f"alert {alert_id} not found")
-            bins = list(session.scalars(select(Bin).where(Bin.id.in_(alert.bin_ids))))
-            message = alert.messages.get(language) or next(iter(alert.messages.values()))
-        zone = bins[0].police_zone if bins else ""
-        names = " / ".join(b.name for b in bins[:2]) if len(bins) <= 2 else zone
-        return zone, names, message
+            return alert_texts(session, alert_id, language)
+
+
+def alert_texts(session: Session, alert_id: int, language: str) -> tuple[str, str, str]:
+    """(police zone, BIN name(s), message) a member with this language hears; shared with
+    the API's audio preview so the preview is exactly what members get."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise LookupError(f"alert {alert_id} not found")
+    bins = list(session.scalars(select(Bin).where(Bin.id.in_(alert.bin_ids))))
+    message = alert.messages.get(language) or next(iter(alert.messages.values()))
+    zone = bins[0].police_zone if bins else ""
+    names = " / ".join(b.name for b in bins[:2]) if len(bins) <= 2 else zone
+    return zone, names, message
