@@ -40,12 +40,12 @@ def frame_rms(x: Signal, rate: int) -> Signal:
     usable = len(x) // n * n
     if usable == 0:
         return np.zeros(0)
-    frames = x[:usable].reshape(-1, n)
-    return np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    frames = np.asarray(x[:usable], dtype=np.float32).reshape(-1, n)
+    return np.sqrt(np.einsum("ij,ij->i", frames, frames) / n)
 
 
-def active_mask(x: Signal, rate: int) -> Signal:
-    rms = frame_rms(x, rate)
+def active_mask(x: Signal, rate: int, rms: Signal | None = None) -> Signal:
+    rms = frame_rms(x, rate) if rms is None else rms
     if rms.size == 0 or rms.max() <= 0:
         return np.zeros(rms.size, dtype=bool)
     floor = max(rms.max() * 10 ** (-ACTIVE_BELOW_PEAK_DB / 20), 10 ** (-60 / 20))
@@ -53,8 +53,8 @@ def active_mask(x: Signal, rate: int) -> Signal:
 
 
 def measure(x: Signal, rate: int) -> Levels:
-    mask = active_mask(x, rate)
     rms = frame_rms(x, rate)
+    mask = active_mask(x, rate, rms)
     active = rms[mask]
     rms_db = _db(float(np.sqrt(np.mean(active**2)))) if active.size else -200.0
     return Levels(
@@ -63,11 +63,9 @@ def measure(x: Signal, rate: int) -> Levels:
 
 
 def _longest_run(flags: Signal) -> float:
-    best = run = 0
-    for f in flags:
-        run = run + 1 if f else 0
-        best = max(best, run)
-    return best * FRAME_S
+    """Longest run of True, in seconds of frames."""
+    starts, ends = _runs(flags)
+    return float((ends - starts).max(initial=0)) * FRAME_S
 
 
 def trim(x: Signal, rate: int) -> Signal:
@@ -81,20 +79,22 @@ def trim(x: Signal, rate: int) -> Signal:
     return x[max(0, idx[0] * n - edge) : min(len(x), (idx[-1] + 1) * n + edge)]
 
 
+def _runs(flags: Signal) -> tuple[Signal, Signal]:
+    """Start and end frame indices of each run of True."""
+    edges = np.diff(np.concatenate([[0], flags.astype(np.int8), [0]]))
+    return np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+
+
 def cap_pauses(x: Signal, rate: int, max_pause_s: float = MAX_PAUSE_S - 0.5) -> Signal:
     """Shorten any inner silence longer than max_pause_s (sections must never pause > 3 s)."""
-    mask = active_mask(x, rate)
-    n = int(rate * FRAME_S)
-    limit = int(max_pause_s / FRAME_S)
+    n, limit = int(rate * FRAME_S), int(max_pause_s / FRAME_S)
+    starts, ends = _runs(~active_mask(x, rate))
+    long = (ends - starts) > limit
+    if not long.any():
+        return x
     keep = np.ones(len(x), dtype=bool)
-    run_start = None
-    for i, on in enumerate([*mask, True]):
-        if not on and run_start is None:
-            run_start = i
-        elif on and run_start is not None:
-            if i - run_start > limit:
-                keep[(run_start + limit) * n : i * n] = False
-            run_start = None
+    for start, end in zip(starts[long], ends[long], strict=True):
+        keep[(start + limit) * n : end * n] = False
     return x[keep]
 
 
@@ -117,7 +117,8 @@ def level_gain(x: Signal, rate: int) -> float:
 def telephone(x: Signal, rate: int) -> tuple[Signal, Signal]:
     """(8 kHz, 16 kHz) float signals: trimmed, pauses capped, levelled."""
     x = cap_pauses(trim(x, rate), rate)
-    narrow, wide = resample(x, rate, PHONE_RATE), resample(x, rate, WIDE_RATE)
+    wide = resample(x, rate, WIDE_RATE)
+    narrow = resample(wide, WIDE_RATE, PHONE_RATE)
     gain = min(level_gain(narrow, PHONE_RATE), level_gain(wide, WIDE_RATE))
     return narrow * gain, wide * gain
 
