@@ -1,0 +1,48 @@
+"""Request dependencies: the runtime, the authenticated caller, paging parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from binalert.audit.service import Caller
+from binalert.auth.service import authenticate
+from binalert.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, page_request
+from binalert.runtime import Runtime
+
+bearer = HTTPBearer(auto_error=False, description="an API token: `binalert token create`")
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_caller(
+    request: Request,
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    raw = credentials.credentials if credentials is not None else None
+    with runtime.store.session() as session:
+        principal = authenticate(session, raw)
+    source = request.client.host if request.client is not None else None
+    return Caller(principal=principal, source=source)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def get_page(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> PageRequest:
+    return page_request(limit, cursor)
+
+
+PageDep = Annotated[PageRequest, Depends(get_page)]

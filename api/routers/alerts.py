@@ -1,0 +1,91 @@
+"""/api/v1/alerts: create (from text or template), follow, list deliveries, cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Response
+from sqlalchemy.exc import IntegrityError
+
+from api.deps import CallerDep, PageDep, RuntimeDep
+from api.errors import ERROR_RESPONSES
+from binalert.alerts import service
+from binalert.alerts.schemas import AlertCreate, AlertDetail, AlertOut, CancelResult, DeliveryOut
+from binalert.bus import ALERTS_CHANGED, DELIVERY_EVENTS
+from binalert.errors import Conflict
+from binalert.paging import Page
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], responses=ERROR_RESPONSES)
+AlertId = Path(ge=1, le=2**53)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r"^[\x21-\x7e]{1,200}$",
+        description="the same key twice creates one alert",
+    ),
+]
+
+
+@router.post("", status_code=202)
+def create_alert(
+    data: AlertCreate,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> AlertDetail:
+    """Queue calls to every active member of the BINs; dialling starts at once."""
+    try:
+        with runtime.store.session() as session:
+            alert, created = service.create(
+                session, caller, data, idempotency_key, runtime.settings
+            )
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        alert, created = _replay(runtime, caller, idempotency_key), False
+    if created:
+        runtime.bus.publish(ALERTS_CHANGED)
+    else:
+        response.headers["Idempotent-Replayed"] = "true"
+    return alert
+
+
+def _replay(runtime: RuntimeDep, caller: CallerDep, key: str) -> AlertDetail:
+    """A concurrent request with the same key won the race: answer with its alert."""
+    with runtime.store.session() as session:
+        earlier = service.existing_for_key(session, caller, key)
+        if earlier is None:
+            raise Conflict("the alert could not be stored; try again")
+        return service.detail(session, earlier, runtime.settings)
+
+
+@router.get("")
+def list_alerts(caller: CallerDep, runtime: RuntimeDep, page: PageDep) -> Page[AlertOut]:
+    with runtime.store.session() as session:
+        return service.list_alerts(session, caller, page)
+
+
+@router.get("/{alert_id}")
+def get_alert(caller: CallerDep, runtime: RuntimeDep, alert_id: int = AlertId) -> AlertDetail:
+    with runtime.store.session() as session:
+        return service.get(session, caller, alert_id, runtime.settings)
+
+
+@router.get("/{alert_id}/deliveries")
+def list_deliveries(
+    caller: CallerDep, runtime: RuntimeDep, page: PageDep, alert_id: int = AlertId
+) -> Page[DeliveryOut]:
+    with runtime.store.session() as session:
+        return service.deliveries(session, caller, alert_id, page)
+
+
+@router.post("/{alert_id}/cancel")
+def cancel_alert(caller: CallerDep, runtime: RuntimeDep, alert_id: int = AlertId) -> CancelResult:
+    """Stop every call not yet placed at once; calls ringing now end as cancelled."""
+    with runtime.store.session() as session:
+        result = service.cancel(session, caller, alert_id, runtime.settings)
+    runtime.bus.publish(ALERTS_CHANGED)
+    runtime.bus.publish(DELIVERY_EVENTS)
+    return result

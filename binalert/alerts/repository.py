@@ -1,0 +1,136 @@
+"""All queries on alerts, their deliveries and their statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from binalert.models import (
+    Alert,
+    CallAttempt,
+    Delivery,
+    DeliveryEvent,
+    DeliveryStatus,
+    Membership,
+)
+
+
+def add(session: Session, alert: Alert) -> Alert:
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def add_deliveries(session: Session, deliveries: Sequence[Delivery]) -> None:
+    session.add_all(deliveries)
+    session.flush()
+
+
+def get(session: Session, alert_id: int) -> Alert | None:
+    return session.get(Alert, alert_id, populate_existing=True)
+
+
+def by_idempotency_key(session: Session, key: str) -> Alert | None:
+    return session.scalar(select(Alert).where(Alert.idempotency_key == key))
+
+
+def batch_after(session: Session, after_id: int, limit: int) -> Sequence[Alert]:
+    query = select(Alert).where(Alert.id > after_id).order_by(Alert.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def deliveries_page(
+    session: Session,
+    alert_id: int,
+    member_bins: Collection[int] | None,
+    after_id: int,
+    limit: int,
+) -> Sequence[Delivery]:
+    query = select(Delivery).where(Delivery.alert_id == alert_id, Delivery.id > after_id)
+    if member_bins is not None:
+        members = select(Membership.member_id).where(Membership.bin_id.in_(list(member_bins)))
+        query = query.where(Delivery.member_id.in_(members))
+    return list(session.scalars(query.order_by(Delivery.id).limit(limit)))
+
+
+def count_by(session: Session, alert_id: int, column: object) -> dict[str, int]:
+    query = (
+        select(column, func.count())  # type: ignore[call-overload]
+        .where(Delivery.alert_id == alert_id)
+        .group_by(column)
+    )
+    return {str(key): int(n) for key, n in session.execute(query) if key is not None}
+
+
+def first_ack(session: Session, alert_id: int) -> datetime | None:
+    return session.scalar(
+        select(func.min(Delivery.acknowledged_at)).where(Delivery.alert_id == alert_id)
+    )
+
+
+def untried_count(session: Session, alert_id: int) -> int:
+    query = (
+        select(func.count())
+        .select_from(Delivery)
+        .where(
+            Delivery.alert_id == alert_id,
+            Delivery.status == DeliveryStatus.PENDING.value,
+            Delivery.attempts == 0,
+        )
+    )
+    return int(session.scalar(query) or 0)
+
+
+def recent_call_spans(session: Session, limit: int = 300) -> list[tuple[datetime, datetime]]:
+    query = (
+        select(CallAttempt.started_at, CallAttempt.ended_at)
+        .where(CallAttempt.ended_at.is_not(None), CallAttempt.outcome.is_not(None))
+        .order_by(CallAttempt.id.desc())
+        .limit(limit)
+    )
+    return [(start, end) for start, end in session.execute(query) if end is not None]
+
+
+def events_after(session: Session, alert_id: int, after_id: int, limit: int) -> list[DeliveryEvent]:
+    query = (
+        select(DeliveryEvent)
+        .where(DeliveryEvent.alert_id == alert_id, DeliveryEvent.id > after_id)
+        .order_by(DeliveryEvent.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def open_count(session: Session, alert_id: int) -> int:
+    query = (
+        select(func.count())
+        .select_from(Delivery)
+        .where(
+            Delivery.alert_id == alert_id,
+            Delivery.status.in_(
+                [
+                    DeliveryStatus.PENDING.value,
+                    DeliveryStatus.CALLING.value,
+                    DeliveryStatus.WAITING_RETRY.value,
+                ]
+            ),
+        )
+    )
+    return int(session.scalar(query) or 0)
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    query = select(Alert.status, func.count()).group_by(Alert.status)
+    return {str(status): int(n) for status, n in session.execute(query)}
+
+
+def outcome_counts(session: Session) -> dict[str, int]:
+    query = (
+        select(CallAttempt.outcome, func.count())
+        .where(CallAttempt.outcome.is_not(None))
+        .group_by(CallAttempt.outcome)
+    )
+    return {str(outcome): int(n) for outcome, n in session.execute(query)}

@@ -1,0 +1,103 @@
+"""Alerts and deliveries as the API takes and shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from binalert.alerts.templates import TemplateFields
+from binalert.models import Language
+from binalert.text import MessageText, ShortText
+
+BinId = Annotated[int, Field(ge=1, le=2**53)]
+
+
+class AlertCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    bin_ids: list[BinId] = Field(min_length=1, max_length=100)
+    incident_ref: ShortText
+    urgent: bool = True
+    valid_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    messages: dict[Language, MessageText] | None = Field(
+        default=None, description="Text per language; the first is used for other members."
+    )
+    template: TemplateFields | None = None
+    languages: list[Language] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4,
+        description="With a template: which languages to produce, first = fallback "
+        "(default nl, fr, de, en).",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AlertCreate:
+        if (self.messages is None) == (self.template is None):
+            raise ValueError("give either messages or a template, not both or neither")
+        if self.messages is not None and not self.messages:
+            raise ValueError("messages needs at least one language")
+        if self.languages is not None and self.template is None:
+            raise ValueError("languages only applies to a template")
+        if self.languages is not None and len(set(self.languages)) != len(self.languages):
+            raise ValueError("languages must not repeat")
+        if len(set(self.bin_ids)) != len(self.bin_ids):
+            raise ValueError("bin_ids must not repeat")
+        return self
+
+
+class Estimate(BaseModel):
+    calls_per_second: float
+    average_call_seconds: float
+    untried: int
+    all_tried_by: datetime | None
+    finished_by: datetime | None
+
+
+class AlertStatsOut(BaseModel):
+    deliveries: int
+    by_status: dict[str, int]
+    by_outcome: dict[str, int]
+    acknowledged: int
+    acknowledgement_rate: float
+    seconds_to_first_ack: float | None
+    estimate: Estimate
+
+
+class AlertOut(BaseModel):
+    id: int
+    status: str
+    created_at: datetime
+    created_by: str
+    incident_ref: str
+    bin_ids: list[int]
+    messages: dict[str, str]
+    template: str | None
+    urgent: bool
+    valid_until: datetime
+    completed_at: datetime | None
+
+
+class AlertDetail(AlertOut):
+    stats: AlertStatsOut
+
+
+class CancelResult(BaseModel):
+    alert: AlertDetail
+    cancelled_deliveries: int
+
+
+class DeliveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    member_id: int | None
+    status: str
+    urgent: bool
+    attempts: int
+    last_outcome: str | None
+    language: str
+    acknowledged_at: datetime | None
+    next_attempt_at: datetime | None

@@ -1,0 +1,164 @@
+"""Alerts: the police create and cancel them for the BINs of their zone; everyone in scope
+follows them. One delivery per active member, in the member's language when the alert has it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from binalert.alerts import repository as repo
+from binalert.alerts.schemas import AlertCreate, AlertDetail, AlertOut, CancelResult, DeliveryOut
+from binalert.alerts.stats import alert_stats
+from binalert.alerts.templates import DEFAULT_ORDER, render
+from binalert.audit.service import Caller, record
+from binalert.auth.service import require_role, visible_bin_ids
+from binalert.bins import repository as bins_repo
+from binalert.errors import Conflict, Invalid, NotFound
+from binalert.members import repository as members_repo
+from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus, Member, Role, utcnow
+from binalert.paging import Page, PageRequest, make_page
+from binalert.settings import Settings
+
+MAX_MESSAGE = 1000
+
+
+def _out(alert: Alert) -> AlertOut:
+    return AlertOut.model_validate(alert, from_attributes=True)
+
+
+def detail(session: Session, alert: Alert, settings: Settings) -> AlertDetail:
+    return AlertDetail(**_out(alert).model_dump(), stats=alert_stats(session, alert, settings))
+
+
+def _messages(data: AlertCreate) -> dict[str, str]:
+    if data.messages is not None:
+        return {lang.value: text for lang, text in data.messages.items()}
+    assert data.template is not None
+    texts = render(data.template, list(data.languages or DEFAULT_ORDER))
+    too_long = [lang for lang, text in texts.items() if len(text) > MAX_MESSAGE]
+    if too_long:
+        raise Invalid(f"the template text is longer than {MAX_MESSAGE} characters in {too_long}")
+    return texts
+
+
+def _check_bins(session: Session, caller: Caller, bin_ids: list[int]) -> None:
+    existing = bins_repo.existing_ids(session, bin_ids)
+    visible = visible_bin_ids(session, caller.principal)
+    for bin_id in bin_ids:
+        if bin_id not in existing or (visible is not None and bin_id not in visible):
+            raise NotFound(f"BIN {bin_id} not found")
+
+
+def _delivery(alert: Alert, member: Member) -> Delivery:
+    language = member.language if member.language in alert.messages else next(iter(alert.messages))
+    phones = [member.phone] + ([member.second_phone] if member.second_phone else [])
+    return Delivery(
+        alert_id=alert.id,
+        member_id=member.id,
+        status=DeliveryStatus.PENDING.value,
+        urgent=alert.urgent,
+        language=language,
+        phones=phones,
+        next_attempt_at=alert.created_at,
+        updated_at=alert.created_at,
+    )
+
+
+def visible_alert(session: Session, caller: Caller, alert_id: int) -> Alert:
+    alert = repo.get(session, alert_id)
+    visible = visible_bin_ids(session, caller.principal)
+    if alert is None or (visible is not None and not visible & set(alert.bin_ids)):
+        raise NotFound(f"alert {alert_id} not found")
+    return alert
+
+
+def existing_for_key(session: Session, caller: Caller, key: str) -> Alert | None:
+    """The alert created earlier with this Idempotency-Key, if the caller may see it."""
+    found = repo.by_idempotency_key(session, key)
+    if found is None:
+        return None
+    try:
+        return visible_alert(session, caller, found.id)
+    except NotFound as error:
+        raise Conflict("this Idempotency-Key was already used by someone else") from error
+
+
+def create(
+    session: Session, caller: Caller, data: AlertCreate, key: str | None, settings: Settings
+) -> tuple[AlertDetail, bool]:
+    """(the alert, True if created now); with a known key, the earlier alert and False."""
+    require_role(caller.principal, Role.POLICE)
+    if key is not None and (earlier := existing_for_key(session, caller, key)) is not None:
+        return detail(session, earlier, settings), False
+    _check_bins(session, caller, data.bin_ids)
+    now = utcnow()
+    alert = repo.add(
+        session,
+        Alert(
+            created_by=caller.principal.actor,
+            created_at=now,
+            incident_ref=data.incident_ref,
+            bin_ids=list(data.bin_ids),
+            messages=_messages(data),
+            template=data.template.kind if data.template else None,
+            urgent=data.urgent,
+            valid_from=now,
+            valid_until=now + timedelta(minutes=data.valid_minutes),
+            status=AlertStatus.ACTIVE.value,
+            idempotency_key=key,
+        ),
+    )
+    members = members_repo.active_members_of_bins(session, data.bin_ids)
+    repo.add_deliveries(session, [_delivery(alert, m) for m in members])
+    record(
+        session,
+        caller,
+        "alert.create",
+        f"alert:{alert.id}",
+        bin_ids=alert.bin_ids,
+        incident_ref=alert.incident_ref,
+        deliveries=len(members),
+    )
+    return detail(session, alert, settings), True
+
+
+def list_alerts(session: Session, caller: Caller, request: PageRequest) -> Page[AlertOut]:
+    visible = visible_bin_ids(session, caller.principal)
+    found: list[Alert] = []
+    after = request.after_id
+    while len(found) < request.fetch:
+        batch = repo.batch_after(session, after, 500)
+        if not batch:
+            break
+        found += [a for a in batch if visible is None or visible & set(a.bin_ids)]
+        after = batch[-1].id
+    return make_page(found[: request.fetch], request, _out, lambda a: a.id)
+
+
+def get(session: Session, caller: Caller, alert_id: int, settings: Settings) -> AlertDetail:
+    return detail(session, visible_alert(session, caller, alert_id), settings)
+
+
+def deliveries(
+    session: Session, caller: Caller, alert_id: int, request: PageRequest
+) -> Page[DeliveryOut]:
+    visible_alert(session, caller, alert_id)
+    member_bins = None
+    if caller.principal.role is Role.COORDINATOR:
+        member_bins = set(caller.principal.bin_ids)
+    rows = repo.deliveries_page(session, alert_id, member_bins, request.after_id, request.fetch)
+    return make_page(rows, request, DeliveryOut.model_validate, lambda d: d.id)
+
+
+def cancel(session: Session, caller: Caller, alert_id: int, settings: Settings) -> CancelResult:
+    from ivr.deliveries import cancel_alert
+
+    require_role(caller.principal, Role.POLICE)
+    alert = visible_alert(session, caller, alert_id)
+    if alert.status != AlertStatus.ACTIVE.value:
+        raise Conflict(f"alert {alert_id} is already {alert.status}")
+    cancelled = cancel_alert(session, alert_id, utcnow(), caller.principal.actor)
+    record(session, caller, "alert.cancel", f"alert:{alert_id}", cancelled=cancelled)
+    alert = visible_alert(session, caller, alert_id)
+    return CancelResult(alert=detail(session, alert, settings), cancelled_deliveries=cancelled)

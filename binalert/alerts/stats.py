@@ -1,0 +1,67 @@
+"""An alert's progress: counts, acknowledgement rate, and when everyone will have been tried."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from binalert.alerts import repository as repo
+from binalert.alerts.schemas import AlertStatsOut, Estimate
+from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus, utcnow
+from binalert.settings import Settings
+
+DEFAULT_CALL_SECONDS = 45.0
+
+
+def average_call_seconds(session: Session) -> float:
+    """Measured from recently finished calls; about 45 s before any call was made."""
+    spans = [(end - start).total_seconds() for start, end in repo.recent_call_spans(session)]
+    spans = [s for s in spans if 0 <= s < 3600]
+    return sum(spans) / len(spans) if spans else DEFAULT_CALL_SECONDS
+
+
+def estimate(session: Session, alert: Alert, settings: Settings, open_deliveries: int) -> Estimate:
+    call_seconds = max(average_call_seconds(session), 1.0)
+    rate = min(settings.max_cps, settings.max_channels / call_seconds)
+    untried = repo.untried_count(session, alert.id)
+    if alert.status != AlertStatus.ACTIVE.value or open_deliveries == 0:
+        return Estimate(
+            calls_per_second=rate,
+            average_call_seconds=call_seconds,
+            untried=untried,
+            all_tried_by=None,
+            finished_by=alert.completed_at,
+        )
+    now = utcnow()
+    all_tried = now + timedelta(seconds=untried / rate + (call_seconds if untried else 0))
+    retries = settings.retry_delay_seconds[: max(settings.max_attempts - 1, 0)]
+    finished = all_tried + timedelta(seconds=sum(retries) + call_seconds * len(retries))
+    return Estimate(
+        calls_per_second=rate,
+        average_call_seconds=call_seconds,
+        untried=untried,
+        all_tried_by=min(all_tried, alert.valid_until),
+        finished_by=min(finished, alert.valid_until),
+    )
+
+
+def _seconds_since(start: datetime, end: datetime | None) -> float | None:
+    return (end - start).total_seconds() if end is not None else None
+
+
+def alert_stats(session: Session, alert: Alert, settings: Settings) -> AlertStatsOut:
+    by_status = repo.count_by(session, alert.id, Delivery.status)
+    by_outcome = repo.count_by(session, alert.id, Delivery.last_outcome)
+    total = sum(by_status.values())
+    acknowledged = by_status.get(DeliveryStatus.ACKNOWLEDGED.value, 0)
+    open_now = repo.open_count(session, alert.id)
+    return AlertStatsOut(
+        deliveries=total,
+        by_status=by_status,
+        by_outcome=by_outcome,
+        acknowledged=acknowledged,
+        acknowledgement_rate=round(acknowledged / total, 4) if total else 0.0,
+        seconds_to_first_ack=_seconds_since(alert.created_at, repo.first_ack(session, alert.id)),
+        estimate=estimate(session, alert, settings, open_now),
+    )

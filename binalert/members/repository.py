@@ -1,0 +1,77 @@
+"""All queries on members and memberships."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from binalert.models import Delivery, Member, Membership
+
+
+def add(session: Session, member: Member, bin_id: int) -> Member:
+    session.add(member)
+    session.flush()
+    session.add(Membership(bin_id=bin_id, member_id=member.id))
+    session.flush()
+    return member
+
+
+def get(session: Session, member_id: int) -> Member | None:
+    return session.get(Member, member_id)
+
+
+def bin_ids_of(session: Session, member_id: int) -> list[int]:
+    query = select(Membership.bin_id).where(Membership.member_id == member_id)
+    return sorted(session.scalars(query))
+
+
+def page_in_bin(session: Session, bin_id: int, after_id: int, limit: int) -> Sequence[Member]:
+    query = (
+        select(Member)
+        .join(Membership, Membership.member_id == Member.id)
+        .where(Membership.bin_id == bin_id, Member.id > after_id)
+        .order_by(Member.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def all_in_bin(session: Session, bin_id: int) -> Sequence[Member]:
+    return page_in_bin(session, bin_id, 0, 1_000_000)
+
+
+def phones_in_bin(session: Session, bin_id: int) -> set[str]:
+    query = (
+        select(Member.phone)
+        .join(Membership, Membership.member_id == Member.id)
+        .where(Membership.bin_id == bin_id)
+    )
+    return set(session.scalars(query))
+
+
+def active_members_of_bins(session: Session, bin_ids: Collection[int]) -> Sequence[Member]:
+    """Active members of any of the BINs, each once, in id order."""
+    query = (
+        select(Member)
+        .where(
+            Member.active.is_(True),
+            Member.id.in_(select(Membership.member_id).where(Membership.bin_id.in_(list(bin_ids)))),
+        )
+        .order_by(Member.id)
+    )
+    return list(session.scalars(query))
+
+
+def erase(session: Session, member_id: int) -> None:
+    """Delete the person; their deliveries stay as anonymous outcomes (member_id NULL)."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.member_id == member_id)
+        .values(member_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(Membership).where(Membership.member_id == member_id))
+    session.execute(delete(Member).where(Member.id == member_id))
+    session.expunge_all()

@@ -1,0 +1,68 @@
+"""Members as the API takes and shows them. Phones in any Belgian notation, stored E.164."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
+
+from binalert.models import Language
+from binalert.phones import parse_phone
+from binalert.text import Name, reject_control
+
+
+def _phone(value: str) -> str:
+    return parse_phone(value).e164
+
+
+PhoneText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=32),
+    AfterValidator(reject_control),
+    AfterValidator(_phone),
+]
+
+
+class MemberCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    phone: PhoneText
+    second_phone: PhoneText | None = None
+    language: Language = Language.NL
+    active: bool = True
+    opt_in_at: AwareDatetime | None = None
+
+
+class MemberPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    phone: PhoneText | None = None
+    second_phone: PhoneText | None = None
+    language: Language | None = None
+    active: bool | None = None
+
+
+class MemberOut(BaseModel):
+    id: int
+    name: str
+    phone: str
+    phone_kind: str
+    second_phone: str | None
+    language: Language
+    active: bool
+    opt_in_at: datetime
+    bin_ids: list[int]
+
+
+class RowError(BaseModel):
+    row: int
+    field: str
+    message: str
+
+
+class ImportResult(BaseModel):
+    imported: int
+    member_ids: list[int]

@@ -1,0 +1,118 @@
+"""Members of a BIN, managed by its coordinator (or an admin).
+
+A GDPR erase deletes the person; their calls stay only as anonymous outcomes."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from binalert.audit.service import Caller, record
+from binalert.auth.service import require_role, visible_bin_ids
+from binalert.bins.service import visible_bin
+from binalert.errors import Conflict, NotFound
+from binalert.members import csvio
+from binalert.members import repository as repo
+from binalert.members.schemas import ImportResult, MemberCreate, MemberOut, MemberPatch
+from binalert.models import Language, Member, Role, utcnow
+from binalert.paging import Page, PageRequest, make_page
+from binalert.phones import parse_phone
+
+
+def _out(session: Session, member: Member) -> MemberOut:
+    return MemberOut(
+        id=member.id,
+        name=member.name,
+        phone=member.phone,
+        phone_kind=member.phone_kind,
+        second_phone=member.second_phone,
+        language=Language(member.language),
+        active=member.active,
+        opt_in_at=member.opt_in_at,
+        bin_ids=repo.bin_ids_of(session, member.id),
+    )
+
+
+def _new_member(data: MemberCreate) -> Member:
+    now = utcnow()
+    return Member(
+        name=data.name,
+        phone=data.phone,
+        phone_kind=parse_phone(data.phone).kind,
+        second_phone=data.second_phone,
+        language=data.language.value,
+        active=data.active,
+        opt_in_at=data.opt_in_at or now,
+        created_at=now,
+    )
+
+
+def _managed_bin(session: Session, caller: Caller, bin_id: int) -> None:
+    require_role(caller.principal, Role.COORDINATOR)
+    visible_bin(session, caller, bin_id)
+
+
+def visible_member(session: Session, caller: Caller, member_id: int) -> Member:
+    require_role(caller.principal, Role.COORDINATOR)
+    member = repo.get(session, member_id)
+    visible = visible_bin_ids(session, caller.principal)
+    if member is None or (
+        visible is not None and not visible & set(repo.bin_ids_of(session, member_id))
+    ):
+        raise NotFound(f"member {member_id} not found")
+    return member
+
+
+def create(session: Session, caller: Caller, bin_id: int, data: MemberCreate) -> MemberOut:
+    _managed_bin(session, caller, bin_id)
+    if data.phone in repo.phones_in_bin(session, bin_id):
+        raise Conflict("a member with this phone is already in this BIN")
+    member = repo.add(session, _new_member(data), bin_id)
+    record(session, caller, "member.create", f"member:{member.id}", bin_id=bin_id)
+    return _out(session, member)
+
+
+def list_members(
+    session: Session, caller: Caller, bin_id: int, request: PageRequest
+) -> Page[MemberOut]:
+    _managed_bin(session, caller, bin_id)
+    rows = repo.page_in_bin(session, bin_id, request.after_id, request.fetch)
+    return make_page(rows, request, lambda m: _out(session, m), lambda m: m.id)
+
+
+def get(session: Session, caller: Caller, member_id: int) -> MemberOut:
+    return _out(session, visible_member(session, caller, member_id))
+
+
+def patch(session: Session, caller: Caller, member_id: int, data: MemberPatch) -> MemberOut:
+    member = visible_member(session, caller, member_id)
+    changes = data.model_dump(exclude_unset=True)
+    for key, value in changes.items():
+        if key in ("name", "phone", "language", "active") and value is None:
+            continue
+        setattr(member, key, value.value if isinstance(value, Language) else value)
+    if changes.get("phone"):
+        member.phone_kind = parse_phone(member.phone).kind
+    session.flush()
+    record(session, caller, "member.update", f"member:{member_id}", fields=sorted(changes))
+    return _out(session, member)
+
+
+def erase(session: Session, caller: Caller, member_id: int) -> None:
+    visible_member(session, caller, member_id)
+    repo.erase(session, member_id)
+    record(session, caller, "member.erase", f"member:{member_id}")
+
+
+def import_csv(session: Session, caller: Caller, bin_id: int, data: bytes) -> ImportResult:
+    _managed_bin(session, caller, bin_id)
+    rows = csvio.parse(data, repo.phones_in_bin(session, bin_id))
+    ids = [repo.add(session, _new_member(row), bin_id).id for row in rows]
+    record(session, caller, "member.import", f"bin:{bin_id}", imported=len(ids))
+    return ImportResult(imported=len(ids), member_ids=ids)
+
+
+def export_csv(session: Session, caller: Caller, bin_id: int) -> str:
+    _managed_bin(session, caller, bin_id)
+    text = csvio.export(repo.all_in_bin(session, bin_id))
+    record(session, caller, "member.export", f"bin:{bin_id}")
+    return text

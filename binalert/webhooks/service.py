@@ -1,0 +1,116 @@
+"""Webhooks: police systems register a URL and a secret; acknowledgements and alert
+completions are queued as jobs in the same transaction as the event (see install())."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from binalert.audit.service import Caller, record
+from binalert.auth.service import require_role
+from binalert.deliveries import events
+from binalert.errors import Invalid, NotFound
+from binalert.models import DeliveryEvent, Role, Webhook, WebhookDelivery, utcnow
+from binalert.paging import Page, PageRequest, make_page
+from binalert.webhooks import repository as repo
+from binalert.webhooks.schemas import WebhookCreate, WebhookDeliveryOut, WebhookOut
+
+WEBHOOK_EVENTS = (events.ACKNOWLEDGED, events.ALERT_COMPLETED)
+
+
+def _zone_scope(caller: Caller) -> str | None:
+    """The zone a police caller is limited to; None for an admin."""
+    return None if caller.principal.is_admin else caller.principal.police_zone or ""
+
+
+def create(session: Session, caller: Caller, data: WebhookCreate) -> WebhookOut:
+    require_role(caller.principal, Role.POLICE)
+    zone = data.police_zone
+    if not caller.principal.is_admin:
+        if zone is not None and zone != caller.principal.police_zone:
+            raise Invalid("a police token registers webhooks for its own zone only")
+        zone = caller.principal.police_zone
+    hook = repo.add(
+        session,
+        Webhook(
+            url=str(data.url),
+            secret=data.secret,
+            police_zone=zone,
+            created_by=caller.principal.actor,
+            created_at=utcnow(),
+            active=True,
+        ),
+    )
+    record(session, caller, "webhook.create", f"webhook:{hook.id}", url=hook.url, zone=zone)
+    return WebhookOut.model_validate(hook)
+
+
+def visible_webhook(session: Session, caller: Caller, webhook_id: int) -> Webhook:
+    require_role(caller.principal, Role.POLICE)
+    hook = repo.get(session, webhook_id)
+    zone = _zone_scope(caller)
+    if hook is None or (zone is not None and hook.police_zone != zone):
+        raise NotFound(f"webhook {webhook_id} not found")
+    return hook
+
+
+def list_webhooks(session: Session, caller: Caller, request: PageRequest) -> Page[WebhookOut]:
+    require_role(caller.principal, Role.POLICE)
+    rows = repo.page(session, _zone_scope(caller), request.after_id, request.fetch)
+    return make_page(rows, request, WebhookOut.model_validate, lambda w: w.id)
+
+
+def get(session: Session, caller: Caller, webhook_id: int) -> WebhookOut:
+    return WebhookOut.model_validate(visible_webhook(session, caller, webhook_id))
+
+
+def deactivate(session: Session, caller: Caller, webhook_id: int) -> WebhookOut:
+    hook = visible_webhook(session, caller, webhook_id)
+    hook.active = False
+    session.flush()
+    record(session, caller, "webhook.deactivate", f"webhook:{webhook_id}")
+    return WebhookOut.model_validate(hook)
+
+
+def jobs(
+    session: Session, caller: Caller, webhook_id: int, request: PageRequest
+) -> Page[WebhookDeliveryOut]:
+    visible_webhook(session, caller, webhook_id)
+    rows = repo.jobs_page(session, webhook_id, request.after_id, request.fetch)
+    return make_page(rows, request, WebhookDeliveryOut.model_validate, lambda j: j.id)
+
+
+def payload(session: Session, event: DeliveryEvent) -> dict[str, object]:
+    return {
+        "event": event.kind,
+        "event_id": event.id,
+        "alert_id": event.alert_id,
+        "at": event.created_at.isoformat(),
+        "data": event.data,
+    }
+
+
+def enqueue(session: Session, event: DeliveryEvent) -> None:
+    """The events hook: one job per subscribed webhook, in the event's transaction."""
+    if event.kind not in WEBHOOK_EVENTS:
+        return
+    zones = repo.zones_of_alert(session, event.alert_id)
+    body = payload(session, event)
+    now = utcnow()
+    for hook in repo.subscribers(session, zones):
+        repo.add_job(
+            session,
+            WebhookDelivery(
+                webhook_id=hook.id,
+                event=event.kind,
+                payload=body,
+                status=repo.PENDING,
+                tries=0,
+                next_try_at=now,
+                created_at=now,
+            ),
+        )
+
+
+def install() -> None:
+    """Register the hook (idempotent); every process that writes delivery events calls this."""
+    events.add_hook(enqueue)
