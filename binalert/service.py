@@ -12,6 +12,8 @@ from binalert import migrate
 from binalert.db import Store
 from binalert.runtime import Runtime
 from binalert.settings import Settings
+from binalert.webhooks.sender import WebhookSender
+from binalert.webhooks.service import install as install_webhook_hook
 
 log = logging.getLogger("binalert")
 
@@ -20,6 +22,8 @@ def build_runtime(settings: Settings, with_dispatcher: bool) -> Runtime:
     store = Store(settings.database_url)
     migrate.require_current_schema(store.engine)
     runtime = Runtime(settings=settings, store=store)
+    install_webhook_hook()
+    runtime.services.append(WebhookSender(runtime))
     if with_dispatcher:
         from ivr.service import DispatcherService
 
