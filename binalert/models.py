@@ -291,6 +291,8 @@ class AlertStats(Base):
     call_attempts: Mapped[int] = mapped_column(Integer, default=0)
     status_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     outcome_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    last_outcome_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     language_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    seconds_to_first_ack: Mapped[float | None] = mapped_column(Float)
     median_seconds_to_ack: Mapped[float | None] = mapped_column(Float)
     p90_seconds_to_ack: Mapped[float | None] = mapped_column(Float)

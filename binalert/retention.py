@@ -111,6 +111,7 @@ def build_stats(session: Session, alert: Alert) -> AlertStats:
     statuses = _count(session, Delivery.status, Delivery.alert_id == alert.id)
     languages = _count(session, Delivery.language, Delivery.alert_id == alert.id)
     outcomes = _count_outcomes(session, alert.id)
+    last_outcomes = _count(session, Delivery.last_outcome, Delivery.alert_id == alert.id)
     waits = _seconds_to_ack(session, alert)
     return AlertStats(
         alert_id=alert.id,
@@ -120,17 +121,20 @@ def build_stats(session: Session, alert: Alert) -> AlertStats:
         call_attempts=sum(outcomes.values()),
         status_counts=statuses,
         outcome_counts=outcomes,
+        last_outcome_counts=last_outcomes,
         language_counts=languages,
+        seconds_to_first_ack=waits[0] if waits else None,
         median_seconds_to_ack=statistics.median(waits) if waits else None,
         p90_seconds_to_ack=_percentile(waits, 0.9),
     )
 
 
 def _count(
-    session: Session, column: InstrumentedAttribute[str], condition: ColumnElement[bool]
+    session: Session, column: InstrumentedAttribute[Any], condition: ColumnElement[bool]
 ) -> dict[str, int]:
+    """Rows per value of column (NULL counted as "none")."""
     query = select(column, func.count()).where(condition).group_by(column)
-    return {str(key): int(n) for key, n in session.execute(query)}
+    return {(NO_OUTCOME if key is None else str(key)): int(n) for key, n in session.execute(query)}
 
 
 def _count_outcomes(session: Session, alert_id: int) -> dict[str, int]:

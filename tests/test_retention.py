@@ -30,6 +30,7 @@ from binalert.retention_cli import app as purge_app
 
 NOW = datetime.now(UTC)
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+LAST_OUTCOME = {"acknowledged": "answered", "unreachable": "busy", "unacknowledged": "machine"}
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +96,7 @@ def _delivery(session, alert: Alert, status: str, language: str = "nl", ack: flo
         alert_id=alert.id,
         member_id=member.id,
         status=status,
+        last_outcome=LAST_OUTCOME.get(status),
         language=language,
         phones=["+3250123456"],
         acknowledged_at=alert.created_at + timedelta(seconds=ack) if ack is not None else None,
@@ -174,7 +176,9 @@ def test_old_finished_alert_is_summarised_then_purged(store: Store) -> None:
         assert (stats.deliveries, stats.acknowledged, stats.call_attempts) == (4, 2, 7)
         assert stats.status_counts == {"acknowledged": 2, "unreachable": 1, "unacknowledged": 1}
         assert stats.outcome_counts == {"answered": 3, "no_answer": 2, "busy": 1, "none": 1}
+        assert stats.last_outcome_counts == {"answered": 2, "busy": 1, "machine": 1}
         assert stats.language_counts == {"nl": 2, "fr": 1, "de": 1}
+        assert stats.seconds_to_first_ack == pytest.approx(30.0)
         assert stats.median_seconds_to_ack == pytest.approx(60.0)
         assert stats.p90_seconds_to_ack == pytest.approx(90.0)
 
