@@ -16,7 +16,7 @@ from binalert.errors import Conflict
 from binalert.paging import Page
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], responses=ERROR_RESPONSES)
-AlertId = Path(ge=1, le=2**53)
+AlertId = Annotated[int, Path(ge=1, le=2**53)]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -68,21 +68,21 @@ def list_alerts(caller: CallerDep, runtime: RuntimeDep, page: PageDep) -> Page[A
 
 
 @router.get("/{alert_id}")
-def get_alert(caller: CallerDep, runtime: RuntimeDep, alert_id: int = AlertId) -> AlertDetail:
+def get_alert(caller: CallerDep, runtime: RuntimeDep, alert_id: AlertId) -> AlertDetail:
     with runtime.store.session() as session:
         return service.get(session, caller, alert_id, runtime.settings)
 
 
 @router.get("/{alert_id}/deliveries")
 def list_deliveries(
-    caller: CallerDep, runtime: RuntimeDep, page: PageDep, alert_id: int = AlertId
+    caller: CallerDep, runtime: RuntimeDep, page: PageDep, alert_id: AlertId
 ) -> Page[DeliveryOut]:
     with runtime.store.session() as session:
         return service.deliveries(session, caller, alert_id, page)
 
 
 @router.post("/{alert_id}/cancel")
-def cancel_alert(caller: CallerDep, runtime: RuntimeDep, alert_id: int = AlertId) -> CancelResult:
+def cancel_alert(caller: CallerDep, runtime: RuntimeDep, alert_id: AlertId) -> CancelResult:
     """Stop every call not yet placed at once; calls ringing now end as cancelled."""
     with runtime.store.session() as session:
         result = service.cancel(session, caller, alert_id, runtime.settings)

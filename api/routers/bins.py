@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Path
 
 from api.deps import CallerDep, PageDep, RuntimeDep
@@ -11,7 +13,7 @@ from binalert.bins.schemas import BinCreate, BinOut, BinPatch
 from binalert.paging import Page
 
 router = APIRouter(prefix="/api/v1/bins", tags=["bins"], responses=ERROR_RESPONSES)
-BinId = Path(ge=1, le=2**53)
+BinId = Annotated[int, Path(ge=1, le=2**53)]
 
 
 @router.post("", status_code=201)
@@ -27,14 +29,12 @@ def list_bins(caller: CallerDep, runtime: RuntimeDep, page: PageDep) -> Page[Bin
 
 
 @router.get("/{bin_id}")
-def get_bin(caller: CallerDep, runtime: RuntimeDep, bin_id: int = BinId) -> BinOut:
+def get_bin(caller: CallerDep, runtime: RuntimeDep, bin_id: BinId) -> BinOut:
     with runtime.store.session() as session:
         return service.get(session, caller, bin_id)
 
 
 @router.patch("/{bin_id}")
-def patch_bin(
-    data: BinPatch, caller: CallerDep, runtime: RuntimeDep, bin_id: int = BinId
-) -> BinOut:
+def patch_bin(data: BinPatch, caller: CallerDep, runtime: RuntimeDep, bin_id: BinId) -> BinOut:
     with runtime.store.session() as session:
         return service.patch(session, caller, bin_id, data)

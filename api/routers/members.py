@@ -14,12 +14,12 @@ from binalert.members.schemas import ImportResult, MemberCreate, MemberOut, Memb
 from binalert.paging import Page
 
 router = APIRouter(prefix="/api/v1", tags=["members"], responses=ERROR_RESPONSES)
-Id = Path(ge=1, le=2**53)
+Id = Annotated[int, Path(ge=1, le=2**53)]
 
 
 @router.post("/bins/{bin_id}/members", status_code=201)
 def create_member(
-    data: MemberCreate, caller: CallerDep, runtime: RuntimeDep, bin_id: int = Id
+    data: MemberCreate, caller: CallerDep, runtime: RuntimeDep, bin_id: Id
 ) -> MemberOut:
     with runtime.store.session() as session:
         return service.create(session, caller, bin_id, data)
@@ -27,7 +27,7 @@ def create_member(
 
 @router.get("/bins/{bin_id}/members")
 def list_members(
-    caller: CallerDep, runtime: RuntimeDep, page: PageDep, bin_id: int = Id
+    caller: CallerDep, runtime: RuntimeDep, page: PageDep, bin_id: Id
 ) -> Page[MemberOut]:
     with runtime.store.session() as session:
         return service.list_members(session, caller, bin_id, page)
@@ -38,7 +38,7 @@ async def import_members(
     file: Annotated[UploadFile, File(description="CSV: name,phone[,second_phone,language,...]")],
     caller: CallerDep,
     runtime: RuntimeDep,
-    bin_id: int = Id,
+    bin_id: Id,
 ) -> ImportResult:
     """All rows or none: every bad row is reported in `details` (row, field, message)."""
     data = await file.read(csvio.MAX_BYTES + 1)
@@ -53,7 +53,7 @@ async def import_members(
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "the BIN's members"}},
 )
-def export_members(caller: CallerDep, runtime: RuntimeDep, bin_id: int = Id) -> Response:
+def export_members(caller: CallerDep, runtime: RuntimeDep, bin_id: Id) -> Response:
     with runtime.store.session() as session:
         text = service.export_csv(session, caller, bin_id)
     headers = {"Content-Disposition": f'attachment; filename="bin-{bin_id}-members.csv"'}
@@ -61,21 +61,21 @@ def export_members(caller: CallerDep, runtime: RuntimeDep, bin_id: int = Id) -> 
 
 
 @router.get("/members/{member_id}")
-def get_member(caller: CallerDep, runtime: RuntimeDep, member_id: int = Id) -> MemberOut:
+def get_member(caller: CallerDep, runtime: RuntimeDep, member_id: Id) -> MemberOut:
     with runtime.store.session() as session:
         return service.get(session, caller, member_id)
 
 
 @router.patch("/members/{member_id}")
 def patch_member(
-    data: MemberPatch, caller: CallerDep, runtime: RuntimeDep, member_id: int = Id
+    data: MemberPatch, caller: CallerDep, runtime: RuntimeDep, member_id: Id
 ) -> MemberOut:
     with runtime.store.session() as session:
         return service.patch(session, caller, member_id, data)
 
 
 @router.delete("/members/{member_id}", status_code=204, response_class=Response)
-def erase_member(caller: CallerDep, runtime: RuntimeDep, member_id: int = Id) -> Response:
+def erase_member(caller: CallerDep, runtime: RuntimeDep, member_id: Id) -> Response:
     """GDPR erase: the person is deleted; their calls remain only as anonymous outcomes."""
     with runtime.store.session() as session:
         service.erase(session, caller, member_id)
