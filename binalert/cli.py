@@ -66,8 +66,10 @@ def worker() -> None:
 
 def _register_optional() -> None:
     from binalert.lab.cli import lab_app
+    from binalert.retention_cli import register as register_retention
 
     app.add_typer(lab_app, name="lab")
+    register_retention(app)
     try:
         from tts.cli import tts_app
     except ImportError:

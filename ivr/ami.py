@@ -141,7 +141,6 @@ class AmiConnection:
             async for attempt in retrying:
                 with attempt:
                     await self._session()
-            self.reconnects += 1
 
     async def _session(self) -> None:
         """One connection: connect, log in, wait for FullyBooted, serve until it is lost."""
@@ -203,6 +202,8 @@ class AmiConnection:
         manager.authenticated = True
 
     def _mark_ready(self) -> None:
+        if self.connected_since is not None:
+            self.reconnects += 1
         self.connected_since = time.time()
         self.last_error = None
         self.ready.set()

@@ -59,20 +59,21 @@ class TtsAudio:
 
     async def _build(self, alert_id: int, language: str) -> dict[str, str]:
         zone, bin_name, message = await self._run_db(self._alert_texts, alert_id, language)
-        audio = await asyncio.to_thread(
-            self.speech.call_audio,
-            language=language,
-            police_zone=zone,
-            bin_name=bin_name,
-            message=message,
+        return await asyncio.to_thread(self._synthesise, language, zone, bin_name, message)
+
+    def _synthesise(self, language: str, zone: str, bin_name: str, message: str) -> dict[str, str]:
+        audio = self.speech.call_audio(
+            language=language, police_zone=zone, bin_name=bin_name, message=message
         )
-        return {
-            cv.INTRO_AUDIO: self.pbx_path(_key(audio.intro)),
-            cv.MESSAGE_AUDIO: self.pbx_path(_key(audio.message)),
-            cv.PROMPT_AUDIO: self.pbx_path(_key(audio.prompt)),
-            cv.THANKS_AUDIO: self.pbx_path(_key(audio.thanks)),
-            cv.MACHINE_AUDIO: self.pbx_path(_key(audio.machine)),
+        join = self.speech.join
+        pieces = {
+            cv.FIRST_AUDIO: join([audio.intro, audio.message, audio.prompt]),
+            cv.REPLAY_AUDIO: join([audio.message, audio.prompt]),
+            cv.INVALID_AUDIO: join([audio.invalid_key, audio.prompt]),
+            cv.THANKS_AUDIO: audio.thanks,
+            cv.MACHINE_AUDIO: audio.machine,
         }
+        return {name: self.pbx_path(_key(piece)) for name, piece in pieces.items()}
 
     def pbx_path(self, key: str) -> str:
         if self.settings.media_base_url:

@@ -7,9 +7,9 @@ BINALERT_* name in dialplans/ is defined here and every name here is used there.
 from __future__ import annotations
 
 CALL_ID = "BINALERT_CALL_ID"
-INTRO_AUDIO = "BINALERT_INTRO_AUDIO"
-MESSAGE_AUDIO = "BINALERT_MESSAGE_AUDIO"
-PROMPT_AUDIO = "BINALERT_PROMPT_AUDIO"
+FIRST_AUDIO = "BINALERT_FIRST_AUDIO"  # introduction, message and the keys, with pauses
+REPLAY_AUDIO = "BINALERT_REPLAY_AUDIO"  # message and the keys again
+INVALID_AUDIO = "BINALERT_INVALID_AUDIO"  # "that key is not valid" and the keys
 THANKS_AUDIO = "BINALERT_THANKS_AUDIO"
 MACHINE_AUDIO = "BINALERT_MACHINE_AUDIO"
 AMD_ENABLED = "BINALERT_AMD"
@@ -23,9 +23,9 @@ INVALID = "BINALERT_INVALID"
 
 ORIGINATE_VARIABLES = (
     CALL_ID,
-    INTRO_AUDIO,
-    MESSAGE_AUDIO,
-    PROMPT_AUDIO,
+    FIRST_AUDIO,
+    REPLAY_AUDIO,
+    INVALID_AUDIO,
     THANKS_AUDIO,
     MACHINE_AUDIO,
     AMD_ENABLED,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -89,6 +90,9 @@ def lab_pbx() -> Iterator[LabPbx]:
         yield pbx
     finally:
         pbx.stop()
+        shutil.rmtree(pbx.host_path(pbx.instance.var), ignore_errors=True)
+        shutil.rmtree(pbx.host_path(pbx.instance.etc), ignore_errors=True)
+        pbx.log_file.unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -31,9 +31,9 @@ class LabSoundsAudio:
 
     async def variables(self, alert_id: int, language: str) -> dict[str, str]:
         return {
-            cv.INTRO_AUDIO: f"{SIM_SOUNDS}/beep",
-            cv.MESSAGE_AUDIO: f"{SIM_SOUNDS}/hello-world",
-            cv.PROMPT_AUDIO: f"{SIM_SOUNDS}/beep",
+            cv.FIRST_AUDIO: f"{SIM_SOUNDS}/hello-world",
+            cv.REPLAY_AUDIO: f"{SIM_SOUNDS}/hello-world",
+            cv.INVALID_AUDIO: f"{SIM_SOUNDS}/beep",
             cv.THANKS_AUDIO: f"{SIM_SOUNDS}/beep",
             cv.MACHINE_AUDIO: f"{SIM_SOUNDS}/beep",
         }

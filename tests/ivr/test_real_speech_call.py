@@ -1,0 +1,29 @@
+"""A call with the speech pipeline's real audio, played by the real Asterisk."""
+
+from __future__ import annotations
+
+import pytest
+
+from binalert.db import Store
+from binalert.lab.pbx import LabPbx
+from ivr.audio import TtsAudio
+from tests.ivr.harness import lab_settings, make_alert, running_dispatcher, wait_until_final
+
+pytestmark = [pytest.mark.pbx, pytest.mark.timeout(120)]
+
+
+async def test_members_in_two_languages_hear_synthesised_speech_and_acknowledge(
+    pbx: LabPbx, sqlite_store: Store
+) -> None:
+    settings = lab_settings(pbx, sqlite_store, digit_timeout=4)
+    alert_id = make_alert(sqlite_store, ["050100011", "050200012"], languages=("nl", "fr"))
+    audio = TtsAudio(settings, sqlite_store, _run_now)
+    async with running_dispatcher(settings, sqlite_store, audio=audio):
+        rows = await wait_until_final(sqlite_store, alert_id, 100)
+    assert [d.status for d in rows] == ["acknowledged", "acknowledged"]
+    played = sorted(p.name for p in settings.sounds_dir.glob("*.wav"))
+    assert len(played) >= 10  # five pieces per language, written where the PBX reads them
+
+
+async def _run_now(fn: object, *args: object) -> object:
+    return fn(*args)  # type: ignore[operator]
