@@ -1,4 +1,4 @@
-"""The store's tables, as typed SQLAlchemy 2 models. Migrations in binalert/migrations build them."""
+"""The store's tables as typed SQLAlchemy 2 models; binalert/migrations builds them."""
 
 from __future__ import annotations
 

@@ -91,6 +91,7 @@ class AmiConnection:
         self._booted: asyncio.Event = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._background: set[asyncio.Task[Any]] = set()
 
     def on_ready(self, callback: Callable[[], Any]) -> None:
         """Called (a coroutine function is scheduled) each time a session becomes ready."""
@@ -172,7 +173,7 @@ class AmiConnection:
         )
         manager.register_event("*", self._dispatch)
         self._manager = manager
-        transport, protocol = await asyncio.wait_for(
+        _transport, protocol = await asyncio.wait_for(
             loop.create_connection(AMIProtocol, self.config.host, self.config.port),
             self.config.action_timeout,
         )
@@ -211,7 +212,9 @@ class AmiConnection:
         for callback in self._on_ready:
             result = callback()
             if asyncio.iscoroutine(result):
-                asyncio.create_task(result)
+                task = asyncio.create_task(result)
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
 
     async def _watch(self) -> None:
         """Ping with a deadline; a missing Pong means a half-open connection."""

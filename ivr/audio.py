@@ -34,9 +34,7 @@ class TtsAudio:
         self.settings = settings
         self.store = store
         self._run_db = run_db
-        voices = dict(
-            item.split("=", 1) for item in settings.tts_voices.split(",") if "=" in item
-        )
+        voices = dict(item.split("=", 1) for item in settings.tts_voices.split(",") if "=" in item)
         self.speech = SpeechService(
             SpeechConfig(
                 cache_dir=settings.sounds_dir,

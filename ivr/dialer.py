@@ -201,8 +201,9 @@ class Dialer:
             await self._hangup(call)
             await self._finish(call, call.outcome_when_lost())
             return
-        await self._finish(call, call.outcome_after_answer() if call.answered_at else
-                           call.outcome_when_lost())
+        await self._finish(
+            call, call.outcome_after_answer() if call.answered_at else call.outcome_when_lost()
+        )
 
     async def _hangup(self, call: LiveCall) -> None:
         if call.channel_name is None:

@@ -57,7 +57,9 @@ async def reconcile(dialer: Any) -> None:
             await _reconcile_one(dialer, attempt, live)
         log.info("reconciled %d open call(s) with PBX %s", len(attempts), dialer.ami.config.name)
     except AmiError:
-        log.exception("reconcile with PBX %s failed; the next login retries", dialer.ami.config.name)
+        log.exception(
+            "reconcile with PBX %s failed; the next login retries", dialer.ami.config.name
+        )
         return
     dialer._recovered.set()
     dialer.wake()

@@ -1,1 +1,1 @@
-"""The lab PBX: a real Asterisk 22 in a Debian unstable chroot, provisioned and cached by binalert."""
+"""The lab PBX: a real Asterisk 22 in a Debian unstable chroot, cached by binalert."""

@@ -77,36 +77,57 @@ def make_alert(
         s.add(bin_)
         s.flush()
         alert = Alert(
-            created_by="test", incident_ref="PV-TEST", bin_ids=[bin_.id],
-            messages={lang: f"Test message {lang}" for lang in languages}, urgent=urgent,
-            valid_from=now, valid_until=now + timedelta(minutes=valid_minutes),
+            created_by="test",
+            incident_ref="PV-TEST",
+            bin_ids=[bin_.id],
+            messages={lang: f"Test message {lang}" for lang in languages},
+            urgent=urgent,
+            valid_from=now,
+            valid_until=now + timedelta(minutes=valid_minutes),
         )
         s.add(alert)
         s.flush()
         for i, entry in enumerate(numbers):
             first, second = entry if isinstance(entry, tuple) else (entry, None)
             phones = [parse_phone(first).e164] + ([parse_phone(second).e164] if second else [])
-            member = Member(name=f"Member {i}", phone=phones[0],
-                            second_phone=phones[1] if second else None,
-                            language=languages[i % len(languages)])
+            member = Member(
+                name=f"Member {i}",
+                phone=phones[0],
+                second_phone=phones[1] if second else None,
+                language=languages[i % len(languages)],
+            )
             s.add(member)
             s.flush()
             s.add(Membership(bin_id=bin_.id, member_id=member.id))
-            s.add(Delivery(alert_id=alert.id, member_id=member.id, urgent=urgent,
-                           language=member.language, phones=phones, next_attempt_at=now))
+            s.add(
+                Delivery(
+                    alert_id=alert.id,
+                    member_id=member.id,
+                    urgent=urgent,
+                    language=member.language,
+                    phones=phones,
+                    next_attempt_at=now,
+                )
+            )
         return alert.id
 
 
 def deliveries(store: Store, alert_id: int) -> list[Delivery]:
     with store.session() as s:
-        return list(s.scalars(select(Delivery).where(Delivery.alert_id == alert_id)
-                              .order_by(Delivery.id)))
+        return list(
+            s.scalars(select(Delivery).where(Delivery.alert_id == alert_id).order_by(Delivery.id))
+        )
 
 
 def attempts(store: Store, delivery_id: int) -> list[CallAttempt]:
     with store.session() as s:
-        return list(s.scalars(select(CallAttempt).where(CallAttempt.delivery_id == delivery_id)
-                              .order_by(CallAttempt.id)))
+        return list(
+            s.scalars(
+                select(CallAttempt)
+                .where(CallAttempt.delivery_id == delivery_id)
+                .order_by(CallAttempt.id)
+            )
+        )
 
 
 def alert_status(store: Store, alert_id: int) -> str:

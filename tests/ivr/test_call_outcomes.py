@@ -31,8 +31,9 @@ async def test_member_who_presses_1_during_the_message_is_acknowledged(
     assert alert_status(sqlite_store, alert_id) == "completed"
 
 
-async def _run_one(pbx: LabPbx, store: Store, number: object, timeout: float = 60,
-                   **settings: object) -> tuple[object, list[object]]:
+async def _run_one(
+    pbx: LabPbx, store: Store, number: object, timeout: float = 60, **settings: object
+) -> tuple[object, list[object]]:
     alert_id = make_alert(store, [number])  # type: ignore[list-item]
     async with running_dispatcher(lab_settings(pbx, store, **settings), store):
         [delivery] = await wait_until_final(store, alert_id, timeout)
@@ -59,8 +60,7 @@ async def test_busy_first_then_acknowledged_on_the_retry(pbx: LabPbx, sqlite_sto
 
 
 async def test_never_answering_member_ends_unreachable(pbx: LabPbx, sqlite_store: Store) -> None:
-    delivery, calls = await _run_one(pbx, sqlite_store, "050300001", ring_timeout=5,
-                                     max_attempts=2)
+    delivery, calls = await _run_one(pbx, sqlite_store, "050300001", ring_timeout=5, max_attempts=2)
     assert delivery.status == "unreachable"  # type: ignore[attr-defined]
     assert [a.outcome for a in calls] == ["no_answer", "no_answer"]  # type: ignore[attr-defined]
 
@@ -89,8 +89,9 @@ async def test_hangup_without_a_key_is_unacknowledged(pbx: LabPbx, sqlite_store:
 async def test_answering_machine_gets_the_short_message_and_is_not_an_ack(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
-    delivery, calls = await _run_one(pbx, sqlite_store, "050700001", timeout=80,
-                                     max_attempts=1, amd_enabled=True)
+    delivery, calls = await _run_one(
+        pbx, sqlite_store, "050700001", timeout=80, max_attempts=1, amd_enabled=True
+    )
     assert delivery.status == "unacknowledged"  # type: ignore[attr-defined]
     assert [a.outcome for a in calls] == ["machine"]  # type: ignore[attr-defined]
 
@@ -105,8 +106,9 @@ async def test_person_is_recognised_as_human_by_amd_and_acknowledges(
 async def test_second_number_is_tried_before_waiting_for_a_retry(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
-    delivery, calls = await _run_one(pbx, sqlite_store, ("050400002", "050100002"),
-                                     retry_delays="300")
+    delivery, calls = await _run_one(
+        pbx, sqlite_store, ("050400002", "050100002"), retry_delays="300"
+    )
     assert delivery.status == "acknowledged"  # type: ignore[attr-defined]
     assert [(a.phone_index, a.outcome) for a in calls] == [  # type: ignore[attr-defined]
         (0, "busy"),

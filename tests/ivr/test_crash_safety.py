@@ -34,21 +34,26 @@ NUMBERS = [f"{BEHAVIOURS[i % 10]}{i:05d}" for i in range(50)]
 
 
 def _worker(pbx: LabPbx, store: Store, sounds: Path) -> subprocess.Popen[bytes]:
-    env = os.environ | lab_environment(pbx) | {
-        "BINALERT_DATABASE_URL": store.url,
-        "BINALERT_ENVIRONMENT": "test",
-        "BINALERT_RING_TIMEOUT": "6",
-        "BINALERT_RETRY_DELAYS": "1",
-        "BINALERT_MAX_CHANNELS": "12",
-        "BINALERT_MAX_CPS": "20",
-        "BINALERT_AMD_ENABLED": "false",
-        "BINALERT_DIGIT_TIMEOUT": "3",
-        "BINALERT_WORKER_ID": "crash-test-worker",
-        "BINALERT_SHUTDOWN_GRACE": "3",
-    }
+    env = (
+        os.environ
+        | lab_environment(pbx)
+        | {
+            "BINALERT_DATABASE_URL": store.url,
+            "BINALERT_ENVIRONMENT": "test",
+            "BINALERT_RING_TIMEOUT": "6",
+            "BINALERT_RETRY_DELAYS": "1",
+            "BINALERT_MAX_CHANNELS": "12",
+            "BINALERT_MAX_CPS": "20",
+            "BINALERT_AMD_ENABLED": "false",
+            "BINALERT_DIGIT_TIMEOUT": "3",
+            "BINALERT_WORKER_ID": "crash-test-worker",
+            "BINALERT_SHUTDOWN_GRACE": "3",
+        }
+    )
     binalert = Path(sys.executable).parent / "binalert"
-    return subprocess.Popen([str(binalert), "worker"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [str(binalert), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def _acknowledged(store: Store, alert_id: int) -> set[int]:

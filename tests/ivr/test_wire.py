@@ -25,8 +25,14 @@ def test_call_id_variable_refuses_smuggling_and_wrong_width(value: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["/sounds/a\nAction: Hangup", "/sounds/a,BINALERT_CALL_ID=x", "/sounds/a b", "relative/x",
-     "/sounds/${EVIL}", "http://h/x&/etc/passwd"],
+    [
+        "/sounds/a\nAction: Hangup",
+        "/sounds/a,BINALERT_CALL_ID=x",
+        "/sounds/a b",
+        "relative/x",
+        "/sounds/${EVIL}",
+        "http://h/x&/etc/passwd",
+    ],
 )
 def test_audio_variables_refuse_separators_and_expressions(value: str) -> None:
     with pytest.raises(wire.UnsafeValue):
