@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from binalert.errors import NotFound, Unavailable
-from binalert.models import Alert
+from binalert.models import Alert, AlertStatus, utcnow
 from binalert.settings import Settings
 
 MEDIA_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -63,6 +63,30 @@ class Preview:
                 f"hear the {first} message"
             )
         return alert_texts(session, alert.id, language)
+
+    def draft_texts(
+        self, session: Session, bin_ids: list[int], messages: dict[str, str], language: str
+    ) -> tuple[str, str, str]:
+        """The texts of an alert not sent yet, by the same alert_texts() the dialer uses: the
+        draft is written in the caller's transaction, which the caller must roll back."""
+        from ivr.audio import alert_texts
+
+        if language not in messages:
+            raise NotFound(f"the draft has no {language} text")
+        now = utcnow()
+        draft = Alert(
+            created_by="preview",
+            created_at=now,
+            incident_ref="preview",
+            bin_ids=list(bin_ids),
+            messages=messages,
+            valid_from=now,
+            valid_until=now,
+            status=AlertStatus.CANCELLED.value,
+        )
+        session.add(draft)
+        session.flush()
+        return alert_texts(session, draft.id, language)
 
     def render(self, texts: tuple[str, str, str], language: str) -> Path:
         """The joined WAV (8 kHz mono 16-bit) in the sounds folder."""

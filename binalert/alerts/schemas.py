@@ -84,6 +84,15 @@ class AlertDetail(AlertOut):
     stats: AlertStatsOut
 
 
+class AlertDraft(BaseModel):
+    """What an alert would be, before it is sent: its texts and who would hear which."""
+
+    messages: dict[str, str]
+    member_languages: dict[str, int]
+    missing_languages: list[str]
+    fallback: str
+
+
 class CancelResult(BaseModel):
     alert: AlertDetail
     cancelled_deliveries: int

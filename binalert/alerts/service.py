@@ -8,7 +8,14 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from binalert.alerts import repository as repo
-from binalert.alerts.schemas import AlertCreate, AlertDetail, AlertOut, CancelResult, DeliveryOut
+from binalert.alerts.schemas import (
+    AlertCreate,
+    AlertDetail,
+    AlertDraft,
+    AlertOut,
+    CancelResult,
+    DeliveryOut,
+)
 from binalert.alerts.stats import alert_stats
 from binalert.alerts.templates import DEFAULT_ORDER, render
 from binalert.audit.service import Caller, record
@@ -82,6 +89,23 @@ def existing_for_key(session: Session, caller: Caller, key: str) -> Alert | None
         return visible_alert(session, caller, found.id)
     except NotFound as error:
         raise Conflict("this Idempotency-Key was already used by someone else") from error
+
+
+def draft(session: Session, caller: Caller, data: AlertCreate) -> AlertDraft:
+    """Validate an alert as create() would, without storing it: its texts per language and
+    the languages of the members who would be called (those without a text hear the first)."""
+    require_role(caller.principal, Role.POLICE)
+    _check_bins(session, caller, data.bin_ids)
+    messages = _messages(data)
+    languages: dict[str, int] = {}
+    for member in members_repo.active_members_of_bins(session, data.bin_ids):
+        languages[member.language] = languages.get(member.language, 0) + 1
+    return AlertDraft(
+        messages=messages,
+        member_languages=languages,
+        missing_languages=sorted(lang for lang in languages if lang not in messages),
+        fallback=next(iter(messages)),
+    )
 
 
 def create(

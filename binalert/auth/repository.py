@@ -15,3 +15,7 @@ def token(session: Session, raw: str) -> ApiToken | None:
 
 def bin_ids_of_zone(session: Session, zone: str) -> set[int]:
     return set(session.scalars(select(Bin.id).where(Bin.police_zone == zone)))
+
+
+def token_by_id(session: Session, token_id: int) -> ApiToken | None:
+    return session.get(ApiToken, token_id)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from binalert.auth import repository as repo
 from binalert.auth.schemas import Principal
 from binalert.errors import Forbidden, Unauthorized
-from binalert.models import Role
+from binalert.models import ApiToken, Role
 
 MAX_TOKEN_LENGTH = 200
 
@@ -18,6 +18,18 @@ def authenticate(session: Session, raw: str | None) -> Principal:
     found = repo.token(session, raw)
     if found is None:
         raise Unauthorized("a valid bearer token is required")
+    return _principal(found)
+
+
+def principal_for_token_id(session: Session, token_id: int) -> Principal:
+    """The principal of a signed-in web session (which holds the token id, never the token)."""
+    found = repo.token_by_id(session, token_id)
+    if found is None or found.revoked_at is not None:
+        raise Unauthorized("this session has ended; sign in again")
+    return _principal(found)
+
+
+def _principal(found: ApiToken) -> Principal:
     try:
         role = Role(found.role)
     except ValueError as error:

@@ -103,6 +103,12 @@ def erase(session: Session, caller: Caller, member_id: int) -> None:
     record(session, caller, "member.erase", f"member:{member_id}")
 
 
+def check_csv(session: Session, caller: Caller, bin_id: int, data: bytes) -> list[MemberCreate]:
+    """The rows an import would add, without saving; Invalid lists every bad row."""
+    _managed_bin(session, caller, bin_id)
+    return csvio.parse(data, repo.phones_in_bin(session, bin_id))
+
+
 def import_csv(session: Session, caller: Caller, bin_id: int, data: bytes) -> ImportResult:
     _managed_bin(session, caller, bin_id)
     rows = csvio.parse(data, repo.phones_in_bin(session, bin_id))

@@ -1,0 +1,1 @@
+"""reports slice: acknowledgement reports per BIN for its coordinator."""
