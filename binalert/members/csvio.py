@@ -30,7 +30,7 @@ def _text(data: bytes) -> str:
 def _reader(text: str) -> csv.DictReader[str]:
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [name for name in REQUIRED if name not in header]
     unknown = [name for name in header if name not in COLUMNS]
@@ -65,6 +65,13 @@ def _errors(row_number: int, error: ValidationError) -> list[RowError]:
 
 def parse(data: bytes, known_phones: set[str]) -> list[MemberCreate]:
     """All rows as members, or Invalid listing every bad row (row 2 is the first data row)."""
+    try:
+        return _parse(data, known_phones)
+    except csv.Error as error:
+        raise Invalid(f"the file is not valid CSV: {error}") from error
+
+
+def _parse(data: bytes, known_phones: set[str]) -> list[MemberCreate]:
     reader = _reader(_text(data))
     members: list[MemberCreate] = []
     errors: list[RowError] = []
