@@ -1,0 +1,80 @@
+"""The web session: a signed, HTTP-only, SameSite=Strict cookie holding the token id (never the
+token), a CSRF token and the chosen language."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass, field, replace
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.web.signing import sign, unsign
+from binalert.settings import Settings
+
+COOKIE = "binalert_session"
+MAX_AGE = 12 * 3600
+PURPOSE = "session"
+
+
+@dataclass(frozen=True)
+class WebSession:
+    token_id: int | None = None
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    lang: str | None = None
+
+    def signed_in(self, token_id: int) -> WebSession:
+        """A fresh CSRF token at sign-in (no fixation of the anonymous one)."""
+        return WebSession(token_id=token_id, lang=self.lang)
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.runtime.settings
+    return settings
+
+
+def read(request: Request) -> WebSession | None:
+    raw = request.cookies.get(COOKIE)
+    if not raw or len(raw) > 4000:
+        return None
+    value = unsign(_settings(request), PURPOSE, raw, MAX_AGE)
+    if value is None:
+        return None
+    token_id, csrf, lang = value.get("token_id"), value.get("csrf"), value.get("lang")
+    if not isinstance(csrf, str) or not (token_id is None or isinstance(token_id, int)):
+        return None
+    return WebSession(token_id=token_id, csrf=csrf, lang=lang if isinstance(lang, str) else None)
+
+
+def current(request: Request) -> WebSession:
+    """The request's session, or a new anonymous one (written back by `write`)."""
+    found = getattr(request.state, "web_session", None) or read(request) or WebSession()
+    request.state.web_session = found
+    return found
+
+
+def update(request: Request, **changes: object) -> WebSession:
+    changed = replace(current(request), **changes)  # type: ignore[arg-type]
+    request.state.web_session = changed
+    return changed
+
+
+def write(request: Request, response: Response, value: WebSession | None) -> None:
+    if value is None:
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+        return
+    response.set_cookie(
+        COOKIE,
+        sign(_settings(request), PURPOSE, asdict(value)),
+        max_age=MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def session_token_id(request: Request) -> int | None:
+    """The token id of a signed-in session cookie (used by the API's GET endpoints too)."""
+    found = read(request)
+    return found.token_id if found is not None else None
