@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from api import errors
+from api import errors, web
 from api.routers import alerts, audit, bins, events, media, members, ops, webhooks
 from binalert.alerts.preview import Preview
 from binalert.ops import RuntimeCollector
@@ -48,4 +48,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     errors.install(app)
     for module in (ops, bins, members, alerts, events, media, webhooks, audit):
         app.include_router(module.router)
+    web.mount(app)
     return app
