@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.web.session import session_token_id
 from binalert.audit.service import Caller
-from binalert.auth.service import authenticate
+from binalert.auth.service import authenticate, principal_for_token_id
 from binalert.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, page_request
 from binalert.runtime import Runtime
 
@@ -23,14 +24,23 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
+SAFE_METHODS = ("GET", "HEAD")
+
+
 def get_caller(
     request: Request,
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
+    """The bearer token's principal; reads (GET) also accept the web pages' session cookie
+    (the live page's EventSource, the audio preview). Writes need the token: no CSRF risk."""
     raw = credentials.credentials if credentials is not None else None
+    token_id = session_token_id(request) if raw is None and request.method in SAFE_METHODS else None
     with runtime.store.session() as session:
-        principal = authenticate(session, raw)
+        if token_id is not None:
+            principal = principal_for_token_id(session, token_id)
+        else:
+            principal = authenticate(session, raw)
     source = request.client.host if request.client is not None else None
     return Caller(principal=principal, source=source)
 
