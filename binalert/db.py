@@ -48,6 +48,10 @@ class Store:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if self.is_postgres:
+            from binalert.pgnotify import install_notify
+
+            install_notify(self.sessions)
 
     @property
     def is_postgres(self) -> bool:

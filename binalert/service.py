@@ -10,6 +10,7 @@ import uvicorn
 
 from binalert import migrate
 from binalert.db import Store
+from binalert.pgnotify import PgWakeups
 from binalert.runtime import Runtime
 from binalert.settings import Settings
 from binalert.webhooks.sender import WebhookSender
@@ -22,6 +23,8 @@ def build_runtime(settings: Settings, with_dispatcher: bool) -> Runtime:
     store = Store(settings.database_url)
     migrate.require_current_schema(store.engine)
     runtime = Runtime(settings=settings, store=store)
+    if store.is_postgres:
+        runtime.services.append(PgWakeups(store.url, runtime.bus))
     install_webhook_hook()
     runtime.services.append(WebhookSender(runtime))
     if with_dispatcher:

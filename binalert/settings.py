@@ -6,13 +6,28 @@ import socket
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SAMPLE_AMI_SECRET = "binalert-lab-secret"
 SAMPLE_WEBHOOK_KEY = "binalert-dev-session-key"
 
 DEFAULT_VAR = Path("var")
+
+
+class PbxSettings(BaseModel):
+    """One Asterisk server: its AMI login, its trunk's limits, how it reaches members and audio."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_username: str = "binalert"
+    ami_secret: SecretStr = SecretStr(SAMPLE_AMI_SECRET)
+    max_channels: int = Field(default=20, ge=1, le=2000)
+    max_cps: float = Field(default=10.0, gt=0, le=1000)
+    dial_template: str = "PJSIP/{e164}@trunk"
+    media_base_url: str | None = None
+    pbx_sounds_dir: Path | None = None
 
 
 class Settings(BaseSettings):
@@ -37,6 +52,8 @@ class Settings(BaseSettings):
     pbx_sounds_dir: Path | None = None
     media_base_url: str | None = None
 
+    pbxes: list[PbxSettings] = Field(default_factory=list)
+    """Several PBXes (BINALERT_PBXES, a JSON list); empty: the one PBX of the flat settings."""
     max_channels: int = Field(default=20, ge=1, le=2000)
     max_cps: float = Field(default=10.0, gt=0, le=1000)
     max_attempts: int = Field(default=3, ge=1, le=10)
@@ -86,6 +103,25 @@ class Settings(BaseSettings):
     @property
     def retry_delay_seconds(self) -> tuple[int, ...]:
         return tuple(int(p) for p in self.retry_delays.split(","))
+
+    @property
+    def pbx_list(self) -> list[PbxSettings]:
+        if self.pbxes:
+            return list(self.pbxes)
+        return [
+            PbxSettings(
+                name=self.pbx_name,
+                ami_host=self.ami_host,
+                ami_port=self.ami_port,
+                ami_username=self.ami_username,
+                ami_secret=self.ami_secret,
+                max_channels=self.max_channels,
+                max_cps=self.max_cps,
+                dial_template=self.dial_template,
+                media_base_url=self.media_base_url,
+                pbx_sounds_dir=self.pbx_sounds_dir,
+            )
+        ]
 
     @property
     def pbx_sounds_path(self) -> Path:

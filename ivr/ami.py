@@ -85,6 +85,7 @@ class AmiConnection:
         self.ready = asyncio.Event()
         self.reconnects = 0
         self.connected_since: float | None = None
+        self.lost_at: float | None = None  # monotonic time the last ready session ended
         self.last_error: str | None = None
         self._manager: _Manager | None = None
         self._lost: asyncio.Event = asyncio.Event()
@@ -156,6 +157,8 @@ class AmiConnection:
             log.warning("AMI %s: %s", self.config.name, self.last_error)
             raise
         finally:
+            if self.ready.is_set():
+                self.lost_at = time.monotonic()
             self.ready.clear()
             self._drop()
         raise ConnectionLost(f"AMI connection to {self.config.name} lost")

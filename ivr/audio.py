@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from binalert.db import Store
 from binalert.models import Alert, Bin
-from binalert.settings import Settings
+from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
 
 
@@ -28,10 +28,17 @@ class AudioSource(Protocol):
 class TtsAudio:
     """Synthesises an alert's pieces with tts/ and names them as the PBX sees them."""
 
-    def __init__(self, settings: Settings, store: Store, run_db: Callable[..., Any]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        run_db: Callable[..., Any],
+        pbx: PbxSettings | None = None,
+    ) -> None:
         from tts import SpeechConfig, SpeechService
 
         self.settings = settings
+        self.pbx = pbx or settings.pbx_list[0]
         self.store = store
         self._run_db = run_db
         voices = dict(item.split("=", 1) for item in settings.tts_voices.split(",") if "=" in item)
@@ -74,9 +81,10 @@ class TtsAudio:
         return {name: self.pbx_path(_key(piece)) for name, piece in pieces.items()}
 
     def pbx_path(self, key: str) -> str:
-        if self.settings.media_base_url:
-            return f"{self.settings.media_base_url.rstrip('/')}/{key}.wav"
-        return f"{self.settings.pbx_sounds_path}/{key}"
+        if self.pbx.media_base_url:
+            return f"{self.pbx.media_base_url.rstrip('/')}/{key}.wav"
+        sounds = self.pbx.pbx_sounds_dir or self.settings.sounds_dir.resolve()
+        return f"{sounds}/{key}"
 
     def _alert_texts(self, alert_id: int, language: str) -> tuple[str, str, str]:
         with self.store.session() as session:

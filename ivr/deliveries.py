@@ -25,7 +25,7 @@ class ClaimOptions:
     worker_id: str
     pbx: str
     call_seconds: int  # ring timeout + the longest call: the attempt's deadline
-    lease_margin: int = 60
+    lease_margin: int = 10  # after the deadline the dialer has hung up: the call is over
 
 
 def _move(session: Session, delivery_id: int, event: Event, **values: object) -> None:

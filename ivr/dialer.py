@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from binalert.bus import EventBus
 from binalert.db import Store
 from binalert.deliveries.repository import ClaimedCall
 from binalert.models import CallOutcome
-from binalert.settings import Settings
+from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
 from ivr import deliveries
 from ivr.ami import AmiConnection, AmiError, NotConnected
@@ -36,6 +37,8 @@ from ivr.ratelimit import RateLimiter
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SAFETY_WAKE_SECONDS = 5.0
+SWEEP_SECONDS = 15.0  # how often to look for calls of dead workers (expired leases)
+DRAIN_AFTER_SECONDS = 30.0  # PBX unreachable this long: its calls end as lost, retried elsewhere
 
 
 def now() -> datetime:
@@ -50,18 +53,20 @@ class Dialer:
         bus: EventBus,
         ami: AmiConnection,
         audio: AudioSource,
+        pbx: PbxSettings | None = None,
     ) -> None:
         self.settings = settings
+        self.pbx = pbx or settings.pbx_list[0]
         self.store = store
         self.bus = bus
         self.ami = ami
         self.audio = audio
         self.calls = CallBook()
         self.policy = RetryPolicy(settings.max_attempts, settings.retry_delay_seconds)
-        self.limiter = RateLimiter(settings.max_cps)
+        self.limiter = RateLimiter(self.pbx.max_cps)
         self.claim_options = deliveries.ClaimOptions(
             worker_id=settings.worker_id,
-            pbx=ami.config.name,
+            pbx=self.pbx.name,
             call_seconds=settings.ring_timeout + settings.call_deadline,
         )
         self._db_pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
@@ -70,6 +75,7 @@ class Dialer:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._recovered = asyncio.Event()
         self.originates_sent = 0
+        self._last_sweep = 0.0
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -125,7 +131,10 @@ class Dialer:
         if await self.db(deliveries.expire_overdue, moment):
             self._published()
         if self.ami.ready.is_set() and self._recovered.is_set():
+            self._maybe_sweep()
             await self._claim_and_place(moment)
+        else:
+            self._drain_if_pbx_gone()
         next_due = await self.db(_next_due)
         if next_due is None:
             return SAFETY_WAKE_SECONDS
@@ -133,8 +142,8 @@ class Dialer:
 
     async def _claim_and_place(self, moment: datetime) -> None:
         while self._claiming:
-            free = self.settings.max_channels - len(self.calls)
-            batch = min(free, max(1, int(self.settings.max_cps)))
+            free = self.pbx.max_channels - len(self.calls)
+            batch = min(free, max(1, int(self.pbx.max_cps)))
             if batch <= 0:
                 return
             claimed = await self.db(deliveries.claim_due, moment, batch, self.claim_options)
@@ -146,6 +155,23 @@ class Dialer:
             if len(claimed) < batch:
                 return
             moment = now()
+
+    def _maybe_sweep(self) -> None:
+        from ivr.recovery import sweep_expired_leases
+
+        clock = asyncio.get_running_loop().time()
+        if clock - self._last_sweep >= SWEEP_SECONDS:
+            self._last_sweep = clock
+            self.spawn(sweep_expired_leases(self), "lease-sweep")
+
+    def _drain_if_pbx_gone(self) -> None:
+        """The PBX has been unreachable too long: end its calls as lost so they are retried
+        (by another PBX, if there is one). A late acknowledgement in its AstDB still counts."""
+        lost_at = self.ami.lost_at
+        if lost_at is None or time.monotonic() - lost_at < DRAIN_AFTER_SECONDS:
+            return
+        for call in self.calls.all():
+            call.ended.set()
 
     def _track(self, claimed: ClaimedCall) -> LiveCall:
         call = LiveCall(
@@ -166,7 +192,7 @@ class Dialer:
         try:
             variables = await self.audio.variables(claimed.alert_id, claimed.language)
             await self.limiter.acquire()
-            action = originate_action(self.settings, claimed, variables)
+            action = originate_action(self.settings, self.pbx.dial_template, claimed, variables)
         except Exception as error:  # audio or validation failed: nothing was dialled
             log.exception("call %s not placed", claimed.channel_id)
             await self._release(call, f"{type(error).__name__}: {error}")

@@ -12,7 +12,7 @@ from ivr import wire
 
 
 def originate_action(
-    settings: Settings, claimed: ClaimedCall, audio: dict[str, str]
+    settings: Settings, dial_template: str, claimed: ClaimedCall, audio: dict[str, str]
 ) -> dict[str, Any]:
     phone = parse_phone(claimed.phone)
     values = dict(audio)
@@ -22,7 +22,7 @@ def originate_action(
     values[cv.MAX_PLAYS] = str(settings.max_plays)
     return {
         "Action": "Originate",
-        "Channel": wire.dial_channel(settings.dial_template, phone.e164, phone.national),
+        "Channel": wire.dial_channel(dial_template, phone.e164, phone.national),
         "Context": wire.check(wire._SIMPLE, settings.call_context, "context"),
         "Exten": "s",
         "Priority": "1",

@@ -52,7 +52,9 @@ async def reconcile(dialer: Any) -> None:
     try:
         live = await live_channels(dialer.ami)
         moment = datetime.now(UTC)
-        attempts = await dialer.db(repo.open_attempts, dialer.settings.worker_id, moment)
+        attempts = await dialer.db(
+            repo.open_attempts, dialer.settings.worker_id, dialer.pbx.name, moment
+        )
         for attempt in attempts:
             await _reconcile_one(dialer, attempt, live)
         log.info("reconciled %d open call(s) with PBX %s", len(attempts), dialer.ami.config.name)
@@ -63,6 +65,19 @@ async def reconcile(dialer: Any) -> None:
         return
     dialer._recovered.set()
     dialer.wake()
+
+
+async def sweep_expired_leases(dialer: Any) -> None:
+    """Take over the open calls of a worker that died (its lease ran out) on this PBX."""
+    moment = datetime.now(UTC)
+    attempts = await dialer.db(repo.expired_lease_attempts, dialer.pbx.name, moment)
+    attempts = [a for a in attempts if a.channel_id not in dialer.calls]
+    if not attempts:
+        return
+    live = await live_channels(dialer.ami)
+    for attempt in attempts:
+        await _reconcile_one(dialer, attempt, live)
+    log.info("took over %d call(s) of a dead worker on PBX %s", len(attempts), dialer.pbx.name)
 
 
 async def _reconcile_one(dialer: Any, attempt: CallAttempt, live: dict[str, str]) -> None:

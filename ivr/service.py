@@ -1,4 +1,8 @@
-"""The dispatcher as a background service of `binalert serve` / `binalert worker`."""
+"""The dispatcher as a background service of `binalert serve` / `binalert worker`.
+
+One Dialer per configured PBX, each with its own AMI connection and trunk limits; they
+share the store, so a PBX with free channels simply claims more of the due deliveries.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import contextlib
 import logging
 
 from binalert.runtime import Runtime
+from binalert.settings import PbxSettings
 from ivr.ami import AmiConfig, AmiConnection
 from ivr.audio import AudioSource, TtsAudio
 from ivr.dialer import Dialer
@@ -19,50 +24,61 @@ class DispatcherService:
     def __init__(self, runtime: Runtime, audio: AudioSource | None = None) -> None:
         self.runtime = runtime
         self._audio = audio
-        self.dialer: Dialer | None = None
-        self._loop_task: asyncio.Task[None] | None = None
+        self.dialers: list[Dialer] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def dialer(self) -> Dialer | None:
+        """The first PBX's dialer (the only one in a single-PBX setup)."""
+        return self.dialers[0] if self.dialers else None
 
     async def start(self) -> None:
         settings = self.runtime.settings
-        ami = AmiConnection(
-            AmiConfig(
-                name=settings.pbx_name,
-                host=settings.ami_host,
-                port=settings.ami_port,
-                username=settings.ami_username,
-                secret=settings.ami_secret.get_secret_value(),
-            ),
-            on_event=lambda message: self._on_event(message),
-        )
-        self.dialer = Dialer(
-            settings, self.runtime.store, self.runtime.bus, ami, self._audio or _no_audio()
-        )
-        if self._audio is None:
-            self.dialer.audio = TtsAudio(settings, self.runtime.store, self.dialer.run_db)
-        ami.on_ready(lambda: reconcile(self.dialer))
-        ami.start()
-        self._loop_task = asyncio.create_task(self.dialer.run(), name="dialer")
-        log.info("dispatcher %s started for PBX %s", settings.worker_id, settings.pbx_name)
+        for pbx in settings.pbx_list:
+            dialer = self._dialer_for(pbx)
+            self.dialers.append(dialer)
+            dialer.ami.start()
+            self._tasks.append(asyncio.create_task(dialer.run(), name=f"dialer-{pbx.name}"))
+        names = ", ".join(p.name for p in settings.pbx_list)
+        log.info("dispatcher %s started for PBX %s", settings.worker_id, names)
 
-    def _on_event(self, message: object) -> None:
-        if self.dialer is not None:
-            self.dialer.on_event(message)  # type: ignore[arg-type]
+    def _dialer_for(self, pbx: PbxSettings) -> Dialer:
+        settings = self.runtime.settings
+        config = AmiConfig(
+            name=pbx.name,
+            host=pbx.ami_host,
+            port=pbx.ami_port,
+            username=pbx.ami_username,
+            secret=pbx.ami_secret.get_secret_value(),
+        )
+        holder: list[Dialer] = []
+        ami = AmiConnection(config, on_event=lambda message: holder[0].on_event(message))
+        dialer = Dialer(settings, self.runtime.store, self.runtime.bus, ami, _no_audio(), pbx)
+        holder.append(dialer)
+        dialer.audio = self._audio or TtsAudio(settings, self.runtime.store, dialer.run_db, pbx)
+        ami.on_ready(lambda: reconcile(dialer))
+        return dialer
 
     async def stop(self) -> None:
-        if self.dialer is None:
-            return
-        await self.dialer.stop(self.runtime.settings.shutdown_grace)
-        if self._loop_task is not None:
-            self._loop_task.cancel()
+        grace = self.runtime.settings.shutdown_grace
+        await asyncio.gather(*(d.stop(grace) for d in self.dialers))
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
-        await self.dialer.ami.close()
+                await task
+        await asyncio.gather(*(d.ami.close() for d in self.dialers))
         log.info("dispatcher stopped")
 
     def health(self) -> dict[str, object]:
-        if self.dialer is None:
-            return {"dispatcher": "stopped"}
-        return self.dialer.ami.health() | {"calls_in_flight": len(self.dialer.calls)}
+        if not self.dialers:
+            return {"dispatcher": "stopped", "connected": False}
+        pbxes = [d.ami.health() | {"calls_in_flight": len(d.calls)} for d in self.dialers]
+        return {
+            "connected": all(p["connected"] for p in pbxes),
+            "calls_in_flight": sum(len(d.calls) for d in self.dialers),
+            "reconnects": sum(d.ami.reconnects for d in self.dialers),
+            "pbxes": pbxes,
+        }
 
 
 def _no_audio() -> AudioSource:

@@ -133,16 +133,33 @@ def set_attempt_digit(session: Session, attempt_id: int, digit: str, answered_at
     )
 
 
-def open_attempts(session: Session, worker_id: str, now: datetime) -> list[CallAttempt]:
-    """Attempts still open that this worker owns, or whose owner's lease ran out."""
+def open_attempts(session: Session, worker_id: str, pbx: str, now: datetime) -> list[CallAttempt]:
+    """Attempts still open on this PBX that this worker owns, or whose owner's lease ran out."""
     query = (
         select(CallAttempt)
         .join(Delivery, Delivery.id == CallAttempt.delivery_id)
         .where(
             CallAttempt.ended_at.is_(None),
+            CallAttempt.pbx == pbx,
             or_(Delivery.claimed_by == worker_id, Delivery.lease_until < now),
         )
         .order_by(CallAttempt.id)
+    )
+    return list(session.scalars(query))
+
+
+def expired_lease_attempts(session: Session, pbx: str, now: datetime) -> list[CallAttempt]:
+    """Open attempts on this PBX whose worker's lease ran out (that worker died)."""
+    query = (
+        select(CallAttempt)
+        .join(Delivery, Delivery.id == CallAttempt.delivery_id)
+        .where(
+            CallAttempt.ended_at.is_(None),
+            CallAttempt.pbx == pbx,
+            Delivery.lease_until < now,
+        )
+        .order_by(CallAttempt.id)
+        .limit(500)
     )
     return list(session.scalars(query))
 
