@@ -247,7 +247,8 @@ class AmiConnection:
         if manager.protocol is not None and not manager.protocol.closed:
             with contextlib.suppress(Exception):
                 manager.protocol.transport.abort()
-        for action in list(manager.responses.values()) + list(manager.awaiting_actions):
+        responses = getattr(manager, "responses", {})  # unset if the connect itself failed
+        for action in list(responses.values()) + list(manager.awaiting_actions):
             if not action.future.done():
                 action.future.set_exception(ConnectionLost("AMI connection closed"))
         manager.awaiting_actions.clear()
