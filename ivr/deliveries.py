@@ -242,7 +242,8 @@ def complete_if_done(session: Session, alert_id: int, now: datetime) -> None:
     if repo.open_delivery_count(session, alert_id):
         return
     alert = repo.alert(session, alert_id)
-    status = AlertStatus.EXPIRED if now >= alert.valid_until else AlertStatus.COMPLETED
+    ran_out = now >= alert.valid_until or repo.expired_delivery_count(session, alert_id) > 0
+    status = AlertStatus.EXPIRED if ran_out else AlertStatus.COMPLETED
     if repo.close_alert(session, alert_id, status, now):
         kind = events.ALERT_EXPIRED if status is AlertStatus.EXPIRED else events.ALERT_COMPLETED
         events.record(session, alert_id, kind, {"alert_id": alert_id, "status": status.value})

@@ -185,6 +185,17 @@ def open_delivery_count(session: Session, alert_id: int) -> int:
     )
 
 
+def expired_delivery_count(session: Session, alert_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.alert_id == alert_id, Delivery.status == DeliveryStatus.EXPIRED.value)
+        )
+        or 0
+    )
+
+
 def close_alert(session: Session, alert_id: int, status: AlertStatus, now: datetime) -> bool:
     """Active -> completed/expired, once (guarded); False if it was not active any more."""
     result = session.execute(
