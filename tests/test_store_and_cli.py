@@ -1,0 +1,151 @@
+"""The store (migrations, guarded transitions, claims) on SQLite and PostgreSQL, and the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select
+
+from binalert import migrate
+from binalert.db import Store
+from binalert.deliveries.repository import TransitionConflict, transition
+from binalert.models import Alert, Bin, CallOutcome, Delivery, DeliveryEvent
+from binalert.tokens import find_token, hash_token
+from ivr import deliveries
+from ivr.policy import RetryPolicy
+
+BINALERT = str(Path(sys.executable).parent / "binalert")
+
+
+def _alert_with(store: Store, members: int) -> int:
+    now = datetime.now(UTC)
+    with store.session() as s:
+        bin_ = Bin(name="B", municipality="M", police_zone="Z")
+        s.add(bin_)
+        s.flush()
+        alert = Alert(
+            created_by="t",
+            incident_ref="r",
+            bin_ids=[bin_.id],
+            messages={"nl": "x"},
+            valid_until=now + timedelta(hours=1),
+        )
+        s.add(alert)
+        s.flush()
+        for i in range(members):
+            s.add(
+                Delivery(
+                    alert_id=alert.id, language="nl", phones=[f"+325010000{i}"], next_attempt_at=now
+                )
+            )
+        return alert.id
+
+
+def test_migrations_build_every_table(store: Store) -> None:
+    tables = set(inspect(store.engine).get_table_names())
+    assert {
+        "bins",
+        "members",
+        "memberships",
+        "alerts",
+        "deliveries",
+        "call_attempts",
+        "api_tokens",
+        "audit_log",
+        "delivery_events",
+        "alembic_version",
+    } <= tables
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+
+
+def test_guarded_transition_refuses_a_wrong_state(store: Store) -> None:
+    alert_id = _alert_with(store, 1)
+    with store.session() as s:
+        delivery_id = s.scalars(select(Delivery.id).where(Delivery.alert_id == alert_id)).one()
+        transition(s, delivery_id, ["pending"], "acknowledged")
+    with pytest.raises(TransitionConflict), store.session() as s:
+        transition(s, delivery_id, ["pending", "waiting_retry"], "calling")
+
+
+def test_claims_never_take_a_delivery_twice(store: Store) -> None:
+    alert_id = _alert_with(store, 5)
+    options = deliveries.ClaimOptions(worker_id="w", pbx="p", call_seconds=60)
+    now = datetime.now(UTC)
+    with store.session() as s:
+        first = deliveries.claim_due(s, now, 3, options)
+    with store.session() as s:
+        second = deliveries.claim_due(s, now, 10, options)
+    ids = [c.delivery_id for c in first + second]
+    assert len(ids) == 5 and len(set(ids)) == 5
+    assert len({c.channel_id for c in first + second}) == 5
+    with store.session() as s:
+        kinds = list(
+            s.scalars(select(DeliveryEvent.kind).where(DeliveryEvent.alert_id == alert_id))
+        )
+    assert kinds.count("call_started") == 5
+
+
+@pytest.mark.postgres
+def test_concurrent_claims_on_postgres_skip_locked_rows(store: Store) -> None:
+    if not store.is_postgres:
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite runs one dispatcher process")
+    _alert_with(store, 4)
+    options = deliveries.ClaimOptions(worker_id="w", pbx="p", call_seconds=60)
+    now = datetime.now(UTC)
+    with store.session() as holding:
+        mine = deliveries.claim_due(holding, now, 2, options)  # rows locked, not committed
+        with store.session() as other:
+            theirs = deliveries.claim_due(other, now, 10, options)
+    assert {c.delivery_id for c in mine}.isdisjoint({c.delivery_id for c in theirs})
+    assert len(theirs) == 2
+
+
+def test_acknowledgement_is_kept_and_counted_once(store: Store) -> None:
+    _alert_with(store, 1)
+    options = deliveries.ClaimOptions(worker_id="w", pbx="p", call_seconds=60)
+    now = datetime.now(UTC)
+    with store.session() as s:
+        [call] = deliveries.claim_due(s, now, 1, options)
+    with store.session() as s:
+        assert deliveries.acknowledge(s, call.channel_id, "1", now)
+    with store.session() as s:
+        assert not deliveries.acknowledge(s, call.channel_id, "1", now)  # replayed event
+    with store.session() as s:
+        deliveries.finish_call(s, call.channel_id, CallOutcome.ANSWERED, now, RetryPolicy())
+        delivery = s.get(Delivery, call.delivery_id)
+        assert delivery is not None and delivery.status == "acknowledged"
+        acks = s.scalars(select(DeliveryEvent).where(DeliveryEvent.kind == "acknowledged")).all()
+        assert len(acks) == 1
+
+
+def _cli(*args: str, db: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"BINALERT_DATABASE_URL": db}
+    return subprocess.run([BINALERT, *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.timeout(120)
+def test_cli_upgrade_token_and_serve_refusing_an_old_schema(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    refused = _cli("serve", "--port", "1", db=db)
+    assert refused.returncode != 0 and "binalert db upgrade" in refused.stderr
+    assert _cli("db", "upgrade", db=db).returncode == 0
+    created = _cli(
+        "token", "create", "--role", "police", "--name", "Dispatch", "--zone", "Z", db=db
+    )
+    assert created.returncode == 0
+    token = created.stdout.strip()
+    assert created.stdout == token + "\n" and token.startswith("bna_")
+    store = Store(db)
+    with store.session() as s:
+        found = find_token(s, token)
+        assert (
+            found is not None and found.role == "police" and found.token_hash == hash_token(token)
+        )
+    store.dispose()
+    bad = _cli("token", "create", "--role", "coordinator", "--name", "C", db=db)
+    assert bad.returncode == 2 and "--bin" in bad.stderr
