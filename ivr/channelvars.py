@@ -42,5 +42,6 @@ EVENT_RESULT = "BinalertResult"
 EVENT_AMD = "BinalertAmd"
 USER_EVENTS = (EVENT_ACK, EVENT_RESULT, EVENT_AMD)
 
+AMD_HUMAN = "HUMAN"  # AMDSTATUS for a person; MACHINE and NOTSURE take the machine path
 RESULT_MACHINE = "machine"
 RESULT_NO_ACK = "no_ack"

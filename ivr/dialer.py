@@ -290,6 +290,9 @@ class Dialer:
             self.spawn(self._record_ack(call.channel_id), f"ack-{call.channel_id}")
         elif kind == cv.EVENT_RESULT:
             call.result = message.get("Result")
+        elif kind == cv.EVENT_AMD and message.get("Status") != cv.AMD_HUMAN:
+            # The dialplan now leaves the short message: a machine, even if it hangs up early.
+            call.result = cv.RESULT_MACHINE
 
     async def _record_ack(self, channel_id: str) -> None:
         if await self.db(deliveries.acknowledge, channel_id, "1", now()):
