@@ -6,4 +6,6 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    return []
+    from api.web import alerts, home, members, reports
+
+    return [home.router, alerts.router, members.router, reports.router]

@@ -1,0 +1,32 @@
+// Live alert page: each delivery event (SSE, with the session cookie) refreshes the
+// server-rendered summary and member list; without JavaScript the page refreshes itself.
+(function () {
+  "use strict";
+  var root = document.getElementById("live");
+  if (!root || !window.EventSource) return;
+  var source = null;
+  var timer = null;
+  function isFinal() {
+    var state = document.getElementById("live-state");
+    return state && state.getAttribute("data-final") === "true";
+  }
+  function refresh() {
+    timer = null;
+    fetch(root.getAttribute("data-fragment"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        root.innerHTML = html;
+        if (isFinal() && source) { source.close(); source = null; }
+      });
+  }
+  function soon() { if (!timer) timer = setTimeout(refresh, 300); }
+  if (isFinal()) return;
+  source = new EventSource(root.getAttribute("data-events"));
+  ["call_started", "call_ended", "acknowledged", "retry_scheduled", "delivery_final",
+   "alert_completed", "alert_cancelled", "alert_expired"].forEach(function (kind) {
+    source.addEventListener(kind, soon);
+  });
+  source.onmessage = soon;
+  source.onerror = soon;
+})();

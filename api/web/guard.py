@@ -1,0 +1,70 @@
+"""Who is signed in, CSRF checks, and domain refusals shown as pages (404 stays 404)."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.responses import Response
+
+from api.deps import RuntimeDep
+from api.web import session
+from api.web.render import page, redirect
+from binalert.audit.service import Caller
+from binalert.auth.service import principal_for_token_id
+from binalert.errors import DomainError, Forbidden
+
+
+class SignInNeeded(Exception):
+    pass
+
+
+class WebRoute(APIRoute):
+    """Page routes: refusals become readable pages with the same status as the API's."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def wrapped(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInNeeded:
+                return redirect(request, "/signin?next=" + quote(request.url.path))
+            except DomainError as error:
+                if error.status == 401:
+                    session.update(request, token_id=None)
+                    return redirect(request, "/signin")
+                return page(request, "error.html", error.status, message=error.message)
+            except RequestValidationError:
+                return page(request, "error.html", 422, message="invalid request")
+
+        return wrapped
+
+
+def web_caller(request: Request, runtime: RuntimeDep) -> Caller:
+    token_id = session.current(request).token_id
+    if token_id is None:
+        raise SignInNeeded()
+    with runtime.store.session() as db:
+        principal = principal_for_token_id(db, token_id)
+    request.state.principal = principal
+    return Caller(principal=principal, source=request.client.host if request.client else None)
+
+
+WebCaller = Annotated[Caller, Depends(web_caller)]
+
+
+async def check_csrf(request: Request) -> None:
+    form = await request.form()
+    sent = form.get("csrf_token")
+    expected = session.current(request).csrf
+    if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+        raise Forbidden("this form has expired; go back, reload the page and try again")
+
+
+Csrf = Depends(check_csrf)

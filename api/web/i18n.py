@@ -1,0 +1,161 @@
+"""A small catalogue: English message ids, Dutch and French translations (English fallback).
+The language comes from the session (the switch in the header), else Accept-Language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+
+LANGUAGES = ("nl", "fr", "en")
+LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch", "en": "English"}
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "Sign in": {"nl": "Aanmelden", "fr": "Se connecter"},
+    "Sign out": {"nl": "Afmelden", "fr": "Se déconnecter"},
+    "Access token": {"nl": "Toegangssleutel", "fr": "Jeton d'accès"},
+    "The token you received from your administrator.": {
+        "nl": "De sleutel die u van uw beheerder kreeg.",
+        "fr": "Le jeton reçu de votre administrateur.",
+    },
+    "This token is not valid.": {
+        "nl": "Deze sleutel is niet geldig.",
+        "fr": "Ce jeton n'est pas valide.",
+    },
+    "Home": {"nl": "Start", "fr": "Accueil"},
+    "Language": {"nl": "Taal", "fr": "Langue"},
+    "Send an alert": {"nl": "Alarm versturen", "fr": "Envoyer une alerte"},
+    "Alerts": {"nl": "Alarmen", "fr": "Alertes"},
+    "No alerts yet.": {"nl": "Nog geen alarmen.", "fr": "Pas encore d'alertes."},
+    "Your BINs": {"nl": "Uw BIN's", "fr": "Vos PLP"},
+    "BINs": {"nl": "BIN's", "fr": "PLP"},
+    "Members": {"nl": "Leden", "fr": "Membres"},
+    "Reports": {"nl": "Rapporten", "fr": "Rapports"},
+    "Incident reference": {"nl": "Referentie (PV)", "fr": "Référence (PV)"},
+    "Message": {"nl": "Bericht", "fr": "Message"},
+    "Template": {"nl": "Sjabloon", "fr": "Modèle"},
+    "Suspect vehicle": {"nl": "Verdacht voertuig", "fr": "Véhicule suspect"},
+    "Suspect person": {"nl": "Verdachte persoon", "fr": "Personne suspecte"},
+    "All clear": {"nl": "Einde alarm", "fr": "Fin d'alerte"},
+    "Free text per language": {"nl": "Vrije tekst per taal", "fr": "Texte libre par langue"},
+    "Make": {"nl": "Merk", "fr": "Marque"},
+    "Colour": {"nl": "Kleur", "fr": "Couleur"},
+    "Number plate": {"nl": "Nummerplaat", "fr": "Plaque"},
+    "Direction": {"nl": "Richting", "fr": "Direction"},
+    "Description": {"nl": "Beschrijving", "fr": "Description"},
+    "Fields of the template": {"nl": "Velden van het sjabloon", "fr": "Champs du modèle"},
+    "Preview": {"nl": "Voorbeeld", "fr": "Aperçu"},
+    "Change": {"nl": "Wijzigen", "fr": "Modifier"},
+    "Send the alert now": {"nl": "Alarm nu versturen", "fr": "Envoyer l'alerte maintenant"},
+    "Listen": {"nl": "Beluister", "fr": "Écouter"},
+    "Members by language": {"nl": "Leden per taal", "fr": "Membres par langue"},
+    "No text for": {"nl": "Geen tekst voor", "fr": "Pas de texte pour"},
+    "these members hear the text in": {
+        "nl": "deze leden horen de tekst in het",
+        "fr": "ces membres entendent le texte en",
+    },
+    "Every member's language has a text.": {
+        "nl": "Elke taal van de leden heeft een tekst.",
+        "fr": "Chaque langue des membres a un texte.",
+    },
+    "Nothing is sent until you confirm.": {
+        "nl": "Er wordt niets verstuurd voor u bevestigt.",
+        "fr": "Rien n'est envoyé avant votre confirmation.",
+    },
+    "Status": {"nl": "Status", "fr": "Statut"},
+    "Tried": {"nl": "Gebeld", "fr": "Appelés"},
+    "Acknowledged": {"nl": "Bevestigd", "fr": "Confirmé"},
+    "In progress": {"nl": "Bezig", "fr": "En cours"},
+    "Waiting for retry": {"nl": "Wacht op nieuwe poging", "fr": "En attente de rappel"},
+    "Unreachable": {"nl": "Onbereikbaar", "fr": "Injoignable"},
+    "Not acknowledged": {"nl": "Niet bevestigd", "fr": "Non confirmé"},
+    "Members to call": {"nl": "Te bellen leden", "fr": "Membres à appeler"},
+    "Expected to finish by": {"nl": "Verwacht klaar om", "fr": "Fin prévue vers"},
+    "Time to first acknowledgement": {
+        "nl": "Tijd tot eerste bevestiging",
+        "fr": "Délai de la première confirmation",
+    },
+    "Attempts": {"nl": "Pogingen", "fr": "Tentatives"},
+    "Last outcome": {"nl": "Laatste resultaat", "fr": "Dernier résultat"},
+    "Member": {"nl": "Lid", "fr": "Membre"},
+    "Cancel the alert": {"nl": "Alarm annuleren", "fr": "Annuler l'alerte"},
+    "Yes, cancel the alert": {"nl": "Ja, annuleer het alarm", "fr": "Oui, annuler l'alerte"},
+    "No, go back": {"nl": "Nee, terug", "fr": "Non, retour"},
+    "Calls not yet placed are stopped; calls ringing now end.": {
+        "nl": "Nog niet geplaatste oproepen worden gestopt; lopende oproepen eindigen.",
+        "fr": "Les appels pas encore passés sont arrêtés ; les appels en cours se terminent.",
+    },
+    "Live updates": {"nl": "Live bijgewerkt", "fr": "Mise à jour en direct"},
+    "Name": {"nl": "Naam", "fr": "Nom"},
+    "Phone": {"nl": "Telefoon", "fr": "Téléphone"},
+    "Second phone": {"nl": "Tweede telefoon", "fr": "Deuxième téléphone"},
+    "Active": {"nl": "Actief", "fr": "Actif"},
+    "Inactive": {"nl": "Inactief", "fr": "Inactif"},
+    "Search": {"nl": "Zoeken", "fr": "Rechercher"},
+    "Name or phone": {"nl": "Naam of telefoon", "fr": "Nom ou téléphone"},
+    "Add a member": {"nl": "Lid toevoegen", "fr": "Ajouter un membre"},
+    "Edit": {"nl": "Bewerken", "fr": "Modifier"},
+    "Save": {"nl": "Opslaan", "fr": "Enregistrer"},
+    "Deactivate": {"nl": "Deactiveren", "fr": "Désactiver"},
+    "Activate": {"nl": "Activeren", "fr": "Activer"},
+    "Erase": {"nl": "Wissen", "fr": "Effacer"},
+    "Erase this member": {"nl": "Dit lid wissen", "fr": "Effacer ce membre"},
+    "The person is deleted; their calls remain only as anonymous outcomes.": {
+        "nl": "De persoon wordt verwijderd; de oproepen blijven enkel anoniem bewaard.",
+        "fr": "La personne est supprimée ; ses appels ne restent que comme résultats anonymes.",
+    },
+    "Import CSV": {"nl": "CSV importeren", "fr": "Importer un CSV"},
+    "Export CSV": {"nl": "CSV exporteren", "fr": "Exporter en CSV"},
+    "CSV file": {"nl": "CSV-bestand", "fr": "Fichier CSV"},
+    "Check the file": {"nl": "Bestand controleren", "fr": "Vérifier le fichier"},
+    "Nothing was saved.": {"nl": "Er werd niets opgeslagen.", "fr": "Rien n'a été enregistré."},
+    "Row": {"nl": "Rij", "fr": "Ligne"},
+    "Field": {"nl": "Veld", "fr": "Champ"},
+    "Problem": {"nl": "Probleem", "fr": "Problème"},
+    "Rows ready to import": {"nl": "Rijen klaar om te importeren", "fr": "Lignes prêtes"},
+    "Import these members": {"nl": "Deze leden importeren", "fr": "Importer ces membres"},
+    "Acknowledgement rate per alert": {
+        "nl": "Bevestigingsgraad per alarm",
+        "fr": "Taux de confirmation par alerte",
+    },
+    "Acknowledgement rate": {"nl": "Bevestigingsgraad", "fr": "Taux de confirmation"},
+    "Median time to acknowledge": {
+        "nl": "Mediane tijd tot bevestiging",
+        "fr": "Délai médian de confirmation",
+    },
+    "By language": {"nl": "Per taal", "fr": "Par langue"},
+    "To follow up": {"nl": "Op te volgen", "fr": "À suivre"},
+    "Members unreachable or not acknowledging in the last alerts": {
+        "nl": "Leden onbereikbaar of zonder bevestiging bij de laatste alarmen",
+        "fr": "Membres injoignables ou sans confirmation lors des dernières alertes",
+    },
+    "Missed": {"nl": "Gemist", "fr": "Manqués"},
+    "Alert": {"nl": "Alarm", "fr": "Alerte"},
+    "Date": {"nl": "Datum", "fr": "Date"},
+    "Calls": {"nl": "Oproepen", "fr": "Appels"},
+    "No data yet.": {"nl": "Nog geen gegevens.", "fr": "Pas encore de données."},
+    "Page not found": {"nl": "Pagina niet gevonden", "fr": "Page introuvable"},
+    "Something went wrong": {"nl": "Er ging iets mis", "fr": "Un problème est survenu"},
+    "seconds": {"nl": "seconden", "fr": "secondes"},
+    "Back": {"nl": "Terug", "fr": "Retour"},
+    "member(s) imported.": {"nl": "lid/leden geïmporteerd.", "fr": "membre(s) importé(s)."},
+    "Skip to content": {"nl": "Naar de inhoud", "fr": "Aller au contenu"},
+}
+
+
+def pick(request: Request, chosen: str | None) -> str:
+    if chosen in LANGUAGES:
+        return chosen
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "en"
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    def translate(text: str) -> str:
+        return CATALOGUE.get(text, {}).get(lang, text)
+
+    return translate

@@ -1,0 +1,38 @@
+"""Rendering pages: templates with the translator, the CSRF token and the signed-in principal;
+every response carries the (re-signed) session cookie."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.templating import Jinja2Templates
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from api.web import i18n, session
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+TEMPLATES.env.globals["language_names"] = i18n.LANGUAGE_NAMES
+
+
+def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    current = session.current(request)
+    lang = i18n.pick(request, current.lang)
+    context.update(
+        t=i18n.translator(lang),
+        lang=lang,
+        languages=i18n.LANGUAGES,
+        csrf=current.csrf,
+        principal=getattr(request.state, "principal", None),
+    )
+    response = TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    session.write(request, response, current)
+    return response
+
+
+def redirect(request: Request, url: str) -> Response:
+    response = RedirectResponse(url, status_code=303)
+    session.write(request, response, session.current(request))
+    return response

@@ -1,0 +1,47 @@
+"""Coordinator pages: a BIN's acknowledgement report (chart, tables), CSV of each table."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Request
+from starlette.responses import Response
+
+from api.deps import RuntimeDep
+from api.web.chart import rate_chart
+from api.web.guard import WebCaller, WebRoute
+from api.web.render import page
+from binalert.reports import service
+from binalert.reports.schemas import BinReport
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+Id = Annotated[int, Path(ge=1, le=2**53)]
+Table = Literal["alerts", "languages", "follow_up"]
+
+
+@router.get("/bins/{bin_id}/reports")
+def report_page(request: Request, caller: WebCaller, runtime: RuntimeDep, bin_id: Id) -> Response:
+    with runtime.store.session() as db:
+        report = service.bin_report(db, caller, bin_id)
+    return page(request, "reports.html", report=report, chart=rate_chart(report.alerts))
+
+
+def _csv(report: BinReport, table: Table) -> str:
+    rows = getattr(report, table)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    fields = list(type(rows[0]).model_fields) if rows else []
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow([row.model_dump(mode="json")[f] for f in fields])
+    return out.getvalue()
+
+
+@router.get("/bins/{bin_id}/reports/{table}.csv")
+def report_csv(caller: WebCaller, runtime: RuntimeDep, bin_id: Id, table: Table) -> Response:
+    with runtime.store.session() as db:
+        report = service.bin_report(db, caller, bin_id)
+    headers = {"Content-Disposition": f'attachment; filename="bin-{bin_id}-{table}.csv"'}
+    return Response(_csv(report, table), media_type="text/csv; charset=utf-8", headers=headers)
