@@ -115,3 +115,27 @@ async def test_asterisk_restart_mid_alert_ends_with_every_member_final(
     statuses = {n[:4]: d.status for n, d in zip(numbers, rows, strict=True)}
     assert statuses["0501"] == "acknowledged"
     assert statuses["0503"] == "unreachable"
+
+
+@pytest.mark.timeout(120)
+async def test_sigterm_stops_claiming_lets_calls_finish_and_loses_nothing(
+    pbx: LabPbx, sqlite_store: Store
+) -> None:
+    alert_id = make_alert(sqlite_store, [f"0501{i:05d}" for i in range(30)])
+    worker = _worker(pbx, sqlite_store, pbx.sounds_dir)
+    try:
+        while not _acknowledged(sqlite_store, alert_id):
+            await asyncio.sleep(0.1)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
+        after_stop = deliveries(sqlite_store, alert_id)
+        assert not [d for d in after_stop if d.status == "calling"], "calls left open"
+        assert any(d.status == "pending" for d in after_stop), "stopped before the end"
+        worker = _worker(pbx, sqlite_store, pbx.sounds_dir)
+        rows = await wait_until_final(sqlite_store, alert_id, 90)
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(20)
+    assert {d.status for d in rows} == {"acknowledged"}
+    _assert_nobody_called_after_acknowledging(sqlite_store, alert_id)
