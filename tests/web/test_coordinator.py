@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import FilePayload, Page
 
 from binalert.db import Store
 from binalert.models import Alert, Delivery, Member, Membership, Role, utcnow
@@ -71,7 +71,7 @@ def test_coordinator_reports_import_export_and_scope(
 
     page.goto(f"{base}/bins/{bin_a}/reports")
     assert page.locator("#ack-chart rect.bar").count() == 3
-    assert "100%" in page.locator("#ack-chart desc").text_content() or ""
+    assert "100%" in (page.locator("#ack-chart desc").text_content() or "")
     assert page.locator("#follow-up tbody tr").count() == 2  # Benoît and Cas missed calls
     shoot(page, "reports")
 
@@ -80,7 +80,7 @@ def test_coordinator_reports_import_export_and_scope(
     page.get_by_role("link", name="CSV importeren").click()
     csv = "name,phone,language\nDora,050100044,nl\nEmile,12345,fr\n"
     page.get_by_label("CSV-bestand").set_input_files(
-        files=[{"name": "leden.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+        files=[FilePayload(name="leden.csv", mimeType="text/csv", buffer=csv.encode())]
     )
     page.locator("form.card button[type=submit]").click()
     errors = page.locator("#import-errors tbody tr")
@@ -89,6 +89,22 @@ def test_coordinator_reports_import_export_and_scope(
     shoot(page, "members-import-errors")
     page.goto(f"{base}/bins/{bin_a}/members")
     assert page.locator("table tbody tr").count() == 3  # nothing was saved
+
+    page.get_by_role("link", name="Lid toevoegen").click()
+    page.get_by_label("Naam", exact=True).fill("Dora")
+    page.get_by_label("Telefoon", exact=True).fill("12345")
+    page.locator("form.card button[type=submit]").click()
+    assert page.locator("#phone-error").count() == 1  # the API's phone rule, shown inline
+    page.get_by_label("Telefoon", exact=True).fill("050/10.00.44")
+    page.locator("form.card button[type=submit]").click()
+    page.wait_for_url(f"{base}/bins/{bin_a}/members")
+    dora = page.locator("table tbody tr", has_text="Dora")
+    dora.get_by_role("button", name="Deactiveren Dora").click()
+    assert "inactive" in (dora.get_attribute("class") or "")
+    dora.get_by_role("link", name="Wissen Dora").click()
+    page.locator("form button.danger").click()
+    page.wait_for_url(f"{base}/bins/{bin_a}/members")
+    assert page.locator("table tbody tr", has_text="Dora").count() == 0
 
     with page.expect_download() as download:
         page.locator("#export").click()
