@@ -1,7 +1,8 @@
 """Every error is JSON: {"status", "error" (a stable id), "message", "error_id", "details"}.
 
 Domain refusals, validation errors, HTTP errors, database conflicts and an unreachable
-database all get their proper 4xx/503 answer, so no request ends in an unhandled 500.
+database all get their proper 4xx/503 answer; the property test (tests/api/test_fuzz.py) checks
+that no request ends in a 500. A bug still answers JSON, with an error id in the log.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def error_response(
     )
     if status >= 500:
         log.warning("error %s (%s): %s", body.error_id, code, message)
-    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+    response = JSONResponse(body.model_dump(), status_code=status, headers=headers)
+    response.headers["X-Error-Id"] = body.error_id
+    return response
 
 
 def _validation_details(error: RequestValidationError) -> list[dict[str, Any]]:
@@ -116,7 +119,15 @@ async def _database(_: Request, exc: Exception) -> JSONResponse:
     return error_response(503, "unavailable", "the database is not available; try again")
 
 
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    """Last resort (a bug): still JSON with an error id that is logged with the traceback."""
+    response = error_response(500, "internal", "unexpected error; quote the error_id")
+    log.error("unexpected error %s", response.headers.get("x-error-id"), exc_info=exc)
+    return response
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)

@@ -66,17 +66,33 @@ class WebhookSender:
         self.options = options or SenderOptions()
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.sent = 0
         self.failed = 0
+
+    async def open(self) -> None:
+        """The HTTP client, without the background loop (start() opens it too)."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.options.timeout, follow_redirects=False)
 
     async def start(self) -> None:
         if self._task is not None:
             return
-        self._client = httpx.AsyncClient(timeout=self.options.timeout, follow_redirects=False)
+        await self.open()
+        self._stopping = False
+        self._idle = asyncio.Event()  # bound to this loop
+        self._idle.set()
         self._task = asyncio.create_task(self._run(), name="webhook-sender")
 
     async def stop(self) -> None:
+        """Let a round in progress finish (bounded), then end the loop and close the client."""
         if self._task is not None:
+            self._stopping = True
+            grace = self.options.timeout * self.options.quick_tries
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), grace)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -91,12 +107,16 @@ class WebhookSender:
 
     async def _run(self) -> None:
         async with self.runtime.bus.subscribe(DELIVERY_EVENTS) as sub:
-            while True:
+            while not self._stopping:
+                self._idle.clear()
                 try:
                     await self.run_once()
                 except Exception:  # keep the loop alive: the store may be briefly away
                     log.exception("webhook round failed")
-                await sub.wait(self.options.poll_seconds)
+                finally:
+                    self._idle.set()
+                if not self._stopping:
+                    await sub.wait(self.options.poll_seconds)
 
     async def run_once(self) -> int:
         """Send every due job once; how many were handled."""

@@ -47,7 +47,7 @@ def verified(request: Received) -> dict[str, Any]:
 def send_round(runtime: Runtime, options: SenderOptions = FAST) -> int:
     async def go() -> int:
         sender = WebhookSender(runtime, options)
-        await sender.start()
+        await sender.open()  # no background loop: this round is the only one
         try:
             return await sender.run_once()
         finally:
