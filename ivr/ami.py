@@ -137,7 +137,8 @@ class AmiConnection:
     async def _run(self) -> None:
         retrying = AsyncRetrying(
             wait=wait_random_exponential(multiplier=0.2, max=self.config.max_backoff),
-            retry=retry_if_exception_type((OSError, AmiError, TimeoutError)),
+            # Any failure of a session means: reconnect. Only cancellation ends the loop.
+            retry=retry_if_exception_type(Exception),
         )
         while not self._closing:
             async for attempt in retrying:
@@ -152,7 +153,7 @@ class AmiConnection:
             await self._connect()
             self._mark_ready()
             await self._watch()
-        except (OSError, AmiError, TimeoutError) as error:
+        except Exception as error:
             self.last_error = f"{type(error).__name__}: {error}"
             log.warning("AMI %s: %s", self.config.name, self.last_error)
             raise
