@@ -26,6 +26,7 @@ class ClaimOptions:
     pbx: str
     call_seconds: int  # ring timeout + the longest call: the attempt's deadline
     lease_margin: int = 10  # after the deadline the dialer has hung up: the call is over
+    max_channels: int | None = None  # the PBX's limit, shared by every worker using it
 
 
 def _move(session: Session, delivery_id: int, event: Event, **values: object) -> None:
@@ -35,7 +36,14 @@ def _move(session: Session, delivery_id: int, event: Event, **values: object) ->
 def claim_due(
     session: Session, now: datetime, limit: int, options: ClaimOptions
 ) -> list[ClaimedCall]:
-    """Claim up to `limit` due deliveries and open one call attempt for each."""
+    """Claim up to `limit` due deliveries and open one call attempt for each.
+
+    With max_channels set, the calls already open on this PBX (by any worker) count
+    against its limit; claims for one PBX are serialised (an advisory lock on PostgreSQL).
+    """
+    if options.max_channels is not None:
+        repo.lock_pbx(session, options.pbx)
+        limit = min(limit, options.max_channels - repo.open_attempt_count(session, options.pbx))
     claimed = []
     for delivery_id in repo.due_delivery_ids(session, now, limit):
         claimed.append(_claim_one(session, delivery_id, now, options))

@@ -68,6 +68,7 @@ class Dialer:
             worker_id=settings.worker_id,
             pbx=self.pbx.name,
             call_seconds=settings.ring_timeout + settings.call_deadline,
+            max_channels=self.pbx.max_channels,
         )
         self._db_pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
         self._wake = asyncio.Event()
@@ -76,6 +77,7 @@ class Dialer:
         self._recovered = asyncio.Event()
         self.originates_sent = 0
         self._last_sweep = 0.0
+        self._capped = False  # other workers hold this PBX's channels: wake on their events
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -112,13 +114,23 @@ class Dialer:
     # -- the scheduling loop -------------------------------------------------------------
 
     async def run(self) -> None:
-        async with self.bus.subscribe(topics.ALERTS_CHANGED) as alerts:
+        async with (
+            self.bus.subscribe(topics.ALERTS_CHANGED) as alerts,
+            self.bus.subscribe(topics.DELIVERY_EVENTS) as changes,
+        ):
             self.spawn(self._forward_wakeups(alerts), "alert-wakeups")
+            self.spawn(self._forward_when_capped(changes), "capacity-wakeups")
             while self._claiming:
                 timeout = await self._tick()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
                 self._wake.clear()
+
+    async def _forward_when_capped(self, changes: Any) -> None:
+        while True:
+            await changes.wait()
+            if self._capped:
+                self.wake()
 
     async def _forward_wakeups(self, alerts: Any) -> None:
         while True:
@@ -153,6 +165,7 @@ class Dialer:
                 self._track(call)
                 self.spawn(self._place(call), f"call-{call.channel_id}")
             if len(claimed) < batch:
+                self._capped = len(claimed) == 0 and len(self.calls) < self.pbx.max_channels
                 return
             moment = now()
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from binalert.models import (
@@ -93,6 +93,24 @@ def next_due_time(session: Session) -> datetime | None:
             Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.WAITING_RETRY.value]),
             Alert.status == AlertStatus.ACTIVE.value,
         )
+    )
+
+
+def lock_pbx(session: Session, pbx: str) -> None:
+    """Serialise claims for one PBX until the transaction ends (PostgreSQL; SQLite has one
+    writer at a time anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:pbx))"), {"pbx": pbx})
+
+
+def open_attempt_count(session: Session, pbx: str) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(CallAttempt)
+            .where(CallAttempt.pbx == pbx, CallAttempt.ended_at.is_(None))
+        )
+        or 0
     )
 
 

@@ -93,6 +93,16 @@ def _worker(name: str, store: Store, pbxes: list[LabPbx]) -> subprocess.Popen[by
     )
 
 
+def _open_calls_per_pbx(store: Store) -> dict[str, int]:
+    with store.session() as s:
+        rows = s.execute(
+            select(CallAttempt.pbx, func.count())
+            .where(CallAttempt.ended_at.is_(None))
+            .group_by(CallAttempt.pbx)
+        ).all()
+    return {pbx: count for pbx, count in rows}
+
+
 def _acknowledged(store: Store, alert_id: int) -> int:
     return sum(d.status == "acknowledged" for d in deliveries(store, alert_id))
 
@@ -103,13 +113,19 @@ async def test_two_workers_two_pbxes_one_alert_and_a_worker_dies(
 ) -> None:
     alert_id = make_alert(pg_store, NUMBERS)
     workers = [_worker(name, pg_store, [pbx, second_pbx]) for name in ("w1", "w2")]
+    peak = 0
     try:
         deadline = time.monotonic() + 120
         while _acknowledged(pg_store, alert_id) < 40 and time.monotonic() < deadline:
+            peak = max(peak, *_open_calls_per_pbx(pg_store).values(), 0)
             await asyncio.sleep(0.2)
         workers[0].send_signal(signal.SIGKILL)
         workers[0].wait(10)
-        rows = await wait_until_final(pg_store, alert_id, 200)
+        waiting = asyncio.create_task(wait_until_final(pg_store, alert_id, 200))
+        while not waiting.done():
+            peak = max(peak, *_open_calls_per_pbx(pg_store).values(), 0)
+            await asyncio.sleep(0.2)
+        rows = waiting.result()
     finally:
         for worker in workers:
             if worker.poll() is None:
@@ -131,6 +147,7 @@ async def test_two_workers_two_pbxes_one_alert_and_a_worker_dies(
         ).all()
     assert not per_attempt, f"members called twice for the same attempt: {per_attempt}"
     assert used == {pbx.instance.name, second_pbx.instance.name}
+    assert 0 < peak <= 12, f"a PBX had {peak} calls open; its limit is 12 for all workers"
     assert not late
     statuses = {n[:4]: set() for n in NUMBERS}
     for number, row in zip(NUMBERS, rows, strict=True):
