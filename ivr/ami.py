@@ -93,6 +93,7 @@ class AmiConnection:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._background: set[asyncio.Task[Any]] = set()
+        self._in_flight: set[asyncio.Future[Any]] = set()  # sent, not answered yet
 
     def on_ready(self, callback: Callable[[], Any]) -> None:
         """Called (a coroutine function is scheduled) each time a session becomes ready."""
@@ -127,12 +128,15 @@ class AmiConnection:
                 header_value(str(key))
                 header_value(str(item))
         future = manager.send_action(dict(fields))
+        self._in_flight.add(future)
         try:
             return await asyncio.wait_for(
                 asyncio.shield(future), timeout or self.config.action_timeout
             )
         except TimeoutError as error:
             raise AmiError(f"{fields.get('Action')} timed out on {self.config.name}") from error
+        finally:
+            self._in_flight.discard(future)
 
     async def _run(self) -> None:
         retrying = AsyncRetrying(
@@ -242,6 +246,7 @@ class AmiConnection:
     def _drop(self) -> None:
         manager, self._manager = self._manager, None
         if manager is None:
+            self._fail_in_flight()
             return
         with contextlib.suppress(Exception):
             manager.close()
@@ -253,3 +258,9 @@ class AmiConnection:
             if not action.future.done():
                 action.future.set_exception(ConnectionLost("AMI connection closed"))
         manager.awaiting_actions.clear()
+        self._fail_in_flight()
+
+    def _fail_in_flight(self) -> None:
+        for future in list(self._in_flight):  # panoramisk forgets dropped Originates silently
+            if not future.done():
+                future.set_exception(ConnectionLost("AMI connection closed"))

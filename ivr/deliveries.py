@@ -215,7 +215,9 @@ def _next_attempt_at(decision: CallNow | RetryAfter | GiveUp, now: datetime) -> 
     return None
 
 
-def release(session: Session, channel_id: str, now: datetime, reason: str) -> None:
+def release(
+    session: Session, channel_id: str, now: datetime, reason: str, delay: float = 0.0
+) -> None:
     """The call was never placed (PBX unreachable): close the attempt and requeue at once."""
     attempt = repo.attempt_by_channel(session, channel_id)
     if attempt is None or not repo.finish_attempt(
@@ -230,7 +232,7 @@ def release(session: Session, channel_id: str, now: datetime, reason: str) -> No
             Event.RELEASE,
             attempts=max(delivery.attempts - 1, 0),
             rounds=max(delivery.rounds - (attempt.phone_index == 0), 0),
-            next_attempt_at=now,
+            next_attempt_at=now + timedelta(seconds=delay),
             claimed_by=None,
             lease_until=None,
         )

@@ -24,6 +24,7 @@ from binalert.bus import EventBus
 from binalert.db import Store
 from binalert.deliveries.repository import ClaimedCall
 from binalert.models import CallOutcome
+from binalert.phones import InvalidPhone
 from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
 from ivr import deliveries
@@ -33,12 +34,14 @@ from ivr.calls import REASON_ANSWERED, CallBook, LiveCall, outcome_of_failed_ori
 from ivr.originate import originate_action
 from ivr.policy import RetryPolicy
 from ivr.ratelimit import RateLimiter
+from ivr.wire import UnsafeValue
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SAFETY_WAKE_SECONDS = 5.0
 SWEEP_SECONDS = 15.0  # how often to look for calls of dead workers (expired leases)
 DRAIN_AFTER_SECONDS = 30.0  # PBX unreachable this long: its calls end as lost, retried elsewhere
+RELEASE_DELAY = 10.0  # a call that could not be prepared is tried again after this
 
 
 def now() -> datetime:
@@ -77,6 +80,7 @@ class Dialer:
         self._recovered = asyncio.Event()
         self.originates_sent = 0
         self._last_sweep = 0.0
+        self._last_expiry = 0.0
         self._capped = False  # other workers hold this PBX's channels: wake on their events
 
     # -- plumbing -------------------------------------------------------------------------
@@ -140,13 +144,18 @@ class Dialer:
     async def _tick(self) -> float:
         """Expire, claim and place what is due; return how long to sleep at most."""
         moment = now()
-        if await self.db(deliveries.expire_overdue, moment):
-            self._published()
+        clock = time.monotonic()
+        if clock - self._last_expiry >= 1.0:
+            self._last_expiry = clock
+            if await self.db(deliveries.expire_overdue, moment):
+                self._published()
         if self.ami.ready.is_set() and self._recovered.is_set():
             self._maybe_sweep()
             await self._claim_and_place(moment)
         else:
             self._drain_if_pbx_gone()
+        if len(self.calls) >= self.pbx.max_channels:
+            return SAFETY_WAKE_SECONDS  # every line is busy: a call that ends wakes us
         next_due = await self.db(_next_due)
         if next_due is None:
             return SAFETY_WAKE_SECONDS
@@ -206,9 +215,13 @@ class Dialer:
             variables = await self.audio.variables(claimed.alert_id, claimed.language)
             await self.limiter.acquire()
             action = originate_action(self.settings, self.pbx.dial_template, claimed, variables)
-        except Exception as error:  # audio or validation failed: nothing was dialled
+        except (UnsafeValue, InvalidPhone) as error:  # this number can never be dialled
+            log.error("call %s refused: %s", claimed.channel_id, error)
+            await self._finish(call, CallOutcome.FAILED)
+            return
+        except Exception as error:  # e.g. speech failed: nothing was dialled, try again soon
             log.exception("call %s not placed", claimed.channel_id)
-            await self._release(call, f"{type(error).__name__}: {error}")
+            await self._release(call, f"{type(error).__name__}: {error}", RELEASE_DELAY)
             return
         await self._originate(call, action)
 
@@ -269,9 +282,9 @@ class Dialer:
         self._published()
         self.wake()
 
-    async def _release(self, call: LiveCall, reason: str) -> None:
+    async def _release(self, call: LiveCall, reason: str, delay: float = 0.0) -> None:
         call.finished = True
-        await self.db(deliveries.release, call.channel_id, now(), reason)
+        await self.db(deliveries.release, call.channel_id, now(), reason, delay)
         self.calls.remove(call.channel_id)
         self._published()
 

@@ -17,9 +17,14 @@ from tests.ivr.fake_ami import FULLY_BOOTED, FakeAmi
 pytestmark = [pytest.mark.timeout(20)]
 
 ORIGINATE = {
-    "Action": "Originate", "Channel": "Local/059050001@binalert-sim-members",
-    "Context": "binalert-alert", "Exten": "s", "Priority": "1", "Async": "true",
-    "ChannelId": "ba0000000000000001", "OtherChannelId": "bb0000000000000001",
+    "Action": "Originate",
+    "Channel": "Local/059050001@binalert-sim-members",
+    "Context": "binalert-alert",
+    "Exten": "s",
+    "Priority": "1",
+    "Async": "true",
+    "ChannelId": "ba0000000000000001",
+    "OtherChannelId": "bb0000000000000001",
 }
 
 
@@ -37,8 +42,14 @@ async def connection(
     fake: FakeAmi, on_event: Callable[[Message], None] = lambda m: None, **overrides: Any
 ) -> AsyncIterator[AmiConnection]:
     config: dict[str, Any] = {
-        "name": "fake", "host": "127.0.0.1", "port": fake.port, "username": "binalert",
-        "secret": "s", "action_timeout": 0.5, "ping_interval": 0.2, "boot_timeout": 5.0,
+        "name": "fake",
+        "host": "127.0.0.1",
+        "port": fake.port,
+        "username": "binalert",
+        "secret": "s",
+        "action_timeout": 0.5,
+        "ping_interval": 0.2,
+        "boot_timeout": 5.0,
         "max_backoff": 0.3,
     } | overrides
     ami = AmiConnection(AmiConfig(**config), on_event)
@@ -97,8 +108,6 @@ async def test_an_originate_in_flight_is_never_resent_after_a_reconnect(
         assert fake.actions["Originate"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="an Originate in flight is not failed when the "
-                   "connection drops: the caller waits for its whole timeout (see report)")
 async def test_an_originate_in_flight_fails_as_soon_as_the_connection_drops(
     fake: FakeAmi,
 ) -> None:

@@ -35,21 +35,22 @@ from tests.ivr.harness import (
     wait_until_final,
 )
 
-QUEUED_7 = (b"Response: Success\r\nActionID: o7\r\n"
-            b"Message: Originate successfully queued\r\n\r\n")
+QUEUED_7 = b"Response: Success\r\nActionID: o7\r\nMessage: Originate successfully queued\r\n\r\n"
 ANSWERED_7 = (
     b"Event: OriginateResponse\r\nPrivilege: call,all\r\nSystemName: cap7012\r\nActionID: o7\r\n"
     b"Response: Success\r\nChannel: Local/050100007@binalert-sim-members-00000000;1\r\n"
     b"Context: binalert-alert\r\nExten: s\r\nReason: 4\r\nUniqueid: ba0000000000000007\r\n"
     b"CallerIDNum: +3250000000\r\nCallerIDName: BIN\r\n"
     b"ChanVariable(Local/050100007@binalert-sim-members-00000000;1): "
-    b"BINALERT_CALL_ID=ba0000000000000007\r\n\r\n")
+    b"BINALERT_CALL_ID=ba0000000000000007\r\n\r\n"
+)
 BUSY_8 = (
     b"Response: Success\r\nActionID: o8\r\nMessage: Originate successfully queued\r\n\r\n"
     b"Event: OriginateResponse\r\nPrivilege: call,all\r\nSystemName: cap7012\r\nActionID: o8\r\n"
     b"Response: Failure\r\nChannel: Local/050400008@binalert-sim-members\r\n"
     b"Context: binalert-alert\r\nExten: s\r\nReason: 5\r\nUniqueid: ba0000000000000008\r\n"
-    b"CallerIDNum: +3250000000\r\nCallerIDName: BIN\r\n\r\n")
+    b"CallerIDNum: +3250000000\r\nCallerIDName: BIN\r\n\r\n"
+)
 ACK_7 = (
     b"Event: UserEvent\r\nPrivilege: user,all\r\nSystemName: cap7012\r\n"
     b"Channel: Local/050100007@binalert-sim-members-00000000;1\r\nChannelState: 6\r\n"
@@ -58,7 +59,8 @@ ACK_7 = (
     b"AccountCode: \r\nContext: binalert-alert\r\nExten: s\r\nPriority: 31\r\n"
     b"Uniqueid: ba0000000000000007\r\nLinkedid: ba0000000000000007\r\n"
     b"ChanVariable: BINALERT_CALL_ID=ba0000000000000007\r\nUserEvent: BinalertAck\r\n"
-    b"CallId: ba0000000000000007\r\nDigit: 1\r\n\r\n")
+    b"CallId: ba0000000000000007\r\nDigit: 1\r\n\r\n"
+)
 HANGUP_7 = (
     b"Event: Hangup\r\nPrivilege: call,all\r\nSystemName: cap7012\r\n"
     b"Channel: Local/050100007@binalert-sim-members-00000000;1\r\nChannelState: 6\r\n"
@@ -67,7 +69,8 @@ HANGUP_7 = (
     b"AccountCode: \r\nContext: binalert-alert\r\nExten: s\r\nPriority: 34\r\n"
     b"Uniqueid: ba0000000000000007\r\nLinkedid: ba0000000000000007\r\n"
     b"ChanVariable: BINALERT_CALL_ID=ba0000000000000007\r\nCause: 16\r\n"
-    b"Cause-txt: Normal Clearing\r\n\r\n")
+    b"Cause-txt: Normal Clearing\r\n\r\n"
+)
 SMUGGLED = "\r\nAction: Originate\r\nChannel: Local/059010002@binalert-sim-members"
 
 
@@ -97,8 +100,9 @@ def _protocol(dialer: Dialer) -> AMIProtocol:
 async def dialer(sqlite_store: Store) -> AsyncIterator[Dialer]:
     settings = Settings(database_url=sqlite_store.url, environment="test")
     config = AmiConfig("captured", "127.0.0.1", 9, "binalert", "s")
-    dialer = Dialer(settings, sqlite_store, EventBus(),
-                    AmiConnection(config, lambda m: None), LabSoundsAudio())
+    dialer = Dialer(
+        settings, sqlite_store, EventBus(), AmiConnection(config, lambda m: None), LabSoundsAudio()
+    )
     yield dialer
     await dialer.stop(0)
 
@@ -135,15 +139,33 @@ async def test_captured_busy_originate_maps_to_busy(dialer: Dialer) -> None:
 
 
 def _claimed(phone: str) -> ClaimedCall:
-    return ClaimedCall(1, "ba0000000000000001", 1, 1, phone, 0, 1, 1, "nl",
-                       datetime.now(UTC) + timedelta(minutes=1))
+    return ClaimedCall(
+        1,
+        "ba0000000000000001",
+        1,
+        1,
+        phone,
+        0,
+        1,
+        1,
+        "nl",
+        datetime.now(UTC) + timedelta(minutes=1),
+    )
 
 
 @pytest.fixture
 async def lab_ami(pbx: LabPbx, sqlite_store: Store) -> AsyncIterator[AmiConnection]:
     settings = lab_settings(pbx, sqlite_store)
-    ami = AmiConnection(AmiConfig("lab", "127.0.0.1", settings.ami_port, settings.ami_username,
-                                  settings.ami_secret.get_secret_value()), lambda m: None)
+    ami = AmiConnection(
+        AmiConfig(
+            "lab",
+            "127.0.0.1",
+            settings.ami_port,
+            settings.ami_username,
+            settings.ami_secret.get_secret_value(),
+        ),
+        lambda m: None,
+    )
     ami.start()
     try:
         await asyncio.wait_for(ami.ready.wait(), 10)
@@ -183,8 +205,10 @@ async def test_crlf_in_any_header_is_refused_before_the_wire(
 ) -> None:
     audio = await LabSoundsAudio().variables(1, "nl")
     action = _originate(pbx, sqlite_store, "+3259010001", audio)
-    for key, value in (("Channel", action["Channel"] + SMUGGLED),
-                       ("Variable", [*action["Variable"], "BINALERT_AMD=0" + SMUGGLED])):
+    for key, value in (
+        ("Channel", action["Channel"] + SMUGGLED),
+        ("Variable", [*action["Variable"], "BINALERT_AMD=0" + SMUGGLED]),
+    ):
         with pytest.raises(UnsafeValue):
             await lab_ami.action(action | {key: value})
     await asyncio.sleep(1.0)
@@ -194,16 +218,25 @@ async def test_crlf_in_any_header_is_refused_before_the_wire(
 def _smuggling_alert(store: Store) -> int:
     alert_id = make_alert(store, ["059010001"])
     with store.session() as s:
-        s.execute(update(Delivery).where(Delivery.alert_id == alert_id)
-                  .values(phones=["+3259010001" + SMUGGLED]))
+        s.execute(
+            update(Delivery)
+            .where(Delivery.alert_id == alert_id)
+            .values(phones=["+3259010001" + SMUGGLED])
+        )
     return alert_id
 
 
 def _attempt_rows(store: Store, alert_id: int) -> int:
     with store.session() as s:
-        return int(s.scalar(select(func.count()).select_from(CallAttempt)
-                            .join(Delivery, Delivery.id == CallAttempt.delivery_id)
-                            .where(Delivery.alert_id == alert_id)) or 0)
+        return int(
+            s.scalar(
+                select(func.count())
+                .select_from(CallAttempt)
+                .join(Delivery, Delivery.id == CallAttempt.delivery_id)
+                .where(Delivery.alert_id == alert_id)
+            )
+            or 0
+        )
 
 
 @pytest.mark.pbx
@@ -221,8 +254,6 @@ async def test_a_stored_phone_with_crlf_is_never_dialled_by_the_dispatcher(
 
 @pytest.mark.pbx
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(strict=True, reason="dialer._place releases an unplaceable call for an "
-                   "immediate retry that does not count: re-claimed every ~5 s, never final")
 async def test_an_unplaceable_delivery_ends_final(pbx: LabPbx, sqlite_store: Store) -> None:
     alert_id = _smuggling_alert(sqlite_store)
     async with running_dispatcher(lab_settings(pbx, sqlite_store), sqlite_store):
