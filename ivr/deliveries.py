@@ -14,10 +14,19 @@ from sqlalchemy.orm import Session
 from binalert.deliveries import events
 from binalert.deliveries import repository as repo
 from binalert.deliveries.repository import ClaimedCall, TransitionConflict
-from binalert.models import AlertStatus, CallAttempt, CallOutcome, DeliveryStatus
+from binalert.models import (
+    OPEN_DELIVERY_STATUSES,
+    AlertStatus,
+    CallAttempt,
+    CallOutcome,
+    Delivery,
+    DeliveryStatus,
+)
 from ivr import wire
 from ivr.machine import Event, sources, target
 from ivr.policy import REACHED, CallNow, GiveUp, RetryAfter, RetryPolicy
+
+OPEN_STATUSES = {s.value for s in OPEN_DELIVERY_STATUSES}
 
 
 @dataclass(frozen=True)
@@ -45,13 +54,15 @@ def claim_due(
         repo.lock_pbx(session, options.pbx)
         limit = min(limit, options.max_channels - repo.open_attempt_count(session, options.pbx))
     claimed = []
-    for delivery_id in repo.due_delivery_ids(session, now, limit):
-        claimed.append(_claim_one(session, delivery_id, now, options))
+    for delivery in repo.due_deliveries(session, now, limit):
+        claimed.append(_claim_one(session, delivery, now, options))
     return claimed
 
 
-def _claim_one(session: Session, delivery_id: int, now: datetime, opt: ClaimOptions) -> ClaimedCall:
-    delivery = repo.get_delivery(session, delivery_id)
+def _claim_one(
+    session: Session, delivery: Delivery, now: datetime, opt: ClaimOptions
+) -> ClaimedCall:
+    delivery_id = delivery.id
     phone_index = min(delivery.next_phone_index, len(delivery.phones) - 1)
     round_number = delivery.rounds + 1 if phone_index == 0 else max(delivery.rounds, 1)
     deadline = now + timedelta(seconds=opt.call_seconds)
@@ -78,7 +89,11 @@ def _claim_one(session: Session, delivery_id: int, now: datetime, opt: ClaimOpti
     )
     attempt.channel_id = wire.call_id(attempt.id)
     session.flush()
-    events.record_delivery(session, repo.get_delivery(session, delivery_id), events.CALL_STARTED)
+    snapshot = events.snapshot(delivery) | {
+        "status": DeliveryStatus.CALLING.value,
+        "attempts": delivery.attempts + 1,
+    }
+    events.record(session, delivery.alert_id, events.CALL_STARTED, snapshot, delivery_id)
     return ClaimedCall(
         attempt_id=attempt.id,
         channel_id=attempt.channel_id,
@@ -138,7 +153,7 @@ def finish_call(
         return False
     delivery = repo.get_delivery(session, attempt.delivery_id)
     if delivery.status == DeliveryStatus.CALLING.value:
-        _after_unacknowledged_call(session, delivery.id, attempt, outcome, now, policy)
+        _after_unacknowledged_call(session, delivery, attempt, outcome, now, policy)
     else:
         repo.transition(
             session,
@@ -157,19 +172,20 @@ def finish_call(
         channel_id=channel_id,
         hangup_cause=hangup_cause,
     )
-    complete_if_done(session, delivery.alert_id, now)
+    if delivery.status not in OPEN_STATUSES:
+        complete_if_done(session, delivery.alert_id, now)
     return True
 
 
 def _after_unacknowledged_call(
     session: Session,
-    delivery_id: int,
+    delivery: Delivery,
     attempt: CallAttempt,
     outcome: CallOutcome,
     now: datetime,
     policy: RetryPolicy,
 ) -> None:
-    delivery = repo.get_delivery(session, delivery_id)
+    delivery_id = delivery.id
     alert = repo.alert(session, delivery.alert_id)
     reached = delivery.reached or outcome in REACHED
     common = {

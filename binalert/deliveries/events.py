@@ -68,5 +68,5 @@ def record(
 
 
 def record_delivery(session: Session, delivery: Delivery, kind: str, **extra: Any) -> None:
-    session.refresh(delivery)
+    """Record `delivery` as loaded: pass a row read after the change (repository.get_delivery)."""
     record(session, delivery.alert_id, kind, snapshot(delivery) | extra, delivery.id)

@@ -58,14 +58,14 @@ def transition(
         raise TransitionConflict(f"delivery {delivery_id}: not in {list(allowed_from)} for {to}")
 
 
-def due_delivery_ids(session: Session, now: datetime, limit: int) -> list[int]:
+def due_deliveries(session: Session, now: datetime, limit: int) -> list[Delivery]:
     """Deliveries to call now: urgent alerts first, first attempts before retries.
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so several workers never
     claim the same delivery; SQLite (one process) ignores the lock clause.
     """
     query = (
-        select(Delivery.id)
+        select(Delivery)
         .join(Alert, Alert.id == Delivery.alert_id)
         .where(
             Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.WAITING_RETRY.value]),
@@ -82,7 +82,7 @@ def due_delivery_ids(session: Session, now: datetime, limit: int) -> list[int]:
         .limit(limit)
         .with_for_update(of=Delivery, skip_locked=True)
     )
-    return list(session.scalars(query))
+    return list(session.scalars(query, execution_options={"populate_existing": True}))
 
 
 def next_due_time(session: Session) -> datetime | None:
