@@ -17,6 +17,12 @@ ALERTS_CHANGED = "alerts_changed"
 DELIVERY_EVENTS = "delivery_events"
 """New rows in delivery_events: live streams should read them."""
 
+WEBHOOK_JOBS = "webhook_jobs"
+"""New webhook jobs were committed: the sender should look."""
+
+COMMIT_FLAG = "binalert_publish"
+"""session.info key: topics a transaction wants published once it has committed."""
+
 
 class EventBus:
     def __init__(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,10 @@ class Store:
             from binalert.pgnotify import install_notify
 
             install_notify(self.sessions)
+
+    def on_commit(self, callback: Callable[[Session], None]) -> None:
+        """Call `callback(session)` after each successful commit of this store's sessions."""
+        event.listen(self.sessions, "after_commit", callback)
 
     @property
     def is_postgres(self) -> bool:

@@ -165,6 +165,7 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("alert_id", "member_id"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_alert_status", "alert_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -193,6 +194,7 @@ class CallAttempt(Base):
     """One Originate. Its channel_id is what Asterisk reports back as Uniqueid."""
 
     __tablename__ = "call_attempts"
+    __table_args__ = (Index("ix_call_attempts_open", "pbx", "ended_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     delivery_id: Mapped[int] = mapped_column(

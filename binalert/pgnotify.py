@@ -16,12 +16,12 @@ import psycopg
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from binalert.bus import ALERTS_CHANGED, DELIVERY_EVENTS, EventBus
-from binalert.models import Alert, DeliveryEvent
+from binalert.bus import ALERTS_CHANGED, DELIVERY_EVENTS, WEBHOOK_JOBS, EventBus
+from binalert.models import Alert, DeliveryEvent, WebhookDelivery
 
 log = logging.getLogger(__name__)
 CHANNEL = "binalert"
-TOPICS = {ALERTS_CHANGED, DELIVERY_EVENTS}
+TOPICS = {ALERTS_CHANGED, DELIVERY_EVENTS, WEBHOOK_JOBS}
 
 
 def _after_flush(session: Session, _context: Any) -> None:
@@ -31,6 +31,8 @@ def _after_flush(session: Session, _context: Any) -> None:
             topics.add(ALERTS_CHANGED)
         elif isinstance(obj, DeliveryEvent):
             topics.add(DELIVERY_EVENTS)
+        elif isinstance(obj, WebhookDelivery):
+            topics.add(WEBHOOK_JOBS)
     for topic in topics:
         session.connection().execute(text("SELECT pg_notify(:c, :t)"), {"c": CHANNEL, "t": topic})
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from binalert.bus import EventBus
+from sqlalchemy.orm import Session
+
+from binalert.bus import COMMIT_FLAG, EventBus
 from binalert.db import Store
 from binalert.settings import Settings
 
@@ -26,3 +28,10 @@ class Runtime:
     store: Store
     bus: EventBus = field(default_factory=EventBus)
     services: list[BackgroundService] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.store.on_commit(self._publish_after_commit)
+
+    def _publish_after_commit(self, session: Session) -> None:
+        for topic in session.info.pop(COMMIT_FLAG, ()):
+            self.bus.publish(topic)

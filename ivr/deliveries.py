@@ -265,7 +265,7 @@ def release(
 
 
 def complete_if_done(session: Session, alert_id: int, now: datetime) -> None:
-    if repo.open_delivery_count(session, alert_id):
+    if repo.has_open_deliveries(session, alert_id):
         return
     alert = repo.alert(session, alert_id)
     ran_out = now >= alert.valid_until or repo.expired_delivery_count(session, alert_id) > 0

@@ -149,3 +149,14 @@ def test_cli_upgrade_token_and_serve_refusing_an_old_schema(tmp_path: Path) -> N
     store.dispose()
     bad = _cli("token", "create", "--role", "coordinator", "--name", "C", db=db)
     assert bad.returncode == 2 and "--bin" in bad.stderr
+
+
+def test_models_and_migrations_agree(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from binalert.models import Base
+
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], f"models differ from the migrations: {diff}"

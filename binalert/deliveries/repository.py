@@ -189,18 +189,16 @@ def alert(session: Session, alert_id: int) -> Alert:
     return found
 
 
-def open_delivery_count(session: Session, alert_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.alert_id == alert_id,
-                Delivery.status.in_([s.value for s in OPEN_DELIVERY_STATUSES]),
-            )
+def has_open_deliveries(session: Session, alert_id: int) -> bool:
+    found = session.scalar(
+        select(Delivery.id)
+        .where(
+            Delivery.alert_id == alert_id,
+            Delivery.status.in_([s.value for s in OPEN_DELIVERY_STATUSES]),
         )
-        or 0
+        .limit(1)
     )
+    return found is not None
 
 
 def expired_delivery_count(session: Session, alert_id: int) -> int:

@@ -24,7 +24,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from binalert.bus import DELIVERY_EVENTS
+from binalert.bus import WEBHOOK_JOBS
 from binalert.models import utcnow
 from binalert.runtime import Runtime
 from binalert.webhooks import repository as repo
@@ -106,7 +106,7 @@ class WebhookSender:
         return {"service": "webhook_sender", "connected": running, "sent": self.sent}
 
     async def _run(self) -> None:
-        async with self.runtime.bus.subscribe(DELIVERY_EVENTS) as sub:
+        async with self.runtime.bus.subscribe(WEBHOOK_JOBS) as sub:
             while not self._stopping:
                 self._idle.clear()
                 try:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from binalert.audit.service import Caller, record
 from binalert.auth.service import require_role
+from binalert.bus import COMMIT_FLAG, WEBHOOK_JOBS
 from binalert.deliveries import events
 from binalert.errors import Invalid, NotFound
 from binalert.models import DeliveryEvent, Role, Webhook, WebhookDelivery, utcnow
@@ -96,6 +97,7 @@ def enqueue(session: Session, event: DeliveryEvent) -> None:
     zones = repo.zones_of_alert(session, event.alert_id)
     body = payload(session, event)
     now = utcnow()
+    session.info.setdefault(COMMIT_FLAG, set()).add(WEBHOOK_JOBS)
     for hook in repo.subscribers(session, zones):
         repo.add_job(
             session,
