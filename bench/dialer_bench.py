@@ -83,7 +83,8 @@ async def bench_latency(pbx: LabPbx, folder: Path) -> tuple[list[float], list[fl
             await asyncio.sleep(0.5)
             for i in range(LATENCY_ALERTS):
                 a, b = await asyncio.wait_for(
-                    _one_alert_latency(service.runtime.bus, store, clock, tap, i), 10)
+                    _one_alert_latency(service.runtime.bus, store, clock, tap, i), 10
+                )
                 sent.append(a)
                 seen.append(b)
                 await asyncio.sleep(0.3)
@@ -97,11 +98,15 @@ async def bench_latency(pbx: LabPbx, folder: Path) -> tuple[list[float], list[fl
 def report_latency(sent: list[float], seen: list[float]) -> None:
     print(f"(a) alert committed + published -> first Originate, {len(sent)} alerts of 1 member")
     print(f"    {'':<34}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'target':>8}")
-    for label, values in (("Originate written to the AMI socket", sent),
-                          ("Newchannel seen on a 2nd AMI session", seen)):
+    for label, values in (
+        ("Originate written to the AMI socket", sent),
+        ("Newchannel seen on a 2nd AMI session", seen),
+    ):
         p50 = statistics.median(values)
-        print(f"    {label:<34}{p50:>8.1f}{_pct(values, 0.95):>8.1f}{max(values):>8.1f}"
-              f"{LATENCY_TARGET_MS:>8.0f}  {_verdict(p50 <= LATENCY_TARGET_MS)}")
+        print(
+            f"    {label:<34}{p50:>8.1f}{_pct(values, 0.95):>8.1f}{max(values):>8.1f}"
+            f"{LATENCY_TARGET_MS:>8.0f}  {_verdict(p50 <= LATENCY_TARGET_MS)}"
+        )
 
 
 # -- (b) utilisation and (c) CPU per attempt -------------------------------------------------
@@ -139,11 +144,18 @@ class UtilisationRun:
         return self.cpu / max(self.attempts, 1) * 1000
 
 
-async def bench_utilisation(pbx: LabPbx, folder: Path, channels: int, calls: int,
-                            seconds: int) -> UtilisationRun:
+async def bench_utilisation(
+    pbx: LabPbx, folder: Path, channels: int, calls: int, seconds: int
+) -> UtilisationRun:
     store = new_store(folder, f"util{channels}")
-    settings = lab_settings(pbx, store, max_attempts=1, max_cps=MAX_CPS, max_channels=channels,
-                            worker_id=f"bench-b{channels}")
+    settings = lab_settings(
+        pbx,
+        store,
+        max_attempts=1,
+        max_cps=MAX_CPS,
+        max_channels=channels,
+        worker_id=f"bench-b{channels}",
+    )
     try:
         async with running_dispatcher(settings, store) as service:
             await asyncio.sleep(0.5)
@@ -161,41 +173,63 @@ async def bench_utilisation(pbx: LabPbx, folder: Path, channels: int, calls: int
 
 
 def report_utilisation(runs: list[UtilisationRun]) -> None:
-    print(f"(b) channel utilisation = ideal / measured makespan (max_cps {MAX_CPS:.0f}, "
-          "not the limit; amd off; 1 attempt per member)")
-    print(f"    {'channels':>8}{'calls':>7}{'call s':>7}{'ideal s':>9}{'measured s':>12}"
-          f"{'util':>7}{'target':>8}")
+    print(
+        f"(b) channel utilisation = ideal / measured makespan (max_cps {MAX_CPS:.0f}, "
+        "not the limit; amd off; 1 attempt per member)"
+    )
+    print(
+        f"    {'channels':>8}{'calls':>7}{'call s':>7}{'ideal s':>9}{'measured s':>12}"
+        f"{'util':>7}{'target':>8}"
+    )
     for r in runs:
-        print(f"    {r.channels:>8}{r.calls:>7}{r.seconds:>7}{r.ideal:>9.1f}{r.makespan:>12.2f}"
-              f"{r.utilisation:>7.3f}{UTILISATION_TARGET:>8.2f}  "
-              f"{_verdict(r.utilisation >= UTILISATION_TARGET)}")
-    print("    why: attempt length (claim -> recorded end) vs the nominal call, and the share of "
-          "channel-seconds the attempts filled")
+        print(
+            f"    {r.channels:>8}{r.calls:>7}{r.seconds:>7}{r.ideal:>9.1f}{r.makespan:>12.2f}"
+            f"{r.utilisation:>7.3f}{UTILISATION_TARGET:>8.2f}  "
+            f"{_verdict(r.utilisation >= UTILISATION_TARGET)}"
+        )
+    print(
+        "    why: attempt length (claim -> recorded end) vs the nominal call, and the share of "
+        "channel-seconds the attempts filled"
+    )
     for r in runs:
-        print(f"    {r.channels:>3} channels: mean attempt {r.mean_length:.2f} s for a "
-              f"{r.seconds} s call (+{r.mean_length - r.seconds:.2f} s); channels occupied "
-              f"{r.occupancy:.3f} of the makespan")
-    print("(c) dispatcher CPU per call attempt, in-process during (b) "
-          "(process CPU minus the bench's watcher thread; Asterisk is another process)")
+        print(
+            f"    {r.channels:>3} channels: mean attempt {r.mean_length:.2f} s for a "
+            f"{r.seconds} s call (+{r.mean_length - r.seconds:.2f} s); channels occupied "
+            f"{r.occupancy:.3f} of the makespan"
+        )
+    print(
+        "(c) dispatcher CPU per call attempt, in-process during (b) "
+        "(process CPU minus the bench's watcher thread; Asterisk is another process)"
+    )
     for r in runs:
-        print(f"    {r.channels:>3} channels: {r.cpu:6.2f} s CPU / {r.attempts} attempts = "
-              f"{r.cpu_ms_per_attempt:6.2f} ms (target {CPU_TARGET_MS:.0f})  "
-              f"{_verdict(r.cpu_ms_per_attempt <= CPU_TARGET_MS)}")
+        print(
+            f"    {r.channels:>3} channels: {r.cpu:6.2f} s CPU / {r.attempts} attempts = "
+            f"{r.cpu_ms_per_attempt:6.2f} ms (target {CPU_TARGET_MS:.0f})  "
+            f"{_verdict(r.cpu_ms_per_attempt <= CPU_TARGET_MS)}"
+        )
 
 
 # -- (d) memory of a worker process ----------------------------------------------------------
 
 
 def report_memory(run: WorkerRun) -> None:
-    print(f"(d) `binalert worker` (own process) on an alert to {run.members:,} members, "
-          f"1 s calls, {MEMORY_CHANNELS} channels, watched {run.seconds:.0f} s")
-    print(f"    peak RSS (VmHWM) {run.peak_mb:7.1f} MB (target {MEMORY_TARGET_MB:.0f})  "
-          f"{_verdict(run.peak_mb <= MEMORY_TARGET_MB)}")
-    print(f"    meanwhile: {run.attempts:,} call attempts, {run.final:,} members final "
-          f"({run.attempts / run.seconds:.1f} calls/s)")
-    print(f"    CPU of that process: {run.cpu:.1f} s = {run.cpu / max(run.attempts, 1) * 1000:.2f}"
-          f" ms per attempt with start-up, {run.steady_cpu_ms:.2f} ms after the first attempt "
-          f"(target {CPU_TARGET_MS:.0f})  {_verdict(run.steady_cpu_ms <= CPU_TARGET_MS)}")
+    print(
+        f"(d) `binalert worker` (own process) on an alert to {run.members:,} members, "
+        f"1 s calls, {MEMORY_CHANNELS} channels, watched {run.seconds:.0f} s"
+    )
+    print(
+        f"    peak RSS (VmHWM) {run.peak_mb:7.1f} MB (target {MEMORY_TARGET_MB:.0f})  "
+        f"{_verdict(run.peak_mb <= MEMORY_TARGET_MB)}"
+    )
+    print(
+        f"    meanwhile: {run.attempts:,} call attempts, {run.final:,} members final "
+        f"({run.attempts / run.seconds:.1f} calls/s)"
+    )
+    print(
+        f"    CPU of that process: {run.cpu:.1f} s = {run.cpu / max(run.attempts, 1) * 1000:.2f}"
+        f" ms per attempt with start-up, {run.steady_cpu_ms:.2f} ms after the first attempt "
+        f"(target {CPU_TARGET_MS:.0f})  {_verdict(run.steady_cpu_ms <= CPU_TARGET_MS)}"
+    )
 
 
 async def _in_process(pbx: LabPbx, folder: Path) -> None:
@@ -206,8 +240,11 @@ async def _in_process(pbx: LabPbx, folder: Path) -> None:
 
 
 def main() -> None:
-    print("dialer: binalert's dispatcher against its own lab Asterisk 22 (Local channels, "
-          "simulated members; Asterisk and the dispatcher share this machine's CPUs)", flush=True)
+    print(
+        "dialer: binalert's dispatcher against its own lab Asterisk 22 (Local channels, "
+        "simulated members; Asterisk and the dispatcher share this machine's CPUs)",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="binalert-dialer-bench-") as tmp, lab_pbx() as pbx:
         folder = Path(tmp)
         asyncio.run(_in_process(pbx, folder))

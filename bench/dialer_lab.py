@@ -67,42 +67,76 @@ def bulk_alert(store: Store, numbers: Sequence[str], message: str = "Test berich
         bin_ = Bin(name="Bench BIN", municipality="Oostende", police_zone="Kust")
         s.add(bin_)
         s.flush()
-        alert = Alert(created_by="bench", incident_ref="PV-BENCH", bin_ids=[bin_.id],
-                      messages={"nl": message}, urgent=True, valid_from=now,
-                      valid_until=now + timedelta(minutes=30))
+        alert = Alert(
+            created_by="bench",
+            incident_ref="PV-BENCH",
+            bin_ids=[bin_.id],
+            messages={"nl": message},
+            urgent=True,
+            valid_from=now,
+            valid_until=now + timedelta(minutes=30),
+        )
         s.add(alert)
         s.flush()
         first = _next_id(s, Member.id)
         ids = range(first, first + len(phones))
-        s.execute(insert(Member), [
-            {"id": i, "name": f"Member {i}", "phone": p, "language": "nl"}
-            for i, p in zip(ids, phones, strict=True)])
+        s.execute(
+            insert(Member),
+            [
+                {"id": i, "name": f"Member {i}", "phone": p, "language": "nl"}
+                for i, p in zip(ids, phones, strict=True)
+            ],
+        )
         s.execute(insert(Membership), [{"bin_id": bin_.id, "member_id": i} for i in ids])
-        s.execute(insert(Delivery), [
-            {"alert_id": alert.id, "member_id": i, "urgent": True, "language": "nl",
-             "phones": [p], "next_attempt_at": now}
-            for i, p in zip(ids, phones, strict=True)])
+        s.execute(
+            insert(Delivery),
+            [
+                {
+                    "alert_id": alert.id,
+                    "member_id": i,
+                    "urgent": True,
+                    "language": "nl",
+                    "phones": [p],
+                    "next_attempt_at": now,
+                }
+                for i, p in zip(ids, phones, strict=True)
+            ],
+        )
         return alert.id
 
 
 def count_final(store: Store, alert_id: int) -> int:
     with store.session() as s:
-        return int(s.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.alert_id == alert_id, Delivery.status.in_(FINAL))) or 0)
+        return int(
+            s.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.alert_id == alert_id, Delivery.status.in_(FINAL))
+            )
+            or 0
+        )
 
 
 def count_attempted(store: Store, alert_id: int) -> int:
     with store.session() as s:
-        return int(s.scalar(select(func.coalesce(func.sum(Delivery.attempts), 0)).where(
-            Delivery.alert_id == alert_id)) or 0)
+        return int(
+            s.scalar(
+                select(func.coalesce(func.sum(Delivery.attempts), 0)).where(
+                    Delivery.alert_id == alert_id
+                )
+            )
+            or 0
+        )
 
 
 def attempt_lengths(store: Store, alert_id: int) -> list[float]:
     """Seconds from claim to the recorded end of each finished attempt of the alert."""
     with store.session() as s:
-        rows = s.execute(select(CallAttempt.started_at, CallAttempt.ended_at)
-                         .join(Delivery, Delivery.id == CallAttempt.delivery_id)
-                         .where(Delivery.alert_id == alert_id, CallAttempt.ended_at.is_not(None)))
+        rows = s.execute(
+            select(CallAttempt.started_at, CallAttempt.ended_at)
+            .join(Delivery, Delivery.id == CallAttempt.delivery_id)
+            .where(Delivery.alert_id == alert_id, CallAttempt.ended_at.is_not(None))
+        )
         return [(end - start).total_seconds() for start, end in rows if end is not None]
 
 

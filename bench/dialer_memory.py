@@ -49,18 +49,22 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _worker(pbx: LabPbx, store: Store, channels: int, log: Path) -> subprocess.Popen[bytes]:
-    env = os.environ | lab_environment(pbx) | {
-        "BINALERT_DATABASE_URL": store.url,
-        "BINALERT_ENVIRONMENT": "test",
-        "BINALERT_RING_TIMEOUT": "8",
-        "BINALERT_MAX_ATTEMPTS": "1",
-        "BINALERT_MAX_CHANNELS": str(channels),
-        "BINALERT_MAX_CPS": "200",
-        "BINALERT_AMD_ENABLED": "false",
-        "BINALERT_DIGIT_TIMEOUT": "3",
-        "BINALERT_WORKER_ID": "bench-memory-worker",
-        "BINALERT_SHUTDOWN_GRACE": "3",
-    }
+    env = (
+        os.environ
+        | lab_environment(pbx)
+        | {
+            "BINALERT_DATABASE_URL": store.url,
+            "BINALERT_ENVIRONMENT": "test",
+            "BINALERT_RING_TIMEOUT": "8",
+            "BINALERT_MAX_ATTEMPTS": "1",
+            "BINALERT_MAX_CHANNELS": str(channels),
+            "BINALERT_MAX_CPS": "200",
+            "BINALERT_AMD_ENABLED": "false",
+            "BINALERT_DIGIT_TIMEOUT": "3",
+            "BINALERT_WORKER_ID": "bench-memory-worker",
+            "BINALERT_SHUTDOWN_GRACE": "3",
+        }
+    )
     binalert = Path(sys.executable).parent / "binalert"
     with open(log, "wb") as out:
         return subprocess.Popen([str(binalert), "worker"], env=env, stdout=out, stderr=out)
@@ -74,8 +78,9 @@ def _sample(run: WorkerRun, pid: int, store: Store, alert_id: int) -> None:
         run.first = (run.cpu, run.attempts)
 
 
-def bench_memory(pbx: LabPbx, folder: Path, members: int, seconds: float,
-                 channels: int) -> WorkerRun:
+def bench_memory(
+    pbx: LabPbx, folder: Path, members: int, seconds: float, channels: int
+) -> WorkerRun:
     """Run the worker for `seconds` (or until the alert is final) on 1-second calls."""
     store = new_store(folder, "memory")
     alert_id = bulk_alert(store, [f"05901{i:04d}" for i in range(members)])
