@@ -71,5 +71,5 @@ def home(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Response:
         visible = bins.list_bins(db, caller, ALL).items
         recent = []
         if caller.principal.role in (Role.POLICE, Role.ADMIN):
-            recent = alerts.list_alerts(db, caller, ALL).items[::-1][:30]
+            recent = alerts.recent_alerts(db, caller, 30)
     return page(request, "home.html", bins=visible, alerts=recent, Role=Role)

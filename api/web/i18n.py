@@ -11,6 +11,32 @@ LANGUAGES = ("nl", "fr", "en")
 LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch", "en": "English"}
 
 CATALOGUE: dict[str, dict[str, str]] = {
+    # Statuses and call outcomes as the store names them.
+    "active": {"nl": "actief", "fr": "en cours", "en": "active"},
+    "completed": {"nl": "afgerond", "fr": "terminé", "en": "completed"},
+    "cancelled": {"nl": "geannuleerd", "fr": "annulé", "en": "cancelled"},
+    "expired": {"nl": "verlopen", "fr": "expiré", "en": "expired"},
+    "pending": {"nl": "te bellen", "fr": "à appeler", "en": "to call"},
+    "calling": {"nl": "wordt gebeld", "fr": "appel en cours", "en": "calling"},
+    "waiting_retry": {
+        "nl": "wacht op nieuwe poging",
+        "fr": "en attente d'un nouvel essai",
+        "en": "waiting for retry",
+    },
+    "acknowledged": {"nl": "bevestigd", "fr": "confirmé", "en": "acknowledged"},
+    "unacknowledged": {"nl": "niet bevestigd", "fr": "non confirmé", "en": "not acknowledged"},
+    "unreachable": {"nl": "onbereikbaar", "fr": "injoignable", "en": "unreachable"},
+    "answered": {"nl": "opgenomen", "fr": "décroché", "en": "answered"},
+    "no_answer": {"nl": "niet opgenomen", "fr": "pas de réponse", "en": "no answer"},
+    "busy": {"nl": "bezet", "fr": "occupé", "en": "busy"},
+    "congestion": {"nl": "netwerk overbelast", "fr": "réseau saturé", "en": "network congestion"},
+    "failed": {"nl": "mislukt", "fr": "échec", "en": "failed"},
+    "machine": {"nl": "antwoordapparaat", "fr": "répondeur", "en": "answering machine"},
+    "hangup_no_ack": {
+        "nl": "opgehangen zonder bevestiging",
+        "fr": "raccroché sans confirmer",
+        "en": "hung up without acknowledging",
+    },
     "Sign in": {"nl": "Aanmelden", "fr": "Se connecter"},
     "Sign out": {"nl": "Afmelden", "fr": "Se déconnecter"},
     "Access token": {"nl": "Toegangssleutel", "fr": "Jeton d'accès"},

@@ -42,6 +42,14 @@ def batch_after(session: Session, after_id: int, limit: int) -> Sequence[Alert]:
     return list(session.scalars(query))
 
 
+def batch_before(session: Session, before_id: int | None, limit: int) -> Sequence[Alert]:
+    """Newest first, older than before_id (None: from the newest)."""
+    query = select(Alert).order_by(Alert.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(Alert.id < before_id)
+    return list(session.scalars(query))
+
+
 def deliveries_page(
     session: Session,
     alert_id: int,

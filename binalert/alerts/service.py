@@ -160,6 +160,20 @@ def list_alerts(session: Session, caller: Caller, request: PageRequest) -> Page[
     return make_page(found[: request.fetch], request, _out, lambda a: a.id)
 
 
+def recent_alerts(session: Session, caller: Caller, limit: int = 30) -> list[AlertOut]:
+    """The caller's newest alerts, newest first (the pages' start screen)."""
+    visible = visible_bin_ids(session, caller.principal)
+    found: list[Alert] = []
+    before: int | None = None
+    while len(found) < limit:
+        batch = repo.batch_before(session, before, 500)
+        if not batch:
+            break
+        found += [a for a in batch if visible is None or visible & set(a.bin_ids)]
+        before = batch[-1].id
+    return [_out(a) for a in found[:limit]]
+
+
 def get(session: Session, caller: Caller, alert_id: int, settings: Settings) -> AlertDetail:
     return detail(session, visible_alert(session, caller, alert_id), settings)
 

@@ -31,8 +31,8 @@ class LabSoundsAudio:
 
     async def variables(self, alert_id: int, language: str) -> dict[str, str]:
         return {
-            cv.FIRST_AUDIO: f"{SIM_SOUNDS}/hello-world",
-            cv.REPLAY_AUDIO: f"{SIM_SOUNDS}/hello-world",
+            cv.FIRST_AUDIO: f"{SIM_SOUNDS}/vm-intro",  # 5.7 s: long enough to press during it
+            cv.REPLAY_AUDIO: f"{SIM_SOUNDS}/vm-intro",
             cv.INVALID_AUDIO: f"{SIM_SOUNDS}/beep",
             cv.THANKS_AUDIO: f"{SIM_SOUNDS}/beep",
             cv.MACHINE_AUDIO: f"{SIM_SOUNDS}/beep",

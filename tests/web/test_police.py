@@ -69,7 +69,7 @@ def test_send_preview_follow_and_cancel(page: Page, base: str, sqlite_store: Sto
     page.evaluate("window.__notReloaded = true")
     assert page.locator("#count-total").inner_text() == "3"
     page.wait_for_function(
-        "() => document.getElementById('alert-status').textContent === 'completed'",
+        "() => document.getElementById('alert-status').dataset.status === 'completed'",
         timeout=120_000,
     )
     assert page.evaluate("window.__notReloaded === true"), "the page was reloaded, not live"
@@ -96,6 +96,6 @@ def test_send_preview_follow_and_cancel(page: Page, base: str, sqlite_store: Sto
     shoot(page, "alert-cancel")
     page.locator("#confirm-cancel").click()
     page.wait_for_function(
-        "() => document.getElementById('alert-status').textContent === 'cancelled'"
+        "() => document.getElementById('alert-status').dataset.status === 'cancelled'"
     )
     assert page.locator("#cancel").count() == 0
