@@ -12,7 +12,6 @@ import functools
 import json
 import os
 import secrets
-import shutil
 import signal
 import statistics
 import subprocess
@@ -24,13 +23,11 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from bench.dialer_lab import FINAL, WireTap, bulk_alert, count_final, free_port
+from bench.dialer_lab import WireTap, bulk_alert, count_final
 from binalert import migrate
 from binalert.db import Store
 from binalert.lab.cli import lab_environment
-from binalert.lab.config import LabInstance
-from binalert.lab.pbx import LabPbx
-from binalert.settings import SAMPLE_AMI_SECRET
+from binalert.lab.pbx import LabPbx, free_port, temporary_lab
 
 say = functools.partial(print, flush=True)
 PG_ADMIN = os.environ.get("BINALERT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -39,19 +36,8 @@ CALL_SECONDS = 5
 CHANNELS = 20  # per PBX, for every worker together
 
 
-@contextlib.contextmanager
-def lab(suffix: str) -> Iterator[LabPbx]:
-    pbx = LabPbx(
-        LabInstance(f"cb{os.getpid()}{suffix}", free_port(), "binalert", SAMPLE_AMI_SECRET)
-    )
-    pbx.start()
-    try:
-        yield pbx
-    finally:
-        pbx.stop()
-        shutil.rmtree(pbx.host_path(pbx.instance.var), ignore_errors=True)
-        shutil.rmtree(pbx.host_path(pbx.instance.etc), ignore_errors=True)
-        pbx.log_file.unlink(missing_ok=True)
+def lab(suffix: str) -> contextlib.AbstractContextManager[LabPbx]:
+    return temporary_lab(f"cb{os.getpid()}{suffix}")
 
 
 @contextlib.contextmanager
@@ -254,7 +240,6 @@ def main() -> None:
             f"one lab Asterisk (2 cores, shared with the dispatcher and PostgreSQL), 20 s calls: "
             f"{rate:.1f} call set-ups/s sustained, {peak} simultaneous calls at the peak"
         )
-    _ = FINAL
 
 
 if __name__ == "__main__":

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
-import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,35 +16,17 @@ from sqlalchemy import func, insert, select
 
 from binalert import migrate
 from binalert.db import Store
-from binalert.lab.config import LabInstance
-from binalert.lab.pbx import LabPbx
+from binalert.lab.pbx import LabPbx, temporary_lab
 from binalert.models import Alert, Bin, CallAttempt, Delivery, Member, Membership
 from binalert.phones import parse_phone
-from binalert.settings import SAMPLE_AMI_SECRET
 from ivr.ami import AmiConnection
 
 FINAL = ("acknowledged", "unacknowledged", "unreachable", "cancelled", "expired")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def lab_pbx() -> Iterator[LabPbx]:
+def lab_pbx() -> contextlib.AbstractContextManager[LabPbx]:
     """A lab Asterisk of the bench's own (unique name, free port), removed afterwards."""
-    name = f"bench{os.getpid()}"
-    pbx = LabPbx(LabInstance(name, free_port(), "binalert", SAMPLE_AMI_SECRET))
-    pbx.start()
-    try:
-        yield pbx
-    finally:
-        pbx.stop()
-        shutil.rmtree(pbx.host_path(pbx.instance.var), ignore_errors=True)
-        shutil.rmtree(pbx.host_path(pbx.instance.etc), ignore_errors=True)
-        pbx.log_file.unlink(missing_ok=True)
+    return temporary_lab(f"bench{os.getpid()}")
 
 
 def new_store(folder: Path, name: str) -> Store:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,17 +13,9 @@ import pytest
 
 from binalert import migrate
 from binalert.db import Store
-from binalert.lab.config import LabInstance
-from binalert.lab.pbx import LabPbx
-from binalert.settings import SAMPLE_AMI_SECRET
+from binalert.lab.pbx import LabPbx, temporary_lab
 
 PG_ADMIN_URL = os.environ.get("BINALERT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _pg_conninfo(url: str) -> str:
@@ -83,16 +73,8 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture(scope="session")
 def lab_pbx() -> Iterator[LabPbx]:
     """A real Asterisk 22 of our own for this test session (own name, own AMI port)."""
-    name = f"test{os.getpid()}"
-    pbx = LabPbx(LabInstance(name, free_port(), "binalert", SAMPLE_AMI_SECRET))
-    pbx.start()
-    try:
+    with temporary_lab(f"test{os.getpid()}") as pbx:
         yield pbx
-    finally:
-        pbx.stop()
-        shutil.rmtree(pbx.host_path(pbx.instance.var), ignore_errors=True)
-        shutil.rmtree(pbx.host_path(pbx.instance.etc), ignore_errors=True)
-        pbx.log_file.unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -10,12 +10,15 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from binalert.lab.chroot import cache_root, ensure_chroot
 from binalert.lab.config import LabInstance
+from binalert.settings import SAMPLE_AMI_SECRET
 
 PROJECT_DIALPLANS = Path(__file__).resolve().parents[2] / "dialplans"
 
@@ -188,3 +191,25 @@ def _wait_gone(pid: int, timeout: float) -> bool:
             return True
         time.sleep(0.05)
     return not _alive(pid)
+
+
+def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def temporary_lab(name: str) -> Iterator[LabPbx]:
+    """A lab Asterisk of its own (this name, a free AMI port) for tests and benches; stopped
+    and its folders removed afterwards, so nothing is left behind."""
+    pbx = LabPbx(LabInstance(name, free_port(), "binalert", SAMPLE_AMI_SECRET))
+    pbx.start()
+    try:
+        yield pbx
+    finally:
+        pbx.stop()
+        shutil.rmtree(pbx.host_path(pbx.instance.var), ignore_errors=True)
+        shutil.rmtree(pbx.host_path(pbx.instance.etc), ignore_errors=True)
+        pbx.log_file.unlink(missing_ok=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,11 +18,9 @@ from sqlalchemy import func, select
 from binalert import migrate
 from binalert.db import Store
 from binalert.lab.cli import lab_environment
-from binalert.lab.config import LabInstance
-from binalert.lab.pbx import LabPbx
+from binalert.lab.pbx import LabPbx, temporary_lab
 from binalert.models import CallAttempt, Delivery
-from binalert.settings import SAMPLE_AMI_SECRET
-from tests.conftest import create_pg_database, drop_pg_database, free_port
+from tests.conftest import create_pg_database, drop_pg_database
 from tests.ivr.harness import deliveries, make_alert, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.postgres]
@@ -34,15 +31,8 @@ NUMBERS = [f"{MIX[i % 20]}{i:05d}" for i in range(200)]
 
 @pytest.fixture
 def second_pbx() -> Iterator[LabPbx]:
-    pbx = LabPbx(LabInstance(f"test{os.getpid()}b", free_port(), "binalert", SAMPLE_AMI_SECRET))
-    pbx.start()
-    try:
+    with temporary_lab(f"test{os.getpid()}b") as pbx:
         yield pbx
-    finally:
-        pbx.stop()
-        shutil.rmtree(pbx.host_path(pbx.instance.var), ignore_errors=True)
-        shutil.rmtree(pbx.host_path(pbx.instance.etc), ignore_errors=True)
-        pbx.log_file.unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -149,7 +139,7 @@ async def test_two_workers_two_pbxes_one_alert_and_a_worker_dies(
     assert used == {pbx.instance.name, second_pbx.instance.name}
     assert 0 < peak <= 12, f"a PBX had {peak} calls open; its limit is 12 for all workers"
     assert not late
-    statuses = {n[:4]: set() for n in NUMBERS}
+    statuses: dict[str, set[str]] = {n[:4]: set() for n in NUMBERS}
     for number, row in zip(NUMBERS, rows, strict=True):
         statuses[number[:4]].add(row.status)
     assert statuses["0501"] == {"acknowledged"}
