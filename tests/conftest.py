@@ -13,7 +13,7 @@ import pytest
 
 from binalert import migrate
 from binalert.db import Store
-from binalert.lab.pbx import LabPbx, temporary_lab
+from binalert.lab.pbx import LabPbx, sweep_stale_labs, temporary_lab
 
 PG_ADMIN_URL = os.environ.get("BINALERT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -73,6 +73,7 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture(scope="session")
 def lab_pbx() -> Iterator[LabPbx]:
     """A real Asterisk 22 of our own for this test session (own name, own AMI port)."""
+    sweep_stale_labs()
     with temporary_lab(f"test{os.getpid()}") as pbx:
         yield pbx
 

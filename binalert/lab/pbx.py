@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -213,3 +214,23 @@ def temporary_lab(name: str) -> Iterator[LabPbx]:
         shutil.rmtree(pbx.host_path(pbx.instance.var), ignore_errors=True)
         shutil.rmtree(pbx.host_path(pbx.instance.etc), ignore_errors=True)
         pbx.log_file.unlink(missing_ok=True)
+
+
+_OWNED = re.compile(r"^(?:test|bench|cb)(\d+)[a-z]?$")
+
+
+def sweep_stale_labs() -> list[str]:
+    """Stop and remove temporary lab instances whose owning process (the pid in their name)
+    is gone, e.g. a test run that was killed before its clean-up ran."""
+    swept = []
+    for folder in sorted((cache_root() / "instances").glob("*.log")):
+        match = _OWNED.match(folder.stem)
+        if match is None or _alive(int(match.group(1))):
+            continue
+        pbx = LabPbx(LabInstance(folder.stem, 0, "binalert", SAMPLE_AMI_SECRET))
+        pbx.stop()
+        shutil.rmtree(pbx.host_path(pbx.instance.var), ignore_errors=True)
+        shutil.rmtree(pbx.host_path(pbx.instance.etc), ignore_errors=True)
+        folder.unlink(missing_ok=True)
+        swept.append(folder.stem)
+    return swept
