@@ -60,6 +60,19 @@ def store(db_url: str) -> Iterator[Store]:
 
 
 @pytest.fixture
+def pg_store() -> Iterator[Store]:
+    """A migrated store on a throwaway PostgreSQL database, dropped afterwards."""
+    url = create_pg_database()
+    migrate.upgrade(url)
+    store = Store(url)
+    try:
+        yield store
+    finally:
+        store.dispose()
+        drop_pg_database(url)
+
+
+@pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[Store]:
     url = f"sqlite:///{tmp_path / 'binalert.db'}"
     migrate.upgrade(url)

@@ -91,9 +91,9 @@ def test_claims_never_take_a_delivery_twice(store: Store) -> None:
 
 
 @pytest.mark.postgres
-def test_concurrent_claims_on_postgres_skip_locked_rows(store: Store) -> None:
-    if not store.is_postgres:
-        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite runs one dispatcher process")
+def test_concurrent_claims_on_postgres_skip_locked_rows(pg_store: Store) -> None:
+    """SKIP LOCKED is PostgreSQL's (SQLite runs one dispatcher process)."""
+    store = pg_store
     _alert_with(store, 4)
     options = deliveries.ClaimOptions(worker_id="w", pbx="p", call_seconds=60)
     now = datetime.now(UTC)

@@ -15,12 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from binalert import migrate
 from binalert.db import Store
 from binalert.lab.cli import lab_environment
 from binalert.lab.pbx import LabPbx, temporary_lab
 from binalert.models import CallAttempt, Delivery
-from tests.conftest import create_pg_database, drop_pg_database
 from tests.ivr.harness import deliveries, make_alert, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.postgres]
@@ -33,18 +31,6 @@ NUMBERS = [f"{MIX[i % 20]}{i:05d}" for i in range(200)]
 def second_pbx() -> Iterator[LabPbx]:
     with temporary_lab(f"test{os.getpid()}b") as pbx:
         yield pbx
-
-
-@pytest.fixture
-def pg_store() -> Iterator[Store]:
-    url = create_pg_database()
-    migrate.upgrade(url)
-    store = Store(url)
-    try:
-        yield store
-    finally:
-        store.dispose()
-        drop_pg_database(url)
 
 
 def _pbx_entry(pbx: LabPbx, sounds: str) -> dict[str, object]:
