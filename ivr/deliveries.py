@@ -55,7 +55,10 @@ def claim_due(
         limit = min(limit, options.max_channels - repo.open_attempt_count(session, options.pbx))
     claimed = []
     for delivery in repo.due_deliveries(session, now, limit):
-        claimed.append(_claim_one(session, delivery, now, options))
+        try:
+            claimed.append(_claim_one(session, delivery, now, options))
+        except TransitionConflict:  # another dialer claimed it first
+            continue
     return claimed
 
 

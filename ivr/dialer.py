@@ -57,6 +57,7 @@ class Dialer:
         ami: AmiConnection,
         audio: AudioSource,
         pbx: PbxSettings | None = None,
+        db_pool: ThreadPoolExecutor | None = None,
     ) -> None:
         self.settings = settings
         self.pbx = pbx or settings.pbx_list[0]
@@ -73,7 +74,10 @@ class Dialer:
             call_seconds=settings.ring_timeout + settings.call_deadline,
             max_channels=self.pbx.max_channels,
         )
-        self._db_pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
+        # One store thread per process: dialers of several PBXes share it (SQLite has one
+        # writer at a time anyway, and it keeps their transactions from interleaving).
+        self._owns_pool = db_pool is None
+        self._db_pool = db_pool or ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
         self._wake = asyncio.Event()
         self._claiming = True
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -125,7 +129,11 @@ class Dialer:
             self.spawn(self._forward_wakeups(alerts), "alert-wakeups")
             self.spawn(self._forward_when_capped(changes), "capacity-wakeups")
             while self._claiming:
-                timeout = await self._tick()
+                try:
+                    timeout = await self._tick()
+                except Exception:  # the store may be briefly away: never let the loop die
+                    log.exception("dialer %s: scheduling round failed", self.pbx.name)
+                    timeout = 1.0
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
                 self._wake.clear()
@@ -343,7 +351,8 @@ class Dialer:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._db_pool.shutdown(wait=True)
+        if self._owns_pool:
+            self._db_pool.shutdown(wait=True)
 
 
 def _next_due(session: Any) -> datetime | None:

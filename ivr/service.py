@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from binalert.runtime import Runtime
 from binalert.settings import PbxSettings
@@ -26,6 +27,7 @@ class DispatcherService:
         self._audio = audio
         self.dialers: list[Dialer] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._db_pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
 
     @property
     def dialer(self) -> Dialer | None:
@@ -53,7 +55,9 @@ class DispatcherService:
         )
         holder: list[Dialer] = []
         ami = AmiConnection(config, on_event=lambda message: holder[0].on_event(message))
-        dialer = Dialer(settings, self.runtime.store, self.runtime.bus, ami, _no_audio(), pbx)
+        dialer = Dialer(
+            settings, self.runtime.store, self.runtime.bus, ami, _no_audio(), pbx, self._db_pool
+        )
         holder.append(dialer)
         dialer.audio = self._audio or TtsAudio(settings, self.runtime.store, dialer.run_db, pbx)
         ami.on_ready(lambda: reconcile(dialer))
@@ -67,6 +71,7 @@ class DispatcherService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await asyncio.gather(*(d.ami.close() for d in self.dialers))
+        self._db_pool.shutdown(wait=True)
         log.info("dispatcher stopped")
 
     def health(self) -> dict[str, object]:
