@@ -22,7 +22,7 @@ from panoramisk.message import Message
 from binalert import bus as topics
 from binalert.bus import EventBus
 from binalert.db import Store
-from binalert.deliveries.repository import ClaimedCall
+from binalert.deliveries.repository import ClaimedCall, next_due_time
 from binalert.models import CallOutcome
 from binalert.phones import InvalidPhone
 from binalert.settings import PbxSettings, Settings
@@ -98,10 +98,6 @@ class Dialer:
 
         return await asyncio.get_running_loop().run_in_executor(self._db_pool, run)
 
-    async def run_db(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run fn(*args) (which manages its own session) on the store's thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._db_pool, fn, *args)
-
     def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
@@ -164,7 +160,7 @@ class Dialer:
             self._drain_if_pbx_gone()
         if len(self.calls) >= self.pbx.max_channels:
             return SAFETY_WAKE_SECONDS  # every line is busy: a call that ends wakes us
-        next_due = await self.db(_next_due)
+        next_due = await self.db(next_due_time)
         if next_due is None:
             return SAFETY_WAKE_SECONDS
         return min(max((next_due - now()).total_seconds(), 0.01), SAFETY_WAKE_SECONDS)
@@ -353,9 +349,3 @@ class Dialer:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._owns_pool:
             self._db_pool.shutdown(wait=True)
-
-
-def _next_due(session: Any) -> datetime | None:
-    from binalert.deliveries.repository import next_due_time
-
-    return next_due_time(session)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from binalert.runtime import Runtime
 from binalert.settings import PbxSettings
@@ -19,6 +21,7 @@ from ivr.dialer import Dialer
 from ivr.recovery import reconcile
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class DispatcherService:
@@ -55,13 +58,17 @@ class DispatcherService:
         )
         holder: list[Dialer] = []
         ami = AmiConnection(config, on_event=lambda message: holder[0].on_event(message))
+        audio = self._audio or TtsAudio(settings, self.runtime.store, self._run_db, pbx)
         dialer = Dialer(
-            settings, self.runtime.store, self.runtime.bus, ami, _no_audio(), pbx, self._db_pool
+            settings, self.runtime.store, self.runtime.bus, ami, audio, pbx, self._db_pool
         )
         holder.append(dialer)
-        dialer.audio = self._audio or TtsAudio(settings, self.runtime.store, dialer.run_db, pbx)
         ami.on_ready(lambda: reconcile(dialer))
         return dialer
+
+    async def _run_db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run fn(*args) (which opens its own session) on the store thread the dialers share."""
+        return await asyncio.get_running_loop().run_in_executor(self._db_pool, fn, *args)
 
     async def stop(self) -> None:
         grace = self.runtime.settings.shutdown_grace
@@ -84,11 +91,3 @@ class DispatcherService:
             "reconnects": sum(d.ami.reconnects for d in self.dialers),
             "pbxes": pbxes,
         }
-
-
-def _no_audio() -> AudioSource:
-    class _Pending:
-        async def variables(self, alert_id: int, language: str) -> dict[str, str]:
-            raise RuntimeError("audio source not configured")
-
-    return _Pending()
