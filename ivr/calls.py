@@ -36,7 +36,6 @@ class LiveCall:
     delivery_id: int
     alert_id: int
     deadline: datetime
-    channel_name: str | None = None
     answered_at: datetime | None = None
     acknowledged: bool = False
     result: str | None = None  # what the dialplan reported: machine / no_ack

@@ -42,6 +42,8 @@ SAFETY_WAKE_SECONDS = 5.0
 SWEEP_SECONDS = 15.0  # how often to look for calls of dead workers (expired leases)
 DRAIN_AFTER_SECONDS = 30.0  # PBX unreachable this long: its calls end as lost, retried elsewhere
 RELEASE_DELAY = 10.0  # a call that could not be prepared is tried again after this
+# The AMI events the dialer handles (the session asks Asterisk for these only).
+AMI_EVENTS = ("OriginateResponse", "Hangup", "UserEvent")
 
 
 def now() -> datetime:
@@ -262,10 +264,9 @@ class Dialer:
         )
 
     async def _hangup(self, call: LiveCall) -> None:
-        if call.channel_name is None:
-            return
+        # Asterisk finds a channel by name or by Uniqueid: our channel id is enough.
         with contextlib.suppress(AmiError):
-            await self.ami.action({"Action": "Hangup", "Channel": call.channel_name})
+            await self.ami.action({"Action": "Hangup", "Channel": call.channel_id})
 
     async def _finish(self, call: LiveCall, outcome: CallOutcome) -> None:
         if call.finished:
@@ -298,10 +299,6 @@ class Dialer:
         name = message.event
         if name == "UserEvent":
             self._on_user_event(message)
-        elif name == "Newchannel":
-            call = self.calls.get(message.get("Uniqueid"))
-            if call is not None:
-                call.channel_name = message.get("Channel")
         elif name == "Hangup":
             call = self.calls.get(message.get("Uniqueid"))
             if call is not None:

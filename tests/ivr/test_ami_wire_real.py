@@ -24,7 +24,7 @@ from binalert.phones import InvalidPhone
 from binalert.settings import Settings
 from ivr.ami import AmiConfig, AmiConnection
 from ivr.calls import LiveCall, outcome_of_failed_originate
-from ivr.dialer import Dialer
+from ivr.dialer import AMI_EVENTS, Dialer
 from ivr.originate import originate_action
 from ivr.wire import UnsafeValue
 from tests.ivr.harness import (
@@ -259,3 +259,44 @@ async def test_an_unplaceable_delivery_ends_final(pbx: LabPbx, sqlite_store: Sto
     async with running_dispatcher(lab_settings(pbx, sqlite_store), sqlite_store):
         [delivery] = await wait_until_final(sqlite_store, alert_id, 14)
     assert delivery.status == "unreachable"
+
+
+@pytest.mark.pbx
+@pytest.mark.timeout(30)
+async def test_filtered_session_gets_only_its_events_and_hangs_up_a_call_by_its_id(
+    pbx: LabPbx, sqlite_store: Store
+) -> None:
+    """The dialer's session asks for OriginateResponse, Hangup and UserEvent only, and its
+    deadline hangs a call up by the channel id (Asterisk looks channels up by Uniqueid)."""
+    settings = lab_settings(pbx, sqlite_store)
+    seen: list[str] = []
+    ami = AmiConnection(
+        AmiConfig(
+            "filtered",
+            "127.0.0.1",
+            settings.ami_port,
+            settings.ami_username,
+            settings.ami_secret.get_secret_value(),
+            events=AMI_EVENTS,
+        ),
+        lambda m: seen.append(m.event),
+    )
+    ami.start()
+    try:
+        await asyncio.wait_for(ami.ready.wait(), 10)
+        audio = await LabSoundsAudio().variables(1, "nl")
+        response = await ami.action(_originate(pbx, sqlite_store, "+3259300001", audio))
+        assert response[-1].get("Reason") == "4"  # a 30 s call, answered
+        await asyncio.sleep(0.5)
+        assert pbx.active_channels() == 2
+        reply = await ami.action({"Action": "Hangup", "Channel": "ba0000000000000001"})
+        assert reply.success
+        for _ in range(50):
+            if seen.count("Hangup") == 2 and pbx.active_channels() == 0:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await ami.close()
+    assert pbx.active_channels() == 0
+    # (the OriginateResponse came back as the Originate's response, not as an event)
+    assert set(seen) == {"FullyBooted", "Hangup"}
