@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -158,14 +159,32 @@ class Alert(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
+_WAITING = text("status IN ('pending', 'waiting_retry')")
+
+
 class Delivery(Base):
     """One member for one alert: the unit the dialer drives to a final state."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("alert_id", "member_id"),
-        Index("ix_deliveries_due", "status", "next_attempt_at"),
         Index("ix_deliveries_alert_status", "alert_id", "status"),
+        # The claim queue: waiting deliveries in the order they are dialled (migration 0004).
+        Index(
+            "ix_deliveries_queue",
+            text("urgent DESC"),
+            "attempts",
+            "next_attempt_at",
+            "id",
+            sqlite_where=_WAITING,
+            postgresql_where=_WAITING,
+        ),
+        Index(
+            "ix_deliveries_next",
+            "next_attempt_at",
+            sqlite_where=_WAITING,
+            postgresql_where=_WAITING,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

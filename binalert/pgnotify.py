@@ -22,6 +22,7 @@ from binalert.models import Alert, DeliveryEvent, WebhookDelivery
 log = logging.getLogger(__name__)
 CHANNEL = "binalert"
 TOPICS = {ALERTS_CHANGED, DELIVERY_EVENTS, WEBHOOK_JOBS}
+_NOTIFIED = "binalert.notified"
 
 
 def _after_flush(session: Session, _context: Any) -> None:
@@ -37,8 +38,23 @@ def _after_flush(session: Session, _context: Any) -> None:
         session.connection().execute(text("SELECT pg_notify(:c, :t)"), {"c": CHANNEL, "t": topic})
 
 
+def notify(session: Session, topic: str) -> None:
+    """For writers that bypass the ORM flush (Core inserts): NOTIFY once per transaction."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    sent = session.info.setdefault(_NOTIFIED, set())
+    if topic not in sent:
+        sent.add(topic)
+        session.connection().execute(text("SELECT pg_notify(:c, :t)"), {"c": CHANNEL, "t": topic})
+
+
+def _forget_notified(session: Session, *_args: Any) -> None:
+    session.info.pop(_NOTIFIED, None)
+
+
 def install_notify(sessions: sessionmaker[Session]) -> None:
     event.listen(sessions, "after_flush", _after_flush)
+    event.listen(sessions, "after_transaction_end", _forget_notified)
 
 
 class PgWakeups:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -33,10 +34,18 @@ class Phone:
 
     @property
     def national(self) -> str:
-        parsed = phonenumbers.parse(self.e164)
-        if parsed.country_code == 32:
-            return "0" + str(parsed.national_number)
-        return "00" + self.e164[1:]
+        return national_of(self.e164)
+
+
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def national_of(e164: str) -> str:
+    """A stored E.164 number as dialled from Belgium (0 + the Belgian number, 00 + a
+    foreign one). Checks the form only: the number was validated when it was stored."""
+    if not _E164.fullmatch(e164):
+        raise InvalidPhone(f"{e164!r} is not an E.164 number")
+    return "0" + e164[3:] if e164.startswith("+32") else "00" + e164[1:]
 
 
 def parse_phone(text: str, region: str = "BE") -> Phone:

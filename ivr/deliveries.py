@@ -1,27 +1,25 @@
 """Delivery transitions with their side effects: attempts, events, alert completion.
 
 Each function runs inside the caller's transaction (one short transaction per call event).
+They are on the dialer's hot path: Core statements, each transition one guarded
+`UPDATE ... RETURNING` that also gives the row its event shows, never an ORM load.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import case
 from sqlalchemy.orm import Session
 
-from binalert.deliveries import events
+from binalert.deliveries import attempts, events
 from binalert.deliveries import repository as repo
 from binalert.deliveries.repository import ClaimedCall, TransitionConflict
-from binalert.models import (
-    OPEN_DELIVERY_STATUSES,
-    AlertStatus,
-    CallAttempt,
-    CallOutcome,
-    Delivery,
-    DeliveryStatus,
-)
+from binalert.deliveries.tables import DELIVERIES, AnyRow
+from binalert.models import OPEN_DELIVERY_STATUSES, AlertStatus, CallOutcome, DeliveryStatus
 from ivr import wire
 from ivr.machine import Event, sources, target
 from ivr.policy import REACHED, CallNow, GiveUp, RetryAfter, RetryPolicy
@@ -38,87 +36,85 @@ class ClaimOptions:
     max_channels: int | None = None  # the PBX's limit, shared by every worker using it
 
 
-def _move(session: Session, delivery_id: int, event: Event, **values: object) -> None:
-    repo.transition(session, delivery_id, sources(event), target(event), **values)
+def _move(session: Session, delivery_id: int, event: Event, **values: object) -> AnyRow:
+    return repo.transition(session, delivery_id, sources(event), target(event), **values)
 
 
 def claim_due(
     session: Session, now: datetime, limit: int, options: ClaimOptions
 ) -> list[ClaimedCall]:
-    """Claim up to `limit` due deliveries and open one call attempt for each.
+    """Claim up to `limit` due deliveries and open one call attempt for each, in a few
+    statements for the whole batch.
 
     With max_channels set, the calls already open on this PBX (by any worker) count
     against its limit; claims for one PBX are serialised (an advisory lock on PostgreSQL).
     """
     if options.max_channels is not None:
-        repo.lock_pbx(session, options.pbx)
-        limit = min(limit, options.max_channels - repo.open_attempt_count(session, options.pbx))
-    claimed = []
-    for delivery in repo.due_deliveries(session, now, limit):
-        try:
-            claimed.append(_claim_one(session, delivery, now, options))
-        except TransitionConflict:  # another dialer claimed it first
-            continue
-    return claimed
+        attempts.lock_pbx(session, options.pbx)
+        limit = min(limit, options.max_channels - attempts.open_attempt_count(session, options.pbx))
+    due = repo.due_delivery_ids(session, now, limit) if limit > 0 else []
+    if not due:
+        return []
+    deadline = now + timedelta(seconds=options.call_seconds)
+    rows = repo.claim(
+        session,
+        due,
+        sources(Event.CLAIM),
+        target(Event.CLAIM),
+        options.worker_id,
+        deadline + timedelta(seconds=options.lease_margin),
+    )
+    order = {delivery_id: i for i, delivery_id in enumerate(due)}  # urgent first, as selected
+    rows.sort(key=lambda row: order[row.id])
+    ids = attempts.reserve_ids(session, len(rows))
+    calls = [
+        _claimed_call(row, attempt_id, deadline) for row, attempt_id in zip(rows, ids, strict=True)
+    ]
+    attempts.insert_many(session, [_attempt_row(call, options.pbx, now) for call in calls])
+    events.record_many(
+        session,
+        [(row.alert_id, events.CALL_STARTED, events.snapshot(row), row.id) for row in rows],
+    )
+    return calls
 
 
-def _claim_one(
-    session: Session, delivery: Delivery, now: datetime, opt: ClaimOptions
-) -> ClaimedCall:
-    delivery_id = delivery.id
-    phone_index = min(delivery.next_phone_index, len(delivery.phones) - 1)
-    round_number = delivery.rounds + 1 if phone_index == 0 else max(delivery.rounds, 1)
-    deadline = now + timedelta(seconds=opt.call_seconds)
-    _move(
-        session,
-        delivery_id,
-        Event.CLAIM,
-        attempts=delivery.attempts + 1,
-        rounds=round_number,
-        claimed_by=opt.worker_id,
-        lease_until=deadline + timedelta(seconds=opt.lease_margin),
-    )
-    attempt = repo.add_attempt(
-        session,
-        CallAttempt(
-            delivery_id=delivery_id,
-            number=delivery.attempts + 1,
-            phone_index=phone_index,
-            channel_id=f"claim-{uuid.uuid4().hex[:30]}",
-            pbx=opt.pbx,
-            started_at=now,
-            deadline=deadline,
-        ),
-    )
-    attempt.channel_id = wire.call_id(attempt.id)
-    session.flush()
-    snapshot = events.snapshot(delivery) | {
-        "status": DeliveryStatus.CALLING.value,
-        "attempts": delivery.attempts + 1,
-    }
-    events.record(session, delivery.alert_id, events.CALL_STARTED, snapshot, delivery_id)
+def _claimed_call(row: AnyRow, attempt_id: int, deadline: datetime) -> ClaimedCall:
+    phone_index = min(row.next_phone_index, len(row.phones) - 1)
     return ClaimedCall(
-        attempt_id=attempt.id,
-        channel_id=attempt.channel_id,
-        delivery_id=delivery_id,
-        alert_id=delivery.alert_id,
-        phone=delivery.phones[phone_index],
+        attempt_id=attempt_id,
+        channel_id=wire.call_id(attempt_id),
+        delivery_id=row.id,
+        alert_id=row.alert_id,
+        phone=row.phones[phone_index],
         phone_index=phone_index,
-        phone_count=len(delivery.phones),
-        round_number=round_number,
-        language=delivery.language,
+        phone_count=len(row.phones),
+        round_number=row.rounds,
+        language=row.language,
         deadline=deadline,
+        number=row.attempts,
     )
+
+
+def _attempt_row(call: ClaimedCall, pbx: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": call.attempt_id,
+        "delivery_id": call.delivery_id,
+        "number": call.number,
+        "phone_index": call.phone_index,
+        "channel_id": call.channel_id,
+        "pbx": pbx,
+        "started_at": now,
+        "deadline": call.deadline,
+    }
 
 
 def acknowledge(session: Session, channel_id: str, digit: str, now: datetime) -> bool:
     """The member pressed 1. True if this changed the delivery (False: already known)."""
-    attempt = repo.attempt_by_channel(session, channel_id)
+    attempt = attempts.set_digit(session, channel_id, digit, now)
     if attempt is None:
         return False
-    repo.set_attempt_digit(session, attempt.id, digit, now)
     try:
-        _move(
+        row = _move(
             session,
             attempt.delivery_id,
             Event.ACKNOWLEDGE,
@@ -129,8 +125,7 @@ def acknowledge(session: Session, channel_id: str, digit: str, now: datetime) ->
         )
     except TransitionConflict:
         return False
-    delivery = repo.get_delivery(session, attempt.delivery_id)
-    events.record_delivery(session, delivery, events.ACKNOWLEDGED, channel_id=channel_id)
+    events.record_delivery(session, row, events.ACKNOWLEDGED, channel_id=channel_id)
     return True
 
 
@@ -144,86 +139,58 @@ def finish_call(
     answered_at: datetime | None = None,
 ) -> bool:
     """A call ended (or was found gone): close the attempt and move the delivery on."""
-    attempt = repo.attempt_by_channel(session, channel_id)
-    if attempt is None or not repo.finish_attempt(
-        session,
-        attempt.id,
-        ended_at=now,
-        outcome=outcome.value,
-        hangup_cause=hangup_cause,
-        answered_at=answered_at,
-    ):
+    attempt = attempts.close(session, channel_id, now, outcome.value, hangup_cause, answered_at)
+    if attempt is None:
         return False
-    delivery = repo.get_delivery(session, attempt.delivery_id)
-    if delivery.status == DeliveryStatus.CALLING.value:
-        _after_unacknowledged_call(session, delivery, attempt, outcome, now, policy)
-    else:
-        repo.transition(
-            session,
-            delivery.id,
-            [delivery.status],
-            delivery.status,
-            claimed_by=None,
-            lease_until=None,
+    context = repo.call_context(session, attempt.delivery_id)
+    if context.status == DeliveryStatus.CALLING.value:
+        allowed, to, values = _after_unacknowledged_call(
+            context, attempt.phone_index, outcome, now, policy
         )
-    delivery = repo.get_delivery(session, attempt.delivery_id)
+    else:  # acknowledged meanwhile (or reconciled): only the claim ends
+        allowed, to, values = [context.status], context.status, dict(_UNCLAIMED)
+    row = repo.transition(session, context.id, allowed, to, **values)
     events.record_delivery(
         session,
-        delivery,
+        row,
         events.CALL_ENDED,
         outcome=outcome.value,
         channel_id=channel_id,
         hangup_cause=hangup_cause,
     )
-    if delivery.status not in OPEN_STATUSES:
-        complete_if_done(session, delivery.alert_id, now)
+    if row.status not in OPEN_STATUSES:
+        complete_if_done(session, row.alert_id, now)
     return True
 
 
+_UNCLAIMED = {"claimed_by": None, "lease_until": None}
+Move = tuple[Sequence[str], str, dict[str, Any]]
+
+
 def _after_unacknowledged_call(
-    session: Session,
-    delivery: Delivery,
-    attempt: CallAttempt,
-    outcome: CallOutcome,
-    now: datetime,
-    policy: RetryPolicy,
-) -> None:
-    delivery_id = delivery.id
-    alert = repo.alert(session, delivery.alert_id)
-    reached = delivery.reached or outcome in REACHED
-    common = {
-        "last_outcome": outcome.value,
-        "reached": reached,
-        "claimed_by": None,
-        "lease_until": None,
-    }
-    if alert.status == AlertStatus.CANCELLED.value:
-        repo.transition(
-            session, delivery_id, [DeliveryStatus.CALLING], DeliveryStatus.CANCELLED, **common
-        )
-        return
-    decision = policy.after_call(
-        delivery.rounds, attempt.phone_index, len(delivery.phones), reached
-    )
+    context: AnyRow, phone_index: int, outcome: CallOutcome, now: datetime, policy: RetryPolicy
+) -> Move:
+    """Where the delivery goes after a call without acknowledgement (a pure decision)."""
+    calling = [DeliveryStatus.CALLING.value]
+    reached = bool(context.reached) or outcome in REACHED
+    common: dict[str, Any] = {"last_outcome": outcome.value, "reached": reached, **_UNCLAIMED}
+    if context.alert_status == AlertStatus.CANCELLED.value:
+        return calling, DeliveryStatus.CANCELLED.value, common
+    decision = policy.after_call(context.rounds, phone_index, len(context.phones), reached)
     next_at = _next_attempt_at(decision, now)
-    if isinstance(decision, GiveUp) or (next_at is not None and next_at >= alert.valid_until):
+    if isinstance(decision, GiveUp):
         final = Event.EXHAUST_REACHED if reached else Event.EXHAUST_UNREACHED
-        if not isinstance(decision, GiveUp):
-            repo.transition(
-                session, delivery_id, [DeliveryStatus.CALLING], DeliveryStatus.EXPIRED, **common
-            )
-            return
-        _move(session, delivery_id, final, **common)
-        return
-    phone_index = decision.phone_index if isinstance(decision, CallNow) else 0
-    _move(
-        session,
-        delivery_id,
-        Event.RETRY_LATER,
-        next_attempt_at=next_at,
-        next_phone_index=phone_index,
-        **common,
+        return _planned(final, common)
+    if next_at is not None and next_at >= context.valid_until:
+        return calling, DeliveryStatus.EXPIRED.value, common
+    phone = decision.phone_index if isinstance(decision, CallNow) else 0
+    return _planned(
+        Event.RETRY_LATER, common | {"next_attempt_at": next_at, "next_phone_index": phone}
     )
+
+
+def _planned(event: Event, values: dict[str, Any]) -> Move:
+    return [s.value for s in sources(event)], target(event).value, values
 
 
 def _next_attempt_at(decision: CallNow | RetryAfter | GiveUp, now: datetime) -> datetime | None:
@@ -238,33 +205,29 @@ def release(
     session: Session, channel_id: str, now: datetime, reason: str, delay: float = 0.0
 ) -> None:
     """The call was never placed (PBX unreachable): close the attempt and requeue at once."""
-    attempt = repo.attempt_by_channel(session, channel_id)
-    if attempt is None or not repo.finish_attempt(
-        session, attempt.id, ended_at=now, outcome=CallOutcome.FAILED.value
-    ):
+    attempt = attempts.close(session, channel_id, now, CallOutcome.FAILED.value)
+    if attempt is None:
         return
-    delivery = repo.get_delivery(session, attempt.delivery_id)
+    d = DELIVERIES.c
     try:
-        _move(
+        row = _move(
             session,
-            delivery.id,
+            attempt.delivery_id,
             Event.RELEASE,
-            attempts=max(delivery.attempts - 1, 0),
-            rounds=max(delivery.rounds - (attempt.phone_index == 0), 0),
+            attempts=_decremented(d.attempts, 1),
+            rounds=_decremented(d.rounds, int(attempt.phone_index == 0)),
             next_attempt_at=now + timedelta(seconds=delay),
-            claimed_by=None,
-            lease_until=None,
+            **_UNCLAIMED,
         )
     except TransitionConflict:
         return
     events.record_delivery(
-        session,
-        repo.get_delivery(session, delivery.id),
-        events.CALL_ENDED,
-        outcome="not_placed",
-        reason=reason,
-        channel_id=channel_id,
+        session, row, events.CALL_ENDED, outcome="not_placed", reason=reason, channel_id=channel_id
     )
+
+
+def _decremented(column: Any, by: int) -> Any:
+    return case((column >= by, column - by), else_=0)
 
 
 def complete_if_done(session: Session, alert_id: int, now: datetime) -> None:
@@ -284,12 +247,10 @@ def expire_overdue(session: Session, now: datetime) -> list[int]:
     for alert_id in expired:
         for delivery_id in repo.waiting_deliveries(session, alert_id):
             try:
-                _move(session, delivery_id, Event.EXPIRE, claimed_by=None, lease_until=None)
+                row = _move(session, delivery_id, Event.EXPIRE, **_UNCLAIMED)
             except TransitionConflict:
                 continue
-            events.record_delivery(
-                session, repo.get_delivery(session, delivery_id), events.DELIVERY_FINAL
-            )
+            events.record_delivery(session, row, events.DELIVERY_FINAL)
         complete_if_done(session, alert_id, now)
     return expired
 
@@ -303,13 +264,11 @@ def cancel_alert(session: Session, alert_id: int, now: datetime, by: str) -> int
     cancelled = 0
     for delivery_id in repo.waiting_deliveries(session, alert_id):
         try:
-            _move(session, delivery_id, Event.CANCEL)
+            row = _move(session, delivery_id, Event.CANCEL)
         except TransitionConflict:
             continue
         cancelled += 1
-        events.record_delivery(
-            session, repo.get_delivery(session, delivery_id), events.DELIVERY_FINAL
-        )
+        events.record_delivery(session, row, events.DELIVERY_FINAL)
     events.record(
         session,
         alert_id,

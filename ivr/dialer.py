@@ -34,6 +34,7 @@ from ivr.calls import REASON_ANSWERED, CallBook, LiveCall, outcome_of_failed_ori
 from ivr.originate import originate_action
 from ivr.policy import RetryPolicy
 from ivr.ratelimit import RateLimiter
+from ivr.storewriter import StoreWriter
 from ivr.wire import UnsafeValue
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class Dialer:
         # writer at a time anyway, and it keeps their transactions from interleaving).
         self._owns_pool = db_pool is None
         self._db_pool = db_pool or ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
+        self.writer = StoreWriter(store, self._db_pool)
         self._wake = asyncio.Event()
         self._claiming = True
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -92,13 +94,9 @@ class Dialer:
     # -- plumbing -------------------------------------------------------------------------
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run fn(session, *args) in one transaction on the store's thread."""
-
-        def run() -> T:
-            with self.store.session() as session:
-                return fn(session, *args)
-
-        return await asyncio.get_running_loop().run_in_executor(self._db_pool, run)
+        """Run fn(session, *args) in a transaction on the store's thread (batched with
+        whatever else is waiting: see ivr.storewriter)."""
+        return await self.writer.run(fn, *args)
 
     def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro, name=name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from binalert.deliveries.repository import ClaimedCall
-from binalert.phones import parse_phone
+from binalert.phones import national_of
 from binalert.settings import Settings
 from ivr import channelvars as cv
 from ivr import wire
@@ -14,7 +14,6 @@ from ivr import wire
 def originate_action(
     settings: Settings, dial_template: str, claimed: ClaimedCall, audio: dict[str, str]
 ) -> dict[str, Any]:
-    phone = parse_phone(claimed.phone)
     values = dict(audio)
     values[cv.CALL_ID] = claimed.channel_id
     values[cv.AMD_ENABLED] = "1" if settings.amd_enabled else "0"
@@ -22,7 +21,7 @@ def originate_action(
     values[cv.MAX_PLAYS] = str(settings.max_plays)
     return {
         "Action": "Originate",
-        "Channel": wire.dial_channel(dial_template, phone.e164, phone.national),
+        "Channel": wire.dial_channel(dial_template, claimed.phone, national_of(claimed.phone)),
         "Context": wire.check(wire._SIMPLE, settings.call_context, "context"),
         "Exten": "s",
         "Priority": "1",

@@ -13,7 +13,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from binalert.deliveries import repository as repo
+from binalert.deliveries import attempts as attempt_store
 from binalert.models import CallAttempt
 from ivr import channelvars as cv
 from ivr.ami import AmiConnection, AmiError
@@ -53,7 +53,7 @@ async def reconcile(dialer: Any) -> None:
         live = await live_channels(dialer.ami)
         moment = datetime.now(UTC)
         attempts = await dialer.db(
-            repo.open_attempts, dialer.settings.worker_id, dialer.pbx.name, moment
+            attempt_store.open_attempts, dialer.settings.worker_id, dialer.pbx.name, moment
         )
         for attempt in attempts:
             await _reconcile_one(dialer, attempt, live)
@@ -70,7 +70,7 @@ async def reconcile(dialer: Any) -> None:
 async def sweep_expired_leases(dialer: Any) -> None:
     """Take over the open calls of a worker that died (its lease ran out) on this PBX."""
     moment = datetime.now(UTC)
-    attempts = await dialer.db(repo.expired_lease_attempts, dialer.pbx.name, moment)
+    attempts = await dialer.db(attempt_store.expired_lease_attempts, dialer.pbx.name, moment)
     attempts = [a for a in attempts if a.channel_id not in dialer.calls]
     if not attempts:
         return

@@ -70,8 +70,11 @@ def variables(values: Mapping[str, str]) -> list[str]:
     return headers
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def header_value(value: str) -> str:
     """Any other header value: printable, no CR/LF, no control characters."""
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if _CONTROL.search(value):
         raise UnsafeValue(f"control character in AMI header value: {value!r}")
     return value

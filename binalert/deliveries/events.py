@@ -6,13 +6,16 @@ run inside that transaction too, so an acknowledgement and its webhook job commi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from binalert.models import Delivery, DeliveryEvent, utcnow
+from binalert.bus import COMMIT_FLAG, DELIVERY_EVENTS
+from binalert.models import DeliveryEvent, utcnow
+from binalert.pgnotify import notify
 
 ACKNOWLEDGED = "acknowledged"
 CALL_STARTED = "call_started"
@@ -25,6 +28,7 @@ ALERT_EXPIRED = "alert_expired"
 
 EventHook = Callable[[Session, DeliveryEvent], None]
 _hooks: list[EventHook] = []
+_EVENTS: Table = DeliveryEvent.__table__  # type: ignore[assignment]
 
 
 def add_hook(hook: EventHook) -> None:
@@ -37,7 +41,8 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def snapshot(delivery: Delivery) -> dict[str, Any]:
+def snapshot(delivery: Any) -> dict[str, Any]:
+    """The delivery as an event shows it: a Delivery, or a row of repository.SNAPSHOT."""
     return {
         "delivery_id": delivery.id,
         "member_id": delivery.member_id,
@@ -50,23 +55,38 @@ def snapshot(delivery: Delivery) -> dict[str, Any]:
     }
 
 
+def record_many(
+    session: Session, items: Sequence[tuple[int, str, dict[str, Any], int | None]]
+) -> None:
+    """Append events (alert id, kind, data, delivery id) in one statement; hooks see each.
+    Other processes are told at commit (PostgreSQL NOTIFY), this one by COMMIT_FLAG."""
+    if not items:
+        return
+    created_at = utcnow()
+    rows = [
+        {"alert_id": a, "kind": k, "data": data, "delivery_id": d, "created_at": created_at}
+        for a, k, data, d in items
+    ]
+    ids = session.scalars(
+        insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True), rows
+    ).all()
+    session.info.setdefault(COMMIT_FLAG, set()).add(DELIVERY_EVENTS)
+    notify(session, DELIVERY_EVENTS)
+    for event_id, row in zip(ids, rows, strict=True):
+        for hook in _hooks:
+            hook(session, DeliveryEvent(id=event_id, **row))
+
+
 def record(
     session: Session,
     alert_id: int,
     kind: str,
     data: dict[str, Any],
     delivery_id: int | None = None,
-) -> DeliveryEvent:
-    event = DeliveryEvent(
-        alert_id=alert_id, delivery_id=delivery_id, kind=kind, data=data, created_at=utcnow()
-    )
-    session.add(event)
-    session.flush()
-    for hook in _hooks:
-        hook(session, event)
-    return event
+) -> None:
+    record_many(session, [(alert_id, kind, data, delivery_id)])
 
 
-def record_delivery(session: Session, delivery: Delivery, kind: str, **extra: Any) -> None:
-    """Record `delivery` as loaded: pass a row read after the change (repository.get_delivery)."""
+def record_delivery(session: Session, delivery: Any, kind: str, **extra: Any) -> None:
+    """Record `delivery` as changed: a row returned by repository.transition."""
     record(session, delivery.alert_id, kind, snapshot(delivery) | extra, delivery.id)

@@ -1,23 +1,22 @@
-"""All queries on deliveries and call attempts. Transitions are guarded updates."""
+"""All queries on deliveries (and their alerts' state). Transitions are guarded updates."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import ClauseElement, Update, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
-from binalert.models import (
-    OPEN_DELIVERY_STATUSES,
-    Alert,
-    AlertStatus,
-    CallAttempt,
-    Delivery,
-    DeliveryStatus,
-)
+from binalert.deliveries.tables import ALERTS, DELIVERIES, OPEN, SNAPSHOT, AnyRow, waiting
+from binalert.models import Alert, AlertStatus, DeliveryStatus
+from binalert.sqlhints import not_indexed
+
+_d, _a = DELIVERIES.c, ALERTS.c
+ACTIVE = AlertStatus.ACTIVE.value
 
 
 class TransitionConflict(RuntimeError):
@@ -38,6 +37,17 @@ class ClaimedCall:
     round_number: int
     language: str
     deadline: datetime
+    number: int = 1  # the delivery's attempt number this call is
+
+
+@functools.lru_cache(maxsize=128)
+def _transition(allowed: tuple[str, ...], to: str, keys: tuple[str, ...]) -> Update:
+    return (
+        update(DELIVERIES)
+        .where(_d.id == bindparam("delivery"), _d.status.in_(allowed))
+        .values(status=to, **{key: bindparam(f"new_{key}") for key in keys})
+        .returning(*SNAPSHOT)
+    )
 
 
 def transition(
@@ -46,140 +56,118 @@ def transition(
     allowed_from: Sequence[str],
     to: str,
     **values: Any,
-) -> None:
-    """UPDATE ... WHERE id = ? AND status IN (allowed_from); a miss raises TransitionConflict."""
-    result = session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status.in_([str(s) for s in allowed_from]))
-        .values(status=str(to), **values)
-        .execution_options(synchronize_session=False)
+) -> AnyRow:
+    """UPDATE ... WHERE id = ? AND status IN (allowed_from) RETURNING the delivery as changed;
+    a miss raises TransitionConflict. Values may be SQL expressions (e.g. attempts - 1)."""
+    allowed = tuple(str(s) for s in allowed_from)
+    params: dict[str, Any] = {"delivery": delivery_id}
+    if any(isinstance(value, ClauseElement) for value in values.values()):
+        statement = _transition(allowed, str(to), ()).values(**values)
+    else:
+        statement = _transition(allowed, str(to), tuple(sorted(values)))
+        params |= {f"new_{key}": value for key, value in values.items()}
+    row = session.execute(statement, params).first()
+    if row is None:
+        raise TransitionConflict(f"delivery {delivery_id}: not in {list(allowed)} for {to}")
+    return row
+
+
+# Read in the order of ix_deliveries_queue: no sort of every waiting delivery per claim.
+_DUE = (
+    select(_d.id)
+    .join_from(DELIVERIES, ALERTS, _a.id == _d.alert_id)
+    .where(
+        waiting(_d.status),
+        not_indexed(_d.next_attempt_at) <= bindparam("now"),
+        not_indexed(_a.status) == ACTIVE,
+        _a.valid_until > bindparam("now"),
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise TransitionConflict(f"delivery {delivery_id}: not in {list(allowed_from)} for {to}")
+    .order_by(_d.urgent.desc(), _d.attempts, _d.next_attempt_at, _d.id)
+    .limit(bindparam("limit"))
+    .with_for_update(of=DELIVERIES, skip_locked=True)
+)
 
 
-def due_deliveries(session: Session, now: datetime, limit: int) -> list[Delivery]:
+def due_delivery_ids(session: Session, now: datetime, limit: int) -> list[int]:
     """Deliveries to call now: urgent alerts first, first attempts before retries.
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so several workers never
-    claim the same delivery; SQLite (one process) ignores the lock clause.
+    claim the same delivery; SQLite (one writer at a time) ignores the lock clause.
     """
-    query = (
-        select(Delivery)
-        .join(Alert, Alert.id == Delivery.alert_id)
-        .where(
-            Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.WAITING_RETRY.value]),
-            Delivery.next_attempt_at <= now,
-            Alert.status == AlertStatus.ACTIVE.value,
-            Alert.valid_until > now,
+    return list(session.scalars(_DUE, {"now": now, "limit": limit}))
+
+
+@functools.lru_cache(maxsize=8)
+def _claim(allowed: tuple[str, ...], to: str) -> Update:
+    new_round = case((_d.next_phone_index == 0, _d.rounds + 1), (_d.rounds < 1, 1), else_=_d.rounds)
+    return (
+        update(DELIVERIES)
+        .where(_d.id.in_(bindparam("ids", expanding=True)), _d.status.in_(allowed))
+        .values(
+            status=to,
+            attempts=_d.attempts + 1,
+            rounds=new_round,
+            claimed_by=bindparam("worker"),
+            lease_until=bindparam("lease"),
         )
-        .order_by(
-            Delivery.urgent.desc(),
-            Delivery.attempts,
-            Delivery.next_attempt_at,
-            Delivery.id,
-        )
-        .limit(limit)
-        .with_for_update(of=Delivery, skip_locked=True)
+        .returning(*SNAPSHOT, _d.rounds, _d.phones, _d.next_phone_index)
     )
-    return list(session.scalars(query, execution_options={"populate_existing": True}))
+
+
+def claim(
+    session: Session,
+    delivery_ids: Sequence[int],
+    allowed_from: Sequence[str],
+    to: str,
+    worker_id: str,
+    lease_until: datetime,
+) -> list[AnyRow]:
+    """Move these deliveries into a call in one guarded update: attempts + 1, and a new
+    round when the first number is dialled. Returns the rows claimed (snapshot columns,
+    rounds, phones, next_phone_index); a delivery another worker moved first is absent."""
+    statement = _claim(tuple(str(s) for s in allowed_from), str(to))
+    params = {"ids": list(delivery_ids), "worker": worker_id, "lease": lease_until}
+    return list(session.execute(statement, params).all())
+
+
+_NEXT_DUE = (  # the first entry of ix_deliveries_next whose alert is active
+    select(_d.next_attempt_at)
+    .join_from(DELIVERIES, ALERTS, _a.id == _d.alert_id)
+    .where(waiting(_d.status), not_indexed(_a.status) == ACTIVE)
+    .order_by(_d.next_attempt_at)
+    .limit(1)
+)
 
 
 def next_due_time(session: Session) -> datetime | None:
-    return session.scalar(
-        select(func.min(Delivery.next_attempt_at))
-        .join(Alert, Alert.id == Delivery.alert_id)
-        .where(
-            Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.WAITING_RETRY.value]),
-            Alert.status == AlertStatus.ACTIVE.value,
-        )
+    return session.scalar(_NEXT_DUE)
+
+
+_CALL_CONTEXT = (
+    select(
+        _d.id,
+        _d.alert_id,
+        _d.status,
+        _d.attempts,
+        _d.rounds,
+        _d.reached,
+        _d.phones,
+        _a.status.label("alert_status"),
+        _a.valid_until,
     )
+    .join_from(DELIVERIES, ALERTS, _a.id == _d.alert_id)
+    .where(_d.id == bindparam("delivery"))
+    .with_for_update(of=DELIVERIES)
+)
 
 
-def lock_pbx(session: Session, pbx: str) -> None:
-    """Serialise claims for one PBX until the transaction ends (PostgreSQL; SQLite has one
-    writer at a time anyway)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:pbx))"), {"pbx": pbx})
-
-
-def open_attempt_count(session: Session, pbx: str) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(CallAttempt)
-            .where(CallAttempt.pbx == pbx, CallAttempt.ended_at.is_(None))
-        )
-        or 0
-    )
-
-
-def add_attempt(session: Session, attempt: CallAttempt) -> CallAttempt:
-    session.add(attempt)
-    session.flush()
-    return attempt
-
-
-def get_delivery(session: Session, delivery_id: int) -> Delivery:
-    delivery = session.get(Delivery, delivery_id, populate_existing=True)
-    if delivery is None:
+def call_context(session: Session, delivery_id: int) -> AnyRow:
+    """What deciding the next step after a call needs: the delivery (locked on PostgreSQL
+    until the transaction ends) and its alert's state."""
+    row: AnyRow | None = session.execute(_CALL_CONTEXT, {"delivery": delivery_id}).first()
+    if row is None:
         raise LookupError(f"delivery {delivery_id} not found")
-    return delivery
-
-
-def attempt_by_channel(session: Session, channel_id: str) -> CallAttempt | None:
-    return session.scalar(select(CallAttempt).where(CallAttempt.channel_id == channel_id))
-
-
-def finish_attempt(session: Session, attempt_id: int, **values: Any) -> bool:
-    """Close an attempt once; False if it was already closed (idempotent replays)."""
-    result = session.execute(
-        update(CallAttempt)
-        .where(CallAttempt.id == attempt_id, CallAttempt.ended_at.is_(None))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def set_attempt_digit(session: Session, attempt_id: int, digit: str, answered_at: datetime) -> None:
-    session.execute(
-        update(CallAttempt)
-        .where(CallAttempt.id == attempt_id)
-        .values(digit=digit, answered_at=func.coalesce(CallAttempt.answered_at, answered_at))
-        .execution_options(synchronize_session=False)
-    )
-
-
-def open_attempts(session: Session, worker_id: str, pbx: str, now: datetime) -> list[CallAttempt]:
-    """Attempts still open on this PBX that this worker owns, or whose owner's lease ran out."""
-    query = (
-        select(CallAttempt)
-        .join(Delivery, Delivery.id == CallAttempt.delivery_id)
-        .where(
-            CallAttempt.ended_at.is_(None),
-            CallAttempt.pbx == pbx,
-            or_(Delivery.claimed_by == worker_id, Delivery.lease_until < now),
-        )
-        .order_by(CallAttempt.id)
-    )
-    return list(session.scalars(query))
-
-
-def expired_lease_attempts(session: Session, pbx: str, now: datetime) -> list[CallAttempt]:
-    """Open attempts on this PBX whose worker's lease ran out (that worker died)."""
-    query = (
-        select(CallAttempt)
-        .join(Delivery, Delivery.id == CallAttempt.delivery_id)
-        .where(
-            CallAttempt.ended_at.is_(None),
-            CallAttempt.pbx == pbx,
-            Delivery.lease_until < now,
-        )
-        .order_by(CallAttempt.id)
-        .limit(500)
-    )
-    return list(session.scalars(query))
+    return row
 
 
 def alert(session: Session, alert_id: int) -> Alert:
@@ -189,78 +177,39 @@ def alert(session: Session, alert_id: int) -> Alert:
     return found
 
 
+_HAS_OPEN = select(_d.id).where(_d.alert_id == bindparam("alert"), _d.status.in_(OPEN)).limit(1)
+
+
 def has_open_deliveries(session: Session, alert_id: int) -> bool:
-    found = session.scalar(
-        select(Delivery.id)
-        .where(
-            Delivery.alert_id == alert_id,
-            Delivery.status.in_([s.value for s in OPEN_DELIVERY_STATUSES]),
-        )
-        .limit(1)
-    )
-    return found is not None
+    return session.scalar(_HAS_OPEN, {"alert": alert_id}) is not None
 
 
 def expired_delivery_count(session: Session, alert_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(Delivery.alert_id == alert_id, Delivery.status == DeliveryStatus.EXPIRED.value)
-        )
-        or 0
+    query = select(func.count()).where(
+        _d.alert_id == alert_id, _d.status == DeliveryStatus.EXPIRED.value
     )
+    return session.scalar(query) or 0
+
+
+_CLOSE_ALERT = (
+    update(ALERTS)
+    .where(_a.id == bindparam("alert"), _a.status == ACTIVE)
+    .values(status=bindparam("new_status"), completed_at=bindparam("at"))
+)
 
 
 def close_alert(session: Session, alert_id: int, status: AlertStatus, now: datetime) -> bool:
-    """Active -> completed/expired, once (guarded); False if it was not active any more."""
-    result = session.execute(
-        update(Alert)
-        .where(Alert.id == alert_id, Alert.status == AlertStatus.ACTIVE.value)
-        .values(status=status.value, completed_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    """Active -> completed/expired/cancelled, once (guarded); False if it was not active."""
+    params: Mapping[str, Any] = {"alert": alert_id, "new_status": status.value, "at": now}
+    result = session.execute(_CLOSE_ALERT, params)
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def waiting_deliveries(session: Session, alert_id: int) -> list[int]:
-    return list(
-        session.scalars(
-            select(Delivery.id).where(
-                Delivery.alert_id == alert_id,
-                Delivery.status.in_(
-                    [DeliveryStatus.PENDING.value, DeliveryStatus.WAITING_RETRY.value]
-                ),
-            )
-        )
-    )
+    query = select(_d.id).where(_d.alert_id == alert_id, waiting(_d.status))
+    return list(session.scalars(query))
 
 
 def overdue_alert_ids(session: Session, now: datetime) -> list[int]:
-    return list(
-        session.scalars(
-            select(Alert.id).where(
-                Alert.status == AlertStatus.ACTIVE.value, Alert.valid_until <= now
-            )
-        )
-    )
-
-
-def active_alert_ids_without_open(session: Session) -> list[int]:
-    open_exists = (
-        select(Delivery.id)
-        .where(
-            Delivery.alert_id == Alert.id,
-            Delivery.status.in_([s.value for s in OPEN_DELIVERY_STATUSES]),
-        )
-        .exists()
-    )
-    return list(
-        session.scalars(
-            select(Alert.id).where(and_(Alert.status == AlertStatus.ACTIVE.value, ~open_exists))
-        )
-    )
-
-
-def lease_until(now: datetime, seconds: int) -> datetime:
-    return now + timedelta(seconds=seconds)
+    query = select(_a.id).where(_a.status == ACTIVE, _a.valid_until <= now)
+    return list(session.scalars(query))

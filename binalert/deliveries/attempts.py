@@ -1,0 +1,129 @@
+"""All queries on call attempts (one row per Originate; its channel id is the Uniqueid)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from binalert.deliveries.tables import ATTEMPTS, AnyRow
+from binalert.models import CallAttempt, Delivery
+
+_c = ATTEMPTS.c
+_when = _c.answered_at.type  # a bound value inside coalesce() needs its type said
+
+
+def lock_pbx(session: Session, pbx: str) -> None:
+    """Serialise claims for one PBX until the transaction ends (PostgreSQL; SQLite has one
+    writer at a time anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:pbx))"), {"pbx": pbx})
+
+
+_OPEN_COUNT = select(func.count()).where(_c.pbx == bindparam("pbx"), _c.ended_at.is_(None))
+
+
+def open_attempt_count(session: Session, pbx: str) -> int:
+    return session.scalar(_OPEN_COUNT, {"pbx": pbx}) or 0
+
+
+def reserve_ids(session: Session, count: int) -> list[int]:
+    """Ids for new call attempts, known before the insert (the channel id is made of it).
+    PostgreSQL: from the table's sequence. SQLite: after max(id); the caller has written in
+    this transaction already, so it holds SQLite's only write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        query = text(
+            "SELECT nextval(pg_get_serial_sequence('call_attempts', 'id')) "
+            "FROM generate_series(1, :n)"
+        )
+        return [int(i) for i in session.scalars(query, {"n": count})]
+    last = int(session.scalar(select(func.coalesce(func.max(_c.id), 0))) or 0)
+    return list(range(last + 1, last + 1 + count))
+
+
+def insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(insert(ATTEMPTS), rows)
+
+
+_CLOSE = (
+    update(ATTEMPTS)
+    .where(_c.channel_id == bindparam("cid"), _c.ended_at.is_(None))
+    .values(
+        ended_at=bindparam("ended"),
+        outcome=bindparam("result"),
+        hangup_cause=bindparam("cause"),
+        answered_at=func.coalesce(_c.answered_at, bindparam("answered", type_=_when)),
+    )
+    .returning(_c.id, _c.delivery_id, _c.phone_index)
+)
+
+
+def close(
+    session: Session,
+    channel_id: str,
+    ended_at: datetime,
+    outcome: str,
+    hangup_cause: int | None = None,
+    answered_at: datetime | None = None,
+) -> AnyRow | None:
+    """Close an open attempt once: its (id, delivery_id, phone_index), or None if it was
+    unknown or already closed (idempotent replays). An answer time already recorded stays."""
+    values = {
+        "cid": channel_id,
+        "ended": ended_at,
+        "result": outcome,
+        "cause": hangup_cause,
+        "answered": answered_at,
+    }
+    return session.execute(_CLOSE, values).first()
+
+
+_DIGIT = (
+    update(ATTEMPTS)
+    .where(_c.channel_id == bindparam("cid"))
+    .values(
+        digit=bindparam("key"),
+        answered_at=func.coalesce(_c.answered_at, bindparam("at", type_=_when)),
+    )
+    .returning(_c.id, _c.delivery_id)
+)
+
+
+def set_digit(
+    session: Session, channel_id: str, digit: str, answered_at: datetime
+) -> AnyRow | None:
+    """The key pressed on this call: its (id, delivery_id), or None for an unknown call."""
+    return session.execute(_DIGIT, {"cid": channel_id, "key": digit, "at": answered_at}).first()
+
+
+def open_attempts(session: Session, worker_id: str, pbx: str, now: datetime) -> list[CallAttempt]:
+    """Attempts still open on this PBX that this worker owns, or whose owner's lease ran out."""
+    query = (
+        select(CallAttempt)
+        .join(Delivery, Delivery.id == CallAttempt.delivery_id)
+        .where(
+            CallAttempt.ended_at.is_(None),
+            CallAttempt.pbx == pbx,
+            or_(Delivery.claimed_by == worker_id, Delivery.lease_until < now),
+        )
+        .order_by(CallAttempt.id)
+    )
+    return list(session.scalars(query))
+
+
+def expired_lease_attempts(session: Session, pbx: str, now: datetime) -> list[CallAttempt]:
+    """Open attempts on this PBX whose worker's lease ran out (that worker died)."""
+    query = (
+        select(CallAttempt)
+        .join(Delivery, Delivery.id == CallAttempt.delivery_id)
+        .where(
+            CallAttempt.ended_at.is_(None),
+            CallAttempt.pbx == pbx,
+            Delivery.lease_until < now,
+        )
+        .order_by(CallAttempt.id)
+        .limit(500)
+    )
+    return list(session.scalars(query))
