@@ -344,3 +344,10 @@ class Dialer:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._owns_pool:
             self._db_pool.shutdown(wait=True)
+        log.info(
+            "dialer %s stopped: %d originates, %d store jobs in %d transactions",
+            self.pbx.name,
+            self.originates_sent,
+            self.writer.jobs,
+            self.writer.transactions,
+        )

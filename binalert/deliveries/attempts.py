@@ -26,7 +26,7 @@ _OPEN_COUNT = select(func.count()).where(_c.pbx == bindparam("pbx"), _c.ended_at
 
 
 def open_attempt_count(session: Session, pbx: str) -> int:
-    return session.scalar(_OPEN_COUNT, {"pbx": pbx}) or 0
+    return session.connection().scalar(_OPEN_COUNT, {"pbx": pbx}) or 0
 
 
 def reserve_ids(session: Session, count: int) -> list[int]:
@@ -34,17 +34,20 @@ def reserve_ids(session: Session, count: int) -> list[int]:
     PostgreSQL: from the table's sequence. SQLite: after max(id); the caller has written in
     this transaction already, so it holds SQLite's only write lock."""
     if session.get_bind().dialect.name == "postgresql":
-        query = text(
-            "SELECT nextval(pg_get_serial_sequence('call_attempts', 'id')) "
-            "FROM generate_series(1, :n)"
-        )
-        return [int(i) for i in session.scalars(query, {"n": count})]
-    last = int(session.scalar(select(func.coalesce(func.max(_c.id), 0))) or 0)
+        return [int(i) for i in session.connection().scalars(_NEXT_IDS, {"n": count})]
+    last = int(session.connection().scalar(_LAST_ID) or 0)
     return list(range(last + 1, last + 1 + count))
 
 
+_NEXT_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('call_attempts', 'id')) FROM generate_series(1, :n)"
+)
+_LAST_ID = select(func.coalesce(func.max(_c.id), 0))
+_INSERT = insert(ATTEMPTS)
+
+
 def insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
-    session.execute(insert(ATTEMPTS), rows)
+    session.connection().execute(_INSERT, rows)
 
 
 _CLOSE = (
@@ -77,7 +80,7 @@ def close(
         "cause": hangup_cause,
         "answered": answered_at,
     }
-    return session.execute(_CLOSE, values).first()
+    return session.connection().execute(_CLOSE, values).first()
 
 
 _DIGIT = (
@@ -95,7 +98,8 @@ def set_digit(
     session: Session, channel_id: str, digit: str, answered_at: datetime
 ) -> AnyRow | None:
     """The key pressed on this call: its (id, delivery_id), or None for an unknown call."""
-    return session.execute(_DIGIT, {"cid": channel_id, "key": digit, "at": answered_at}).first()
+    params = {"cid": channel_id, "key": digit, "at": answered_at}
+    return session.connection().execute(_DIGIT, params).first()
 
 
 def open_attempts(session: Session, worker_id: str, pbx: str, now: datetime) -> list[CallAttempt]:

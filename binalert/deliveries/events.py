@@ -6,7 +6,7 @@ run inside that transaction too, so an acknowledgement and its webhook job commi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,14 +27,17 @@ ALERT_CANCELLED = "alert_cancelled"
 ALERT_EXPIRED = "alert_expired"
 
 EventHook = Callable[[Session, DeliveryEvent], None]
-_hooks: list[EventHook] = []
+_hooks: dict[str, list[EventHook]] = {}  # event kind -> hooks
 _EVENTS: Table = DeliveryEvent.__table__  # type: ignore[assignment]
+_INSERT = insert(_EVENTS)
+_INSERT_ONE = insert(_EVENTS).returning(_EVENTS.c.id)
 
 
-def add_hook(hook: EventHook) -> None:
-    """Register a function called for every event, inside the writing transaction."""
-    if hook not in _hooks:
-        _hooks.append(hook)
+def add_hook(hook: EventHook, kinds: Collection[str]) -> None:
+    """Call `hook` for every event of these kinds, inside the writing transaction."""
+    for kind in kinds:
+        if hook not in _hooks.setdefault(kind, []):
+            _hooks[kind].append(hook)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -58,23 +61,26 @@ def snapshot(delivery: Any) -> dict[str, Any]:
 def record_many(
     session: Session, items: Sequence[tuple[int, str, dict[str, Any], int | None]]
 ) -> None:
-    """Append events (alert id, kind, data, delivery id) in one statement; hooks see each.
+    """Append events (alert id, kind, data, delivery id); hooks see the kinds they asked for.
     Other processes are told at commit (PostgreSQL NOTIFY), this one by COMMIT_FLAG."""
     if not items:
         return
     created_at = utcnow()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"alert_id": a, "kind": k, "data": data, "delivery_id": d, "created_at": created_at}
         for a, k, data, d in items
     ]
-    ids = session.scalars(
-        insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True), rows
-    ).all()
+    connection = session.connection()
+    plain = [row for row in rows if row["kind"] not in _hooks]
+    if plain:
+        connection.execute(_INSERT, plain)
+    for row in rows:
+        if row["kind"] in _hooks:  # the hooks need the event's id: one insert each
+            event = DeliveryEvent(id=connection.execute(_INSERT_ONE, row).scalar_one(), **row)
+            for hook in _hooks[row["kind"]]:
+                hook(session, event)
     session.info.setdefault(COMMIT_FLAG, set()).add(DELIVERY_EVENTS)
     notify(session, DELIVERY_EVENTS)
-    for event_id, row in zip(ids, rows, strict=True):
-        for hook in _hooks:
-            hook(session, DeliveryEvent(id=event_id, **row))
 
 
 def record(

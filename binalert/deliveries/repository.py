@@ -11,7 +11,15 @@ from typing import Any
 from sqlalchemy import ClauseElement, Update, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
-from binalert.deliveries.tables import ALERTS, DELIVERIES, OPEN, SNAPSHOT, AnyRow, waiting
+from binalert.deliveries.tables import (
+    ALERTS,
+    DELIVERIES,
+    OPEN,
+    SNAPSHOT,
+    AnyRow,
+    status_in,
+    waiting,
+)
 from binalert.models import Alert, AlertStatus, DeliveryStatus
 from binalert.sqlhints import not_indexed
 
@@ -44,7 +52,7 @@ class ClaimedCall:
 def _transition(allowed: tuple[str, ...], to: str, keys: tuple[str, ...]) -> Update:
     return (
         update(DELIVERIES)
-        .where(_d.id == bindparam("delivery"), _d.status.in_(allowed))
+        .where(_d.id == bindparam("delivery"), status_in(_d.status, allowed))
         .values(status=to, **{key: bindparam(f"new_{key}") for key in keys})
         .returning(*SNAPSHOT)
     )
@@ -66,7 +74,7 @@ def transition(
     else:
         statement = _transition(allowed, str(to), tuple(sorted(values)))
         params |= {f"new_{key}": value for key, value in values.items()}
-    row = session.execute(statement, params).first()
+    row = session.connection().execute(statement, params).first()
     if row is None:
         raise TransitionConflict(f"delivery {delivery_id}: not in {list(allowed)} for {to}")
     return row
@@ -94,7 +102,7 @@ def due_delivery_ids(session: Session, now: datetime, limit: int) -> list[int]:
     On PostgreSQL the rows are locked with SKIP LOCKED, so several workers never
     claim the same delivery; SQLite (one writer at a time) ignores the lock clause.
     """
-    return list(session.scalars(_DUE, {"now": now, "limit": limit}))
+    return list(session.connection().scalars(_DUE, {"now": now, "limit": limit}))
 
 
 @functools.lru_cache(maxsize=8)
@@ -102,7 +110,7 @@ def _claim(allowed: tuple[str, ...], to: str) -> Update:
     new_round = case((_d.next_phone_index == 0, _d.rounds + 1), (_d.rounds < 1, 1), else_=_d.rounds)
     return (
         update(DELIVERIES)
-        .where(_d.id.in_(bindparam("ids", expanding=True)), _d.status.in_(allowed))
+        .where(_d.id.in_(bindparam("ids", expanding=True)), status_in(_d.status, allowed))
         .values(
             status=to,
             attempts=_d.attempts + 1,
@@ -127,7 +135,7 @@ def claim(
     rounds, phones, next_phone_index); a delivery another worker moved first is absent."""
     statement = _claim(tuple(str(s) for s in allowed_from), str(to))
     params = {"ids": list(delivery_ids), "worker": worker_id, "lease": lease_until}
-    return list(session.execute(statement, params).all())
+    return list(session.connection().execute(statement, params).all())
 
 
 _NEXT_DUE = (  # the first entry of ix_deliveries_next whose alert is active
@@ -140,7 +148,7 @@ _NEXT_DUE = (  # the first entry of ix_deliveries_next whose alert is active
 
 
 def next_due_time(session: Session) -> datetime | None:
-    return session.scalar(_NEXT_DUE)
+    return session.connection().scalar(_NEXT_DUE)
 
 
 _CALL_CONTEXT = (
@@ -164,7 +172,9 @@ _CALL_CONTEXT = (
 def call_context(session: Session, delivery_id: int) -> AnyRow:
     """What deciding the next step after a call needs: the delivery (locked on PostgreSQL
     until the transaction ends) and its alert's state."""
-    row: AnyRow | None = session.execute(_CALL_CONTEXT, {"delivery": delivery_id}).first()
+    row: AnyRow | None = (
+        session.connection().execute(_CALL_CONTEXT, {"delivery": delivery_id}).first()
+    )
     if row is None:
         raise LookupError(f"delivery {delivery_id} not found")
     return row
@@ -181,7 +191,7 @@ _HAS_OPEN = select(_d.id).where(_d.alert_id == bindparam("alert"), _d.status.in_
 
 
 def has_open_deliveries(session: Session, alert_id: int) -> bool:
-    return session.scalar(_HAS_OPEN, {"alert": alert_id}) is not None
+    return session.connection().scalar(_HAS_OPEN, {"alert": alert_id}) is not None
 
 
 def expired_delivery_count(session: Session, alert_id: int) -> int:
@@ -201,7 +211,7 @@ _CLOSE_ALERT = (
 def close_alert(session: Session, alert_id: int, status: AlertStatus, now: datetime) -> bool:
     """Active -> completed/expired/cancelled, once (guarded); False if it was not active."""
     params: Mapping[str, Any] = {"alert": alert_id, "new_status": status.value, "at": now}
-    result = session.execute(_CLOSE_ALERT, params)
+    result = session.connection().execute(_CLOSE_ALERT, params)
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 

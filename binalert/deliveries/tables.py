@@ -7,12 +7,15 @@ every call. A transition returns the row its event shows (UPDATE ... RETURNING).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, bindparam
+from sqlalchemy import ColumnElement, Row, Table, literal_column
 
 from binalert.models import OPEN_DELIVERY_STATUSES, Alert, CallAttempt, Delivery, DeliveryStatus
 
+_STATUS = re.compile(r"[a-z_]+")
 AnyRow = Row[*tuple[Any, ...]]  # a Core result row: columns by attribute name
 
 DELIVERIES: Table = Delivery.__table__  # type: ignore[assignment]
@@ -39,7 +42,18 @@ SNAPSHOT = tuple(
 )
 
 
+def status_in(column: ColumnElement[str], statuses: Iterable[str]) -> ColumnElement[bool]:
+    """`status IN ('a', 'b')` with the values written into the SQL: our own constants, so
+    nothing is expanded per execution, and a planner sees them (partial indexes)."""
+    return column.in_([_literal(status) for status in statuses])
+
+
+def _literal(status: str) -> ColumnElement[str]:
+    if not _STATUS.fullmatch(status):
+        raise ValueError(f"not a delivery status: {status!r}")
+    return literal_column(f"'{status}'")
+
+
 def waiting(column: ColumnElement[str]) -> ColumnElement[bool]:
-    """`status IN ('pending', 'waiting_retry')` as literals, the way the partial indexes
-    are defined: a planner can only use them when it sees the values, not parameters."""
-    return column.in_(bindparam("waiting", list(WAITING), expanding=True, literal_execute=True))
+    """The statuses the partial indexes ix_deliveries_queue and ix_deliveries_next hold."""
+    return status_in(column, WAITING)

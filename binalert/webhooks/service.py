@@ -115,4 +115,4 @@ def enqueue(session: Session, event: DeliveryEvent) -> None:
 
 def install() -> None:
     """Register the hook (idempotent); every process that writes delivery events calls this."""
-    events.add_hook(enqueue)
+    events.add_hook(enqueue, WEBHOOK_EVENTS)
