@@ -8,6 +8,7 @@ publish() may be called from any thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import defaultdict
 
@@ -32,15 +33,22 @@ class EventBus:
         )
 
     def publish(self, topic: str) -> None:
+        """Wake every subscriber of `topic`. A subscriber already woken but not yet reading
+        is skipped (Subscription.wait clears its flag before the caller reads the store);
+        each other loop is woken once, its own loop without a thread hand-off."""
         with self._lock:
             waiters = list(self._waiters[topic])
+        pending: dict[asyncio.AbstractEventLoop, list[asyncio.Event]] = defaultdict(list)
         for loop, event in waiters:
-            if loop.is_closed():
-                continue
-            try:
-                loop.call_soon_threadsafe(event.set)
-            except RuntimeError:  # the loop closed between the check and the call
-                continue
+            if not event.is_set():
+                pending[loop].append(event)
+        running = _running_loop()
+        for loop, events in pending.items():
+            if loop is running:
+                _set_all(events)
+            elif not loop.is_closed():
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(_set_all, events)
 
     def subscribe(self, topic: str) -> Subscription:
         return Subscription(self, topic)
@@ -52,6 +60,18 @@ class EventBus:
     def _remove(self, topic: str, item: tuple[asyncio.AbstractEventLoop, asyncio.Event]) -> None:
         with self._lock:
             self._waiters[topic].discard(item)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _set_all(events: list[asyncio.Event]) -> None:
+    for event in events:
+        event.set()
 
 
 class Subscription:

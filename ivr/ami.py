@@ -62,6 +62,7 @@ class AmiConfig:
     # The event names the owner handles; empty: every event of EVENT_MASK. Action responses
     # (CoreShowChannel, DBGetResponse) are never filtered by Asterisk.
     events: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()  # regexes: matching events are dropped by Asterisk
 
 
 class _Manager(Manager):  # type: ignore[misc]
@@ -224,19 +225,19 @@ class AmiConnection:
         Needs the AMI user's `write = system`. If the PBX refuses, the session goes on
         unfiltered; if it took some filters but not all, the next session is unfiltered."""
         names = (BOOT_EVENT, *self.config.events)
+        filters = [{"MatchCriteria": f"name({name})"} for name in names]
+        filters += [{"Filter": f"!{regex}"} for regex in self.config.excluded]
         futures = [
-            manager.send_action(
-                {"Action": "Filter", "Operation": "Add", "MatchCriteria": f"name({name})"}
-            )
-            for name in names
+            manager.send_action({"Action": "Filter", "Operation": "Add"} | header)
+            for header in filters
         ]
         replies = await asyncio.wait_for(asyncio.gather(*futures), self.config.action_timeout)
-        refused = [name for name, reply in zip(names, replies, strict=True) if not reply.success]
+        refused = [f for f, reply in zip(filters, replies, strict=True) if not reply.success]
         if not refused:
             return
         self._filtering = False
         log.warning("AMI %s refused event filters %s: events unfiltered", self.config.name, refused)
-        if len(refused) < len(names):
+        if len(refused) < len(filters):
             raise AmiError(f"AMI {self.config.name} took only some event filters")
 
     def _mark_ready(self) -> None:

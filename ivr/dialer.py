@@ -27,7 +27,7 @@ from binalert.models import CallOutcome
 from binalert.phones import InvalidPhone
 from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
-from ivr import deliveries
+from ivr import deliveries, wire
 from ivr.ami import AmiConnection, AmiError, NotConnected
 from ivr.audio import AudioSource
 from ivr.calls import REASON_ANSWERED, CallBook, LiveCall, outcome_of_failed_originate
@@ -43,8 +43,10 @@ SAFETY_WAKE_SECONDS = 5.0
 SWEEP_SECONDS = 15.0  # how often to look for calls of dead workers (expired leases)
 DRAIN_AFTER_SECONDS = 30.0  # PBX unreachable this long: its calls end as lost, retried elsewhere
 RELEASE_DELAY = 10.0  # a call that could not be prepared is tried again after this
-# The AMI events the dialer handles (the session asks Asterisk for these only).
+# The AMI events the dialer handles (the session asks Asterisk for these only), and not
+# those of the second half of a Local channel pair (its Hangup would come twice).
 AMI_EVENTS = ("OriginateResponse", "Hangup", "UserEvent")
+AMI_EXCLUDED = (f"Uniqueid: {wire.OTHER_PREFIX}",)
 
 
 def now() -> datetime:
@@ -112,9 +114,6 @@ class Dialer:
     def wake(self) -> None:
         self._wake.set()
 
-    def _published(self) -> None:
-        self.bus.publish(topics.DELIVERY_EVENTS)
-
     # -- the scheduling loop -------------------------------------------------------------
 
     async def run(self) -> None:
@@ -151,8 +150,7 @@ class Dialer:
         clock = time.monotonic()
         if clock - self._last_expiry >= 1.0:
             self._last_expiry = clock
-            if await self.db(deliveries.expire_overdue, moment):
-                self._published()
+            await self.db(deliveries.expire_overdue, moment)
         if self.ami.ready.is_set() and self._recovered.is_set():
             self._maybe_sweep()
             await self._claim_and_place(moment)
@@ -172,8 +170,6 @@ class Dialer:
             if batch <= 0:
                 return
             claimed = await self.db(deliveries.claim_due, moment, batch, self.claim_options)
-            if claimed:
-                self._published()
             for call in claimed:
                 self._track(call)
                 self.spawn(self._place(call), f"call-{call.channel_id}")
@@ -282,14 +278,12 @@ class Dialer:
             call.answered_at,
         )
         self.calls.remove(call.channel_id)
-        self._published()
         self.wake()
 
     async def _release(self, call: LiveCall, reason: str, delay: float = 0.0) -> None:
         call.finished = True
         await self.db(deliveries.release, call.channel_id, now(), reason, delay)
         self.calls.remove(call.channel_id)
-        self._published()
 
     # -- AMI events (called on the loop; must not raise, must not block) ----------------
 
@@ -320,8 +314,7 @@ class Dialer:
             call.result = cv.RESULT_MACHINE
 
     async def _record_ack(self, channel_id: str) -> None:
-        if await self.db(deliveries.acknowledge, channel_id, "1", now()):
-            self._published()
+        await self.db(deliveries.acknowledge, channel_id, "1", now())
         with contextlib.suppress(AmiError):
             await self.ami.action(
                 {"Action": "DBDel", "Family": cv.ACK_DB_FAMILY, "Key": channel_id}

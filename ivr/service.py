@@ -17,7 +17,7 @@ from binalert.runtime import Runtime
 from binalert.settings import PbxSettings
 from ivr.ami import AmiConfig, AmiConnection
 from ivr.audio import AudioSource, TtsAudio
-from ivr.dialer import AMI_EVENTS, Dialer
+from ivr.dialer import AMI_EVENTS, AMI_EXCLUDED, Dialer
 from ivr.recovery import reconcile
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ class DispatcherService:
             username=pbx.ami_username,
             secret=pbx.ami_secret.get_secret_value(),
             events=AMI_EVENTS,
+            excluded=AMI_EXCLUDED,
         )
         holder: list[Dialer] = []
         ami = AmiConnection(config, on_event=lambda message: holder[0].on_event(message))

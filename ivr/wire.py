@@ -33,9 +33,12 @@ def call_id(attempt_id: int, prefix: str = "ba") -> str:
     return f"{prefix}{attempt_id:016d}"
 
 
+OTHER_PREFIX = "bb"
+
+
 def other_call_id(channel_id: str) -> str:
     """The id of the second half of a Local channel pair: same width, other prefix."""
-    return "bb" + channel_id[2:]
+    return OTHER_PREFIX + channel_id[2:]
 
 
 def check(pattern: re.Pattern[str], value: str, what: str) -> str:
