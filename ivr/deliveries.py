@@ -52,20 +52,20 @@ def claim_due(
     if options.max_channels is not None:
         attempts.lock_pbx(session, options.pbx)
         limit = min(limit, options.max_channels - attempts.open_attempt_count(session, options.pbx))
-    due = repo.due_delivery_ids(session, now, limit) if limit > 0 else []
-    if not due:
+    if limit <= 0:
         return []
     deadline = now + timedelta(seconds=options.call_seconds)
-    rows = repo.claim(
+    rows = repo.claim_due(
         session,
-        due,
+        now,
+        limit,
         sources(Event.CLAIM),
         target(Event.CLAIM),
         options.worker_id,
         deadline + timedelta(seconds=options.lease_margin),
     )
-    order = {delivery_id: i for i, delivery_id in enumerate(due)}  # urgent first, as selected
-    rows.sort(key=lambda row: order[row.id])
+    if not rows:
+        return []
     ids = attempts.reserve_ids(session, len(rows))
     calls = [
         _claimed_call(row, attempt_id, deadline) for row, attempt_id in zip(rows, ids, strict=True)

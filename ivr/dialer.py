@@ -130,7 +130,8 @@ class Dialer:
                     log.exception("dialer %s: scheduling round failed", self.pbx.name)
                     timeout = 1.0
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                    async with asyncio.timeout(timeout):  # woken in the same turn of the loop
+                        await self._wake.wait()
                 self._wake.clear()
 
     async def _forward_when_capped(self, changes: Any) -> None:
@@ -268,7 +269,7 @@ class Dialer:
         call.finished = True
         if call.acknowledged:
             outcome = CallOutcome.ANSWERED
-        await self.db(
+        written = self.writer.submit(
             deliveries.finish_call,
             call.channel_id,
             outcome,
@@ -277,8 +278,12 @@ class Dialer:
             call.hangup_cause,
             call.answered_at,
         )
+        # The line is free: the claim that refills it is queued behind this write and
+        # usually shares its transaction (the write comes first, so the store's count of
+        # open calls on this PBX is right).
         self.calls.remove(call.channel_id)
         self.wake()
+        await written
 
     async def _release(self, call: LiveCall, reason: str, delay: float = 0.0) -> None:
         call.finished = True
@@ -335,6 +340,7 @@ class Dialer:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.writer.flush()
         if self._owns_pool:
             self._db_pool.shutdown(wait=True)
         log.info(

@@ -45,17 +45,27 @@ class StoreWriter:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """fn(session, *args) in a transaction on the store thread, with whatever else is
         waiting; its result or its exception."""
+        result: T = await self.submit(fn, *args)
+        return result
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        """Queue fn(session, *args) now (jobs run in the order they were queued)."""
         loop = asyncio.get_running_loop()
         job = _Job(fn, args, loop.create_future())
         self._queue.append(job)
         if self._draining is None:
             self._draining = loop.create_task(self._drain(), name="store-writer")
-        result: T = await job.future
-        return result
+        return job.future
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far is written."""
+        while self._draining is not None:
+            await asyncio.shield(self._draining)
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         try:
+            await asyncio.sleep(0)  # what this turn of the event loop asks goes in too
             while self._queue:
                 batch, self._queue = self._queue, []
                 outcomes = await loop.run_in_executor(self._pool, self._write, batch)

@@ -96,21 +96,12 @@ _DUE = (
 )
 
 
-def due_delivery_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    """Deliveries to call now: urgent alerts first, first attempts before retries.
-
-    On PostgreSQL the rows are locked with SKIP LOCKED, so several workers never
-    claim the same delivery; SQLite (one writer at a time) ignores the lock clause.
-    """
-    return list(session.connection().scalars(_DUE, {"now": now, "limit": limit}))
-
-
 @functools.lru_cache(maxsize=8)
 def _claim(allowed: tuple[str, ...], to: str) -> Update:
     new_round = case((_d.next_phone_index == 0, _d.rounds + 1), (_d.rounds < 1, 1), else_=_d.rounds)
     return (
         update(DELIVERIES)
-        .where(_d.id.in_(bindparam("ids", expanding=True)), status_in(_d.status, allowed))
+        .where(_d.id.in_(_DUE.correlate(None)), status_in(_d.status, allowed))
         .values(
             status=to,
             attempts=_d.attempts + 1,
@@ -118,24 +109,30 @@ def _claim(allowed: tuple[str, ...], to: str) -> Update:
             claimed_by=bindparam("worker"),
             lease_until=bindparam("lease"),
         )
-        .returning(*SNAPSHOT, _d.rounds, _d.phones, _d.next_phone_index)
+        .returning(*SNAPSHOT, _d.rounds, _d.phones, _d.next_phone_index, _d.urgent)
     )
 
 
-def claim(
+def claim_due(
     session: Session,
-    delivery_ids: Sequence[int],
+    now: datetime,
+    limit: int,
     allowed_from: Sequence[str],
     to: str,
     worker_id: str,
     lease_until: datetime,
 ) -> list[AnyRow]:
-    """Move these deliveries into a call in one guarded update: attempts + 1, and a new
-    round when the first number is dialled. Returns the rows claimed (snapshot columns,
-    rounds, phones, next_phone_index); a delivery another worker moved first is absent."""
+    """Claim up to `limit` due deliveries in one guarded update: urgent alerts first, first
+    attempts before retries; attempts + 1, and a new round when the first number is dialled.
+    Returns the rows claimed in that order (snapshot columns, rounds, phones,
+    next_phone_index). On PostgreSQL the rows are chosen with SKIP LOCKED, so several
+    workers never claim the same delivery; SQLite (one writer at a time) has no lock clause.
+    """
     statement = _claim(tuple(str(s) for s in allowed_from), str(to))
-    params = {"ids": list(delivery_ids), "worker": worker_id, "lease": lease_until}
-    return list(session.connection().execute(statement, params).all())
+    params = {"now": now, "limit": limit, "worker": worker_id, "lease": lease_until}
+    rows = list(session.connection().execute(statement, params).all())
+    rows.sort(key=lambda r: (not r.urgent, r.attempts, r.next_attempt_at, r.id))
+    return rows
 
 
 _NEXT_DUE = (  # the first entry of ix_deliveries_next whose alert is active
