@@ -138,9 +138,8 @@ class AmiConnection:
         future = manager.send_action(dict(fields))
         self._in_flight.add(future)
         try:
-            return await asyncio.wait_for(
-                asyncio.shield(future), timeout or self.config.action_timeout
-            )
+            async with asyncio.timeout(timeout or self.config.action_timeout):
+                return await asyncio.shield(future)
         except TimeoutError as error:
             raise AmiError(f"{fields.get('Action')} timed out on {self.config.name}") from error
         finally:

@@ -56,6 +56,10 @@ class TtsAudio:
         key = (alert_id, language)
         if key not in self._cache:
             self._cache[key] = asyncio.ensure_future(self._build(alert_id, language))
+        else:
+            built = self._cache[key]
+            if built.done() and not built.cancelled() and built.exception() is None:
+                return built.result()  # the usual case: this alert is already spoken
         try:
             return await asyncio.shield(self._cache[key])
         except Exception:

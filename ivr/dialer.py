@@ -249,7 +249,8 @@ class Dialer:
     async def _await_end(self, call: LiveCall) -> None:
         remaining = (call.deadline - now()).total_seconds()
         try:
-            await asyncio.wait_for(call.ended.wait(), max(remaining, 0.1))
+            async with asyncio.timeout(max(remaining, 0.1)):
+                await call.ended.wait()
         except TimeoutError:
             await self._hangup(call)
             await self._finish(call, call.outcome_when_lost())

@@ -184,7 +184,9 @@ def alert(session: Session, alert_id: int) -> Alert:
     return found
 
 
-_HAS_OPEN = select(_d.id).where(_d.alert_id == bindparam("alert"), _d.status.in_(OPEN)).limit(1)
+_HAS_OPEN = (
+    select(_d.id).where(_d.alert_id == bindparam("alert"), status_in(_d.status, OPEN)).limit(1)
+)
 
 
 def has_open_deliveries(session: Session, alert_id: int) -> bool:
