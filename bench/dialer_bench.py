@@ -230,6 +230,10 @@ def report_memory(run: WorkerRun) -> None:
         f" ms per attempt with start-up, {run.steady_cpu_ms:.2f} ms after the first attempt "
         f"(target {CPU_TARGET_MS:.0f})  {_verdict(run.steady_cpu_ms <= CPU_TARGET_MS)}"
     )
+    print(
+        f"    of which the event loop thread (AMI, scheduling) {run.steady_loop_ms:.2f} ms and "
+        f"the store thread (SQL, commits) {run.steady_cpu_ms - run.steady_loop_ms:.2f} ms"
+    )
 
 
 async def _in_process(pbx: LabPbx, folder: Path) -> None:

@@ -9,8 +9,9 @@ for list in "$here"/system-deps.d/*.list; do
   while read -r pkg; do [ -n "$pkg" ] && [ "${pkg:0:1}" != "#" ] && wanted+=("$pkg"); done < "$list"
 done
 missing=()
+installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == *"install ok installed"* ]]; }
 for pkg in "${wanted[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  installed "$pkg" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "binalert: installing Debian packages: ${missing[*]}"

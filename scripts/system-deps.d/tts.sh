@@ -4,8 +4,11 @@
 set -euo pipefail
 voices=(mbrola mbrola-nl2 mbrola-fr5 mbrola-de6 mbrola-en1)
 missing=()
+# (no `cmd | grep -q` under pipefail: grep -q exits at the first match, the writer gets
+# SIGPIPE and the whole pipeline counts as failed, at random)
+installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == *"install ok installed"* ]]; }
 for pkg in "${voices[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  installed "$pkg" || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
@@ -20,7 +23,7 @@ fi
 $SUDO apt-get update -q
 available=()
 for pkg in "${missing[@]}"; do
-  if apt-cache policy "$pkg" | grep -q "Candidate: [0-9]"; then
+  if [[ "$(apt-cache policy "$pkg" 2>/dev/null)" == *"Candidate: "[0-9]* ]]; then
     available+=("$pkg")
   else
     echo "tts: WARNING: $pkg is not available from apt; that language uses plain espeak-ng" >&2
