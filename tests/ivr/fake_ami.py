@@ -46,6 +46,7 @@ class FakeAmi:
         self.accept_login = True
         self.boot_on_login = True
         self.originate = "queue_then_drop"
+        self.refused_filters: set[str] = set()  # Filter actions (MatchCriteria or Filter) refused
         self.actions: Counter[str] = Counter()
         self.clients: list[Client] = []
         self.port = 0
@@ -110,6 +111,12 @@ class FakeAmi:
         elif name == "Ping":
             if client.answer_pings:
                 client.send(reply | {"Ping": "Pong", "Timestamp": "1700000000.000000"})
+        elif name == "Filter" and (
+            {action.get("MatchCriteria"), action.get("Filter")} & self.refused_filters
+        ):
+            client.send(
+                reply | {"Response": "Error", "Message": "Filter was formatted incorrectly"}
+            )
         elif name == "Originate":
             if self.originate == "queue_then_drop":
                 client.send(reply | {"Message": "Originate successfully queued"})

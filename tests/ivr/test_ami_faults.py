@@ -84,6 +84,29 @@ async def test_an_exception_in_an_event_handler_keeps_the_connection(fake: FakeA
         assert len(fake.clients) == 1
 
 
+@pytest.mark.parametrize("refused", ["all", "some"])
+async def test_a_pbx_that_refuses_event_filters_gets_an_unfiltered_session(
+    fake: FakeAmi, refused: str
+) -> None:
+    """Refused filters never leave a session with only part of its events: all refused, it
+    goes on unfiltered; some taken, it reconnects once and asks for none."""
+    fake.refused_filters = (
+        {"name(FullyBooted)", "name(Hangup)", "!Uniqueid: bb"}
+        if refused == "all"
+        else {"name(Hangup)"}
+    )
+    if refused == "all":
+        fake.refused_filters.add("name(UserEvent)")
+    seen: list[str] = []
+    filters = {"events": ("Hangup",), "excluded": ("Uniqueid: bb",), "ping_interval": 60}
+    async with connection(fake, lambda m: seen.append(m.event), **filters) as ami:
+        await until(lambda: ami.ready.is_set())
+        fake.push({"Event": "Newchannel"})  # the fake never filters: we see what it sends
+        await until(lambda: "Newchannel" in seen)
+        assert fake.logins == (1 if refused == "all" else 2)
+        assert fake.actions["Filter"] == 3  # FullyBooted, Hangup, the exclusion; once
+
+
 async def test_a_half_open_connection_is_detected_and_replaced(fake: FakeAmi) -> None:
     async with connection(fake) as ami:
         await asyncio.wait_for(ami.ready.wait(), 2)
