@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from binalert.deliveries.tables import ATTEMPTS, AnyRow
@@ -102,32 +102,21 @@ def set_digit(
     return session.connection().execute(_DIGIT, params).first()
 
 
-def open_attempts(session: Session, worker_id: str, pbx: str, now: datetime) -> list[CallAttempt]:
-    """Attempts still open on this PBX that this worker owns, or whose owner's lease ran out."""
-    query = (
+def _open_on(pbx: str, *where: ColumnElement[bool]) -> Select[CallAttempt]:
+    return (
         select(CallAttempt)
         .join(Delivery, Delivery.id == CallAttempt.delivery_id)
-        .where(
-            CallAttempt.ended_at.is_(None),
-            CallAttempt.pbx == pbx,
-            or_(Delivery.claimed_by == worker_id, Delivery.lease_until < now),
-        )
+        .where(CallAttempt.ended_at.is_(None), CallAttempt.pbx == pbx, *where)
         .order_by(CallAttempt.id)
     )
+
+
+def open_attempts(session: Session, worker_id: str, pbx: str, now: datetime) -> list[CallAttempt]:
+    """Attempts still open on this PBX that this worker owns, or whose owner's lease ran out."""
+    query = _open_on(pbx, or_(Delivery.claimed_by == worker_id, Delivery.lease_until < now))
     return list(session.scalars(query))
 
 
 def expired_lease_attempts(session: Session, pbx: str, now: datetime) -> list[CallAttempt]:
     """Open attempts on this PBX whose worker's lease ran out (that worker died)."""
-    query = (
-        select(CallAttempt)
-        .join(Delivery, Delivery.id == CallAttempt.delivery_id)
-        .where(
-            CallAttempt.ended_at.is_(None),
-            CallAttempt.pbx == pbx,
-            Delivery.lease_until < now,
-        )
-        .order_by(CallAttempt.id)
-        .limit(500)
-    )
-    return list(session.scalars(query))
+    return list(session.scalars(_open_on(pbx, Delivery.lease_until < now).limit(500)))
