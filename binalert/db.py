@@ -41,6 +41,11 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+def on_postgres(session: Session) -> bool:
+    """Whether this session's database is PostgreSQL (else SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 class Store:
     """Owns the engine and hands out sessions; one per process."""
 

@@ -17,6 +17,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from binalert.bus import ALERTS_CHANGED, DELIVERY_EVENTS, WEBHOOK_JOBS, EventBus
+from binalert.db import on_postgres
 from binalert.models import Alert, DeliveryEvent, WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 def notify(session: Session, topic: str) -> None:
     """For writers that bypass the ORM flush (Core inserts): NOTIFY once per transaction."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgres(session):
         return
     sent = session.info.setdefault(_NOTIFIED, set())
     if topic not in sent:

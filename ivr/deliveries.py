@@ -18,13 +18,11 @@ from sqlalchemy.orm import Session
 from binalert.deliveries import attempts, events
 from binalert.deliveries import repository as repo
 from binalert.deliveries.repository import ClaimedCall, TransitionConflict
-from binalert.deliveries.tables import DELIVERIES, AnyRow
-from binalert.models import OPEN_DELIVERY_STATUSES, AlertStatus, CallOutcome, DeliveryStatus
+from binalert.deliveries.tables import DELIVERIES, OPEN, AnyRow
+from binalert.models import AlertStatus, CallOutcome, DeliveryStatus
 from ivr import wire
 from ivr.machine import Event, sources, target
 from ivr.policy import REACHED, CallNow, GiveUp, RetryAfter, RetryPolicy
-
-OPEN_STATUSES = {s.value for s in OPEN_DELIVERY_STATUSES}
 
 
 @dataclass(frozen=True)
@@ -158,7 +156,7 @@ def finish_call(
         channel_id=channel_id,
         hangup_cause=hangup_cause,
     )
-    if row.status not in OPEN_STATUSES:
+    if row.status not in OPEN:
         complete_if_done(session, row.alert_id, now)
     return True
 

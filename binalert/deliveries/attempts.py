@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from binalert.db import on_postgres
 from binalert.deliveries.tables import ATTEMPTS, AnyRow
 from binalert.models import CallAttempt, Delivery
 
@@ -18,7 +19,7 @@ _when = _c.answered_at.type  # a bound value inside coalesce() needs its type sa
 def lock_pbx(session: Session, pbx: str) -> None:
     """Serialise claims for one PBX until the transaction ends (PostgreSQL; SQLite has one
     writer at a time anyway)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgres(session):
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:pbx))"), {"pbx": pbx})
 
 
@@ -33,7 +34,7 @@ def reserve_ids(session: Session, count: int) -> list[int]:
     """Ids for new call attempts, known before the insert (the channel id is made of it).
     PostgreSQL: from the table's sequence. SQLite: after max(id); the caller has written in
     this transaction already, so it holds SQLite's only write lock."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgres(session):
         return [int(i) for i in session.connection().scalars(_NEXT_IDS, {"n": count})]
     last = int(session.connection().scalar(_LAST_ID) or 0)
     return list(range(last + 1, last + 1 + count))
