@@ -62,7 +62,7 @@ class Dialer:
         ami: AmiConnection,
         audio: AudioSource,
         pbx: PbxSettings | None = None,
-        db_pool: ThreadPoolExecutor | None = None,
+        writer: StoreWriter | None = None,
     ) -> None:
         self.settings = settings
         self.pbx = pbx or settings.pbx_list[0]
@@ -79,11 +79,13 @@ class Dialer:
             call_seconds=settings.ring_timeout + settings.call_deadline,
             max_channels=self.pbx.max_channels,
         )
-        # One store thread per process: dialers of several PBXes share it (SQLite has one
-        # writer at a time anyway, and it keeps their transactions from interleaving).
-        self._owns_pool = db_pool is None
-        self._db_pool = db_pool or ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
-        self.writer = StoreWriter(store, self._db_pool)
+        # One store writer per process: the dialers of several PBXes share it, so their
+        # writes share transactions and one store thread (SQLite has one writer anyway).
+        self._own_pool: ThreadPoolExecutor | None = None
+        if writer is None:
+            self._own_pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
+            writer = StoreWriter(store, self._own_pool)
+        self.writer = writer
         self._wake = asyncio.Event()
         self._claiming = True
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -342,12 +344,6 @@ class Dialer:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.writer.flush()
-        if self._owns_pool:
-            self._db_pool.shutdown(wait=True)
-        log.info(
-            "dialer %s stopped: %d originates, %d store jobs in %d transactions",
-            self.pbx.name,
-            self.originates_sent,
-            self.writer.jobs,
-            self.writer.transactions,
-        )
+        if self._own_pool is not None:
+            self._own_pool.shutdown(wait=True)
+        log.info("dialer %s stopped: %d originates", self.pbx.name, self.originates_sent)

@@ -19,6 +19,7 @@ from ivr.ami import AmiConfig, AmiConnection
 from ivr.audio import AudioSource, TtsAudio
 from ivr.dialer import AMI_EVENTS, AMI_EXCLUDED, Dialer
 from ivr.recovery import reconcile
+from ivr.storewriter import StoreWriter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -31,6 +32,7 @@ class DispatcherService:
         self.dialers: list[Dialer] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._db_pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
+        self._writer = StoreWriter(runtime.store, self._db_pool)
 
     @property
     def dialer(self) -> Dialer | None:
@@ -62,7 +64,7 @@ class DispatcherService:
         ami = AmiConnection(config, on_event=lambda message: holder[0].on_event(message))
         audio = self._audio or TtsAudio(settings, self.runtime.store, self._run_db, pbx)
         dialer = Dialer(
-            settings, self.runtime.store, self.runtime.bus, ami, audio, pbx, self._db_pool
+            settings, self.runtime.store, self.runtime.bus, ami, audio, pbx, self._writer
         )
         holder.append(dialer)
         ami.on_ready(lambda: reconcile(dialer))
@@ -81,7 +83,11 @@ class DispatcherService:
                 await task
         await asyncio.gather(*(d.ami.close() for d in self.dialers))
         self._db_pool.shutdown(wait=True)
-        log.info("dispatcher stopped")
+        log.info(
+            "dispatcher stopped: %d store jobs in %d transactions",
+            self._writer.jobs,
+            self._writer.transactions,
+        )
 
     def health(self) -> dict[str, object]:
         if not self.dialers:
