@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
-from api import errors, web
+from api import errors
 from api.routers import alerts, audit, bins, events, media, members, ops, webhooks
+from api.web import alerts as alert_pages
+from api.web import home, reports
+from api.web import members as member_pages
 from binalert.alerts.preview import Preview
 from binalert.ops import RuntimeCollector
 from binalert.runtime import Runtime
-from binalert.webhooks.service import install as install_webhook_hook
+
+STATIC = Path(__file__).resolve().parent / "static"
+API_ROUTERS = (ops, bins, members, alerts, events, media, webhooks, audit)
+PAGE_ROUTERS = (home, alert_pages, member_pages, reports)
 
 DESCRIPTION = """Voice alerts for Belgian neighbourhood information networks (BIN).
 
@@ -36,17 +45,18 @@ def create_app(runtime: Runtime) -> FastAPI:
             for service in reversed(started):
                 await service.stop()
 
-    install_webhook_hook()
-    app = FastAPI(title="binalert", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="binalert", version=version("binalert"), description=DESCRIPTION, lifespan=lifespan
+    )
     app.state.runtime = runtime
-    app.state.preview = preview = Preview(runtime.settings)
+    app.state.preview = preview = Preview(runtime.speech)
     registry = CollectorRegistry(auto_describe=True)
     registry.register(
         RuntimeCollector(runtime, lambda: (preview.synth_count, preview.synth_seconds))
     )
     app.state.metrics = registry
     errors.install(app)
-    for module in (ops, bins, members, alerts, events, media, webhooks, audit):
+    for module in (*API_ROUTERS, *PAGE_ROUTERS):
         app.include_router(module.router)
-    web.mount(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

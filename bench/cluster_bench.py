@@ -26,8 +26,8 @@ import psycopg
 from bench.dialer_lab import WireTap, bulk_alert, count_final
 from binalert import migrate
 from binalert.db import Store
-from binalert.lab.cli import lab_environment
-from binalert.lab.pbx import LabPbx, free_port, temporary_lab
+from lab.cli import lab_environment
+from lab.pbx import LabPbx, free_port, temporary_lab
 
 say = functools.partial(print, flush=True)
 PG_ADMIN = os.environ.get("BINALERT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

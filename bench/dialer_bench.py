@@ -27,8 +27,8 @@ from bench.dialer_lab import (
     new_store,
 )
 from bench.dialer_memory import WorkerRun, bench_memory
-from binalert.bus import ALERTS_CHANGED
-from binalert.lab.pbx import LabPbx
+from binalert.announce import ALERTS_CHANGED
+from lab.pbx import LabPbx
 from tests.ivr.harness import lab_settings, running_dispatcher
 
 LATENCY_TARGET_MS = 100.0

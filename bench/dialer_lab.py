@@ -16,10 +16,10 @@ from sqlalchemy import func, insert, select
 
 from binalert import migrate
 from binalert.db import Store
-from binalert.lab.pbx import LabPbx, temporary_lab
 from binalert.models import Alert, Bin, CallAttempt, Delivery, Member, Membership
 from binalert.phones import parse_phone
 from ivr.ami import AmiConnection
+from lab.pbx import LabPbx, temporary_lab
 
 FINAL = ("acknowledged", "unacknowledged", "unreachable", "cancelled", "expired")
 

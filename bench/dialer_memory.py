@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bench.dialer_lab import bulk_alert, count_attempted, count_final, new_store
 from binalert.db import Store
-from binalert.lab.cli import lab_environment
-from binalert.lab.pbx import LabPbx
+from lab.cli import lab_environment
+from lab.pbx import LabPbx
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -1,8 +1,10 @@
-"""In-process notifications: "something changed, go and read the store".
+"""In-process wake-ups: "something changed, go and read the store".
 
 The store holds the facts (alerts, deliveries, delivery_events); the bus only wakes up
 whoever waits for them (the dispatcher for new alerts, SSE streams for new events).
-publish() may be called from any thread.
+Services never publish here themselves: they announce() in their transaction
+(binalert.announce), and the Runtime publishes after the commit. publish() may be called
+from any thread.
 """
 
 from __future__ import annotations
@@ -11,18 +13,6 @@ import asyncio
 import contextlib
 import threading
 from collections import defaultdict
-
-ALERTS_CHANGED = "alerts_changed"
-"""An alert was created, cancelled or changed: the dispatcher should look again."""
-
-DELIVERY_EVENTS = "delivery_events"
-"""New rows in delivery_events: live streams should read them."""
-
-WEBHOOK_JOBS = "webhook_jobs"
-"""New webhook jobs were committed: the sender should look."""
-
-COMMIT_FLAG = "binalert_publish"
-"""session.info key: topics a transaction wants published once it has committed."""
 
 
 class EventBus:

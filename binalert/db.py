@@ -52,15 +52,17 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if self.is_postgres:
-            from binalert.pgnotify import install_notify
+        self.session_info: dict[str, Any] = {}
+        """Copied into every session's info when it opens (what its writers need to know)."""
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=self.session_info)
 
-            install_notify(self.sessions)
-
-    def on_commit(self, callback: Callable[[Session], None]) -> None:
-        """Call `callback(session)` after each successful commit of this store's sessions."""
-        event.listen(self.sessions, "after_commit", callback)
+    def after_transaction(
+        self, committed: Callable[[Session], object], rolled_back: Callable[[Session], object]
+    ) -> None:
+        """Call `committed(session)` after each commit of this store's sessions and
+        `rolled_back(session)` after each rollback."""
+        event.listen(self.sessions, "after_commit", committed)
+        event.listen(self.sessions, "after_rollback", rolled_back)
 
     @property
     def is_postgres(self) -> bool:

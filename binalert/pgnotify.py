@@ -1,8 +1,8 @@
-"""PostgreSQL LISTEN/NOTIFY: wake other processes at once (workers, API servers).
+"""PostgreSQL LISTEN: wake this process when another one announced a change.
 
-Writers: a session that inserts an alert or a delivery event sends NOTIFY in the same
-transaction (PostgreSQL delivers it at commit, never for a rolled-back write).
-Listeners: each process LISTENs and republishes on its in-process EventBus.
+Writers NOTIFY in their own transaction (binalert.announce; PostgreSQL delivers it at
+commit, never for a rolled-back write). Each process LISTENs and republishes on its
+in-process EventBus.
 """
 
 from __future__ import annotations
@@ -10,52 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 import psycopg
-from sqlalchemy import event, text
-from sqlalchemy.orm import Session, sessionmaker
 
-from binalert.bus import ALERTS_CHANGED, DELIVERY_EVENTS, WEBHOOK_JOBS, EventBus
-from binalert.db import on_postgres
-from binalert.models import Alert, DeliveryEvent, WebhookDelivery
+from binalert.announce import CHANNEL, TOPICS
+from binalert.bus import EventBus
 
 log = logging.getLogger(__name__)
-CHANNEL = "binalert"
-TOPICS = {ALERTS_CHANGED, DELIVERY_EVENTS, WEBHOOK_JOBS}
-_NOTIFIED = "binalert.notified"
-
-
-def _after_flush(session: Session, _context: Any) -> None:
-    topics = set()
-    for obj in session.new:
-        if isinstance(obj, Alert):
-            topics.add(ALERTS_CHANGED)
-        elif isinstance(obj, DeliveryEvent):
-            topics.add(DELIVERY_EVENTS)
-        elif isinstance(obj, WebhookDelivery):
-            topics.add(WEBHOOK_JOBS)
-    for topic in topics:
-        session.connection().execute(text("SELECT pg_notify(:c, :t)"), {"c": CHANNEL, "t": topic})
-
-
-def notify(session: Session, topic: str) -> None:
-    """For writers that bypass the ORM flush (Core inserts): NOTIFY once per transaction."""
-    if not on_postgres(session):
-        return
-    sent = session.info.setdefault(_NOTIFIED, set())
-    if topic not in sent:
-        sent.add(topic)
-        session.connection().execute(text("SELECT pg_notify(:c, :t)"), {"c": CHANNEL, "t": topic})
-
-
-def _forget_notified(session: Session, *_args: Any) -> None:
-    session.info.pop(_NOTIFIED, None)
-
-
-def install_notify(sessions: sessionmaker[Session]) -> None:
-    event.listen(sessions, "after_flush", _after_flush)
-    event.listen(sessions, "after_transaction_end", _forget_notified)
 
 
 class PgWakeups:

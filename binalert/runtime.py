@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from binalert.bus import COMMIT_FLAG, EventBus
+from binalert.announce import take_announced
+from binalert.bus import EventBus
 from binalert.db import Store
+from binalert.deliveries import events
 from binalert.settings import Settings
+from binalert.webhooks import jobs as webhook_jobs
+from tts import SpeechService
 
 
 class BackgroundService(Protocol):
@@ -22,16 +25,23 @@ class BackgroundService(Protocol):
     def health(self) -> dict[str, object]: ...
 
 
-@dataclass
 class Runtime:
-    settings: Settings
-    store: Store
-    bus: EventBus = field(default_factory=EventBus)
-    services: list[BackgroundService] = field(default_factory=list)
+    """The store, the wake-up bus, the one speech service, and the background services.
 
-    def __post_init__(self) -> None:
-        self.store.on_commit(self._publish_after_commit)
+    Made once per process, at start: it registers what every write through the store needs
+    (webhook jobs beside delivery events; wake-ups after each commit)."""
 
-    def _publish_after_commit(self, session: Session) -> None:
-        for topic in session.info.pop(COMMIT_FLAG, ()):
+    def __init__(
+        self, settings: Settings, store: Store, speech: SpeechService | None = None
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.speech = speech or SpeechService(settings.speech_config())
+        self.bus = EventBus()
+        self.services: list[BackgroundService] = []
+        store.after_transaction(self._publish_announced, take_announced)
+        events.add_hook(store, webhook_jobs.enqueue, webhook_jobs.WEBHOOK_EVENTS)
+
+    def _publish_announced(self, session: Session) -> None:
+        for topic in take_announced(session):
             self.bus.publish(topic)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from dotenv import dotenv_values
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from tts import SpeechConfig
 
 SAMPLE_AMI_SECRET = "binalert-lab-secret"
 SAMPLE_WEBHOOK_KEY = "binalert-dev-session-key"
@@ -18,7 +26,7 @@ DEFAULT_VAR = Path("var")
 class PbxSettings(BaseModel):
     """One Asterisk server: its AMI login, its trunk's limits, how it reaches members and audio."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    name: str = Field(default="pbx1", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
     ami_host: str = "127.0.0.1"
     ami_port: int = 5038
     ami_username: str = "binalert"
@@ -27,7 +35,45 @@ class PbxSettings(BaseModel):
     max_cps: float = Field(default=10.0, gt=0, le=1000)
     dial_template: str = "PJSIP/{e164}@trunk"
     media_base_url: str | None = None
-    pbx_sounds_dir: Path | None = None
+    pbx_sounds_dir: Path | None = None  # the sounds folder as this PBX sees it; unset: the same
+
+    @field_validator("dial_template")
+    @classmethod
+    def _template_has_number(cls, value: str) -> str:
+        if "{e164}" not in value and "{national}" not in value:
+            raise ValueError("the dial template must contain {e164} or {national}")
+        return value
+
+
+def _flat_key(field: str) -> str:
+    """The flat setting of a PbxSettings field: BINALERT_PBX_NAME, BINALERT_AMI_HOST, ..."""
+    return "pbx_name" if field == "name" else field
+
+
+FLAT_PBX_KEYS = {field: _flat_key(field) for field in PbxSettings.model_fields}
+_FLAT_ENV = "_flat_pbx_env"  # where the source below hands the flat variables on
+
+
+class _FlatPbxVariables(PydanticBaseSettingsSource):
+    """BINALERT_AMI_HOST, BINALERT_MAX_CHANNELS, ... (environment, then .env): the default
+    PBX, and the defaults of every entry of BINALERT_PBXES."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env_file: Any) -> None:
+        super().__init__(settings_cls)
+        self.env_file = env_file
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        files = [self.env_file] if isinstance(self.env_file, str | Path) else self.env_file or []
+        found: dict[str, Any] = {}
+        for path in files:
+            found |= {k.upper(): v for k, v in dotenv_values(path).items()}
+        found |= {k.upper(): v for k, v in os.environ.items()}
+        prefix = self.config.get("env_prefix", "").upper()
+        flat = {f: found.get(prefix + k.upper()) for f, k in FLAT_PBX_KEYS.items()}
+        return {_FLAT_ENV: {f: v for f, v in flat.items() if v is not None}}
 
 
 class Settings(BaseSettings):
@@ -38,24 +84,14 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = Field(default=f"sqlite:///{DEFAULT_VAR / 'binalert.db'}")
 
-    ami_host: str = "127.0.0.1"
-    ami_port: int = 5038
-    ami_username: str = "binalert"
-    ami_secret: SecretStr = SecretStr(SAMPLE_AMI_SECRET)
-    pbx_name: str = "pbx1"
-
-    dial_template: str = "PJSIP/{e164}@trunk"
     caller_id: str = '"BIN" <+3250000000>'
     call_context: str = "binalert-alert"
 
     sounds_dir: Path = DEFAULT_VAR / "sounds"
-    pbx_sounds_dir: Path | None = None
-    media_base_url: str | None = None
 
-    pbxes: list[PbxSettings] = Field(default_factory=list)
-    """Several PBXes (BINALERT_PBXES, a JSON list); empty: the one PBX of the flat settings."""
-    max_channels: int = Field(default=20, ge=1, le=2000)
-    max_cps: float = Field(default=10.0, gt=0, le=1000)
+    pbxes: list[PbxSettings] = Field(min_length=1)
+    """The PBXes (BINALERT_PBXES, a JSON list); unset: one PBX from the flat variables
+    (BINALERT_AMI_HOST, BINALERT_MAX_CHANNELS, ...), which are also each entry's defaults."""
     max_attempts: int = Field(default=3, ge=1, le=10)
     retry_delays: str = "120,300"
     ring_timeout: int = Field(default=30, ge=5, le=120)
@@ -72,9 +108,34 @@ class Settings(BaseSettings):
 
     tts_engine: Literal["espeak", "gtts", "piper"] = "espeak"
     tts_voices: str = ""
-    tts_rate: int = Field(default=140, ge=80, le=250)
-    tts_cache_dir: Path | None = None
+    tts_rate: str = "140"  # words per minute, or per language: "nl=140,fr=130"
+    tts_piper_models: str = ""  # "nl=/models/nl_BE-nathalie-medium.onnx"
     retention_days: int = 90
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        flat = _FlatPbxVariables(settings_cls, getattr(dotenv_settings, "env_file", None))
+        return init_settings, env_settings, dotenv_settings, flat, file_secret_settings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pbx_list(cls, data: Any) -> Any:
+        """Flat PBX values (keyword arguments over variables) make the default PBX, or fill
+        in what each BINALERT_PBXES entry leaves out."""
+        if not isinstance(data, dict):
+            return data
+        defaults = data.pop(_FLAT_ENV, {})
+        defaults |= {f: data.pop(k) for f, k in FLAT_PBX_KEYS.items() if k in data}
+        entries = data.get("pbxes") or [{}]
+        data["pbxes"] = [defaults | _explicit(entry) for entry in entries]
+        return data
 
     @field_validator("retry_delays")
     @classmethod
@@ -84,18 +145,26 @@ class Settings(BaseSettings):
             raise ValueError("BINALERT_RETRY_DELAYS must be comma-separated whole seconds")
         return ",".join(parts)
 
-    @field_validator("dial_template")
-    @classmethod
-    def _template_has_number(cls, value: str) -> str:
-        if "{e164}" not in value and "{national}" not in value:
-            raise ValueError("BINALERT_DIAL_TEMPLATE must contain {e164} or {national}")
-        return value
+    @model_validator(mode="after")
+    def _pbx_names_unique(self) -> Settings:
+        names = [pbx.name for pbx in self.pbxes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"PBX names must be unique: {names}")
+        return self
+
+    @model_validator(mode="after")
+    def _speech_config_valid(self) -> Settings:
+        self.speech_config()  # refuses an unknown engine or a rate out of range at start
+        return self
 
     @model_validator(mode="after")
     def _no_sample_secrets_in_production(self) -> Settings:
         if self.environment == "production":
-            if self.ami_secret.get_secret_value() == SAMPLE_AMI_SECRET:
-                raise ValueError("refusing to start in production with the sample AMI secret")
+            for pbx in self.pbxes:
+                if pbx.ami_secret.get_secret_value() == SAMPLE_AMI_SECRET:
+                    raise ValueError(
+                        f"refusing to start in production with the sample AMI secret ({pbx.name})"
+                    )
             if self.session_secret.get_secret_value() == SAMPLE_WEBHOOK_KEY:
                 raise ValueError("refusing to start in production with the sample session secret")
         return self
@@ -104,29 +173,20 @@ class Settings(BaseSettings):
     def retry_delay_seconds(self) -> tuple[int, ...]:
         return tuple(int(p) for p in self.retry_delays.split(","))
 
-    @property
-    def pbx_list(self) -> list[PbxSettings]:
-        if self.pbxes:
-            return list(self.pbxes)
-        return [
-            PbxSettings(
-                name=self.pbx_name,
-                ami_host=self.ami_host,
-                ami_port=self.ami_port,
-                ami_username=self.ami_username,
-                ami_secret=self.ami_secret,
-                max_channels=self.max_channels,
-                max_cps=self.max_cps,
-                dial_template=self.dial_template,
-                media_base_url=self.media_base_url,
-                pbx_sounds_dir=self.pbx_sounds_dir,
-            )
-        ]
+    def speech_config(self) -> SpeechConfig:
+        """What the one speech service of a process is built from (dialers and previews)."""
+        return SpeechConfig.parse(
+            cache_dir=self.sounds_dir,
+            engine=self.tts_engine,
+            voices=self.tts_voices,
+            rate=self.tts_rate,
+            piper_models=self.tts_piper_models,
+        )
 
-    @property
-    def pbx_sounds_path(self) -> Path:
-        """The sounds folder as the PBX sees it (inside a chroot or container)."""
-        return self.pbx_sounds_dir or self.sounds_dir.resolve()
+
+def _explicit(entry: Any) -> Any:
+    """A PBX entry as the values it sets (a PbxSettings keeps only what was given)."""
+    return entry.model_dump(exclude_unset=True) if isinstance(entry, PbxSettings) else entry
 
 
 def get_settings(**overrides: object) -> Settings:

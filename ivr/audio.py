@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from binalert.alerts.spoken import SpokenTexts, alert_texts
 from binalert.db import Store
-from binalert.models import Alert, Bin
 from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
+from tts import SpeechService
+
+RunDb = Callable[..., Awaitable[Any]]
 
 
 def _key(piece: Any) -> str:
@@ -26,30 +26,22 @@ class AudioSource(Protocol):
 
 
 class TtsAudio:
-    """Synthesises an alert's pieces with tts/ and names them as the PBX sees them."""
+    """Synthesises an alert's pieces with the speech service and names them as one PBX
+    sees them."""
 
     def __init__(
         self,
         settings: Settings,
         store: Store,
-        run_db: Callable[..., Any],
-        pbx: PbxSettings | None = None,
+        speech: SpeechService,
+        pbx: PbxSettings,
+        run_db: RunDb,
     ) -> None:
-        from tts import SpeechConfig, SpeechService
-
         self.settings = settings
-        self.pbx = pbx or settings.pbx_list[0]
         self.store = store
+        self.speech = speech
+        self.pbx = pbx
         self._run_db = run_db
-        voices = dict(item.split("=", 1) for item in settings.tts_voices.split(",") if "=" in item)
-        self.speech = SpeechService(
-            SpeechConfig(
-                cache_dir=settings.sounds_dir,
-                engine=settings.tts_engine,
-                rate_wpm=settings.tts_rate,
-                voices=voices,
-            )
-        )
         self._cache: dict[tuple[int, str], asyncio.Future[dict[str, str]]] = {}
 
     async def variables(self, alert_id: int, language: str) -> dict[str, str]:
@@ -67,8 +59,8 @@ class TtsAudio:
             raise
 
     async def _build(self, alert_id: int, language: str) -> dict[str, str]:
-        zone, bin_name, message = await self._run_db(self._alert_texts, alert_id, language)
-        return await asyncio.to_thread(self._synthesise, language, zone, bin_name, message)
+        texts: SpokenTexts = await self._run_db(self._alert_texts, alert_id, language)
+        return await asyncio.to_thread(self._synthesise, language, *texts)
 
     def _synthesise(self, language: str, zone: str, bin_name: str, message: str) -> dict[str, str]:
         audio = self.speech.call_audio(
@@ -90,19 +82,6 @@ class TtsAudio:
         sounds = self.pbx.pbx_sounds_dir or self.settings.sounds_dir.resolve()
         return f"{sounds}/{key}"
 
-    def _alert_texts(self, alert_id: int, language: str) -> tuple[str, str, str]:
+    def _alert_texts(self, alert_id: int, language: str) -> SpokenTexts:
         with self.store.session() as session:
             return alert_texts(session, alert_id, language)
-
-
-def alert_texts(session: Session, alert_id: int, language: str) -> tuple[str, str, str]:
-    """(police zone, BIN name(s), message) a member with this language hears; shared with
-    the API's audio preview so the preview is exactly what members get."""
-    alert = session.get(Alert, alert_id)
-    if alert is None:
-        raise LookupError(f"alert {alert_id} not found")
-    bins = list(session.scalars(select(Bin).where(Bin.id.in_(alert.bin_ids))))
-    message = alert.messages.get(language) or next(iter(alert.messages.values()))
-    zone = bins[0].police_zone if bins else ""
-    names = " / ".join(b.name for b in bins[:2]) if len(bins) <= 2 else zone
-    return zone, names, message

@@ -32,15 +32,11 @@ def outcome_of_failed_originate(reason: str | None) -> CallOutcome:
 @dataclass
 class LiveCall:
     channel_id: str
-    attempt_id: int
-    delivery_id: int
-    alert_id: int
     deadline: datetime
     answered_at: datetime | None = None
     acknowledged: bool = False
     result: str | None = None  # what the dialplan reported: machine / no_ack
     hangup_cause: int | None = None
-    uncertain: bool = False  # the Originate's fate is unknown (connection lost while sent)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     finished: bool = False
 

@@ -19,20 +19,21 @@ from typing import Any, TypeVar
 
 from panoramisk.message import Message
 
-from binalert import bus as topics
+from binalert.announce import ALERTS_CHANGED, DELIVERY_EVENTS
 from binalert.bus import EventBus
 from binalert.db import Store
+from binalert.deliveries import lifecycle as deliveries
+from binalert.deliveries.policy import RetryPolicy
 from binalert.deliveries.repository import ClaimedCall, next_due_time
 from binalert.models import CallOutcome
 from binalert.phones import InvalidPhone
 from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
-from ivr import deliveries, wire
+from ivr import wire
 from ivr.ami import AmiConnection, AmiError, NotConnected
 from ivr.audio import AudioSource
 from ivr.calls import REASON_ANSWERED, CallBook, LiveCall, outcome_of_failed_originate
 from ivr.originate import originate_action
-from ivr.policy import RetryPolicy
 from ivr.ratelimit import RateLimiter
 from ivr.storewriter import StoreWriter
 from ivr.wire import UnsafeValue
@@ -40,7 +41,6 @@ from ivr.wire import UnsafeValue
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SAFETY_WAKE_SECONDS = 5.0
-SWEEP_SECONDS = 15.0  # how often to look for calls of dead workers (expired leases)
 DRAIN_AFTER_SECONDS = 30.0  # PBX unreachable this long: its calls end as lost, retried elsewhere
 RELEASE_DELAY = 10.0  # a call that could not be prepared is tried again after this
 # The AMI events the dialer handles (the session asks Asterisk for these only), and not
@@ -65,7 +65,7 @@ class Dialer:
         writer: StoreWriter | None = None,
     ) -> None:
         self.settings = settings
-        self.pbx = pbx or settings.pbx_list[0]
+        self.pbx = pbx or settings.pbxes[0]
         self.store = store
         self.bus = bus
         self.ami = ami
@@ -76,6 +76,7 @@ class Dialer:
         self.claim_options = deliveries.ClaimOptions(
             worker_id=settings.worker_id,
             pbx=self.pbx.name,
+            call_id=wire.call_id,
             call_seconds=settings.ring_timeout + settings.call_deadline,
             max_channels=self.pbx.max_channels,
         )
@@ -89,9 +90,8 @@ class Dialer:
         self._wake = asyncio.Event()
         self._claiming = True
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._recovered = asyncio.Event()
+        self._reconciled = asyncio.Event()
         self.originates_sent = 0
-        self._last_sweep = 0.0
         self._last_expiry = 0.0
         self._capped = False  # other workers hold this PBX's channels: wake on their events
 
@@ -116,12 +116,30 @@ class Dialer:
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def ready(self) -> bool:
+        """Logged in to the PBX and reconciled with it: calls may be placed."""
+        return self.ami.ready.is_set() and self._reconciled.is_set()
+
+    def hold_for_reconcile(self) -> None:
+        """Place nothing new until reconciled() (a reconcile with the PBX is running)."""
+        self._reconciled.clear()
+
+    def reconciled(self) -> None:
+        self._reconciled.set()
+        self.wake()
+
+    def follow(self, call: LiveCall) -> None:
+        """Follow a call this dialer did not place (adopted from the store) to its end."""
+        self.calls.add(call)
+        self.spawn(self._await_end(call), f"adopted-{call.channel_id}")
+
     # -- the scheduling loop -------------------------------------------------------------
 
     async def run(self) -> None:
         async with (
-            self.bus.subscribe(topics.ALERTS_CHANGED) as alerts,
-            self.bus.subscribe(topics.DELIVERY_EVENTS) as changes,
+            self.bus.subscribe(ALERTS_CHANGED) as alerts,
+            self.bus.subscribe(DELIVERY_EVENTS) as changes,
         ):
             self.spawn(self._forward_wakeups(alerts), "alert-wakeups")
             self.spawn(self._forward_when_capped(changes), "capacity-wakeups")
@@ -154,8 +172,7 @@ class Dialer:
         if clock - self._last_expiry >= 1.0:
             self._last_expiry = clock
             await self.db(deliveries.expire_overdue, moment)
-        if self.ami.ready.is_set() and self._recovered.is_set():
-            self._maybe_sweep()
+        if self.ready:
             await self._claim_and_place(moment)
         else:
             self._drain_if_pbx_gone()
@@ -181,14 +198,6 @@ class Dialer:
                 return
             moment = now()
 
-    def _maybe_sweep(self) -> None:
-        from ivr.recovery import sweep_expired_leases
-
-        clock = asyncio.get_running_loop().time()
-        if clock - self._last_sweep >= SWEEP_SECONDS:
-            self._last_sweep = clock
-            self.spawn(sweep_expired_leases(self), "lease-sweep")
-
     def _drain_if_pbx_gone(self) -> None:
         """The PBX has been unreachable too long: end its calls as lost so they are retried
         (by another PBX, if there is one). A late acknowledgement in its AstDB still counts."""
@@ -201,9 +210,6 @@ class Dialer:
     def _track(self, claimed: ClaimedCall) -> LiveCall:
         call = LiveCall(
             channel_id=claimed.channel_id,
-            attempt_id=claimed.attempt_id,
-            delivery_id=claimed.delivery_id,
-            alert_id=claimed.alert_id,
             deadline=claimed.deadline,
         )
         self.calls.add(call)
@@ -237,7 +243,7 @@ class Dialer:
             await self._release(call, str(error))
             return
         except AmiError:
-            call.uncertain = True  # it may be ringing: the deadline or a reconcile decides
+            # It may be ringing: the deadline or a reconcile decides.
             log.warning("call %s: originate fate unknown, waiting for the PBX", call.channel_id)
             await self._await_end(call)
             return
@@ -314,14 +320,14 @@ class Dialer:
         call.answered_at = call.answered_at or now()
         if kind == cv.EVENT_ACK and not call.acknowledged:
             call.acknowledged = True
-            self.spawn(self._record_ack(call.channel_id), f"ack-{call.channel_id}")
+            self.spawn(self.record_ack(call.channel_id), f"ack-{call.channel_id}")
         elif kind == cv.EVENT_RESULT:
             call.result = message.get("Result")
         elif kind == cv.EVENT_AMD and message.get("Status") != cv.AMD_HUMAN:
             # The dialplan now leaves the short message: a machine, even if it hangs up early.
             call.result = cv.RESULT_MACHINE
 
-    async def _record_ack(self, channel_id: str) -> None:
+    async def record_ack(self, channel_id: str) -> None:
         await self.db(deliveries.acknowledge, channel_id, "1", now())
         with contextlib.suppress(AmiError):
             await self.ami.action(

@@ -22,13 +22,13 @@ def originate_action(
     return {
         "Action": "Originate",
         "Channel": wire.dial_channel(dial_template, claimed.phone, national_of(claimed.phone)),
-        "Context": wire.check(wire._SIMPLE, settings.call_context, "context"),
+        "Context": wire.context(settings.call_context),
         "Exten": "s",
         "Priority": "1",
         "Timeout": str(settings.ring_timeout * 1000),
         "CallerID": wire.caller_id(settings.caller_id),
         "Async": "true",
-        "ChannelId": wire.check(wire._CALL_ID, claimed.channel_id, "ChannelId"),
+        "ChannelId": wire.channel_id(claimed.channel_id),
         "OtherChannelId": wire.other_call_id(claimed.channel_id),
         "Variable": wire.variables(values),
     }

@@ -18,6 +18,7 @@ from binalert.models import CallAttempt
 from ivr import channelvars as cv
 from ivr.ami import AmiConnection, AmiError
 from ivr.calls import LiveCall
+from ivr.dialer import Dialer
 
 log = logging.getLogger(__name__)
 
@@ -46,60 +47,61 @@ async def acknowledged_in_astdb(ami: AmiConnection, channel_id: str) -> bool:
     return any(m.event == "DBGetResponse" and m.get("Val") for m in _messages(response))
 
 
-async def reconcile(dialer: Any) -> None:
-    """Run after every AMI login (the dialer places nothing new until this is done)."""
-    dialer._recovered.clear()
-    try:
-        live = await live_channels(dialer.ami)
+class Recovery:
+    """Brings one dialer back in step with its PBX (after a login) and takes over the calls
+    of dead workers on that PBX (expired leases)."""
+
+    def __init__(self, dialer: Dialer) -> None:
+        self.dialer = dialer
+
+    async def reconcile(self) -> None:
+        """Run after every AMI login (the dialer places nothing new until this is done)."""
+        dialer = self.dialer
+        dialer.hold_for_reconcile()
+        try:
+            live = await live_channels(dialer.ami)
+            moment = datetime.now(UTC)
+            attempts = await dialer.db(
+                attempt_store.open_attempts, dialer.settings.worker_id, dialer.pbx.name, moment
+            )
+            for attempt in attempts:
+                await self._reconcile_one(attempt, live)
+            log.info("reconciled %d open call(s) with PBX %s", len(attempts), dialer.pbx.name)
+        except AmiError:
+            log.exception("reconcile with PBX %s failed; the next login retries", dialer.pbx.name)
+            return
+        dialer.reconciled()
+
+    async def sweep_expired_leases(self) -> None:
+        """Take over the open calls of a worker that died (its lease ran out) on this PBX."""
+        dialer = self.dialer
         moment = datetime.now(UTC)
-        attempts = await dialer.db(
-            attempt_store.open_attempts, dialer.settings.worker_id, dialer.pbx.name, moment
-        )
+        attempts = await dialer.db(attempt_store.expired_lease_attempts, dialer.pbx.name, moment)
+        attempts = [a for a in attempts if a.channel_id not in dialer.calls]
+        if not attempts:
+            return
+        live = await live_channels(dialer.ami)
         for attempt in attempts:
-            await _reconcile_one(dialer, attempt, live)
-        log.info("reconciled %d open call(s) with PBX %s", len(attempts), dialer.ami.config.name)
-    except AmiError:
-        log.exception(
-            "reconcile with PBX %s failed; the next login retries", dialer.ami.config.name
-        )
-        return
-    dialer._recovered.set()
-    dialer.wake()
+            await self._reconcile_one(attempt, live)
+        log.info("took over %d call(s) of a dead worker on PBX %s", len(attempts), dialer.pbx.name)
 
-
-async def sweep_expired_leases(dialer: Any) -> None:
-    """Take over the open calls of a worker that died (its lease ran out) on this PBX."""
-    moment = datetime.now(UTC)
-    attempts = await dialer.db(attempt_store.expired_lease_attempts, dialer.pbx.name, moment)
-    attempts = [a for a in attempts if a.channel_id not in dialer.calls]
-    if not attempts:
-        return
-    live = await live_channels(dialer.ami)
-    for attempt in attempts:
-        await _reconcile_one(dialer, attempt, live)
-    log.info("took over %d call(s) of a dead worker on PBX %s", len(attempts), dialer.pbx.name)
-
-
-async def _reconcile_one(dialer: Any, attempt: CallAttempt, live: dict[str, str]) -> None:
-    call = dialer.calls.get(attempt.channel_id)
-    adopted = call is None
-    if call is None:
-        call = LiveCall(
-            channel_id=attempt.channel_id,
-            attempt_id=attempt.id,
-            delivery_id=attempt.delivery_id,
-            alert_id=0,
-            deadline=attempt.deadline,
-            answered_at=attempt.answered_at,
-        )
-        dialer.calls.add(call)
-    if live.get(attempt.channel_id) == "Up":
-        call.answered_at = call.answered_at or datetime.now(UTC)
-    if await acknowledged_in_astdb(dialer.ami, attempt.channel_id) and not call.acknowledged:
-        call.acknowledged = True
-        call.answered_at = call.answered_at or datetime.now(UTC)
-        await dialer._record_ack(attempt.channel_id)
-    if attempt.channel_id not in live:
-        call.ended.set()
-    if adopted:
-        dialer.spawn(dialer._await_end(call), f"adopted-{attempt.channel_id}")
+    async def _reconcile_one(self, attempt: CallAttempt, live: dict[str, str]) -> None:
+        dialer = self.dialer
+        call = dialer.calls.get(attempt.channel_id)
+        adopted = call is None
+        if call is None:
+            call = LiveCall(
+                channel_id=attempt.channel_id,
+                deadline=attempt.deadline,
+                answered_at=attempt.answered_at,
+            )
+        if live.get(attempt.channel_id) == "Up":
+            call.answered_at = call.answered_at or datetime.now(UTC)
+        if await acknowledged_in_astdb(dialer.ami, attempt.channel_id) and not call.acknowledged:
+            call.acknowledged = True
+            call.answered_at = call.answered_at or datetime.now(UTC)
+            await dialer.record_ack(attempt.channel_id)
+        if attempt.channel_id not in live:
+            call.ended.set()
+        if adopted:
+            dialer.follow(call)

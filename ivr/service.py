@@ -2,6 +2,8 @@
 
 One Dialer per configured PBX, each with its own AMI connection and trunk limits; they
 share the store, so a PBX with free channels simply claims more of the due deliveries.
+Beside each dialer runs its recovery: a reconcile after every AMI login, and a periodic
+sweep for the calls of dead workers on that PBX.
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ from binalert.settings import PbxSettings
 from ivr.ami import AmiConfig, AmiConnection
 from ivr.audio import AudioSource, TtsAudio
 from ivr.dialer import AMI_EVENTS, AMI_EXCLUDED, Dialer
-from ivr.recovery import reconcile
+from ivr.recovery import Recovery
 from ivr.storewriter import StoreWriter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+SWEEP_SECONDS = 15.0  # how often to look for calls of dead workers (expired leases)
 
 
 class DispatcherService:
     def __init__(self, runtime: Runtime, audio: AudioSource | None = None) -> None:
+        """`audio`: one source for every PBX (tests); by default the runtime's speech."""
         self.runtime = runtime
         self._audio = audio
         self.dialers: list[Dialer] = []
@@ -41,15 +45,18 @@ class DispatcherService:
 
     async def start(self) -> None:
         settings = self.runtime.settings
-        for pbx in settings.pbx_list:
-            dialer = self._dialer_for(pbx)
+        for pbx in settings.pbxes:
+            dialer, recovery = self._dialer_for(pbx)
             self.dialers.append(dialer)
             dialer.ami.start()
             self._tasks.append(asyncio.create_task(dialer.run(), name=f"dialer-{pbx.name}"))
-        names = ", ".join(p.name for p in settings.pbx_list)
+            self._tasks.append(
+                asyncio.create_task(self._sweep(dialer, recovery), name=f"sweep-{pbx.name}")
+            )
+        names = ", ".join(p.name for p in settings.pbxes)
         log.info("dispatcher %s started for PBX %s", settings.worker_id, names)
 
-    def _dialer_for(self, pbx: PbxSettings) -> Dialer:
+    def _dialer_for(self, pbx: PbxSettings) -> tuple[Dialer, Recovery]:
         settings = self.runtime.settings
         config = AmiConfig(
             name=pbx.name,
@@ -60,15 +67,26 @@ class DispatcherService:
             events=AMI_EVENTS,
             excluded=AMI_EXCLUDED,
         )
-        holder: list[Dialer] = []
-        ami = AmiConnection(config, on_event=lambda message: holder[0].on_event(message))
-        audio = self._audio or TtsAudio(settings, self.runtime.store, self._run_db, pbx)
+        ami = AmiConnection(config, on_event=lambda message: dialer.on_event(message))
+        audio = self._audio or TtsAudio(
+            settings, self.runtime.store, self.runtime.speech, pbx, self._run_db
+        )
         dialer = Dialer(
             settings, self.runtime.store, self.runtime.bus, ami, audio, pbx, self._writer
         )
-        holder.append(dialer)
-        ami.on_ready(lambda: reconcile(dialer))
-        return dialer
+        recovery = Recovery(dialer)
+        ami.on_ready(recovery.reconcile)
+        return dialer, recovery
+
+    async def _sweep(self, dialer: Dialer, recovery: Recovery) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            if not dialer.ready:
+                continue
+            try:
+                await recovery.sweep_expired_leases()
+            except Exception:  # the store or the PBX briefly away: the next round retries
+                log.exception("lease sweep on PBX %s failed", dialer.pbx.name)
 
     async def _run_db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run fn(*args) (which opens its own session) on the store thread the dialers share."""

@@ -57,6 +57,16 @@ def caller_id(value: str) -> str:
     return check(_CALLER_ID, value, "caller id")
 
 
+def context(name: str) -> str:
+    """A dialplan context name."""
+    return check(_SIMPLE, name, "context")
+
+
+def channel_id(value: str) -> str:
+    """A call's ChannelId as call_id() makes it."""
+    return check(_CALL_ID, value, "ChannelId")
+
+
 def variables(values: Mapping[str, str]) -> list[str]:
     """Originate `Variable` headers, one per variable, every name and value checked."""
     headers = []

@@ -13,7 +13,7 @@ import pytest
 
 from binalert import migrate
 from binalert.db import Store
-from binalert.lab.pbx import LabPbx, sweep_stale_labs, temporary_lab
+from lab.pbx import LabPbx, sweep_stale_labs, temporary_lab
 
 PG_ADMIN_URL = os.environ.get("BINALERT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 

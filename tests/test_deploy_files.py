@@ -19,8 +19,8 @@ import typer
 import yaml
 
 from binalert import cli
-from binalert.lab.chroot import chroot_dir
 from binalert.settings import Settings
+from lab.chroot import chroot_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKER = ROOT / "docker"
@@ -245,7 +245,7 @@ def test_the_compose_settings_load_in_production(monkeypatch: pytest.MonkeyPatch
         monkeypatch.setenv(name, str(value))
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.environment == "production"
-    assert settings.dial_template == "PJSIP/{e164}@trunk"
+    assert settings.pbxes[0].dial_template == "PJSIP/{e164}@trunk"
     assert settings.caller_id == f'"BIN" <{_env_example()["TRUNK_NUMBER"]}>'
     assert (
         settings.database_url.startswith("postgresql://") and "@postgres:" in settings.database_url

@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from alembic import command
+from boot.cli import app as binalert_app
 from sqlalchemy import delete, func, inspect, select
 from typer.testing import CliRunner
 
@@ -26,7 +27,6 @@ from binalert.models import (
     Member,
 )
 from binalert.retention import cutoff, purge_call_details
-from binalert.retention_cli import app as purge_app
 
 NOW = datetime.now(UTC)
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -220,21 +220,21 @@ def test_cli_purges_with_days_and_with_the_setting(store: Store, monkeypatch) ->
     seeded = _seed(store)
     monkeypatch.setenv("BINALERT_DATABASE_URL", store.url)
     monkeypatch.setenv("BINALERT_RETENTION_DAYS", "150")
-    by_setting = CliRunner().invoke(purge_app, [])
+    by_setting = CliRunner().invoke(binalert_app, ["purge"])
     assert by_setting.exit_code == 0, by_setting.output
     assert "purged 0 alert(s)" in by_setting.output
-    by_option = CliRunner().invoke(purge_app, ["--days", "90"])
+    by_option = CliRunner().invoke(binalert_app, ["purge", "--days", "90"])
     assert by_option.exit_code == 0, by_option.output
     assert "purged 1 alert(s)" in by_option.output
     assert _details(store, seeded.old) == (0, 0, 0)
-    assert CliRunner().invoke(purge_app, ["--days", "0"]).exit_code != 0
+    assert CliRunner().invoke(binalert_app, ["purge", "--days", "0"]).exit_code != 0
 
 
 def test_cli_refuses_an_old_schema(tmp_path: Path, monkeypatch) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     migrate.upgrade(url, "0001")
     monkeypatch.setenv("BINALERT_DATABASE_URL", url)
-    result = CliRunner().invoke(purge_app, [])
+    result = CliRunner().invoke(binalert_app, ["purge"])
     assert isinstance(result.exception, migrate.SchemaOutOfDate)
 
 

@@ -13,11 +13,14 @@ from sqlalchemy import inspect, select, text
 
 from binalert import migrate
 from binalert.db import Store
-from binalert.deliveries.repository import TransitionConflict, transition
+from binalert.deliveries import lifecycle as deliveries
+from binalert.deliveries.machine import Event
+from binalert.deliveries.policy import RetryPolicy
+from binalert.deliveries.repository import transition
+from binalert.errors import Conflict
 from binalert.models import Alert, Bin, CallOutcome, Delivery, DeliveryEvent
 from binalert.tokens import find_token, hash_token
-from ivr import deliveries
-from ivr.policy import RetryPolicy
+from ivr import wire
 
 BINALERT = str(Path(sys.executable).parent / "binalert")
 
@@ -67,14 +70,14 @@ def test_guarded_transition_refuses_a_wrong_state(store: Store) -> None:
     alert_id = _alert_with(store, 1)
     with store.session() as s:
         delivery_id = s.scalars(select(Delivery.id).where(Delivery.alert_id == alert_id)).one()
-        transition(s, delivery_id, ["pending"], "acknowledged")
-    with pytest.raises(TransitionConflict), store.session() as s:
-        transition(s, delivery_id, ["pending", "waiting_retry"], "calling")
+        transition(s, delivery_id, Event.ACKNOWLEDGE)
+    with pytest.raises(Conflict), store.session() as s:
+        transition(s, delivery_id, Event.CLAIM)
 
 
 def test_claims_never_take_a_delivery_twice(store: Store) -> None:
     alert_id = _alert_with(store, 5)
-    options = deliveries.ClaimOptions(worker_id="w", pbx="p", call_seconds=60)
+    options = deliveries.ClaimOptions(worker_id="w", pbx="p", call_id=wire.call_id, call_seconds=60)
     now = datetime.now(UTC)
     with store.session() as s:
         first = deliveries.claim_due(s, now, 3, options)
@@ -95,7 +98,7 @@ def test_concurrent_claims_on_postgres_skip_locked_rows(pg_store: Store) -> None
     """SKIP LOCKED is PostgreSQL's (SQLite runs one dispatcher process)."""
     store = pg_store
     _alert_with(store, 4)
-    options = deliveries.ClaimOptions(worker_id="w", pbx="p", call_seconds=60)
+    options = deliveries.ClaimOptions(worker_id="w", pbx="p", call_id=wire.call_id, call_seconds=60)
     now = datetime.now(UTC)
     with store.session() as holding:
         mine = deliveries.claim_due(holding, now, 2, options)  # rows locked, not committed
@@ -107,7 +110,7 @@ def test_concurrent_claims_on_postgres_skip_locked_rows(pg_store: Store) -> None
 
 def test_acknowledgement_is_kept_and_counted_once(store: Store) -> None:
     _alert_with(store, 1)
-    options = deliveries.ClaimOptions(worker_id="w", pbx="p", call_seconds=60)
+    options = deliveries.ClaimOptions(worker_id="w", pbx="p", call_id=wire.call_id, call_seconds=60)
     now = datetime.now(UTC)
     with store.session() as s:
         [call] = deliveries.claim_due(s, now, 1, options)

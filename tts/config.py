@@ -1,14 +1,14 @@
-"""SpeechConfig: what binalert (or the `tts` CLI, from the environment) tells the service."""
+"""SpeechConfig: what binalert's settings tell the speech service."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ENGINES = ("espeak", "gtts", "piper")
 DEFAULT_CACHE = Path.home() / ".cache" / "binalert" / "tts"
+MIN_RATE, MAX_RATE = 80, 250
 
 
 def _pairs(raw: str) -> dict[str, str]:
@@ -46,21 +46,22 @@ class SpeechConfig:
         return int(self.rate_wpm.get(language, self.rate_wpm.get("default", 140)))
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> SpeechConfig:
-        """BINALERT_TTS_ENGINE, _VOICES ('nl=mb-nl2,fr=mb-fr5'), _RATE ('140' or 'nl=140,fr=130'),
-        _CACHE_DIR, _PIPER_MODELS ('nl=/models/nl.onnx')."""
-        env = os.environ if env is None else env
-        rate_raw = env.get("BINALERT_TTS_RATE", "140").strip()
-        rate: int | dict[str, int] = (
-            int(rate_raw)
-            if rate_raw.isdigit()
-            else {k: int(v) for k, v in _pairs(rate_raw).items()}
+    def parse(
+        cls, cache_dir: Path, engine: str, voices: str, rate: str, piper_models: str = ""
+    ) -> SpeechConfig:
+        """From the settings' strings: voices 'nl=mb-nl2,fr=mb-fr5', rate '140' or
+        'nl=140,fr=130' (words per minute, 80-250), piper models 'nl=/models/nl.onnx'."""
+        rate = rate.strip()
+        rates: int | dict[str, int] = (
+            int(rate) if rate.isdigit() else {k: int(v) for k, v in _pairs(rate).items()}
         )
-        models = {k: Path(v) for k, v in _pairs(env.get("BINALERT_TTS_PIPER_MODELS", "")).items()}
+        values = [rates] if isinstance(rates, int) else list(rates.values())
+        if not values or not all(MIN_RATE <= r <= MAX_RATE for r in values):
+            raise ValueError(f"speech rate must be {MIN_RATE}-{MAX_RATE} words per minute")
         return cls(
-            cache_dir=Path(env.get("BINALERT_TTS_CACHE_DIR", str(DEFAULT_CACHE))),
-            engine=env.get("BINALERT_TTS_ENGINE", "espeak").strip() or "espeak",
-            rate_wpm=rate,
-            voices=_pairs(env.get("BINALERT_TTS_VOICES", "")),
-            piper_models=models,
+            cache_dir=cache_dir,
+            engine=engine.strip() or "espeak",
+            rate_wpm=rates,
+            voices=_pairs(voices),
+            piper_models={k: Path(v) for k, v in _pairs(piper_models).items()},
         )

@@ -11,7 +11,6 @@ from api.deps import CallerDep, PageDep, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.alerts import service
 from binalert.alerts.schemas import AlertCreate, AlertDetail, AlertOut, CancelResult, DeliveryOut
-from binalert.bus import ALERTS_CHANGED, DELIVERY_EVENTS
 from binalert.errors import Conflict
 from binalert.paging import Page
 
@@ -45,9 +44,7 @@ def create_alert(
         if idempotency_key is None:
             raise
         alert, created = _replay(runtime, caller, idempotency_key), False
-    if created:
-        runtime.bus.publish(ALERTS_CHANGED)
-    else:
+    if not created:
         response.headers["Idempotent-Replayed"] = "true"
     return alert
 
@@ -85,7 +82,4 @@ def list_deliveries(
 def cancel_alert(caller: CallerDep, runtime: RuntimeDep, alert_id: AlertId) -> CancelResult:
     """Stop every call not yet placed at once; calls ringing now end as cancelled."""
     with runtime.store.session() as session:
-        result = service.cancel(session, caller, alert_id, runtime.settings)
-    runtime.bus.publish(ALERTS_CHANGED)
-    runtime.bus.publish(DELIVERY_EVENTS)
-    return result
+        return service.cancel(session, caller, alert_id, runtime.settings)

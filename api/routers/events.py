@@ -19,9 +19,9 @@ from api.deps import CallerDep, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.alerts import repository as repo
 from binalert.alerts.service import visible_alert
+from binalert.announce import DELIVERY_EVENTS
 from binalert.audit.service import Caller
 from binalert.auth.service import require_role
-from binalert.bus import DELIVERY_EVENTS
 from binalert.errors import Invalid
 from binalert.models import AlertStatus, DeliveryEvent, Role
 from binalert.runtime import Runtime

@@ -25,9 +25,8 @@ from binalert.alerts.schemas import AlertCreate, AlertDetail, DeliveryOut
 from binalert.audit.service import Caller
 from binalert.auth.service import require_role
 from binalert.bins import service as bins
-from binalert.bus import ALERTS_CHANGED, DELIVERY_EVENTS
 from binalert.errors import Invalid, NotFound
-from binalert.models import AlertStatus, Language, Role
+from binalert.models import OPEN_DELIVERY_STATUSES, AlertStatus, Language, Role
 from binalert.paging import PageRequest
 from binalert.runtime import Runtime
 
@@ -90,13 +89,7 @@ def _render_draft(
 ) -> Path:
     with runtime.store.session() as db:
         messages = alerts.draft(db, caller, data).messages
-    db = runtime.store.sessions()
-    try:
-        db.begin()
         texts = preview.draft_texts(db, data.bin_ids, messages, language)
-    finally:
-        db.rollback()
-        db.close()
     return preview.render(texts, language)
 
 
@@ -124,15 +117,13 @@ def send_alert(
     key = f"web-{found['key']}"
     try:
         with runtime.store.session() as db:
-            alert, created = alerts.create(db, caller, data, key, runtime.settings)
+            alert, _created = alerts.create(db, caller, data, key, runtime.settings)
     except IntegrityError:  # the same confirmation twice at once: one alert
         with runtime.store.session() as db:
             earlier = alerts.existing_for_key(db, caller, key)
         if earlier is None:
             raise
         return redirect(request, f"/alerts/{earlier.id}")
-    if created:
-        runtime.bus.publish(ALERTS_CHANGED)
     return redirect(request, f"/alerts/{alert.id}")
 
 
@@ -151,7 +142,7 @@ def _live(runtime: Runtime, caller: Caller, alert_id: int) -> dict[str, Any]:
     stats = alert.stats
     by_status = stats.by_status
     final = alert.status != AlertStatus.ACTIVE.value and not any(
-        by_status.get(s, 0) for s in ("pending", "calling", "waiting_retry")
+        by_status.get(s.value, 0) for s in OPEN_DELIVERY_STATUSES
     )
     return {"alert": alert, "stats": stats, "by_status": by_status, "rows": rows, "final": final}
 
@@ -186,6 +177,4 @@ def cancel_form(
 def cancel(request: Request, caller: WebCaller, runtime: RuntimeDep, alert_id: AlertId) -> Response:
     with runtime.store.session() as db:
         alerts.cancel(db, caller, alert_id, runtime.settings)
-    runtime.bus.publish(ALERTS_CHANGED)
-    runtime.bus.publish(DELIVERY_EVENTS)
     return redirect(request, f"/alerts/{alert_id}")

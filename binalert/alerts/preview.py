@@ -1,97 +1,56 @@
 """The audio members hear for an alert: intro + message + prompt, joined as in the call.
 
-Speech comes from tts/ (SpeechService.call_audio, the same call the dialer makes, with the
-same texts from ivr.audio.alert_texts); tts/ is imported lazily so the API starts without it.
+Speech comes from the process's one SpeechService (the dialers use the same), with the same
+texts (alerts.spoken), so the preview is what members get.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
+from binalert.alerts import spoken
+from binalert.alerts.spoken import SpokenTexts
 from binalert.errors import NotFound, Unavailable
-from binalert.models import Alert, AlertStatus, utcnow
+from binalert.models import Alert
 from binalert.settings import Settings
+from tts import SpeechService
 
 MEDIA_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
-def voices(settings: Settings) -> dict[str, str]:
-    pairs = (item.split("=", 1) for item in settings.tts_voices.split(",") if "=" in item)
-    return {lang.strip(): voice.strip() for lang, voice in pairs}
-
-
 class Preview:
-    """One SpeechService per process, made on first use; times every synthesis."""
+    """Renders what members will hear with the process's speech service; times each one."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._speech: Any = None
-        self._lock = threading.Lock()
+    def __init__(self, speech: SpeechService) -> None:
+        self.speech = speech
         self.synth_count = 0
         self.synth_seconds = 0.0
 
-    def speech(self) -> Any:
-        with self._lock:
-            if self._speech is None:
-                try:
-                    from tts import SpeechConfig, SpeechService
-                except ImportError as error:
-                    raise Unavailable("speech synthesis (tts) is not installed") from error
-                self._speech = SpeechService(
-                    SpeechConfig(
-                        cache_dir=self.settings.sounds_dir,
-                        engine=self.settings.tts_engine,
-                        rate_wpm=self.settings.tts_rate,
-                        voices=voices(self.settings),
-                    )
-                )
-            return self._speech
-
-    def texts(self, session: Session, alert: Alert, language: str) -> tuple[str, str, str]:
-        from ivr.audio import alert_texts
-
+    def texts(self, session: Session, alert: Alert, language: str) -> SpokenTexts:
         if language not in alert.messages:
             first = next(iter(alert.messages))
             raise NotFound(
                 f"alert {alert.id} has no {language} text; members speaking {language} "
                 f"hear the {first} message"
             )
-        return alert_texts(session, alert.id, language)
+        return spoken.alert_texts(session, alert.id, language)
 
     def draft_texts(
         self, session: Session, bin_ids: list[int], messages: dict[str, str], language: str
-    ) -> tuple[str, str, str]:
-        """The texts of an alert not sent yet, by the same alert_texts() the dialer uses: the
-        draft is written in the caller's transaction, which the caller must roll back."""
-        from ivr.audio import alert_texts
-
+    ) -> SpokenTexts:
+        """The texts of an alert not sent yet, as the dialer will speak them."""
         if language not in messages:
             raise NotFound(f"the draft has no {language} text")
-        now = utcnow()
-        draft = Alert(
-            created_by="preview",
-            created_at=now,
-            incident_ref="preview",
-            bin_ids=list(bin_ids),
-            messages=messages,
-            valid_from=now,
-            valid_until=now,
-            status=AlertStatus.CANCELLED.value,
-        )
-        session.add(draft)
-        session.flush()
-        return alert_texts(session, draft.id, language)
+        return spoken.draft_texts(session, bin_ids, messages, language)
 
-    def render(self, texts: tuple[str, str, str], language: str) -> Path:
+    def render(self, texts: SpokenTexts, language: str) -> Path:
         """The joined WAV (8 kHz mono 16-bit) in the sounds folder."""
         zone, bin_name, message = texts
-        speech = self.speech()
+        speech = self.speech
         started = time.monotonic()
         try:
             audio = speech.call_audio(

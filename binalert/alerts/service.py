@@ -18,9 +18,11 @@ from binalert.alerts.schemas import (
 )
 from binalert.alerts.stats import alert_stats
 from binalert.alerts.templates import DEFAULT_ORDER, render
+from binalert.announce import ALERTS_CHANGED, announce
 from binalert.audit.service import Caller, record
 from binalert.auth.service import require_role, visible_bin_ids
 from binalert.bins import repository as bins_repo
+from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, Invalid, NotFound
 from binalert.members import repository as members_repo
 from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus, Member, Role, utcnow
@@ -135,6 +137,7 @@ def create(
     )
     members = members_repo.active_members_of_bins(session, data.bin_ids)
     repo.add_deliveries(session, [_delivery(alert, m) for m in members])
+    announce(session, ALERTS_CHANGED)
     record(
         session,
         caller,
@@ -190,13 +193,12 @@ def deliveries(
 
 
 def cancel(session: Session, caller: Caller, alert_id: int, settings: Settings) -> CancelResult:
-    from ivr.deliveries import cancel_alert
 
     require_role(caller.principal, Role.POLICE)
     alert = visible_alert(session, caller, alert_id)
     if alert.status != AlertStatus.ACTIVE.value:
         raise Conflict(f"alert {alert_id} is already {alert.status}")
-    cancelled = cancel_alert(session, alert_id, utcnow(), caller.principal.actor)
+    cancelled = lifecycle.cancel_alert(session, alert_id, utcnow(), caller.principal.actor)
     record(session, caller, "alert.cancel", f"alert:{alert_id}", cancelled=cancelled)
     alert = visible_alert(session, caller, alert_id)
     return CancelResult(alert=detail(session, alert, settings), cancelled_deliveries=cancelled)

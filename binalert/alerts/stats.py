@@ -23,7 +23,7 @@ def average_call_seconds(session: Session) -> float:
 
 def estimate(session: Session, alert: Alert, settings: Settings, open_deliveries: int) -> Estimate:
     call_seconds = max(average_call_seconds(session), 1.0)
-    rate = min(settings.max_cps, settings.max_channels / call_seconds)
+    rate = sum(min(pbx.max_cps, pbx.max_channels / call_seconds) for pbx in settings.pbxes)
     untried = repo.untried_count(session, alert.id)
     if alert.status != AlertStatus.ACTIVE.value or open_deliveries == 0:
         return Estimate(

@@ -1,7 +1,8 @@
 """The delivery event log: every change, in order, written in the same transaction.
 
-Live streams (SSE, resumable by event id) read it; hooks registered here (webhooks)
-run inside that transaction too, so an acknowledgement and its webhook job commit together.
+Live streams (SSE, resumable by event id) read it; hooks registered on the store (webhook
+jobs, by the Runtime at start) run inside that transaction too, so an acknowledgement and
+its webhook job commit together.
 """
 
 from __future__ import annotations
@@ -13,31 +14,33 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from binalert.bus import COMMIT_FLAG, DELIVERY_EVENTS
+from binalert.announce import DELIVERY_EVENTS, announce
+from binalert.db import Store
 from binalert.models import DeliveryEvent, utcnow
-from binalert.pgnotify import notify
 
 ACKNOWLEDGED = "acknowledged"
 CALL_STARTED = "call_started"
 CALL_ENDED = "call_ended"
-RETRY_SCHEDULED = "retry_scheduled"
 DELIVERY_FINAL = "delivery_final"
 ALERT_COMPLETED = "alert_completed"
 ALERT_CANCELLED = "alert_cancelled"
 ALERT_EXPIRED = "alert_expired"
 
 EventHook = Callable[[Session, DeliveryEvent], None]
-_hooks: dict[str, list[EventHook]] = {}  # event kind -> hooks
+_HOOKS = "binalert.event_hooks"  # the store's session info: event kind -> hooks
+_NO_HOOKS: dict[str, list[EventHook]] = {}
 _EVENTS: Table = DeliveryEvent.__table__  # type: ignore[assignment]
 _INSERT = insert(_EVENTS)
 _INSERT_ONE = insert(_EVENTS).returning(_EVENTS.c.id)
 
 
-def add_hook(hook: EventHook, kinds: Collection[str]) -> None:
-    """Call `hook` for every event of these kinds, inside the writing transaction."""
+def add_hook(store: Store, hook: EventHook, kinds: Collection[str]) -> None:
+    """Call `hook` for every event of these kinds written through this store's sessions,
+    inside the writing transaction."""
+    hooks: dict[str, list[EventHook]] = store.session_info.setdefault(_HOOKS, {})
     for kind in kinds:
-        if hook not in _hooks.setdefault(kind, []):
-            _hooks[kind].append(hook)
+        if hook not in hooks.setdefault(kind, []):
+            hooks[kind].append(hook)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -61,8 +64,8 @@ def snapshot(delivery: Any) -> dict[str, Any]:
 def record_many(
     session: Session, items: Sequence[tuple[int, str, dict[str, Any], int | None]]
 ) -> None:
-    """Append events (alert id, kind, data, delivery id); hooks see the kinds they asked for.
-    Other processes are told at commit (PostgreSQL NOTIFY), this one by COMMIT_FLAG."""
+    """Append events (alert id, kind, data, delivery id); hooks see the kinds they asked for;
+    live streams are woken once the transaction commits."""
     if not items:
         return
     created_at = utcnow()
@@ -71,16 +74,16 @@ def record_many(
         for a, k, data, d in items
     ]
     connection = session.connection()
-    plain = [row for row in rows if row["kind"] not in _hooks]
+    hooks: dict[str, list[EventHook]] = session.info.get(_HOOKS, _NO_HOOKS)
+    plain = [row for row in rows if row["kind"] not in hooks]
     if plain:
         connection.execute(_INSERT, plain)
     for row in rows:
-        if row["kind"] in _hooks:  # the hooks need the event's id: one insert each
+        if row["kind"] in hooks:  # the hooks need the event's id: one insert each
             event = DeliveryEvent(id=connection.execute(_INSERT_ONE, row).scalar_one(), **row)
-            for hook in _hooks[row["kind"]]:
+            for hook in hooks[row["kind"]]:
                 hook(session, event)
-    session.info.setdefault(COMMIT_FLAG, set()).add(DELIVERY_EVENTS)
-    notify(session, DELIVERY_EVENTS)
+    announce(session, DELIVERY_EVENTS)
 
 
 def record(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import ClauseElement, Update, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
+from binalert.deliveries import machine
+from binalert.deliveries.machine import Event
 from binalert.deliveries.tables import (
     ALERTS,
     DELIVERIES,
@@ -20,15 +22,12 @@ from binalert.deliveries.tables import (
     status_in,
     waiting,
 )
+from binalert.errors import Conflict
 from binalert.models import Alert, AlertStatus, DeliveryStatus
 from binalert.sqlhints import not_indexed
 
 _d, _a = DELIVERIES.c, ALERTS.c
 ACTIVE = AlertStatus.ACTIVE.value
-
-
-class TransitionConflict(RuntimeError):
-    """The guarded update matched no row: the delivery was not in an allowed state."""
 
 
 @dataclass(frozen=True)
@@ -58,25 +57,32 @@ def _transition(allowed: tuple[str, ...], to: str, keys: tuple[str, ...]) -> Upd
     )
 
 
-def transition(
-    session: Session,
-    delivery_id: int,
-    allowed_from: Sequence[str],
-    to: str,
-    **values: Any,
+def transition(session: Session, delivery_id: int, event: Event, **values: Any) -> AnyRow:
+    """The table's move for `event`: UPDATE ... WHERE id = ? AND status IN (its from-states)
+    RETURNING the delivery as changed; a miss raises Conflict. Values may be SQL expressions
+    (e.g. attempts - 1)."""
+    allowed = tuple(s.value for s in machine.sources(event))
+    return _guarded(session, delivery_id, allowed, machine.target(event).value, values)
+
+
+def end_claim(session: Session, delivery_id: int, status: str, **values: Any) -> AnyRow:
+    """A call of a delivery already closed (acknowledged or reconciled meanwhile) ended:
+    only the claim ends, the status stays what it is (guarded on it)."""
+    return _guarded(session, delivery_id, (status,), status, values)
+
+
+def _guarded(
+    session: Session, delivery_id: int, allowed: tuple[str, ...], to: str, values: dict[str, Any]
 ) -> AnyRow:
-    """UPDATE ... WHERE id = ? AND status IN (allowed_from) RETURNING the delivery as changed;
-    a miss raises TransitionConflict. Values may be SQL expressions (e.g. attempts - 1)."""
-    allowed = tuple(str(s) for s in allowed_from)
     params: dict[str, Any] = {"delivery": delivery_id}
     if any(isinstance(value, ClauseElement) for value in values.values()):
-        statement = _transition(allowed, str(to), ()).values(**values)
+        statement = _transition(allowed, to, ()).values(**values)
     else:
-        statement = _transition(allowed, str(to), tuple(sorted(values)))
+        statement = _transition(allowed, to, tuple(sorted(values)))
         params |= {f"new_{key}": value for key, value in values.items()}
     row = session.connection().execute(statement, params).first()
     if row is None:
-        raise TransitionConflict(f"delivery {delivery_id}: not in {list(allowed)} for {to}")
+        raise Conflict(f"delivery {delivery_id}: not in {list(allowed)} for {to}")
     return row
 
 
@@ -117,8 +123,6 @@ def claim_due(
     session: Session,
     now: datetime,
     limit: int,
-    allowed_from: Sequence[str],
-    to: str,
     worker_id: str,
     lease_until: datetime,
 ) -> list[AnyRow]:
@@ -128,7 +132,8 @@ def claim_due(
     next_phone_index). On PostgreSQL the rows are chosen with SKIP LOCKED, so several
     workers never claim the same delivery; SQLite (one writer at a time) has no lock clause.
     """
-    statement = _claim(tuple(str(s) for s in allowed_from), str(to))
+    allowed = tuple(s.value for s in machine.sources(Event.CLAIM))
+    statement = _claim(allowed, machine.target(Event.CLAIM).value)
     params = {"now": now, "limit": limit, "worker": worker_id, "lease": lease_until}
     rows = list(session.connection().execute(statement, params).all())
     rows.sort(key=lambda r: (not r.urgent, r.attempts, r.next_attempt_at, r.id))

@@ -24,7 +24,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from binalert.bus import WEBHOOK_JOBS
+from binalert.announce import WEBHOOK_JOBS
 from binalert.models import utcnow
 from binalert.runtime import Runtime
 from binalert.webhooks import repository as repo

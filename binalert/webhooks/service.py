@@ -1,5 +1,4 @@
-"""Webhooks: police systems register a URL and a secret; acknowledgements and alert
-completions are queued as jobs in the same transaction as the event (see install())."""
+"""Webhooks: police systems register a URL and a secret (jobs.py queues what is sent)."""
 
 from __future__ import annotations
 
@@ -7,15 +6,11 @@ from sqlalchemy.orm import Session
 
 from binalert.audit.service import Caller, record
 from binalert.auth.service import require_role
-from binalert.bus import COMMIT_FLAG, WEBHOOK_JOBS
-from binalert.deliveries import events
 from binalert.errors import Invalid, NotFound
-from binalert.models import DeliveryEvent, Role, Webhook, WebhookDelivery, utcnow
+from binalert.models import Role, Webhook, utcnow
 from binalert.paging import Page, PageRequest, make_page
 from binalert.webhooks import repository as repo
 from binalert.webhooks.schemas import WebhookCreate, WebhookDeliveryOut, WebhookOut
-
-WEBHOOK_EVENTS = (events.ACKNOWLEDGED, events.ALERT_COMPLETED)
 
 
 def _zone_scope(caller: Caller) -> str | None:
@@ -78,41 +73,3 @@ def jobs(
     visible_webhook(session, caller, webhook_id)
     rows = repo.jobs_page(session, webhook_id, request.after_id, request.fetch)
     return make_page(rows, request, WebhookDeliveryOut.model_validate, lambda j: j.id)
-
-
-def payload(session: Session, event: DeliveryEvent) -> dict[str, object]:
-    return {
-        "event": event.kind,
-        "event_id": event.id,
-        "alert_id": event.alert_id,
-        "at": event.created_at.isoformat(),
-        "data": event.data,
-    }
-
-
-def enqueue(session: Session, event: DeliveryEvent) -> None:
-    """The events hook: one job per subscribed webhook, in the event's transaction."""
-    if event.kind not in WEBHOOK_EVENTS:
-        return
-    zones = repo.zones_of_alert(session, event.alert_id)
-    body = payload(session, event)
-    now = utcnow()
-    session.info.setdefault(COMMIT_FLAG, set()).add(WEBHOOK_JOBS)
-    for hook in repo.subscribers(session, zones):
-        repo.add_job(
-            session,
-            WebhookDelivery(
-                webhook_id=hook.id,
-                event=event.kind,
-                payload=body,
-                status=repo.PENDING,
-                tries=0,
-                next_try_at=now,
-                created_at=now,
-            ),
-        )
-
-
-def install() -> None:
-    """Register the hook (idempotent); every process that writes delivery events calls this."""
-    events.add_hook(enqueue, WEBHOOK_EVENTS)

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from binalert.bus import ALERTS_CHANGED
+from binalert.announce import ALERTS_CHANGED
 from binalert.db import Store
 from binalert.models import AuditLog, Delivery, DeliveryEvent
 from binalert.runtime import Runtime

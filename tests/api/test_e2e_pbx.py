@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from binalert.db import Store
-from binalert.lab.pbx import LabPbx
 from binalert.models import Role
 from binalert.runtime import Runtime
 from binalert.tokens import create_token
 from binalert.webhooks.sender import SenderOptions, WebhookSender
 from ivr.service import DispatcherService
+from lab.pbx import LabPbx
 from tests.api.receiver import webhook_receiver
 from tests.api.test_events import read_stream
 from tests.api.test_webhooks import SECRET, verified

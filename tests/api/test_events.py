@@ -12,12 +12,19 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from binalert.bus import DELIVERY_EVENTS
+from binalert.announce import DELIVERY_EVENTS
 from binalert.db import Store
+from binalert.deliveries.lifecycle import (
+    ClaimedCall,
+    ClaimOptions,
+    acknowledge,
+    claim_due,
+    finish_call,
+)
+from binalert.deliveries.policy import RetryPolicy
 from binalert.models import CallOutcome, DeliveryEvent, utcnow
 from binalert.runtime import Runtime
-from ivr.deliveries import ClaimedCall, ClaimOptions, acknowledge, claim_due, finish_call
-from ivr.policy import RetryPolicy
+from ivr import wire
 from tests.api.conftest import World
 from tests.api.helpers import create_alert
 
@@ -45,7 +52,7 @@ def read_stream(client: TestClient, path: str, headers: dict[str, str]) -> list[
 
 def claim_all(store: Store, limit: int = 50) -> list[ClaimedCall]:
     with store.session() as s:
-        return claim_due(s, utcnow(), limit, ClaimOptions("api-test", "pbx1", 300))
+        return claim_due(s, utcnow(), limit, ClaimOptions("api-test", "pbx1", wire.call_id, 300))
 
 
 def ack(store: Store, call: ClaimedCall) -> None:

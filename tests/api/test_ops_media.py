@@ -92,8 +92,7 @@ def test_preview_is_what_members_hear(
 ) -> None:
     import soundfile
 
-    from binalert.alerts.preview import Preview
-    from ivr.audio import alert_texts
+    from binalert.alerts.spoken import alert_texts
 
     alert = create_alert(client, world)
     path = f"/api/v1/alerts/{alert['id']}/audio"
@@ -102,7 +101,7 @@ def test_preview_is_what_members_hear(
     assert response.headers["content-type"] == "audio/wav"
     data, rate = soundfile.read(io.BytesIO(response.content))
     assert rate == 8000 and data.ndim == 1 and len(data) / rate > 3
-    speech = Preview(runtime.settings).speech()
+    speech = runtime.speech
     with store.session() as s:
         zone, names, message = alert_texts(s, alert["id"], "fr")
     assert message == alert["messages"]["fr"]

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from binalert.bus import DELIVERY_EVENTS
+from binalert.announce import DELIVERY_EVENTS
 from binalert.db import Store
 from binalert.runtime import Runtime
 from binalert.webhooks import signing

@@ -10,17 +10,17 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from binalert.bus import ALERTS_CHANGED
+from binalert.announce import ALERTS_CHANGED
 from binalert.db import Store
-from binalert.lab.cli import lab_environment
-from binalert.lab.config import SIM_SOUNDS
-from binalert.lab.pbx import LabPbx
 from binalert.models import Alert, Bin, CallAttempt, Delivery, Member, Membership
 from binalert.phones import parse_phone
 from binalert.runtime import Runtime
 from binalert.settings import Settings
 from ivr import channelvars as cv
 from ivr.service import DispatcherService
+from lab.cli import lab_environment
+from lab.config import SIM_SOUNDS
+from lab.pbx import LabPbx
 
 FINAL = {"acknowledged", "unacknowledged", "unreachable", "cancelled", "expired"}
 

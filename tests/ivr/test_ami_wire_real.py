@@ -18,7 +18,6 @@ from sqlalchemy import func, select, update
 from binalert.bus import EventBus
 from binalert.db import Store
 from binalert.deliveries.repository import ClaimedCall
-from binalert.lab.pbx import LabPbx
 from binalert.models import CallAttempt, CallOutcome, Delivery
 from binalert.phones import InvalidPhone
 from binalert.settings import Settings
@@ -27,6 +26,7 @@ from ivr.calls import LiveCall, outcome_of_failed_originate
 from ivr.dialer import AMI_EVENTS, AMI_EXCLUDED, Dialer
 from ivr.originate import originate_action
 from ivr.wire import UnsafeValue
+from lab.pbx import LabPbx
 from tests.ivr.harness import (
     LabSoundsAudio,
     lab_settings,
@@ -108,7 +108,7 @@ async def dialer(sqlite_store: Store) -> AsyncIterator[Dialer]:
 
 
 def _live(dialer: Dialer, channel_id: str) -> LiveCall:
-    call = LiveCall(channel_id, 1, 1, 1, datetime.now(UTC) + timedelta(minutes=1))
+    call = LiveCall(channel_id, datetime.now(UTC) + timedelta(minutes=1))
     dialer.calls.add(call)
     return call
 
@@ -160,9 +160,9 @@ async def lab_ami(pbx: LabPbx, sqlite_store: Store) -> AsyncIterator[AmiConnecti
         AmiConfig(
             "lab",
             "127.0.0.1",
-            settings.ami_port,
-            settings.ami_username,
-            settings.ami_secret.get_secret_value(),
+            settings.pbxes[0].ami_port,
+            settings.pbxes[0].ami_username,
+            settings.pbxes[0].ami_secret.get_secret_value(),
         ),
         lambda m: None,
     )
@@ -176,7 +176,7 @@ async def lab_ami(pbx: LabPbx, sqlite_store: Store) -> AsyncIterator[AmiConnecti
 
 def _originate(pbx: LabPbx, store: Store, phone: str, audio: dict[str, str]) -> dict[str, Any]:
     settings = lab_settings(pbx, store)
-    return originate_action(settings, settings.dial_template, _claimed(phone), audio)
+    return originate_action(settings, settings.pbxes[0].dial_template, _claimed(phone), audio)
 
 
 @pytest.mark.pbx
@@ -275,9 +275,9 @@ async def test_filtered_session_gets_only_its_events_and_hangs_up_a_call_by_its_
         AmiConfig(
             "filtered",
             "127.0.0.1",
-            settings.ami_port,
-            settings.ami_username,
-            settings.ami_secret.get_secret_value(),
+            settings.pbxes[0].ami_port,
+            settings.pbxes[0].ami_username,
+            settings.pbxes[0].ami_secret.get_secret_value(),
             events=AMI_EVENTS,
             excluded=AMI_EXCLUDED,
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from binalert.db import Store
-from binalert.lab.pbx import LabPbx
+from lab.pbx import LabPbx
 from tests.ivr.harness import (
     alert_status,
     attempts,

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from binalert.db import Store
-from binalert.lab.pbx import LabPbx
+from binalert.deliveries.lifecycle import cancel_alert
 from binalert.models import Alert, CallAttempt, Delivery
-from ivr.deliveries import cancel_alert
+from lab.pbx import LabPbx
 from tests.ivr.harness import (
     alert_status,
     deliveries,

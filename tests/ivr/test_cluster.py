@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import func, select
 
 from binalert.db import Store
-from binalert.lab.cli import lab_environment
-from binalert.lab.pbx import LabPbx, temporary_lab
 from binalert.models import CallAttempt, Delivery
+from lab.cli import lab_environment
+from lab.pbx import LabPbx, temporary_lab
 from tests.ivr.harness import deliveries, make_alert, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.postgres]

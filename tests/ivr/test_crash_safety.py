@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from binalert.db import Store
-from binalert.lab.cli import lab_environment
-from binalert.lab.pbx import LabPbx
 from binalert.models import CallAttempt, Delivery
+from lab.cli import lab_environment
+from lab.pbx import LabPbx
 from tests.ivr.harness import (
     deliveries,
     lab_settings,

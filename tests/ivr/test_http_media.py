@@ -12,9 +12,9 @@ import uvicorn
 
 from api.app import create_app
 from binalert.db import Store
-from binalert.lab.pbx import LabPbx, free_port
 from binalert.runtime import Runtime
 from ivr.service import DispatcherService
+from lab.pbx import LabPbx, free_port
 from tests.ivr.harness import deliveries, lab_settings, make_alert
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(120)]

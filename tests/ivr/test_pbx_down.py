@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from binalert.db import Store
-from binalert.lab.cli import lab_environment
-from binalert.lab.pbx import LabPbx, temporary_lab
 from binalert.models import CallAttempt
 from binalert.settings import PbxSettings
+from lab.cli import lab_environment
+from lab.pbx import LabPbx, temporary_lab
 from tests.ivr.harness import lab_settings, make_alert, running_dispatcher, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(150)]

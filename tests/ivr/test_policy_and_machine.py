@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from binalert.deliveries.machine import Event, apply
+from binalert.deliveries.policy import CallNow, GiveUp, RetryAfter, RetryPolicy
+from binalert.errors import Conflict
 from binalert.models import DeliveryStatus as S
-from ivr.machine import Conflict, Event, apply
-from ivr.policy import CallNow, GiveUp, RetryAfter, RetryPolicy
 
 POLICY = RetryPolicy(max_attempts=3, delays=(120, 300))
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from binalert.db import Store
-from binalert.lab.pbx import LabPbx
 from ivr.audio import TtsAudio
+from tts import SpeechService
+from lab.pbx import LabPbx
 from tests.ivr.harness import lab_settings, make_alert, running_dispatcher, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(120)]
@@ -17,7 +18,8 @@ async def test_members_in_two_languages_hear_synthesised_speech_and_acknowledge(
 ) -> None:
     settings = lab_settings(pbx, sqlite_store, digit_timeout=4)
     alert_id = make_alert(sqlite_store, ["050100011", "050200012"], languages=("nl", "fr"))
-    audio = TtsAudio(settings, sqlite_store, _run_now)
+    speech = SpeechService(settings.speech_config())
+    audio = TtsAudio(settings, sqlite_store, speech, settings.pbxes[0], _run_now)
     async with running_dispatcher(settings, sqlite_store, audio=audio):
         rows = await wait_until_final(sqlite_store, alert_id, 100)
     assert [d.status for d in rows] == ["acknowledged", "acknowledged"]

@@ -13,11 +13,11 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
 from binalert.db import Store
-from binalert.lab.pbx import free_port
 from binalert.models import Bin, Member, Membership, Role, utcnow
 from binalert.phones import parse_phone
 from binalert.runtime import Runtime
 from binalert.tokens import create_token
+from lab.pbx import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

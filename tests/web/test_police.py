@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import Page
 
 from binalert.db import Store
-from binalert.lab.pbx import LabPbx
 from binalert.models import Role
 from binalert.runtime import Runtime
 from ivr.service import DispatcherService
+from lab.pbx import LabPbx
 from tests.ivr.harness import lab_settings
 from tests.web.conftest import add_bin, serve, shoot, sign_in, token
 

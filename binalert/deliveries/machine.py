@@ -1,7 +1,7 @@
-"""The delivery state machine as a pure table: (state, event) -> allowed new states.
+"""The delivery state machine as a pure table: event -> (allowed from-states, new state).
 
-Persistence applies a transition as a guarded update
-(`UPDATE deliveries SET status = new WHERE id = ? AND status IN (allowed from-states)`);
+Every change of a delivery's status is one of these events. The repository applies it as a
+guarded update (`UPDATE deliveries SET status = new WHERE id = ? AND status IN (allowed)`);
 zero rows updated means someone else moved the delivery first: a conflict, never an overwrite.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 
+from binalert.errors import Conflict
 from binalert.models import DeliveryStatus as S
 
 
@@ -18,12 +19,13 @@ class Event(enum.StrEnum):
     ACKNOWLEDGE = "acknowledge"  # the member pressed 1
     EXHAUST_REACHED = "exhaust_reached"  # attempts used up; the member was reached at least once
     EXHAUST_UNREACHED = "exhaust_unreached"  # attempts used up; never reached
-    CANCEL = "cancel"  # the police cancelled the alert
-    EXPIRE = "expire"  # the alert's validity window passed
+    CANCEL = "cancel"  # the police cancelled the alert: a delivery not being called stops
+    CANCEL_AFTER_CALL = "cancel_after_call"  # a call of a cancelled alert ended unacknowledged
+    EXPIRE = "expire"  # the alert's validity window passed: a delivery not being called stops
+    EXPIRE_AFTER_CALL = "expire_after_call"  # the next try would fall after the window
     RELEASE = "release"  # a call could not be placed at all (PBX down); back to the queue
 
 
-FINAL = frozenset({S.ACKNOWLEDGED, S.UNACKNOWLEDGED, S.UNREACHABLE, S.CANCELLED, S.EXPIRED})
 WAITING = (S.PENDING, S.WAITING_RETRY)
 
 TABLE: dict[Event, tuple[tuple[S, ...], S]] = {
@@ -38,13 +40,11 @@ TABLE: dict[Event, tuple[tuple[S, ...], S]] = {
     Event.EXHAUST_REACHED: ((S.CALLING,), S.UNACKNOWLEDGED),
     Event.EXHAUST_UNREACHED: ((S.CALLING,), S.UNREACHABLE),
     Event.CANCEL: (WAITING, S.CANCELLED),
+    Event.CANCEL_AFTER_CALL: ((S.CALLING,), S.CANCELLED),
     Event.EXPIRE: (WAITING, S.EXPIRED),
+    Event.EXPIRE_AFTER_CALL: ((S.CALLING,), S.EXPIRED),
     Event.RELEASE: ((S.CALLING,), S.PENDING),
 }
-
-
-class Conflict(RuntimeError):
-    """A guarded transition found the delivery in a state it may not leave this way."""
 
 
 def target(event: Event) -> S:

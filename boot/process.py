@@ -1,4 +1,4 @@
-"""Composition root: the processes `binalert serve` and `binalert worker` run."""
+"""The processes `binalert serve` and `binalert worker` run, built from the settings."""
 
 from __future__ import annotations
 
@@ -8,28 +8,27 @@ import signal
 
 import uvicorn
 
+from api.app import create_app
 from binalert import migrate
 from binalert.db import Store
 from binalert.pgnotify import PgWakeups
 from binalert.runtime import Runtime
 from binalert.settings import Settings
 from binalert.webhooks.sender import WebhookSender
-from binalert.webhooks.service import install as install_webhook_hook
+from ivr.service import DispatcherService
 
 log = logging.getLogger("binalert")
 
 
 def build_runtime(settings: Settings, with_dispatcher: bool) -> Runtime:
+    """The store (at the current schema), the speech service and the background services."""
     store = Store(settings.database_url)
     migrate.require_current_schema(store.engine)
-    runtime = Runtime(settings=settings, store=store)
+    runtime = Runtime(settings, store)
     if store.is_postgres:
         runtime.services.append(PgWakeups(store.url, runtime.bus))
-    install_webhook_hook()
     runtime.services.append(WebhookSender(runtime))
     if with_dispatcher:
-        from ivr.service import DispatcherService
-
         runtime.services.append(DispatcherService(runtime))
     return runtime
 
@@ -40,27 +39,24 @@ def _configure_logging() -> None:
     )
 
 
+def _runtime_or_exit(settings: Settings, with_dispatcher: bool) -> Runtime:
+    try:
+        return build_runtime(settings, with_dispatcher)
+    except migrate.SchemaOutOfDate as error:
+        raise SystemExit(f"binalert: {error}") from error
+
+
 def serve_forever(
     settings: Settings, host: str | None, port: int | None, with_dispatcher: bool
 ) -> None:
-    from api.app import create_app
-
     _configure_logging()
-    try:
-        runtime = build_runtime(settings, with_dispatcher)
-    except migrate.SchemaOutOfDate as error:
-        raise SystemExit(f"binalert: {error}") from error
-    app = create_app(runtime)
+    app = create_app(_runtime_or_exit(settings, with_dispatcher))
     uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
 
 
 def run_worker(settings: Settings) -> None:
     _configure_logging()
-    try:
-        runtime = build_runtime(settings, with_dispatcher=True)
-    except migrate.SchemaOutOfDate as error:
-        raise SystemExit(f"binalert: {error}") from error
-    asyncio.run(_worker_main(runtime))
+    asyncio.run(_worker_main(_runtime_or_exit(settings, with_dispatcher=True)))
 
 
 async def _worker_main(runtime: Runtime) -> None:

@@ -17,11 +17,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from binalert.lab.chroot import cache_root, ensure_chroot
-from binalert.lab.config import LabInstance
 from binalert.settings import SAMPLE_AMI_SECRET
+from lab.chroot import cache_root, ensure_chroot
+from lab.config import LabInstance
 
-PROJECT_DIALPLANS = Path(__file__).resolve().parents[2] / "dialplans"
+PROJECT_DIALPLANS = Path(__file__).resolve().parents[1] / "dialplans"
 
 
 class LabError(RuntimeError):

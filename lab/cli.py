@@ -1,15 +1,14 @@
-"""`binalert lab ...`: the lab Asterisk (build, start, stop, status, rx) and `lab run`."""
+"""`binalert lab ...`: the lab Asterisk (build, start, stop, status, rx); `lab run`, which
+starts the whole service beside it, is added by the composition root (boot.cli)."""
 
 from __future__ import annotations
 
-import os
-
 import typer
 
-from binalert.lab.chroot import ensure_chroot
-from binalert.lab.config import LabInstance
-from binalert.lab.pbx import LabPbx
 from binalert.settings import SAMPLE_AMI_SECRET
+from lab.chroot import ensure_chroot
+from lab.config import LabInstance
+from lab.pbx import LabPbx
 
 lab_app = typer.Typer(no_args_is_help=True, help="The lab PBX: a real Asterisk in a chroot.")
 
@@ -62,42 +61,3 @@ def lab_environment(pbx: LabPbx) -> dict[str, str]:
         "BINALERT_SOUNDS_DIR": str(pbx.sounds_dir),
         "BINALERT_PBX_SOUNDS_DIR": pbx.instance.sounds,
     }
-
-
-@lab_app.command("run")
-def run(port: int = 8000) -> None:
-    """Start the lab PBX, a demo BIN and the service on http://127.0.0.1:PORT (Ctrl-C stops all)."""
-    from binalert import migrate
-    from binalert.db import Store
-    from binalert.demo import seed_demo
-    from binalert.models import Role
-    from binalert.service import serve_forever
-    from binalert.settings import get_settings
-    from binalert.tokens import create_token
-
-    pbx = lab_pbx()
-    pbx.start()
-    try:
-        os.environ.update(lab_environment(pbx))
-        settings = get_settings()
-        migrate.upgrade(settings.database_url)
-        store = Store(settings.database_url)
-        with store.session() as session:
-            demo = seed_demo(session)
-            token = create_token(session, Role.ADMIN, "make run")
-            police = create_token(
-                session, Role.POLICE, "make run police", police_zone=demo.police_zone
-            )
-        store.dispose()
-        typer.echo(
-            f"\nbinalert lab: http://127.0.0.1:{port}  (API docs: http://127.0.0.1:{port}/docs)\n"
-            f"  lab Asterisk pid {pbx.pid()}, AMI 127.0.0.1:{pbx.instance.ami_port}\n"
-            f"  demo BIN #{demo.id} '{demo.name}' (zone {demo.police_zone}) of simulated members\n"
-            f"  admin token:  {token}\n"
-            f"  police token: {police}\n"
-            "  Ctrl-C stops the service and the lab Asterisk.\n"
-        )
-        serve_forever(settings, host="127.0.0.1", port=port, with_dispatcher=True)
-    finally:
-        pbx.stop()
-        typer.echo("lab Asterisk stopped")

@@ -1,4 +1,5 @@
-"""Delivery transitions with their side effects: attempts, events, alert completion.
+"""The delivery lifecycle: each step with its side effects (attempts, events, alert
+completion), every status change an event of the state table (machine.TABLE).
 
 Each function runs inside the caller's transaction (one short transaction per call event).
 They are on the dialer's hot path: Core statements, each transition one guarded
@@ -7,7 +8,7 @@ They are on the dialer's hot path: Core statements, each transition one guarded
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,27 +16,25 @@ from typing import Any
 from sqlalchemy import case
 from sqlalchemy.orm import Session
 
+from binalert.announce import ALERTS_CHANGED, announce
 from binalert.deliveries import attempts, events
 from binalert.deliveries import repository as repo
-from binalert.deliveries.repository import ClaimedCall, TransitionConflict
+from binalert.deliveries.machine import Event
+from binalert.deliveries.policy import REACHED, CallNow, GiveUp, RetryAfter, RetryPolicy
+from binalert.deliveries.repository import ClaimedCall
 from binalert.deliveries.tables import DELIVERIES, OPEN, AnyRow
+from binalert.errors import Conflict
 from binalert.models import AlertStatus, CallOutcome, DeliveryStatus
-from ivr import wire
-from ivr.machine import Event, sources, target
-from ivr.policy import REACHED, CallNow, GiveUp, RetryAfter, RetryPolicy
 
 
 @dataclass(frozen=True)
 class ClaimOptions:
     worker_id: str
     pbx: str
+    call_id: Callable[[int], str]  # an attempt id -> the call's channel id on the PBX
     call_seconds: int  # ring timeout + the longest call: the attempt's deadline
     lease_margin: int = 10  # after the deadline the dialer has hung up: the call is over
     max_channels: int | None = None  # the PBX's limit, shared by every worker using it
-
-
-def _move(session: Session, delivery_id: int, event: Event, **values: object) -> AnyRow:
-    return repo.transition(session, delivery_id, sources(event), target(event), **values)
 
 
 def claim_due(
@@ -53,20 +52,14 @@ def claim_due(
     if limit <= 0:
         return []
     deadline = now + timedelta(seconds=options.call_seconds)
-    rows = repo.claim_due(
-        session,
-        now,
-        limit,
-        sources(Event.CLAIM),
-        target(Event.CLAIM),
-        options.worker_id,
-        deadline + timedelta(seconds=options.lease_margin),
-    )
+    lease_until = deadline + timedelta(seconds=options.lease_margin)
+    rows = repo.claim_due(session, now, limit, options.worker_id, lease_until)
     if not rows:
         return []
     ids = attempts.reserve_ids(session, len(rows))
     calls = [
-        _claimed_call(row, attempt_id, deadline) for row, attempt_id in zip(rows, ids, strict=True)
+        _claimed_call(row, attempt_id, options.call_id(attempt_id), deadline)
+        for row, attempt_id in zip(rows, ids, strict=True)
     ]
     attempts.insert_many(session, [_attempt_row(call, options.pbx, now) for call in calls])
     events.record_many(
@@ -76,11 +69,11 @@ def claim_due(
     return calls
 
 
-def _claimed_call(row: AnyRow, attempt_id: int, deadline: datetime) -> ClaimedCall:
+def _claimed_call(row: AnyRow, attempt_id: int, channel_id: str, deadline: datetime) -> ClaimedCall:
     phone_index = min(row.next_phone_index, len(row.phones) - 1)
     return ClaimedCall(
         attempt_id=attempt_id,
-        channel_id=wire.call_id(attempt_id),
+        channel_id=channel_id,
         delivery_id=row.id,
         alert_id=row.alert_id,
         phone=row.phones[phone_index],
@@ -112,7 +105,7 @@ def acknowledge(session: Session, channel_id: str, digit: str, now: datetime) ->
     if attempt is None:
         return False
     try:
-        row = _move(
+        row = repo.transition(
             session,
             attempt.delivery_id,
             Event.ACKNOWLEDGE,
@@ -121,7 +114,7 @@ def acknowledge(session: Session, channel_id: str, digit: str, now: datetime) ->
             last_outcome=CallOutcome.ANSWERED.value,
             reached=True,
         )
-    except TransitionConflict:
+    except Conflict:
         return False
     events.record_delivery(session, row, events.ACKNOWLEDGED, channel_id=channel_id)
     return True
@@ -142,12 +135,12 @@ def finish_call(
         return False
     context = repo.call_context(session, attempt.delivery_id)
     if context.status == DeliveryStatus.CALLING.value:
-        allowed, to, values = _after_unacknowledged_call(
+        event, values = _after_unacknowledged_call(
             context, attempt.phone_index, outcome, now, policy
         )
+        row = repo.transition(session, context.id, event, **values)
     else:  # acknowledged meanwhile (or reconciled): only the claim ends
-        allowed, to, values = [context.status], context.status, dict(_UNCLAIMED)
-    row = repo.transition(session, context.id, allowed, to, **values)
+        row = repo.end_claim(session, context.id, context.status, **_UNCLAIMED)
     events.record_delivery(
         session,
         row,
@@ -162,33 +155,25 @@ def finish_call(
 
 
 _UNCLAIMED = {"claimed_by": None, "lease_until": None}
-Move = tuple[Sequence[str], str, dict[str, Any]]
+Move = tuple[Event, dict[str, Any]]
 
 
 def _after_unacknowledged_call(
     context: AnyRow, phone_index: int, outcome: CallOutcome, now: datetime, policy: RetryPolicy
 ) -> Move:
     """Where the delivery goes after a call without acknowledgement (a pure decision)."""
-    calling = [DeliveryStatus.CALLING.value]
     reached = bool(context.reached) or outcome in REACHED
     common: dict[str, Any] = {"last_outcome": outcome.value, "reached": reached, **_UNCLAIMED}
     if context.alert_status == AlertStatus.CANCELLED.value:
-        return calling, DeliveryStatus.CANCELLED.value, common
+        return Event.CANCEL_AFTER_CALL, common
     decision = policy.after_call(context.rounds, phone_index, len(context.phones), reached)
     next_at = _next_attempt_at(decision, now)
     if isinstance(decision, GiveUp):
-        final = Event.EXHAUST_REACHED if reached else Event.EXHAUST_UNREACHED
-        return _planned(final, common)
+        return (Event.EXHAUST_REACHED if reached else Event.EXHAUST_UNREACHED), common
     if next_at is not None and next_at >= context.valid_until:
-        return calling, DeliveryStatus.EXPIRED.value, common
+        return Event.EXPIRE_AFTER_CALL, common
     phone = decision.phone_index if isinstance(decision, CallNow) else 0
-    return _planned(
-        Event.RETRY_LATER, common | {"next_attempt_at": next_at, "next_phone_index": phone}
-    )
-
-
-def _planned(event: Event, values: dict[str, Any]) -> Move:
-    return [s.value for s in sources(event)], target(event).value, values
+    return Event.RETRY_LATER, common | {"next_attempt_at": next_at, "next_phone_index": phone}
 
 
 def _next_attempt_at(decision: CallNow | RetryAfter | GiveUp, now: datetime) -> datetime | None:
@@ -208,7 +193,7 @@ def release(
         return
     d = DELIVERIES.c
     try:
-        row = _move(
+        row = repo.transition(
             session,
             attempt.delivery_id,
             Event.RELEASE,
@@ -217,7 +202,7 @@ def release(
             next_attempt_at=now + timedelta(seconds=delay),
             **_UNCLAIMED,
         )
-    except TransitionConflict:
+    except Conflict:
         return
     events.record_delivery(
         session, row, events.CALL_ENDED, outcome="not_placed", reason=reason, channel_id=channel_id
@@ -245,8 +230,8 @@ def expire_overdue(session: Session, now: datetime) -> list[int]:
     for alert_id in expired:
         for delivery_id in repo.waiting_deliveries(session, alert_id):
             try:
-                row = _move(session, delivery_id, Event.EXPIRE, **_UNCLAIMED)
-            except TransitionConflict:
+                row = repo.transition(session, delivery_id, Event.EXPIRE, **_UNCLAIMED)
+            except Conflict:
                 continue
             events.record_delivery(session, row, events.DELIVERY_FINAL)
         complete_if_done(session, alert_id, now)
@@ -262,8 +247,8 @@ def cancel_alert(session: Session, alert_id: int, now: datetime, by: str) -> int
     cancelled = 0
     for delivery_id in repo.waiting_deliveries(session, alert_id):
         try:
-            row = _move(session, delivery_id, Event.CANCEL)
-        except TransitionConflict:
+            row = repo.transition(session, delivery_id, Event.CANCEL)
+        except Conflict:
             continue
         cancelled += 1
         events.record_delivery(session, row, events.DELIVERY_FINAL)
@@ -273,4 +258,5 @@ def cancel_alert(session: Session, alert_id: int, now: datetime, by: str) -> int
         events.ALERT_CANCELLED,
         {"alert_id": alert_id, "status": AlertStatus.CANCELLED.value, "by": by},
     )
+    announce(session, ALERTS_CHANGED)
     return cancelled

@@ -1,0 +1,47 @@
+"""Webhook jobs: acknowledgements and alert completions are queued for every subscribed
+webhook in the same transaction as their delivery event (an events hook, registered once
+per store by the Runtime)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from binalert.announce import WEBHOOK_JOBS, announce
+from binalert.deliveries import events
+from binalert.models import DeliveryEvent, WebhookDelivery, utcnow
+from binalert.webhooks import repository as repo
+
+WEBHOOK_EVENTS = (events.ACKNOWLEDGED, events.ALERT_COMPLETED)
+
+
+def payload(session: Session, event: DeliveryEvent) -> dict[str, object]:
+    return {
+        "event": event.kind,
+        "event_id": event.id,
+        "alert_id": event.alert_id,
+        "at": event.created_at.isoformat(),
+        "data": event.data,
+    }
+
+
+def enqueue(session: Session, event: DeliveryEvent) -> None:
+    """The events hook: one job per subscribed webhook, in the event's transaction."""
+    if event.kind not in WEBHOOK_EVENTS:
+        return
+    zones = repo.zones_of_alert(session, event.alert_id)
+    body = payload(session, event)
+    now = utcnow()
+    for hook in repo.subscribers(session, zones):
+        announce(session, WEBHOOK_JOBS)
+        repo.add_job(
+            session,
+            WebhookDelivery(
+                webhook_id=hook.id,
+                event=event.kind,
+                payload=body,
+                status=repo.PENDING,
+                tries=0,
+                next_try_at=now,
+                created_at=now,
+            ),
+        )

@@ -1,0 +1,138 @@
+"""The `binalert` command: database, service, worker, tokens, retention, lab PBX and speech."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from binalert import migrate
+from binalert.db import Store
+from binalert.models import Role
+from binalert.retention import cutoff, purge_call_details
+from binalert.settings import get_settings
+from binalert.tokens import create_token
+from boot.process import run_worker, serve_forever
+from lab.cli import lab_app, lab_environment, lab_pbx
+from lab.demo import seed_demo
+from tts import SpeechService
+from tts.cli import build_tts_app
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
+token_app = typer.Typer(no_args_is_help=True, help="API tokens.")
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(lab_app, name="lab")
+
+
+def _speech() -> SpeechService:
+    return SpeechService(get_settings().speech_config())
+
+
+app.add_typer(build_tts_app(_speech), name="tts")
+
+
+def _current_store() -> Store:
+    store = Store(get_settings().database_url)
+    migrate.require_current_schema(store.engine)
+    return store
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the newest version (Alembic head)."""
+    migrate.upgrade(get_settings().database_url)
+    typer.echo(f"database schema at {migrate.head_revision()}", err=True)
+
+
+@token_app.command("create")
+def token_create(
+    role: Role = typer.Option(..., help="admin, police or coordinator"),
+    name: str = typer.Option(..., help="who holds the token"),
+    bin_id: list[int] = typer.Option([], "--bin", help="a BIN the coordinator manages"),
+    zone: str | None = typer.Option(None, help="the police zone of a police token"),
+) -> None:
+    """Create a token and print it (only the token, on stdout; it is shown only once)."""
+    store = _current_store()
+    try:
+        with store.session() as session:
+            token = create_token(session, role, name, bin_id, zone)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(token)
+
+
+@app.command("serve")
+def serve(
+    host: str | None = typer.Option(None, help="address to listen on"),
+    port: int | None = typer.Option(None, help="port to listen on"),
+    dispatcher: bool = typer.Option(True, help="run the dispatcher in this process"),
+) -> None:
+    """Run the API and (by default) the dispatcher in one process."""
+    serve_forever(get_settings(), host=host, port=port, with_dispatcher=dispatcher)
+
+
+@app.command("worker")
+def worker() -> None:
+    """Run the dispatcher alone (the API runs elsewhere)."""
+    run_worker(get_settings())
+
+
+@app.command("purge")
+def purge(
+    days: int | None = typer.Option(
+        None, "--days", min=1, help="keep this many days (default: BINALERT_RETENTION_DAYS)"
+    ),
+) -> None:
+    """Summarise finished alerts older than the retention into alert_stats, delete their details."""
+    settings = get_settings()
+    older_than = cutoff(days if days is not None else settings.retention_days)
+    store = _current_store()
+    try:
+        with store.session() as session:
+            result = purge_call_details(session, older_than)
+    finally:
+        store.dispose()
+    typer.echo(
+        f"purged {result.alerts} alert(s) finished before {older_than:%Y-%m-%d %H:%M} UTC: "
+        f"{result.deliveries} deliveries, {result.call_attempts} call attempts, "
+        f"{result.delivery_events} events; {result.summarised} summarised, "
+        f"{result.skipped_open} skipped (deliveries still open)"
+    )
+
+
+@lab_app.command("run")
+def lab_run(port: int = 8000) -> None:
+    """Start the lab PBX, a demo BIN and the service on http://127.0.0.1:PORT (Ctrl-C stops all)."""
+    pbx = lab_pbx()
+    pbx.start()
+    try:
+        os.environ.update(lab_environment(pbx))
+        settings = get_settings()
+        migrate.upgrade(settings.database_url)
+        store = Store(settings.database_url)
+        with store.session() as session:
+            demo = seed_demo(session)
+            token = create_token(session, Role.ADMIN, "make run")
+            police = create_token(
+                session, Role.POLICE, "make run police", police_zone=demo.police_zone
+            )
+        store.dispose()
+        typer.echo(
+            f"\nbinalert lab: http://127.0.0.1:{port}  (API docs: http://127.0.0.1:{port}/docs)\n"
+            f"  lab Asterisk pid {pbx.pid()}, AMI 127.0.0.1:{pbx.instance.ami_port}\n"
+            f"  demo BIN #{demo.id} '{demo.name}' (zone {demo.police_zone}) of simulated members\n"
+            f"  admin token:  {token}\n"
+            f"  police token: {police}\n"
+            "  Ctrl-C stops the service and the lab Asterisk.\n"
+        )
+        serve_forever(settings, host="127.0.0.1", port=port, with_dispatcher=True)
+    finally:
+        pbx.stop()
+        typer.echo("lab Asterisk stopped")
+
+
+def main() -> None:
+    app()
