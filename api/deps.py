@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.web.session import session_token_id
-from binalert.audit.service import Caller
+from binalert.auth.schemas import Caller
 from binalert.auth.service import authenticate, principal_for_token_id
 from binalert.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, page_request
 from binalert.runtime import Runtime
+
+MAX_ID = 2**53  # what a JavaScript client can hold exactly
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A row id in a path: /alerts/{alert_id}, /bins/{bin_id}, ..."""
 
 bearer = HTTPBearer(auto_error=False, description="an API token: `binalert token create`")
 

@@ -11,12 +11,13 @@ import math
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Delete, delete, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from binalert.clock import utcnow
 from binalert.models import (
     OPEN_DELIVERY_STATUSES,
     Alert,
@@ -26,7 +27,6 @@ from binalert.models import (
     Delivery,
     DeliveryEvent,
     DeliveryStatus,
-    utcnow,
 )
 
 FINISHED = (AlertStatus.COMPLETED, AlertStatus.CANCELLED, AlertStatus.EXPIRED)
@@ -53,7 +53,7 @@ def cutoff(days: int, now: datetime | None = None) -> datetime:
     """The moment before which finished alerts lose their details."""
     if days < 1:
         raise ValueError("retention must keep at least one day of details")
-    return (now or datetime.now(UTC)) - timedelta(days=days)
+    return (now or utcnow()) - timedelta(days=days)
 
 
 def purge_call_details(session: Session, older_than: datetime) -> PurgeResult:

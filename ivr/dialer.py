@@ -14,13 +14,14 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from panoramisk.message import Message
 
 from binalert.announce import ALERTS_CHANGED, DELIVERY_EVENTS
 from binalert.bus import EventBus
+from binalert.clock import utcnow
 from binalert.db import Store
 from binalert.deliveries import lifecycle as deliveries
 from binalert.deliveries.policy import RetryPolicy
@@ -47,10 +48,6 @@ RELEASE_DELAY = 10.0  # a call that could not be prepared is tried again after t
 # those of the second half of a Local channel pair (its Hangup would come twice).
 AMI_EVENTS = ("OriginateResponse", "Hangup", "UserEvent")
 AMI_EXCLUDED = (f"Uniqueid: {wire.OTHER_PREFIX}",)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Dialer:
@@ -167,7 +164,7 @@ class Dialer:
 
     async def _tick(self) -> float:
         """Expire, claim and place what is due; return how long to sleep at most."""
-        moment = now()
+        moment = utcnow()
         clock = time.monotonic()
         if clock - self._last_expiry >= 1.0:
             self._last_expiry = clock
@@ -181,7 +178,7 @@ class Dialer:
         next_due = await self.db(next_due_time)
         if next_due is None:
             return SAFETY_WAKE_SECONDS
-        return min(max((next_due - now()).total_seconds(), 0.01), SAFETY_WAKE_SECONDS)
+        return min(max((next_due - utcnow()).total_seconds(), 0.01), SAFETY_WAKE_SECONDS)
 
     async def _claim_and_place(self, moment: datetime) -> None:
         while self._claiming:
@@ -196,7 +193,7 @@ class Dialer:
             if len(claimed) < batch:
                 self._capped = len(claimed) == 0 and len(self.calls) < self.pbx.max_channels
                 return
-            moment = now()
+            moment = utcnow()
 
     def _drain_if_pbx_gone(self) -> None:
         """The PBX has been unreachable too long: end its calls as lost so they are retried
@@ -249,13 +246,13 @@ class Dialer:
             return
         final = response[-1] if isinstance(response, list) else response
         if final.get("Reason") == REASON_ANSWERED:
-            call.answered_at = call.answered_at or now()
+            call.answered_at = call.answered_at or utcnow()
             await self._await_end(call)
             return
         await self._finish(call, outcome_of_failed_originate(final.get("Reason")))
 
     async def _await_end(self, call: LiveCall) -> None:
-        remaining = (call.deadline - now()).total_seconds()
+        remaining = (call.deadline - utcnow()).total_seconds()
         try:
             async with asyncio.timeout(max(remaining, 0.1)):
                 await call.ended.wait()
@@ -282,7 +279,7 @@ class Dialer:
             deliveries.finish_call,
             call.channel_id,
             outcome,
-            now(),
+            utcnow(),
             self.policy,
             call.hangup_cause,
             call.answered_at,
@@ -296,7 +293,7 @@ class Dialer:
 
     async def _release(self, call: LiveCall, reason: str, delay: float = 0.0) -> None:
         call.finished = True
-        await self.db(deliveries.release, call.channel_id, now(), reason, delay)
+        await self.db(deliveries.release, call.channel_id, utcnow(), reason, delay)
         self.calls.remove(call.channel_id)
 
     # -- AMI events (called on the loop; must not raise, must not block) ----------------
@@ -317,7 +314,7 @@ class Dialer:
         kind = message.get("UserEvent")
         if call is None:
             return
-        call.answered_at = call.answered_at or now()
+        call.answered_at = call.answered_at or utcnow()
         if kind == cv.EVENT_ACK and not call.acknowledged:
             call.acknowledged = True
             self.spawn(self.record_ack(call.channel_id), f"ack-{call.channel_id}")
@@ -328,7 +325,7 @@ class Dialer:
             call.result = cv.RESULT_MACHINE
 
     async def record_ack(self, channel_id: str) -> None:
-        await self.db(deliveries.acknowledge, channel_id, "1", now())
+        await self.db(deliveries.acknowledge, channel_id, "1", utcnow())
         with contextlib.suppress(AmiError):
             await self.ami.action(
                 {"Action": "DBDel", "Family": cv.ACK_DB_FAMILY, "Key": channel_id}

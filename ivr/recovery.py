@@ -10,9 +10,9 @@ the acknowledgements the dialplan wrote to AstDB, which survive a dispatcher out
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
+from binalert.clock import utcnow
 from binalert.deliveries import attempts as attempt_store
 from binalert.models import CallAttempt
 from ivr import channelvars as cv
@@ -60,7 +60,7 @@ class Recovery:
         dialer.hold_for_reconcile()
         try:
             live = await live_channels(dialer.ami)
-            moment = datetime.now(UTC)
+            moment = utcnow()
             attempts = await dialer.db(
                 attempt_store.open_attempts, dialer.settings.worker_id, dialer.pbx.name, moment
             )
@@ -75,7 +75,7 @@ class Recovery:
     async def sweep_expired_leases(self) -> None:
         """Take over the open calls of a worker that died (its lease ran out) on this PBX."""
         dialer = self.dialer
-        moment = datetime.now(UTC)
+        moment = utcnow()
         attempts = await dialer.db(attempt_store.expired_lease_attempts, dialer.pbx.name, moment)
         attempts = [a for a in attempts if a.channel_id not in dialer.calls]
         if not attempts:
@@ -96,10 +96,10 @@ class Recovery:
                 answered_at=attempt.answered_at,
             )
         if live.get(attempt.channel_id) == "Up":
-            call.answered_at = call.answered_at or datetime.now(UTC)
+            call.answered_at = call.answered_at or utcnow()
         if await acknowledged_in_astdb(dialer.ami, attempt.channel_id) and not call.acknowledged:
             call.acknowledged = True
-            call.answered_at = call.answered_at or datetime.now(UTC)
+            call.answered_at = call.answered_at or utcnow()
             await dialer.record_ack(attempt.channel_id)
         if attempt.channel_id not in live:
             call.ended.set()

@@ -11,7 +11,6 @@ from pathlib import Path
 import psycopg
 import pytest
 from alembic import command
-from boot.cli import app as binalert_app
 from sqlalchemy import delete, func, inspect, select
 from typer.testing import CliRunner
 
@@ -27,6 +26,7 @@ from binalert.models import (
     Member,
 )
 from binalert.retention import cutoff, purge_call_details
+from boot.cli import app as binalert_app
 
 NOW = datetime.now(UTC)
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Header, Response
 from sqlalchemy.exc import IntegrityError
 
-from api.deps import CallerDep, PageDep, RuntimeDep
+from api.deps import CallerDep, Id, PageDep, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.alerts import service
 from binalert.alerts.schemas import AlertCreate, AlertDetail, AlertOut, CancelResult, DeliveryOut
@@ -15,7 +15,6 @@ from binalert.errors import Conflict
 from binalert.paging import Page
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], responses=ERROR_RESPONSES)
-AlertId = Annotated[int, Path(ge=1, le=2**53)]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -65,21 +64,21 @@ def list_alerts(caller: CallerDep, runtime: RuntimeDep, page: PageDep) -> Page[A
 
 
 @router.get("/{alert_id}")
-def get_alert(caller: CallerDep, runtime: RuntimeDep, alert_id: AlertId) -> AlertDetail:
+def get_alert(caller: CallerDep, runtime: RuntimeDep, alert_id: Id) -> AlertDetail:
     with runtime.store.session() as session:
         return service.get(session, caller, alert_id, runtime.settings)
 
 
 @router.get("/{alert_id}/deliveries")
 def list_deliveries(
-    caller: CallerDep, runtime: RuntimeDep, page: PageDep, alert_id: AlertId
+    caller: CallerDep, runtime: RuntimeDep, page: PageDep, alert_id: Id
 ) -> Page[DeliveryOut]:
     with runtime.store.session() as session:
         return service.deliveries(session, caller, alert_id, page)
 
 
 @router.post("/{alert_id}/cancel")
-def cancel_alert(caller: CallerDep, runtime: RuntimeDep, alert_id: AlertId) -> CancelResult:
+def cancel_alert(caller: CallerDep, runtime: RuntimeDep, alert_id: Id) -> CancelResult:
     """Stop every call not yet placed at once; calls ringing now end as cancelled."""
     with runtime.store.session() as session:
         return service.cancel(session, caller, alert_id, runtime.settings)

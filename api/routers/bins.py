@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Path
-
-from api.deps import CallerDep, PageDep, RuntimeDep
+from api.deps import CallerDep, Id, PageDep, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.bins import service
 from binalert.bins.schemas import BinCreate, BinOut, BinPatch
 from binalert.paging import Page
 
 router = APIRouter(prefix="/api/v1/bins", tags=["bins"], responses=ERROR_RESPONSES)
-BinId = Annotated[int, Path(ge=1, le=2**53)]
 
 
 @router.post("", status_code=201)
@@ -29,12 +26,12 @@ def list_bins(caller: CallerDep, runtime: RuntimeDep, page: PageDep) -> Page[Bin
 
 
 @router.get("/{bin_id}")
-def get_bin(caller: CallerDep, runtime: RuntimeDep, bin_id: BinId) -> BinOut:
+def get_bin(caller: CallerDep, runtime: RuntimeDep, bin_id: Id) -> BinOut:
     with runtime.store.session() as session:
         return service.get(session, caller, bin_id)
 
 
 @router.patch("/{bin_id}")
-def patch_bin(data: BinPatch, caller: CallerDep, runtime: RuntimeDep, bin_id: BinId) -> BinOut:
+def patch_bin(data: BinPatch, caller: CallerDep, runtime: RuntimeDep, bin_id: Id) -> BinOut:
     with runtime.store.session() as session:
         return service.patch(session, caller, bin_id, data)

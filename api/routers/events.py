@@ -11,16 +11,16 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Query
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CallerDep, RuntimeDep
+from api.deps import MAX_ID, CallerDep, Id, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.alerts import repository as repo
 from binalert.alerts.service import visible_alert
 from binalert.announce import DELIVERY_EVENTS
-from binalert.audit.service import Caller
+from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
 from binalert.errors import Invalid
 from binalert.models import AlertStatus, DeliveryEvent, Role
@@ -98,9 +98,9 @@ def _last_id(header: str | None, query: int | None) -> int:
 async def alert_events(
     caller: CallerDep,
     runtime: RuntimeDep,
-    alert_id: Annotated[int, Path(ge=1, le=2**53)],
+    alert_id: Id,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-    after: Annotated[int | None, Query(ge=0, le=2**53, description="resume after id")] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="resume after id")] = None,
 ) -> EventSourceResponse:
     """Every delivery change as it happens (id = event id; resume with Last-Event-ID)."""
     await run_in_threadpool(_check, runtime, caller, alert_id)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CallerDep, RuntimeDep
+from api.deps import CallerDep, Id, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.alerts.preview import Preview, media_file
 from binalert.alerts.service import visible_alert
@@ -34,7 +34,7 @@ async def alert_audio(
     caller: CallerDep,
     runtime: RuntimeDep,
     language: Language,
-    alert_id: Annotated[int, Path(ge=1, le=2**53)],
+    alert_id: Id,
 ) -> FileResponse:
     """Exactly what a member with this language hears: intro, message and prompt."""
     preview = preview_of(request)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Response, UploadFile
+from fastapi import APIRouter, File, Response, UploadFile
 
-from api.deps import CallerDep, PageDep, RuntimeDep
+from api.deps import CallerDep, Id, PageDep, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.errors import Invalid
 from binalert.members import csvio, service
@@ -14,7 +14,6 @@ from binalert.members.schemas import ImportResult, MemberCreate, MemberOut, Memb
 from binalert.paging import Page
 
 router = APIRouter(prefix="/api/v1", tags=["members"], responses=ERROR_RESPONSES)
-Id = Annotated[int, Path(ge=1, le=2**53)]
 
 
 @router.post("/bins/{bin_id}/members", status_code=201)

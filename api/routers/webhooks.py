@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Path
-
-from api.deps import CallerDep, PageDep, RuntimeDep
+from api.deps import CallerDep, Id, PageDep, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.paging import Page
 from binalert.webhooks import service
 from binalert.webhooks.schemas import WebhookCreate, WebhookDeliveryOut, WebhookOut
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=ERROR_RESPONSES)
-WebhookId = Annotated[int, Path(ge=1, le=2**53)]
 
 
 @router.post("", status_code=201)
@@ -31,20 +28,20 @@ def list_webhooks(caller: CallerDep, runtime: RuntimeDep, page: PageDep) -> Page
 
 
 @router.get("/{webhook_id}")
-def get_webhook(webhook_id: WebhookId, caller: CallerDep, runtime: RuntimeDep) -> WebhookOut:
+def get_webhook(webhook_id: Id, caller: CallerDep, runtime: RuntimeDep) -> WebhookOut:
     with runtime.store.session() as session:
         return service.get(session, caller, webhook_id)
 
 
 @router.delete("/{webhook_id}")
-def deactivate_webhook(webhook_id: WebhookId, caller: CallerDep, runtime: RuntimeDep) -> WebhookOut:
+def deactivate_webhook(webhook_id: Id, caller: CallerDep, runtime: RuntimeDep) -> WebhookOut:
     with runtime.store.session() as session:
         return service.deactivate(session, caller, webhook_id)
 
 
 @router.get("/{webhook_id}/deliveries")
 def list_webhook_deliveries(
-    webhook_id: WebhookId, caller: CallerDep, runtime: RuntimeDep, page: PageDep
+    webhook_id: Id, caller: CallerDep, runtime: RuntimeDep, page: PageDep
 ) -> Page[WebhookDeliveryOut]:
     with runtime.store.session() as session:
         return service.jobs(session, caller, webhook_id, page)

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.deps import RuntimeDep
+from api.deps import Id, RuntimeDep
 from api.routers.media import preview_of
 from api.web import alert_form
 from api.web.guard import Csrf, WebCaller, WebRoute
@@ -22,7 +21,7 @@ from api.web.signing import sign, unsign
 from binalert.alerts import service as alerts
 from binalert.alerts.preview import Preview
 from binalert.alerts.schemas import AlertCreate, AlertDetail, DeliveryOut
-from binalert.audit.service import Caller
+from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
 from binalert.bins import service as bins
 from binalert.errors import Invalid, NotFound
@@ -31,7 +30,6 @@ from binalert.paging import PageRequest
 from binalert.runtime import Runtime
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-AlertId = Annotated[int, PathParam(ge=1, le=2**53)]
 DRAFT = "alert-draft"
 DRAFT_MAX_AGE = 3600
 MAX_ROWS = 1000
@@ -148,23 +146,19 @@ def _live(runtime: Runtime, caller: Caller, alert_id: int) -> dict[str, Any]:
 
 
 @router.get("/alerts/{alert_id}")
-def live_page(
-    request: Request, caller: WebCaller, runtime: RuntimeDep, alert_id: AlertId
-) -> Response:
+def live_page(request: Request, caller: WebCaller, runtime: RuntimeDep, alert_id: Id) -> Response:
     return page(request, "alert_live.html", **_live(runtime, caller, alert_id))
 
 
 @router.get("/alerts/{alert_id}/live")
 def live_fragment(
-    request: Request, caller: WebCaller, runtime: RuntimeDep, alert_id: AlertId
+    request: Request, caller: WebCaller, runtime: RuntimeDep, alert_id: Id
 ) -> Response:
     return page(request, "alert_live_body.html", **_live(runtime, caller, alert_id))
 
 
 @router.get("/alerts/{alert_id}/cancel")
-def cancel_form(
-    request: Request, caller: WebCaller, runtime: RuntimeDep, alert_id: AlertId
-) -> Response:
+def cancel_form(request: Request, caller: WebCaller, runtime: RuntimeDep, alert_id: Id) -> Response:
     require_role(caller.principal, Role.POLICE)
     with runtime.store.session() as db:
         alert = alerts.get(db, caller, alert_id, runtime.settings)
@@ -174,7 +168,7 @@ def cancel_form(
 
 
 @router.post("/alerts/{alert_id}/cancel", dependencies=[Csrf])
-def cancel(request: Request, caller: WebCaller, runtime: RuntimeDep, alert_id: AlertId) -> Response:
+def cancel(request: Request, caller: WebCaller, runtime: RuntimeDep, alert_id: Id) -> Response:
     with runtime.store.session() as db:
         alerts.cancel(db, caller, alert_id, runtime.settings)
     return redirect(request, f"/alerts/{alert_id}")

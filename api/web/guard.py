@@ -15,7 +15,7 @@ from starlette.responses import Response
 from api.deps import RuntimeDep
 from api.web import session
 from api.web.render import page, redirect
-from binalert.audit.service import Caller
+from binalert.auth.schemas import Caller
 from binalert.auth.service import principal_for_token_id
 from binalert.errors import DomainError, Forbidden
 

@@ -7,14 +7,14 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
-from api.deps import RuntimeDep
+from api.deps import Id, RuntimeDep
 from api.web.guard import Csrf, WebCaller, WebRoute
 from api.web.render import page, redirect
-from binalert.audit.service import Caller
+from binalert.auth.schemas import Caller
 from binalert.bins import service as bins
 from binalert.errors import Conflict, Invalid
 from binalert.members import csvio, service
@@ -23,7 +23,6 @@ from binalert.paging import PageRequest
 from binalert.runtime import Runtime
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-Id = Annotated[int, Path(ge=1, le=2**53)]
 FIELDS = ("name", "phone", "second_phone", "language")
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from api.deps import RuntimeDep
+from api.deps import Id, RuntimeDep
 from api.web.chart import rate_chart
 from api.web.guard import WebCaller, WebRoute
 from api.web.render import page
@@ -17,7 +17,6 @@ from binalert.reports import service
 from binalert.reports.schemas import BinReport
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-Id = Annotated[int, Path(ge=1, le=2**53)]
 Table = Literal["alerts", "languages", "follow_up"]
 
 

@@ -19,13 +19,15 @@ from binalert.alerts.schemas import (
 from binalert.alerts.stats import alert_stats
 from binalert.alerts.templates import DEFAULT_ORDER, render
 from binalert.announce import ALERTS_CHANGED, announce
-from binalert.audit.service import Caller, record
+from binalert.audit.service import record
+from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role, visible_bin_ids
 from binalert.bins import repository as bins_repo
+from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, Invalid, NotFound
 from binalert.members import repository as members_repo
-from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus, Member, Role, utcnow
+from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus, Member, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.settings import Settings
 

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from binalert.alerts import repository as repo
 from binalert.alerts.schemas import AlertStatsOut, Estimate
-from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus, utcnow
+from binalert.clock import utcnow
+from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus
 from binalert.settings import Settings
 
 DEFAULT_CALL_SECONDS = 45.0

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from binalert.audit import repository as repo
 from binalert.audit.schemas import AuditEntry
-from binalert.auth.schemas import Principal
-from binalert.models import AuditLog, utcnow
+from binalert.auth.schemas import Caller
+from binalert.clock import utcnow
+from binalert.models import AuditLog
 from binalert.paging import Page, PageRequest, make_page
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The principal and where the request came from."""
-
-    principal: Principal
-    source: str | None
 
 
 def record(session: Session, caller: Caller, action: str, target: str, **detail: Any) -> None:

@@ -1,4 +1,4 @@
-"""Who is calling: the principal behind a bearer token."""
+"""Who is calling: the principal behind a bearer token, and where the request came from."""
 
 from __future__ import annotations
 
@@ -23,3 +23,11 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The principal and where the request came from."""
+
+    principal: Principal
+    source: str | None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from binalert.audit.service import Caller, record
+from binalert.audit.service import record
+from binalert.auth.schemas import Caller
 from binalert.auth.service import can_see_bin, require_role, visible_bin_ids
 from binalert.bins import repository as repo
 from binalert.bins.schemas import BinCreate, BinOut, BinPatch
+from binalert.clock import utcnow
 from binalert.errors import NotFound
-from binalert.models import Bin, Role, utcnow
+from binalert.models import Bin, Role
 from binalert.paging import Page, PageRequest, make_page
 
 

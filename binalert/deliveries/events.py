@@ -15,8 +15,9 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from binalert.announce import DELIVERY_EVENTS, announce
+from binalert.clock import utcnow
 from binalert.db import Store
-from binalert.models import DeliveryEvent, utcnow
+from binalert.models import DeliveryEvent
 
 ACKNOWLEDGED = "acknowledged"
 CALL_STARTED = "call_started"

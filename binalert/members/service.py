@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from binalert.audit.service import Caller, record
+from binalert.audit.service import record
+from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role, visible_bin_ids
 from binalert.bins.service import visible_bin
+from binalert.clock import utcnow
 from binalert.errors import Conflict, NotFound
 from binalert.members import csvio
 from binalert.members import repository as repo
 from binalert.members.schemas import ImportResult, MemberCreate, MemberOut, MemberPatch
-from binalert.models import Language, Member, Role, utcnow
+from binalert.models import Language, Member, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.phones import parse_phone
 

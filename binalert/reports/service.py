@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from binalert.audit.service import Caller
+from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
 from binalert.bins.service import visible_bin
 from binalert.models import Alert, Delivery, DeliveryStatus, Member, Role

@@ -7,8 +7,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from binalert.announce import WEBHOOK_JOBS, announce
+from binalert.clock import utcnow
 from binalert.deliveries import events
-from binalert.models import DeliveryEvent, WebhookDelivery, utcnow
+from binalert.models import DeliveryEvent, WebhookDelivery
 from binalert.webhooks import repository as repo
 
 WEBHOOK_EVENTS = (events.ACKNOWLEDGED, events.ALERT_COMPLETED)

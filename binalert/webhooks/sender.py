@@ -25,7 +25,7 @@ from tenacity import (
 )
 
 from binalert.announce import WEBHOOK_JOBS
-from binalert.models import utcnow
+from binalert.clock import utcnow
 from binalert.runtime import Runtime
 from binalert.webhooks import repository as repo
 from binalert.webhooks import signing

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from binalert.audit.service import Caller, record
+from binalert.audit.service import record
+from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
+from binalert.clock import utcnow
 from binalert.errors import Invalid, NotFound
-from binalert.models import Role, Webhook, utcnow
+from binalert.models import Role, Webhook
 from binalert.paging import Page, PageRequest, make_page
 from binalert.webhooks import repository as repo
 from binalert.webhooks.schemas import WebhookCreate, WebhookDeliveryOut, WebhookOut

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from binalert.announce import DELIVERY_EVENTS
+from binalert.clock import utcnow
 from binalert.db import Store
 from binalert.deliveries.lifecycle import (
     ClaimedCall,
@@ -22,7 +23,7 @@ from binalert.deliveries.lifecycle import (
     finish_call,
 )
 from binalert.deliveries.policy import RetryPolicy
-from binalert.models import CallOutcome, DeliveryEvent, utcnow
+from binalert.models import CallOutcome, DeliveryEvent
 from binalert.runtime import Runtime
 from ivr import wire
 from tests.api.conftest import World

@@ -6,9 +6,9 @@ import pytest
 
 from binalert.db import Store
 from ivr.audio import TtsAudio
-from tts import SpeechService
 from lab.pbx import LabPbx
 from tests.ivr.harness import lab_settings, make_alert, running_dispatcher, wait_until_final
+from tts import SpeechService
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(120)]
 

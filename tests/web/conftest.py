@@ -12,8 +12,9 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
+from binalert.clock import utcnow
 from binalert.db import Store
-from binalert.models import Bin, Member, Membership, Role, utcnow
+from binalert.models import Bin, Member, Membership, Role
 from binalert.phones import parse_phone
 from binalert.runtime import Runtime
 from binalert.tokens import create_token

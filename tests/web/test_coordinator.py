@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import FilePayload, Page
 
+from binalert.clock import utcnow
 from binalert.db import Store
-from binalert.models import Alert, Delivery, Member, Membership, Role, utcnow
+from binalert.models import Alert, Delivery, Member, Membership, Role
 from binalert.runtime import Runtime
 from tests.api.conftest import api_settings
 from tests.web.conftest import add_bin, serve, shoot, sign_in, token
