@@ -18,8 +18,8 @@ import pytest
 import typer
 import yaml
 
-from binalert import cli
-from binalert.settings import Settings
+from binalert.settings import FLAT_PBX_KEYS, Settings
+from boot import cli
 from lab.chroot import chroot_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,7 +229,8 @@ def _dockerfile_env() -> set[str]:
 
 
 def test_every_binalert_variable_is_a_setting() -> None:
-    fields = {f"BINALERT_{name.upper()}" for name in Settings.model_fields}
+    names_of_settings = [*Settings.model_fields, *FLAT_PBX_KEYS.values()]
+    fields = {f"BINALERT_{name.upper()}" for name in names_of_settings}
     names = set(_env_example()) | _dockerfile_env()
     for spec in compose()["services"].values():
         names |= set(spec.get("environment") or {})

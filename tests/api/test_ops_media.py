@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,23 @@ def test_preview_is_what_members_hear(
     assert client.get(f"{path}/xx", headers=world.auth("police")).status_code == 422
     other = client.get(f"{path}/fr", headers=world.auth("coordinator_c"))
     assert other.status_code == 404
+
+
+def test_a_draft_preview_writes_nothing(world: World, store: Store, runtime: Runtime) -> None:
+    from sqlalchemy import func, select
+
+    from binalert.alerts.preview import Preview
+    from binalert.alerts.spoken import alert_texts
+    from binalert.models import Alert
+
+    messages = {"nl": "Blijf binnen.", "fr": "Restez à l'intérieur."}
+    with store.session() as s:
+        before = s.scalar(select(func.count()).select_from(Alert))
+        texts = Preview(runtime.speech).draft_texts(s, [world.bin_a], messages, "fr")
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Alert)) == before
+        sent = Alert(bin_ids=[world.bin_a], messages=messages, created_by="t", incident_ref="x")
+        sent.valid_until = sent.valid_from = sent.created_at = datetime.now(UTC)
+        s.add(sent)
+        s.flush()
+        assert alert_texts(s, sent.id, "fr") == texts  # what members of the sent alert hear

@@ -56,6 +56,8 @@ def test_policy_refuses_nonsense() -> None:
         (S.PENDING, Event.CANCEL, S.CANCELLED),
         (S.WAITING_RETRY, Event.EXPIRE, S.EXPIRED),
         (S.CALLING, Event.RELEASE, S.PENDING),
+        (S.CALLING, Event.CANCEL_AFTER_CALL, S.CANCELLED),
+        (S.CALLING, Event.EXPIRE_AFTER_CALL, S.EXPIRED),
     ],
 )
 def test_allowed_transitions(state: S, event: Event, expected: S) -> None:
@@ -72,6 +74,8 @@ def test_allowed_transitions(state: S, event: Event, expected: S) -> None:
         (S.EXPIRED, Event.CLAIM),
         (S.ACKNOWLEDGED, Event.CANCEL),
         (S.PENDING, Event.RETRY_LATER),
+        (S.PENDING, Event.CANCEL_AFTER_CALL),  # a delivery not being called: CANCEL
+        (S.ACKNOWLEDGED, Event.EXPIRE_AFTER_CALL),
     ],
 )
 def test_forbidden_transitions(state: S, event: Event) -> None:
