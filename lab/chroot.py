@@ -9,8 +9,50 @@ import subprocess
 from pathlib import Path
 
 PACKAGES = "asterisk,asterisk-modules,asterisk-core-sounds-en-gsm"
-MIRROR = "http://deb.debian.org/debian"
 READY_MARK = ".binalert-ready"
+APT_SOURCES = Path("/etc/apt")
+
+
+class NoMirror(RuntimeError):
+    pass
+
+
+def debian_mirror(apt: Path = APT_SOURCES) -> str:
+    """The Debian archive this machine's apt already uses (BINALERT_LAB_MIRROR overrides it):
+    the chroot comes from the same place as every other package here."""
+    if os.environ.get("BINALERT_LAB_MIRROR"):
+        return os.environ["BINALERT_LAB_MIRROR"]
+    for uri, suites in _apt_entries(apt):
+        if uri.rstrip("/").endswith("/debian") and not all("security" in s for s in suites):
+            return uri.rstrip("/")
+    raise NoMirror(f"no Debian archive in {apt}/sources.list*; set BINALERT_LAB_MIRROR")
+
+
+def _apt_entries(apt: Path) -> list[tuple[str, list[str]]]:
+    """(URI, suites) of every enabled deb source, one-line and deb822 formats."""
+    entries: list[tuple[str, list[str]]] = []
+    for path in [apt / "sources.list", *sorted((apt / "sources.list.d").glob("*.list"))]:
+        if path.is_file():
+            for line in path.read_text().splitlines():
+                words = [w for w in line.split("#", 1)[0].split() if not w.startswith("[")]
+                if len(words) >= 3 and words[0] == "deb":
+                    entries.append((words[1], [words[2]]))
+    for path in sorted((apt / "sources.list.d").glob("*.sources")):
+        for stanza in path.read_text().split("\n\n"):
+            fields = dict(_deb822_fields(stanza))
+            if "deb" in fields.get("Types", "").split() and fields.get("Enabled", "yes") != "no":
+                suites = fields.get("Suites", "").split()
+                entries += [(uri, suites) for uri in fields.get("URIs", "").split()]
+    return entries
+
+
+def _deb822_fields(stanza: str) -> list[tuple[str, str]]:
+    fields = []
+    for line in stanza.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and not line.startswith(("#", " ", "\t")):
+            fields.append((key.strip(), value.strip()))
+    return fields
 
 
 def cache_root() -> Path:
@@ -53,7 +95,7 @@ def ensure_chroot(log: bool = True) -> Path:
                 f"--include={PACKAGES}",
                 "sid",
                 str(building),
-                MIRROR,
+                debian_mirror(),
             ],
             check=True,
             stdout=subprocess.DEVNULL if not log else None,

@@ -15,8 +15,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 src=/etc/apt/sources.list.d/binalert-nonfree.sources
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 if [ ! -f "$src" ]; then
+  mirror=$(bash "$(dirname "$0")/../debian-mirror.sh")
+  [ -n "$mirror" ] || { echo "tts: no Debian archive in the apt sources" >&2; exit 1; }
   echo "tts: adding $src (contrib non-free) for the MBROLA voices"
-  printf '%s\n' "Types: deb" "URIs: http://deb.debian.org/debian" "Suites: $codename" \
+  printf '%s\n' "Types: deb" "URIs: $mirror" "Suites: $codename" \
     "Components: contrib non-free" \
     "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" | $SUDO tee "$src" >/dev/null
 fi
