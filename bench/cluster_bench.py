@@ -23,11 +23,13 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from bench.dialer_lab import WireTap, bulk_alert, count_final
+from bench.dialer_lab import WireTap, count_final
 from binalert import migrate
 from binalert.db import Store
 from lab.cli import lab_environment
 from lab.pbx import LabPbx, free_port, temporary_lab
+from lab.seed import seed_alert
+from lab.sim import SIM
 
 say = functools.partial(print, flush=True)
 PG_ADMIN = os.environ.get("BINALERT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -115,9 +117,9 @@ def throughput(workers: int, pbxes: Sequence[LabPbx], calls: int) -> tuple[float
         procs = [_start(["worker"], env, f"bench-w{i}") for i in range(workers)]
         try:
             time.sleep(2.0)  # logged in and reconciled
-            numbers = [f"059{CALL_SECONDS:02d}{i:04d}" for i in range(calls)]
+            numbers = SIM.hangs_up_after(CALL_SECONDS).numbers(calls)
             started = time.perf_counter()
-            alert_id = bulk_alert(store, numbers)
+            alert_id = seed_alert(store, numbers)  # its NOTIFY wakes the workers
             done = _wait_final(store, alert_id, calls, 600)
         finally:
             _stop(procs)
@@ -168,7 +170,7 @@ async def _bench_bin(client: httpx.AsyncClient, token: str) -> int:
     await client.post(
         f"/api/v1/bins/{bin_id}/members",
         headers=auth,
-        json={"name": "M", "phone": "059010001", "language": "nl"},
+        json={"name": "M", "phone": SIM.hangs_up_after(1).number(1), "language": "nl"},
     )
     await asyncio.sleep(2.0)
     return bin_id
@@ -199,7 +201,7 @@ def capacity(pbx: LabPbx, calls: int) -> tuple[float, int]:
         try:
             time.sleep(2.0)
             started = time.perf_counter()
-            alert_id = bulk_alert(store, [f"05920{i:04d}" for i in range(calls)])
+            alert_id = seed_alert(store, SIM.hangs_up_after(20).numbers(calls))
             while count_final(store, alert_id) < calls:
                 out = pbx.rx("core show channels count")
                 digits = [int(w) for w in out.split() if w.isdigit()]

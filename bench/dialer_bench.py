@@ -2,7 +2,8 @@
 (b) channel utilisation at 20 and 60 channels, (c) dispatcher CPU per call attempt,
 (d) peak memory of a `binalert worker` with an alert to 10,000 members.
 
-Simulated members 059TTxxxx answer and hang up after TT seconds (calls of known length);
+Simulated members SIM.hangs_up_after(TT) (lab.sim) answer and hang up after TT seconds
+(calls of known length);
 answering-machine detection is off and one attempt per member (no retries), so the figures
 are about the dialer, not the retry policy.
 """
@@ -21,15 +22,16 @@ from bench.dialer_lab import (
     OriginateClock,
     WireTap,
     attempt_lengths,
-    bulk_alert,
     count_attempted,
     lab_pbx,
     new_store,
 )
 from bench.dialer_memory import WorkerRun, bench_memory
-from binalert.announce import ALERTS_CHANGED
+from binalert.db import Store
+from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx
-from tests.ivr.harness import lab_settings, running_dispatcher
+from lab.seed import seed_alert
+from lab.sim import SIM
 
 LATENCY_TARGET_MS = 100.0
 UTILISATION_TARGET = 0.95
@@ -56,12 +58,11 @@ def _pct(values: list[float], q: float) -> float:
 
 
 async def _one_alert_latency(
-    svc_bus: object, store: object, clock: OriginateClock, tap: WireTap, i: int
+    store: Store, clock: OriginateClock, tap: WireTap, i: int
 ) -> tuple[float, float]:
     before = set(clock.sent)
-    bulk_alert(store, [f"05901{i:04d}"])  # type: ignore[arg-type]
-    t0 = time.perf_counter()  # rows committed; now the API would publish
-    svc_bus.publish(ALERTS_CHANGED)  # type: ignore[attr-defined]
+    seed_alert(store, [SIM.hangs_up_after(1).number(i)])
+    t0 = time.perf_counter()  # committed and announced, as by the API: the bus woke the dialer
     while not set(clock.sent) - before:
         await asyncio.sleep(0.0005)
     [channel] = set(clock.sent) - before
@@ -82,9 +83,7 @@ async def bench_latency(pbx: LabPbx, folder: Path) -> tuple[list[float], list[fl
             clock = OriginateClock(service.dialer.ami)
             await asyncio.sleep(0.5)
             for i in range(LATENCY_ALERTS):
-                a, b = await asyncio.wait_for(
-                    _one_alert_latency(service.runtime.bus, store, clock, tap, i), 10
-                )
+                a, b = await asyncio.wait_for(_one_alert_latency(store, clock, tap, i), 10)
                 sent.append(a)
                 seen.append(b)
                 await asyncio.sleep(0.3)
@@ -157,12 +156,11 @@ async def bench_utilisation(
         worker_id=f"bench-b{channels}",
     )
     try:
-        async with running_dispatcher(settings, store) as service:
+        async with running_dispatcher(settings, store):
             await asyncio.sleep(0.5)
-            alert_id = bulk_alert(store, [f"059{seconds:02d}{i:04d}" for i in range(calls)])
+            alert_id = seed_alert(store, SIM.hangs_up_after(seconds).numbers(calls))
             watcher = FinalWatcher(store, alert_id, calls)
-            cpu0, t0 = time.process_time(), time.perf_counter()
-            service.runtime.bus.publish(ALERTS_CHANGED)
+            cpu0, t0 = time.process_time(), time.perf_counter()  # the dialer runs from here
             watcher.start()
             done = await watcher.wait(calls / channels * seconds * 3 + 30)
             cpu = time.process_time() - cpu0 - watcher.cpu

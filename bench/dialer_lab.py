@@ -1,4 +1,5 @@
-"""Lab plumbing for the dialer bench: an own Asterisk, stores, bulk alerts and wire clocks."""
+"""Lab plumbing for the dialer bench: an own Asterisk, stores, progress counts and wire clocks.
+(Alerts are seeded with lab.seed.seed_alert, as the tests seed theirs.)"""
 
 from __future__ import annotations
 
@@ -7,21 +8,18 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from binalert import migrate
 from binalert.db import Store
-from binalert.models import Alert, Bin, CallAttempt, Delivery, Member, Membership
-from binalert.phones import parse_phone
+from binalert.models import CallAttempt, Delivery
 from ivr.ami import AmiConnection
+from lab.harness import FINAL
 from lab.pbx import LabPbx, temporary_lab
-
-FINAL = ("acknowledged", "unacknowledged", "unreachable", "cancelled", "expired")
 
 
 def lab_pbx() -> contextlib.AbstractContextManager[LabPbx]:
@@ -33,56 +31,6 @@ def new_store(folder: Path, name: str) -> Store:
     url = f"sqlite:///{folder / name}.db"
     migrate.upgrade(url)
     return Store(url)
-
-
-def _next_id(session: Any, column: Any) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(column), 0)))) + 1
-
-
-def bulk_alert(store: Store, numbers: Sequence[str], message: str = "Test bericht") -> int:
-    """One alert to one new BIN of these members (national numbers), in one commit."""
-    now = datetime.now(UTC)
-    phones = [parse_phone(n).e164 for n in numbers]
-    with store.session() as s:
-        bin_ = Bin(name="Bench BIN", municipality="Oostende", police_zone="Kust")
-        s.add(bin_)
-        s.flush()
-        alert = Alert(
-            created_by="bench",
-            incident_ref="PV-BENCH",
-            bin_ids=[bin_.id],
-            messages={"nl": message},
-            urgent=True,
-            valid_from=now,
-            valid_until=now + timedelta(minutes=30),
-        )
-        s.add(alert)
-        s.flush()
-        first = _next_id(s, Member.id)
-        ids = range(first, first + len(phones))
-        s.execute(
-            insert(Member),
-            [
-                {"id": i, "name": f"Member {i}", "phone": p, "language": "nl"}
-                for i, p in zip(ids, phones, strict=True)
-            ],
-        )
-        s.execute(insert(Membership), [{"bin_id": bin_.id, "member_id": i} for i in ids])
-        s.execute(
-            insert(Delivery),
-            [
-                {
-                    "alert_id": alert.id,
-                    "member_id": i,
-                    "urgent": True,
-                    "language": "nl",
-                    "phones": [p],
-                    "next_attempt_at": now,
-                }
-                for i, p in zip(ids, phones, strict=True)
-            ],
-        )
-        return alert.id
 
 
 def count_final(store: Store, alert_id: int) -> int:

@@ -11,10 +11,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.dialer_lab import bulk_alert, count_attempted, count_final, new_store
+from bench.dialer_lab import count_attempted, count_final, new_store
 from binalert.db import Store
 from lab.cli import lab_environment
 from lab.pbx import LabPbx
+from lab.seed import seed_alert
+from lab.sim import SIM
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -92,7 +94,7 @@ def bench_memory(
 ) -> WorkerRun:
     """Run the worker for `seconds` (or until the alert is final) on 1-second calls."""
     store = new_store(folder, "memory")
-    alert_id = bulk_alert(store, [f"05901{i:04d}" for i in range(members)])
+    alert_id = seed_alert(store, SIM.hangs_up_after(1).numbers(members))
     run = WorkerRun(members, seconds)
     worker = _worker(pbx, store, channels, folder / "worker.log")
     start = time.monotonic()

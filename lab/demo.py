@@ -7,22 +7,23 @@ from sqlalchemy.orm import Session
 
 from binalert.models import Bin, Member, Membership
 from binalert.phones import parse_phone
+from lab.sim import SIM
 
 DEMO_BIN = "Demo BIN Brugge-Centrum"
 DEMO_ZONE = "Brugge"
 
-# (name, national number in the lab's simulated-members dialplan, language)
+# (name, national number of a simulated member (lab.sim), language)
 DEMO_MEMBERS = (
-    ("An Peeters", "050100001", "nl"),
-    ("Jean Dubois", "050100002", "fr"),
-    ("Greta Schmitz", "050200003", "de"),
-    ("Mary Jones", "050100004", "en"),
-    ("Jan Janssens", "050400005", "nl"),
-    ("Luc Maes", "050800006", "nl"),
-    ("Marie Lambert", "050700007", "fr"),
-    ("Pieter Claes", "050300008", "nl"),
-    ("Els Wouters", "050600009", "nl"),
-    ("Sophie Martin", "050900010", "fr"),
+    ("An Peeters", SIM.PRESS_1.number(1), "nl"),
+    ("Jean Dubois", SIM.PRESS_1.number(2), "fr"),
+    ("Greta Schmitz", SIM.PRESS_2_THEN_1.number(3), "de"),
+    ("Mary Jones", SIM.PRESS_1.number(4), "en"),
+    ("Jan Janssens", SIM.BUSY.number(5), "nl"),
+    ("Luc Maes", SIM.BUSY_THEN_PRESS_1.number(6), "nl"),
+    ("Marie Lambert", SIM.MACHINE.number(7), "fr"),
+    ("Pieter Claes", SIM.NO_ANSWER.number(8), "nl"),
+    ("Els Wouters", SIM.HANGS_UP.number(9), "nl"),
+    ("Sophie Martin", SIM.INVALID_KEY_THEN_1.number(10), "fr"),
 )
 
 

@@ -3,7 +3,8 @@
 Layers, top to bottom (a module may import its own package and any lower layer):
     bench           benchmarks
     boot            the composition root: the `binalert` command, serve, worker, lab run
-    api, ivr, lab   HTTP face, PBX adapter, lab PBX tooling: side by side, never each other
+    lab             the lab PBXes and a dispatcher on them, for make run, tests and bench
+    api, ivr        HTTP face, PBX adapter: side by side, never each other
     binalert        the domain: models, store, settings, services, the delivery lifecycle
     tts             speech, which knows nothing of the rest
 Every import counts, also one inside a function: a lazy import does not hide an arrow.
@@ -21,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("bench",),
     ("boot",),
-    ("api", "ivr", "lab"),
+    ("lab",),
+    ("api", "ivr"),
     ("binalert",),
     ("tts",),
 )

@@ -19,20 +19,21 @@ from binalert.runtime import Runtime
 from binalert.tokens import create_token
 from binalert.webhooks.sender import SenderOptions, WebhookSender
 from ivr.service import DispatcherService
+from lab.harness import lab_settings
 from lab.pbx import LabPbx
+from lab.sim import SIM
 from tests.api.receiver import webhook_receiver
 from tests.api.test_events import read_stream
 from tests.api.test_webhooks import SECRET, verified
-from tests.ivr.harness import lab_settings
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(240)]
 
-MEMBERS = [  # (name, number: behaviour from dialplans/lab/sim-members.conf, language)
-    ("Annick", "050 10 00 21", "nl"),  # answers, presses 1
-    ("Benoît", "050 10 00 22", "fr"),  # answers, presses 1
-    ("Dagmar", "050 20 00 23", "de"),  # presses 2 (replay), then 1
-    ("Emily", "050 80 00 24", "en"),  # busy first, answers and presses 1 on the retry
-    ("Frank", "050 40 00 25", "nl"),  # always busy: unreachable
+MEMBERS = [  # (name, number of a simulated member, language)
+    ("Annick", SIM.PRESS_1.number(21), "nl"),
+    ("Benoît", SIM.PRESS_1.number(22), "fr"),
+    ("Dagmar", SIM.PRESS_2_THEN_1.number(23), "de"),  # the replay, then 1
+    ("Emily", SIM.BUSY_THEN_PRESS_1.number(24), "en"),  # acknowledges on the retry
+    ("Frank", SIM.BUSY.number(25), "nl"),  # always busy: unreachable
 ]
 
 

@@ -12,13 +12,14 @@ import pytest
 from panoramisk.message import Message
 
 from ivr.ami import AmiConfig, AmiConnection, AmiError, NotConnected
+from lab.sim import SIM
 from tests.ivr.fake_ami import FULLY_BOOTED, FakeAmi
 
 pytestmark = [pytest.mark.timeout(20)]
 
 ORIGINATE = {
     "Action": "Originate",
-    "Channel": "Local/059050001@binalert-sim-members",
+    "Channel": f"Local/{SIM.hangs_up_after(5).number(1)}@binalert-sim-members",
     "Context": "binalert-alert",
     "Exten": "s",
     "Priority": "1",

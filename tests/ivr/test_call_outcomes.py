@@ -5,15 +5,11 @@ from __future__ import annotations
 import pytest
 
 from binalert.db import Store
+from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx
-from tests.ivr.harness import (
-    alert_status,
-    attempts,
-    lab_settings,
-    make_alert,
-    running_dispatcher,
-    wait_until_final,
-)
+from lab.seed import seed_alert
+from lab.sim import SIM
+from tests.ivr.harness import alert_status, attempts, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(90)]
 
@@ -21,7 +17,7 @@ pytestmark = [pytest.mark.pbx, pytest.mark.timeout(90)]
 async def test_member_who_presses_1_during_the_message_is_acknowledged(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
-    alert_id = make_alert(sqlite_store, ["050100001"])
+    alert_id = seed_alert(sqlite_store, [SIM.PRESS_1.number(1)])
     async with running_dispatcher(lab_settings(pbx, sqlite_store), sqlite_store):
         [delivery] = await wait_until_final(sqlite_store, alert_id, 40)
     assert delivery.status == "acknowledged"
@@ -34,33 +30,35 @@ async def test_member_who_presses_1_during_the_message_is_acknowledged(
 async def _run_one(
     pbx: LabPbx, store: Store, number: object, timeout: float = 60, **settings: object
 ) -> tuple[object, list[object]]:
-    alert_id = make_alert(store, [number])  # type: ignore[list-item]
+    alert_id = seed_alert(store, [number])  # type: ignore[list-item]
     async with running_dispatcher(lab_settings(pbx, store, **settings), store):
         [delivery] = await wait_until_final(store, alert_id, timeout)
     return delivery, attempts(store, delivery.id)  # type: ignore[return-value]
 
 
 async def test_press_2_replays_then_1_acknowledges(pbx: LabPbx, sqlite_store: Store) -> None:
-    delivery, calls = await _run_one(pbx, sqlite_store, "050200001")
+    delivery, calls = await _run_one(pbx, sqlite_store, SIM.PRESS_2_THEN_1.number(1))
     assert delivery.status == "acknowledged"  # type: ignore[attr-defined]
     assert [a.outcome for a in calls] == ["answered"]  # type: ignore[attr-defined]
 
 
 async def test_invalid_key_then_1_acknowledges(pbx: LabPbx, sqlite_store: Store) -> None:
-    delivery, calls = await _run_one(pbx, sqlite_store, "050900001")
+    delivery, calls = await _run_one(pbx, sqlite_store, SIM.INVALID_KEY_THEN_1.number(1))
     assert delivery.status == "acknowledged"  # type: ignore[attr-defined]
     assert len(calls) == 1
 
 
 async def test_busy_first_then_acknowledged_on_the_retry(pbx: LabPbx, sqlite_store: Store) -> None:
-    delivery, calls = await _run_one(pbx, sqlite_store, "050800001")
+    delivery, calls = await _run_one(pbx, sqlite_store, SIM.BUSY_THEN_PRESS_1.number(1))
     assert delivery.status == "acknowledged"  # type: ignore[attr-defined]
     assert [a.outcome for a in calls] == ["busy", "answered"]  # type: ignore[attr-defined]
     assert delivery.attempts == 2  # type: ignore[attr-defined]
 
 
 async def test_never_answering_member_ends_unreachable(pbx: LabPbx, sqlite_store: Store) -> None:
-    delivery, calls = await _run_one(pbx, sqlite_store, "050300001", ring_timeout=5, max_attempts=2)
+    delivery, calls = await _run_one(
+        pbx, sqlite_store, SIM.NO_ANSWER.number(1), ring_timeout=5, max_attempts=2
+    )
     assert delivery.status == "unreachable"  # type: ignore[attr-defined]
     assert [a.outcome for a in calls] == ["no_answer", "no_answer"]  # type: ignore[attr-defined]
 
@@ -68,20 +66,20 @@ async def test_never_answering_member_ends_unreachable(pbx: LabPbx, sqlite_store
 async def test_busy_every_time_ends_unreachable_after_max_attempts(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
-    delivery, calls = await _run_one(pbx, sqlite_store, "050400001", max_attempts=3)
+    delivery, calls = await _run_one(pbx, sqlite_store, SIM.BUSY.number(1), max_attempts=3)
     assert delivery.status == "unreachable"  # type: ignore[attr-defined]
     assert [a.outcome for a in calls] == ["busy"] * 3  # type: ignore[attr-defined]
     assert delivery.last_outcome == "busy"  # type: ignore[attr-defined]
 
 
 async def test_congestion_is_recorded_as_congestion(pbx: LabPbx, sqlite_store: Store) -> None:
-    delivery, calls = await _run_one(pbx, sqlite_store, "050500001", max_attempts=1)
+    delivery, calls = await _run_one(pbx, sqlite_store, SIM.CONGESTION.number(1), max_attempts=1)
     assert delivery.status == "unreachable"  # type: ignore[attr-defined]
     assert [a.outcome for a in calls] == ["congestion"]  # type: ignore[attr-defined]
 
 
 async def test_hangup_without_a_key_is_unacknowledged(pbx: LabPbx, sqlite_store: Store) -> None:
-    delivery, calls = await _run_one(pbx, sqlite_store, "050600001", max_attempts=2)
+    delivery, calls = await _run_one(pbx, sqlite_store, SIM.HANGS_UP.number(1), max_attempts=2)
     assert delivery.status == "unacknowledged"  # type: ignore[attr-defined]
     assert [a.outcome for a in calls] == ["hangup_no_ack"] * 2  # type: ignore[attr-defined]
 
@@ -90,7 +88,7 @@ async def test_answering_machine_gets_the_short_message_and_is_not_an_ack(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
     delivery, calls = await _run_one(
-        pbx, sqlite_store, "050700001", timeout=80, max_attempts=1, amd_enabled=True
+        pbx, sqlite_store, SIM.MACHINE.number(1), timeout=80, max_attempts=1, amd_enabled=True
     )
     assert delivery.status == "unacknowledged"  # type: ignore[attr-defined]
     assert [a.outcome for a in calls] == ["machine"]  # type: ignore[attr-defined]
@@ -99,7 +97,7 @@ async def test_answering_machine_gets_the_short_message_and_is_not_an_ack(
 async def test_person_is_recognised_as_human_by_amd_and_acknowledges(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
-    delivery, _ = await _run_one(pbx, sqlite_store, "050100001", amd_enabled=True)
+    delivery, _ = await _run_one(pbx, sqlite_store, SIM.PRESS_1.number(1), amd_enabled=True)
     assert delivery.status == "acknowledged"  # type: ignore[attr-defined]
 
 
@@ -107,7 +105,7 @@ async def test_second_number_is_tried_before_waiting_for_a_retry(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
     delivery, calls = await _run_one(
-        pbx, sqlite_store, ("050400002", "050100002"), retry_delays="300"
+        pbx, sqlite_store, (SIM.BUSY.number(2), SIM.PRESS_1.number(2)), retry_delays="300"
     )
     assert delivery.status == "acknowledged"  # type: ignore[attr-defined]
     assert [(a.phone_index, a.outcome) for a in calls] == [  # type: ignore[attr-defined]

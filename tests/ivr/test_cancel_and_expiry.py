@@ -11,15 +11,11 @@ from sqlalchemy import select
 from binalert.db import Store
 from binalert.deliveries.lifecycle import cancel_alert
 from binalert.models import Alert, CallAttempt, Delivery
+from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx
-from tests.ivr.harness import (
-    alert_status,
-    deliveries,
-    lab_settings,
-    make_alert,
-    running_dispatcher,
-    wait_until_final,
-)
+from lab.seed import seed_alert
+from lab.sim import SIM
+from tests.ivr.harness import alert_status, deliveries, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(90)]
 
@@ -36,7 +32,7 @@ def _attempts_of(store: Store, alert_id: int) -> list[CallAttempt]:
 
 
 async def test_cancel_mid_alert_stops_every_pending_call(pbx: LabPbx, sqlite_store: Store) -> None:
-    alert_id = make_alert(sqlite_store, [f"0503{i:05d}" for i in range(10)])
+    alert_id = seed_alert(sqlite_store, SIM.NO_ANSWER.numbers(10))
     settings = lab_settings(pbx, sqlite_store, max_channels=3, ring_timeout=6)
     async with running_dispatcher(settings, sqlite_store) as service:
         while sum(d.status == "calling" for d in deliveries(sqlite_store, alert_id)) < 3:
@@ -57,7 +53,7 @@ async def test_cancel_mid_alert_stops_every_pending_call(pbx: LabPbx, sqlite_sto
 async def test_nothing_is_dialled_after_the_validity_window(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
-    alert_id = make_alert(sqlite_store, ["050400001", "050400002"], valid_minutes=0.1)
+    alert_id = seed_alert(sqlite_store, SIM.BUSY.numbers(2, start=1), valid_minutes=0.1)
     settings = lab_settings(pbx, sqlite_store, max_attempts=10, retry_delays="2")
     async with running_dispatcher(settings, sqlite_store):
         rows = await wait_until_final(sqlite_store, alert_id, 30)

@@ -19,12 +19,14 @@ from binalert.db import Store
 from binalert.models import CallAttempt, Delivery
 from lab.cli import lab_environment
 from lab.pbx import LabPbx, temporary_lab
-from tests.ivr.harness import deliveries, make_alert, wait_until_final
+from lab.seed import seed_alert
+from lab.sim import SIM, SimMember
+from tests.ivr.harness import deliveries, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.postgres]
 
-MIX = ["0501"] * 18 + ["0504", "0506"]
-NUMBERS = [f"{MIX[i % 20]}{i:05d}" for i in range(200)]
+MIX = [SIM.PRESS_1] * 18 + [SIM.BUSY, SIM.HANGS_UP]
+NUMBERS = [MIX[i % 20].number(i) for i in range(200)]
 
 
 @pytest.fixture
@@ -87,7 +89,7 @@ def _acknowledged(store: Store, alert_id: int) -> int:
 async def test_two_workers_two_pbxes_one_alert_and_a_worker_dies(
     pbx: LabPbx, second_pbx: LabPbx, pg_store: Store
 ) -> None:
-    alert_id = make_alert(pg_store, NUMBERS)
+    alert_id = seed_alert(pg_store, NUMBERS)
     workers = [_worker(name, pg_store, [pbx, second_pbx]) for name in ("w1", "w2")]
     peak = 0
     try:
@@ -125,9 +127,9 @@ async def test_two_workers_two_pbxes_one_alert_and_a_worker_dies(
     assert used == {pbx.instance.name, second_pbx.instance.name}
     assert 0 < peak <= 12, f"a PBX had {peak} calls open; its limit is 12 for all workers"
     assert not late
-    statuses: dict[str, set[str]] = {n[:4]: set() for n in NUMBERS}
+    statuses: dict[SimMember, set[str]] = {member: set() for member in MIX}
     for number, row in zip(NUMBERS, rows, strict=True):
-        statuses[number[:4]].add(row.status)
-    assert statuses["0501"] == {"acknowledged"}
-    assert statuses["0504"] == {"unreachable"}
-    assert statuses["0506"] == {"unacknowledged"}
+        statuses[SIM.of(number)].add(row.status)
+    assert statuses[SIM.PRESS_1] == {"acknowledged"}
+    assert statuses[SIM.BUSY] == {"unreachable"}
+    assert statuses[SIM.HANGS_UP] == {"unacknowledged"}

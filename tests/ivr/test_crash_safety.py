@@ -16,21 +16,29 @@ from sqlalchemy import select
 from binalert.db import Store
 from binalert.models import CallAttempt, Delivery
 from lab.cli import lab_environment
+from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx
-from tests.ivr.harness import (
-    deliveries,
-    lab_settings,
-    make_alert,
-    running_dispatcher,
-    wait_until_final,
-)
+from lab.seed import seed_alert
+from lab.sim import SIM
+from tests.ivr.harness import deliveries, wait_until_final
 
 pytestmark = [pytest.mark.pbx]
 
 # 50 members: most acknowledge (some at once, some after a busy line or a replay), some
 # never answer, some hang up: calls of very different lengths are in flight at any moment.
-BEHAVIOURS = ["0501", "0501", "0508", "0502", "0501", "0503", "0506", "0501", "0509", "0501"]
-NUMBERS = [f"{BEHAVIOURS[i % 10]}{i:05d}" for i in range(50)]
+BEHAVIOURS = [
+    SIM.PRESS_1,
+    SIM.PRESS_1,
+    SIM.BUSY_THEN_PRESS_1,
+    SIM.PRESS_2_THEN_1,
+    SIM.PRESS_1,
+    SIM.NO_ANSWER,
+    SIM.HANGS_UP,
+    SIM.PRESS_1,
+    SIM.INVALID_KEY_THEN_1,
+    SIM.PRESS_1,
+]
+NUMBERS = [BEHAVIOURS[i % 10].number(i) for i in range(50)]
 
 
 def _worker(pbx: LabPbx, store: Store, sounds: Path) -> subprocess.Popen[bytes]:
@@ -75,7 +83,7 @@ def _assert_nobody_called_after_acknowledging(store: Store, alert_id: int) -> No
 async def test_sigkilled_dispatcher_restarts_and_finishes_the_alert(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
-    alert_id = make_alert(sqlite_store, NUMBERS)
+    alert_id = seed_alert(sqlite_store, NUMBERS)
     worker = _worker(pbx, sqlite_store, pbx.sounds_dir)
     try:
         deadline = time.monotonic() + 90
@@ -94,8 +102,9 @@ async def test_sigkilled_dispatcher_restarts_and_finishes_the_alert(
     assert before <= _acknowledged(sqlite_store, alert_id)
     assert in_flight, "the kill should have left calls in flight"
     _assert_nobody_called_after_acknowledging(sqlite_store, alert_id)
-    by_behaviour = {n[:4]: d.status for n, d in zip(NUMBERS, rows, strict=True)}
-    assert by_behaviour["0501"] == "acknowledged" and by_behaviour["0503"] == "unreachable"
+    by_behaviour = {SIM.of(n): d.status for n, d in zip(NUMBERS, rows, strict=True)}
+    assert by_behaviour[SIM.PRESS_1] == "acknowledged"
+    assert by_behaviour[SIM.NO_ANSWER] == "unreachable"
 
 
 @pytest.mark.timeout(180)
@@ -103,7 +112,7 @@ async def test_asterisk_restart_mid_alert_ends_with_every_member_final(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
     numbers = NUMBERS[:20]
-    alert_id = make_alert(sqlite_store, numbers)
+    alert_id = seed_alert(sqlite_store, numbers)
     settings = lab_settings(pbx, sqlite_store, max_channels=10, ring_timeout=6)
     async with running_dispatcher(settings, sqlite_store) as service:
         while not _acknowledged(sqlite_store, alert_id):
@@ -112,16 +121,16 @@ async def test_asterisk_restart_mid_alert_ends_with_every_member_final(
         rows = await wait_until_final(sqlite_store, alert_id, 150)
         assert service.dialer is not None and service.dialer.ami.reconnects >= 1
     _assert_nobody_called_after_acknowledging(sqlite_store, alert_id)
-    statuses = {n[:4]: d.status for n, d in zip(numbers, rows, strict=True)}
-    assert statuses["0501"] == "acknowledged"
-    assert statuses["0503"] == "unreachable"
+    statuses = {SIM.of(n): d.status for n, d in zip(numbers, rows, strict=True)}
+    assert statuses[SIM.PRESS_1] == "acknowledged"
+    assert statuses[SIM.NO_ANSWER] == "unreachable"
 
 
 @pytest.mark.timeout(120)
 async def test_sigterm_stops_claiming_lets_calls_finish_and_loses_nothing(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
-    alert_id = make_alert(sqlite_store, [f"0501{i:05d}" for i in range(30)])
+    alert_id = seed_alert(sqlite_store, SIM.PRESS_1.numbers(30))
     worker = _worker(pbx, sqlite_store, pbx.sounds_dir)
     try:
         while not _acknowledged(sqlite_store, alert_id):

@@ -14,8 +14,11 @@ from api.app import create_app
 from binalert.db import Store
 from binalert.runtime import Runtime
 from ivr.service import DispatcherService
+from lab.harness import lab_settings
 from lab.pbx import LabPbx, free_port
-from tests.ivr.harness import deliveries, lab_settings, make_alert
+from lab.seed import seed_alert
+from lab.sim import SIM
+from tests.ivr.harness import deliveries
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(120)]
 
@@ -51,7 +54,7 @@ def test_audio_reaches_the_pbx_through_its_http_media_cache(
     )
     runtime = Runtime(settings=settings, store=sqlite_store)
     runtime.services.append(DispatcherService(runtime))
-    alert_id = make_alert(sqlite_store, ["050100031"])
+    alert_id = seed_alert(sqlite_store, [SIM.PRESS_1.number(31)])
     server = _serve(runtime, port)
     next(server)
     try:

@@ -13,8 +13,11 @@ from binalert.db import Store
 from binalert.models import CallAttempt
 from binalert.settings import PbxSettings
 from lab.cli import lab_environment
+from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx, temporary_lab
-from tests.ivr.harness import lab_settings, make_alert, running_dispatcher, wait_until_final
+from lab.seed import seed_alert
+from lab.sim import SIM
+from tests.ivr.harness import wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(150)]
 
@@ -44,7 +47,7 @@ async def test_calls_of_a_killed_pbx_are_retried_on_the_other(
     settings = lab_settings(
         pbx, sqlite_store, pbxes=[_pbx(pbx, sounds), _pbx(doomed_pbx, sounds)], call_deadline=30
     )
-    alert_id = make_alert(sqlite_store, [f"0501{i:05d}" for i in range(16)])
+    alert_id = seed_alert(sqlite_store, SIM.PRESS_1.numbers(16))
     async with running_dispatcher(settings, sqlite_store):
         while not _open_on(sqlite_store, doomed_pbx.instance.name):
             await asyncio.sleep(0.05)

@@ -6,8 +6,11 @@ import pytest
 
 from binalert.db import Store
 from ivr.audio import TtsAudio
+from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx
-from tests.ivr.harness import lab_settings, make_alert, running_dispatcher, wait_until_final
+from lab.seed import seed_alert
+from lab.sim import SIM
+from tests.ivr.harness import wait_until_final
 from tts import SpeechService
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(120)]
@@ -17,7 +20,11 @@ async def test_members_in_two_languages_hear_synthesised_speech_and_acknowledge(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
     settings = lab_settings(pbx, sqlite_store, digit_timeout=4)
-    alert_id = make_alert(sqlite_store, ["050100011", "050200012"], languages=("nl", "fr"))
+    alert_id = seed_alert(
+        sqlite_store,
+        [SIM.PRESS_1.number(11), SIM.PRESS_2_THEN_1.number(12)],
+        languages=("nl", "fr"),
+    )
     speech = SpeechService(settings.speech_config())
     audio = TtsAudio(settings, sqlite_store, speech, settings.pbxes[0], _run_now)
     async with running_dispatcher(settings, sqlite_store, audio=audio):

@@ -12,8 +12,9 @@ from binalert.db import Store
 from binalert.models import Role
 from binalert.runtime import Runtime
 from ivr.service import DispatcherService
+from lab.harness import lab_settings
 from lab.pbx import LabPbx
-from tests.ivr.harness import lab_settings
+from lab.sim import SIM
 from tests.web.conftest import add_bin, serve, shoot, sign_in, token
 
 pytestmark = [pytest.mark.browser, pytest.mark.pbx, pytest.mark.timeout(180)]
@@ -38,12 +39,14 @@ def _audio_loaded(page: Page, language: str) -> None:
 
 def test_send_preview_follow_and_cancel(page: Page, base: str, sqlite_store: Store) -> None:
     members = [
-        ("An", "050100031", "nl"),
-        ("Benoît", "050100032", "fr"),
-        ("Dirk", "050100033", "nl"),
+        ("An", SIM.PRESS_1.number(31), "nl"),
+        ("Benoît", SIM.PRESS_1.number(32), "fr"),
+        ("Dirk", SIM.PRESS_1.number(33), "nl"),
     ]
     bin_a = add_bin(sqlite_store, "BIN Sint-Kruis", ZONE, members)
-    bin_b = add_bin(sqlite_store, "BIN Assebroek", ZONE, [("Ringo", "050300034", "de")])
+    bin_b = add_bin(
+        sqlite_store, "BIN Assebroek", ZONE, [("Ringo", SIM.NO_ANSWER.number(34), "de")]
+    )
     sign_in(page, base, token(sqlite_store, Role.POLICE, police_zone=ZONE))
     shoot(page, "police-home")
 
