@@ -8,7 +8,7 @@ MODULES = (
     "pbx_config.so",
     "app_playback.so",
     "app_read.so",
-    "app_amd.so",
+    "app_talkdetect.so",
     "app_waitforsilence.so",
     "app_senddtmf.so",
     "app_userevent.so",
@@ -69,6 +69,11 @@ class LabInstance:
     def sounds(self) -> str:
         return f"{self.var}/sounds"
 
+    @property
+    def greetings(self) -> str:
+        """What the simulated members say when they answer (lab.greetings writes them)."""
+        return f"{self.var}/sim-greetings"
+
     def files(self) -> dict[str, str]:
         return {
             "asterisk.conf": self.asterisk_conf(),
@@ -76,7 +81,6 @@ class LabInstance:
             "manager.conf": self.manager_conf(),
             "extensions.conf": self.extensions_conf(),
             "logger.conf": "[general]\n[logfiles]\nmessages.log => notice,warning,error\n",
-            "amd.conf": "[general]\n",
             "http.conf": "[general]\nenabled=no\n",
             "cdr.conf": "[general]\nenable=no\n",
         }
@@ -130,6 +134,7 @@ class LabInstance:
             "[globals]\n"
             f"SIM_SOUNDS = {SIM_SOUNDS}\n"
             "SIM_EARLY_KEY_DELAY = 1\n"
+            f"SIM_GREETINGS = {self.greetings}\n"
             f"#include {self.etc}/dialplans/extensions.conf\n"
             f"#include {self.etc}/dialplans/lab/sim-members.conf\n"
         )

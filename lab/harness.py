@@ -26,11 +26,17 @@ FINAL = frozenset(s.value for s in DeliveryStatus if s not in OPEN_DELIVERY_STAT
 
 class LabSoundsAudio:
     """Short recorded prompts from the lab's Asterisk sounds: fast calls for dialer tests.
-    (The speech pipeline's own audio is used by the end-to-end tests.)"""
+    (The speech pipeline's own audio is used by the end-to-end tests.) The first message is
+    vm-intro (5.7 s: long enough to press during it); a long one (demo-congrats, 30 s) gives
+    the line time to play a whole answering-machine greeting while binalert speaks, as a
+    real alert message does."""
+
+    def __init__(self, first: str = "vm-intro") -> None:
+        self.first = first
 
     async def variables(self, alert_id: int, language: str) -> dict[str, str]:
         return {
-            cv.FIRST_AUDIO: f"{SIM_SOUNDS}/vm-intro",  # 5.7 s: long enough to press during it
+            cv.FIRST_AUDIO: f"{SIM_SOUNDS}/{self.first}",
             cv.REPLAY_AUDIO: f"{SIM_SOUNDS}/vm-intro",
             cv.INVALID_AUDIO: f"{SIM_SOUNDS}/beep",
             cv.THANKS_AUDIO: f"{SIM_SOUNDS}/beep",

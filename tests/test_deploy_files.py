@@ -32,11 +32,12 @@ BINALERT_SERVICES = ("binalert", "worker")
 
 # Dialplan applications built into the Asterisk core (pbx_builtins.c): no module to load.
 CORE_APPS = {
-    "Answer", "BackGround", "Busy", "Congestion", "Goto", "GotoIf", "GotoIfTime", "Hangup",
-    "NoOp", "Progress", "Ringing", "Set", "MSet", "Wait", "WaitExten", "WaitDigit",
+    "Answer", "Background", "BackGround", "Busy", "Congestion", "Goto", "GotoIf", "GotoIfTime",
+    "Hangup", "NoOp", "Progress", "Ringing", "Set", "MSet", "Wait", "WaitExten", "WaitDigit",
 }  # fmt: skip
 APP_MODULES = {
     "AMD": "app_amd.so",
+    "BackgroundDetect": "app_talkdetect.so",
     "Playback": "app_playback.so",
     "Read": "app_read.so",
     "UserEvent": "app_userevent.so",
@@ -163,9 +164,9 @@ def test_the_api_healthcheck_hits_the_health_route() -> None:
 
 
 @cache
-def dockerfile() -> list[tuple[str, str]]:
+def dockerfile(path: Path = DOCKER / "Dockerfile") -> list[tuple[str, str]]:
     """The Dockerfile's instructions as (INSTRUCTION, arguments), continuations joined."""
-    text = re.sub(r"\\\n", " ", (DOCKER / "Dockerfile").read_text())
+    text = re.sub(r"\\\n", " ", path.read_text())
     lines = [ln.strip() for ln in text.splitlines()]
     pairs = [ln.split(None, 1) for ln in lines if ln and not ln.startswith("#")]
     return [(p[0].upper(), p[1] if len(p) > 1 else "") for p in pairs]
@@ -323,7 +324,7 @@ def _dialplan_files() -> list[Path]:
 
 def test_the_dialplan_parser_finds_what_binalert_uses() -> None:
     apps, functions = dialplan_needs(DIALPLANS / "extensions.conf")
-    assert {"AMD", "Read", "Playback", "UserEvent", "WaitForSilence"} <= apps
+    assert {"BackgroundDetect", "Playback", "UserEvent", "WaitForSilence", "WaitExten"} <= apps
     assert "DB" in functions
 
 
@@ -459,3 +460,30 @@ def test_the_published_rtp_ports_are_the_ones_asterisk_uses() -> None:
     ports = service("asterisk")["ports"]
     published = {p["published"] for p in ports if p["protocol"] == "udp"}
     assert wanted <= published
+
+
+def test_the_image_moves_astdb_in_a_section_asterisk_reads(tmp_path: Path) -> None:
+    """Debian's asterisk.conf holds the paths in a template, [directories](!), which Asterisk
+    ignores: the image's edit must leave astdbdir in a real [directories] section."""
+    from lab.chroot import ensure_chroot
+
+    debian = ensure_chroot(log=False) / "etc" / "asterisk" / "asterisk.conf"
+    conf = tmp_path / "asterisk.conf"
+    conf.write_text(debian.read_text())
+    instructions = dockerfile(ASTERISK / "Dockerfile")
+    [run] = [args for op, args in instructions if op == "RUN" and "astdbdir" in args]
+    edits = [cmd for cmd in run.split(";") if cmd.strip().startswith("sed -i")]
+    assert edits, "the image edits asterisk.conf with sed"
+    for edit in edits:
+        argv = shlex.split(edit.replace("/etc/asterisk/asterisk.conf", str(conf)))
+        subprocess.run(argv, check=True, timeout=10)
+    header = None
+    for raw in conf.read_text().splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if line.startswith("["):
+            header = line
+        elif line.startswith("astdbdir"):
+            assert header == "[directories]", f"astdbdir is inside {header}, which is ignored"
+            assert line.split("=>")[1].strip() == "/var/lib/asterisk/astdb"
+            return
+    raise AssertionError("no astdbdir in the image's asterisk.conf")

@@ -11,8 +11,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "prompt": "Om te bevestigen, druk 1. Om opnieuw te beluisteren, druk 2.",
         "thanks": "Dank u, uw bevestiging is doorgegeven aan de politie.",
         "invalid_key": "Deze toets is niet geldig.",
-        "machine": "Dit was een automatisch bericht van de lokale politie {zone}. "
-        "U hoeft niets te doen.",
+        "machine": "Dit was een dringend bericht van de lokale politie {zone}. "
+        "Om te bevestigen dat u het gehoord hebt, druk nu 1, "
+        "of druk 1 wanneer wij u opnieuw bellen.",
     },
     "fr": {
         "intro": "Message urgent de la police locale {zone} "
@@ -20,8 +21,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "prompt": "Pour confirmer, appuyez sur 1. Pour réécouter, appuyez sur 2.",
         "thanks": "Merci, votre confirmation a été transmise à la police.",
         "invalid_key": "Cette touche n'est pas valable.",
-        "machine": "Ceci était un message automatique de la police locale {zone}. "
-        "Vous ne devez rien faire.",
+        "machine": "Ceci était un message urgent de la police locale {zone}. "
+        "Pour confirmer que vous l'avez entendu, appuyez maintenant sur 1, "
+        "ou appuyez sur 1 lorsque nous vous rappellerons.",
     },
     "de": {
         "intro": "Dringende Nachricht der lokalen Polizei {zone} "
@@ -29,8 +31,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "prompt": "Zum Bestätigen drücken Sie 1. Zum erneuten Anhören drücken Sie 2.",
         "thanks": "Danke, Ihre Bestätigung wurde an die Polizei weitergeleitet.",
         "invalid_key": "Diese Taste ist nicht gültig.",
-        "machine": "Dies war eine automatische Nachricht der lokalen Polizei {zone}. "
-        "Sie müssen nichts tun.",
+        "machine": "Dies war eine dringende Nachricht der lokalen Polizei {zone}. "
+        "Um zu bestätigen, dass Sie sie gehört haben, drücken Sie jetzt 1, "
+        "oder drücken Sie 1, wenn wir Sie erneut anrufen.",
     },
     "en": {
         "intro": "Urgent message from the local police {zone} "
@@ -38,8 +41,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "prompt": "To confirm, press 1. To listen again, press 2.",
         "thanks": "Thank you, your confirmation has been passed on to the police.",
         "invalid_key": "That key is not valid.",
-        "machine": "This was an automatic message from the local police {zone}. "
-        "You do not need to do anything.",
+        "machine": "This was an urgent message from the local police {zone}. "
+        "To confirm that you heard it, press 1 now, or press 1 when we call you again.",
     },
 }
 PIECES = ("intro", "prompt", "thanks", "invalid_key", "machine")

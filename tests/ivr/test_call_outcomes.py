@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from binalert.db import Store
-from lab.harness import lab_settings, running_dispatcher
+from lab.harness import LabSoundsAudio, lab_settings, running_dispatcher
 from lab.pbx import LabPbx
 from lab.seed import seed_alert
-from lab.sim import SIM
+from lab.sim import SIM, SimMember
 from tests.ivr.harness import alert_status, attempts, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(90)]
@@ -28,10 +28,15 @@ async def test_member_who_presses_1_during_the_message_is_acknowledged(
 
 
 async def _run_one(
-    pbx: LabPbx, store: Store, number: object, timeout: float = 60, **settings: object
+    pbx: LabPbx,
+    store: Store,
+    number: object,
+    timeout: float = 60,
+    audio: LabSoundsAudio | None = None,
+    **settings: object,
 ) -> tuple[object, list[object]]:
     alert_id = seed_alert(store, [number])  # type: ignore[list-item]
-    async with running_dispatcher(lab_settings(pbx, store, **settings), store):
+    async with running_dispatcher(lab_settings(pbx, store, **settings), store, audio=audio):
         [delivery] = await wait_until_final(store, alert_id, timeout)
     return delivery, attempts(store, delivery.id)  # type: ignore[return-value]
 
@@ -84,21 +89,43 @@ async def test_hangup_without_a_key_is_unacknowledged(pbx: LabPbx, sqlite_store:
     assert [a.outcome for a in calls] == ["hangup_no_ack"] * 2  # type: ignore[attr-defined]
 
 
-async def test_answering_machine_gets_the_short_message_and_is_not_an_ack(
+async def test_answering_machine_gets_the_message_again_after_its_beep_and_is_not_an_ack(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
     delivery, calls = await _run_one(
-        pbx, sqlite_store, SIM.MACHINE.number(1), timeout=80, max_attempts=1, amd_enabled=True
+        pbx,
+        sqlite_store,
+        SIM.MACHINE.number(1),
+        timeout=100,
+        audio=LabSoundsAudio(first="demo-congrats"),
+        max_attempts=1,
+        amd_enabled=True,
     )
     assert delivery.status == "unacknowledged"  # type: ignore[attr-defined]
     assert [a.outcome for a in calls] == ["machine"]  # type: ignore[attr-defined]
 
 
-async def test_person_is_recognised_as_human_by_amd_and_acknowledges(
+@pytest.mark.parametrize(
+    "member",
+    [SIM.PRESS_1, SIM.SILENT_PRESS_1, SIM.HELLO_TWICE_PRESS_1_LATE, SIM.LONG_GREETING_PRESS_1],
+    ids=lambda m: m.prefix,
+)
+async def test_a_1_counts_however_the_person_answered(
+    pbx: LabPbx, sqlite_store: Store, member: SimMember
+) -> None:
+    delivery, calls = await _run_one(pbx, sqlite_store, member.number(1), amd_enabled=True)
+    assert delivery.status == "acknowledged"  # type: ignore[attr-defined]
+    assert [a.outcome for a in calls] == ["answered"]  # type: ignore[attr-defined]
+
+
+async def test_a_silent_listener_is_a_person_not_a_machine(
     pbx: LabPbx, sqlite_store: Store
 ) -> None:
-    delivery, _ = await _run_one(pbx, sqlite_store, SIM.PRESS_1.number(1), amd_enabled=True)
-    assert delivery.status == "acknowledged"  # type: ignore[attr-defined]
+    delivery, calls = await _run_one(
+        pbx, sqlite_store, SIM.SILENT_LISTENS_ONLY.number(1), max_attempts=1, amd_enabled=True
+    )
+    assert delivery.status == "unacknowledged"  # type: ignore[attr-defined]
+    assert [a.outcome for a in calls] == ["hangup_no_ack"]  # type: ignore[attr-defined]
 
 
 async def test_second_number_is_tried_before_waiting_for_a_retry(
