@@ -95,6 +95,7 @@ class CallOutcome(enum.StrEnum):
     FAILED = "failed"
     MACHINE = "machine"
     HANGUP_NO_ACK = "hangup_no_ack"
+    INVALID_NUMBER = "invalid_number"  # the network says the number does not exist
 
 
 class Bin(Base):

@@ -37,8 +37,16 @@ def service_health(runtime: Runtime) -> list[dict[str, object]]:
 def readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
     db = database_ok(runtime)
     services = service_health(runtime)
-    ready = db and all(s.get("connected") is True for s in services)
+    ready = db and all(
+        s.get("connected") is True and s.get("healthy", True) is True for s in services
+    )
     return ready, {"ready": ready, "database": db, "services": services}
+
+
+def _pbxes(service: dict[str, object]) -> list[dict[str, object]]:
+    """The per-PBX health a dispatcher reports (other services have none)."""
+    pbxes = service.get("pbxes")
+    return [p for p in pbxes if isinstance(p, dict)] if isinstance(pbxes, list) else []
 
 
 def _number(value: object) -> float:
@@ -93,13 +101,18 @@ class RuntimeCollector(Collector):
         health = service_health(self.runtime)
         in_flight = sum(_number(h.get("calls_in_flight")) for h in health)
         yield GaugeMetricFamily("binalert_calls_in_flight", "calls up now", value=in_flight)
-        pbx = [h for h in health if "pbx" in h]
+        pbx = [p for h in health for p in _pbxes(h)]
         reconnects = CounterMetricFamily(
             "binalert_ami_reconnects", "AMI reconnects", labels=["pbx"]
         )
         connected = GaugeMetricFamily("binalert_ami_connected", "AMI logged in", labels=["pbx"])
+        healthy = GaugeMetricFamily(
+            "binalert_pbx_healthy", "the PBX can place calls (1) or not (0)", labels=["pbx"]
+        )
         for h in pbx:
             reconnects.add_metric([str(h["pbx"])], _number(h.get("reconnects")))
             connected.add_metric([str(h["pbx"])], 1.0 if h.get("connected") is True else 0.0)
+            healthy.add_metric([str(h["pbx"])], 0.0 if h.get("healthy") is False else 1.0)
         yield reconnects
         yield connected
+        yield healthy

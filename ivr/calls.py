@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,13 +21,45 @@ FAILED_ORIGINATE_OUTCOMES = {
     REASON_NO_ANSWER: CallOutcome.NO_ANSWER,
     REASON_BUSY: CallOutcome.BUSY,
     REASON_CONGESTION: CallOutcome.CONGESTION,
-    REASON_NOT_DIALLED: CallOutcome.FAILED,
 }
 
+# Q.850 hangup causes, as Asterisk maps a SIP trunk's final response onto them.
+CAUSE_OUTCOMES = {
+    1: CallOutcome.INVALID_NUMBER,  # unallocated number (SIP 404)
+    3: CallOutcome.INVALID_NUMBER,  # no route to destination
+    28: CallOutcome.INVALID_NUMBER,  # invalid number format (SIP 484)
+    17: CallOutcome.BUSY,  # user busy (SIP 486, 600)
+    18: CallOutcome.NO_ANSWER,  # no user responding (SIP 408)
+    19: CallOutcome.NO_ANSWER,  # no answer from user (SIP 480)
+    34: CallOutcome.CONGESTION,  # no circuit available (SIP 503)
+    38: CallOutcome.CONGESTION,  # network out of order (SIP 500)
+    41: CallOutcome.CONGESTION,  # temporary failure
+    42: CallOutcome.CONGESTION,  # switching equipment congestion
+}
+CAUSE_REFUSED = 21  # call rejected: the trunk refuses us (SIP 401, 403, 407)
 
-def outcome_of_failed_originate(reason: str | None) -> CallOutcome:
-    """Busy and congestion show Hangup cause 0 on a Local channel: judge by Reason."""
-    return FAILED_ORIGINATE_OUTCOMES.get(reason or "", CallOutcome.FAILED)
+
+class NotPlaced(enum.Enum):
+    """A failed Originate the member is not to blame for: the PBX could not place it."""
+
+    NO_NETWORK_ANSWER = "the PBX placed no call (no channel type, no route to the trunk?)"
+    REFUSED = "the trunk refuses our calls (SIP 401/403/407, Q.850 cause 21)"
+
+
+def outcome_of_failed_originate(
+    reason: str | None, hangup_cause: int | None
+) -> CallOutcome | NotPlaced:
+    """Local channels say busy and congestion in the Reason (cause 0); over a SIP trunk the
+    Reason is 0 and the network's answer is in the hangup cause."""
+    if reason in FAILED_ORIGINATE_OUTCOMES:
+        return FAILED_ORIGINATE_OUTCOMES[reason]
+    if hangup_cause == CAUSE_REFUSED:
+        return NotPlaced.REFUSED
+    if hangup_cause in CAUSE_OUTCOMES:
+        return CAUSE_OUTCOMES[hangup_cause]
+    if not hangup_cause:
+        return NotPlaced.NO_NETWORK_ANSWER
+    return CallOutcome.FAILED
 
 
 @dataclass

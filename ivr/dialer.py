@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from panoramisk.message import Message
+from sqlalchemy.exc import SQLAlchemyError
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from binalert.announce import ALERTS_CHANGED, DELIVERY_EVENTS
 from binalert.bus import EventBus
@@ -33,7 +35,14 @@ from ivr import channelvars as cv
 from ivr import wire
 from ivr.ami import AmiConnection, AmiError, NotConnected
 from ivr.audio import AudioSource
-from ivr.calls import REASON_ANSWERED, CallBook, LiveCall, outcome_of_failed_originate
+from ivr.calls import (
+    REASON_ANSWERED,
+    CallBook,
+    LiveCall,
+    NotPlaced,
+    outcome_of_failed_originate,
+)
+from ivr.health import PbxHealth
 from ivr.originate import originate_action
 from ivr.ratelimit import RateLimiter
 from ivr.storewriter import StoreWriter
@@ -44,6 +53,8 @@ T = TypeVar("T")
 SAFETY_WAKE_SECONDS = 5.0
 DRAIN_AFTER_SECONDS = 30.0  # PBX unreachable this long: its calls end as lost, retried elsewhere
 RELEASE_DELAY = 10.0  # a call that could not be prepared is tried again after this
+CAUSE_WAIT_SECONDS = 1.0  # a failed Originate's Hangup (with the network's cause) may come later
+STORE_RETRY_SECONDS = 120.0  # how long a call's end or a press of 1 is retried (store away)
 # The AMI events the dialer handles (the session asks Asterisk for these only), and not
 # those of the second half of a Local channel pair (its Hangup would come twice).
 AMI_EVENTS = ("OriginateResponse", "Hangup", "UserEvent")
@@ -91,6 +102,7 @@ class Dialer:
         self.originates_sent = 0
         self._last_expiry = 0.0
         self._capped = False  # other workers hold this PBX's channels: wake on their events
+        self.pbx_health = PbxHealth()
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -184,6 +196,8 @@ class Dialer:
         while self._claiming:
             free = self.pbx.max_channels - len(self.calls)
             batch = min(free, max(1, int(self.pbx.max_cps)))
+            if not self.pbx_health.healthy:  # one probe call per back-off, else nothing
+                batch = min(batch, int(self.pbx_health.may_probe(time.monotonic())))
             if batch <= 0:
                 return
             claimed = await self.db(deliveries.claim_due, moment, batch, self.claim_options)
@@ -245,11 +259,45 @@ class Dialer:
             await self._await_end(call)
             return
         final = response[-1] if isinstance(response, list) else response
-        if final.get("Reason") == REASON_ANSWERED:
+        reason = final.get("Reason")
+        if reason == REASON_ANSWERED:
+            self._placed()
             call.answered_at = call.answered_at or utcnow()
             await self._await_end(call)
             return
-        await self._finish(call, outcome_of_failed_originate(final.get("Reason")))
+        if call.hangup_cause is None:  # over SIP the network's answer is the Hangup's cause
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(call.ended.wait(), CAUSE_WAIT_SECONDS)
+        outcome = outcome_of_failed_originate(reason, call.hangup_cause)
+        if isinstance(outcome, NotPlaced):
+            self._not_placed(outcome)
+            await self._release(call, outcome.value, RELEASE_DELAY)
+            return
+        self._placed()
+        await self._finish(call, outcome)
+
+    def _placed(self) -> None:
+        if self.pbx_health.placed():
+            log.warning("PBX %s places calls again", self.pbx.name)
+
+    def _not_placed(self, why: NotPlaced) -> None:
+        now = time.monotonic()
+        turned = (
+            self.pbx_health.fail(why.value, now)
+            if why is NotPlaced.REFUSED
+            else self.pbx_health.not_placed(why.value, now)
+        )
+        if turned:
+            log.error(
+                "PBX %s is unhealthy: %s; its calls wait or go elsewhere", self.pbx.name, why.value
+            )
+
+    def mark_unhealthy(self, reason: str) -> None:
+        """A check of the PBX found it cannot place calls (recovery's checks after login)."""
+        if self.pbx_health.fail(reason, time.monotonic()):
+            log.error(
+                "PBX %s is unhealthy: %s; its calls wait or go elsewhere", self.pbx.name, reason
+            )
 
     async def _await_end(self, call: LiveCall) -> None:
         remaining = (call.deadline - utcnow()).total_seconds()
@@ -275,8 +323,7 @@ class Dialer:
         call.finished = True
         if call.acknowledged:
             outcome = CallOutcome.ANSWERED
-        written = self.writer.submit(
-            deliveries.finish_call,
+        args = (
             call.channel_id,
             outcome,
             utcnow(),
@@ -284,12 +331,13 @@ class Dialer:
             call.hangup_cause,
             call.answered_at,
         )
+        written = self.writer.submit(deliveries.finish_call, *args)
         # The line is free: the claim that refills it is queued behind this write and
         # usually shares its transaction (the write comes first, so the store's count of
         # open calls on this PBX is right).
         self.calls.remove(call.channel_id)
         self.wake()
-        await written
+        await self._until_stored(written, deliveries.finish_call, *args)
 
     async def _release(self, call: LiveCall, reason: str, delay: float = 0.0) -> None:
         call.finished = True
@@ -325,11 +373,35 @@ class Dialer:
             call.result = cv.RESULT_MACHINE
 
     async def record_ack(self, channel_id: str) -> None:
-        await self.db(deliveries.acknowledge, channel_id, "1", utcnow())
+        """Store a press of 1, retrying while the store is away; only then forget it in
+        AstDB (where the dialplan wrote it first). If the store stays away, the key stays,
+        and the next AstDB sweep (recovery) stores it."""
+        args = (channel_id, "1", utcnow())
+        written = self.writer.submit(deliveries.acknowledge, *args)
+        await self._until_stored(written, deliveries.acknowledge, *args)
         with contextlib.suppress(AmiError):
             await self.ami.action(
                 {"Action": "DBDel", "Family": cv.ACK_DB_FAMILY, "Key": channel_id}
             )
+
+    async def _until_stored(
+        self, first: asyncio.Future[Any], fn: Callable[..., Any], *args: Any
+    ) -> None:
+        """Wait for a write; if the store refused it, write it again (alone) until it is
+        stored or STORE_RETRY_SECONDS have passed (then the error goes up)."""
+        try:
+            await first
+            return
+        except SQLAlchemyError as error:
+            log.warning("store write %s failed (%s); retrying", fn.__name__, type(error).__name__)
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(SQLAlchemyError),
+            wait=wait_exponential(multiplier=0.2, max=5),
+            stop=stop_after_delay(STORE_RETRY_SECONDS),
+            reraise=True,
+        ):
+            with attempt:
+                await self.writer.run(fn, *args)
 
     # -- stopping ------------------------------------------------------------------------
 

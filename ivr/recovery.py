@@ -16,6 +16,7 @@ from binalert.clock import utcnow
 from binalert.deliveries import attempts as attempt_store
 from binalert.models import CallAttempt
 from ivr import channelvars as cv
+from ivr import wire
 from ivr.ami import AmiConnection, AmiError
 from ivr.calls import LiveCall
 from ivr.dialer import Dialer
@@ -47,6 +48,37 @@ async def acknowledged_in_astdb(ami: AmiConnection, channel_id: str) -> bool:
     return any(m.event == "DBGetResponse" and m.get("Val") for m in _messages(response))
 
 
+async def acknowledgements_in_astdb(ami: AmiConnection) -> list[str]:
+    """The call ids whose press of 1 the dialplan wrote to AstDB and binalert has not yet
+    forgotten (it deletes each key once the acknowledgement is stored)."""
+    response = await ami.action({"Action": "DBGetTree", "Family": cv.ACK_DB_FAMILY}, timeout=30)
+    prefix = f"/{cv.ACK_DB_FAMILY}/"
+    keys = (m.get("Key", "") for m in _messages(response) if m.event == "DBGetTreeResponse")
+    return [key.removeprefix(prefix) for key in keys if key.startswith(prefix)]
+
+
+CHANNEL_MODULES = {"PJSIP": "chan_pjsip.so", "SIP": "chan_sip.so", "IAX2": "chan_iax2.so"}
+
+
+async def missing_channel_module(ami: AmiConnection, dial_template: str) -> str | None:
+    """The channel driver the dial template needs, if the PBX has not loaded it."""
+    module = CHANNEL_MODULES.get(dial_template.split("/", 1)[0].upper())
+    if module is None:
+        return None
+    response = await ami.action({"Action": "ModuleCheck", "Module": module})
+    return None if _messages(response)[0].get("Response") == "Success" else module
+
+
+async def rejected_registrations(ami: AmiConnection) -> list[str]:
+    """The outbound SIP registrations (trunks) the provider rejects."""
+    response = await ami.action({"Action": "PJSIPShowRegistrationsOutbound"}, timeout=30)
+    return [
+        m.get("ObjectName", "?")
+        for m in _messages(response)
+        if m.event == "OutboundRegistrationDetail" and m.get("Status") == "Rejected"
+    ]
+
+
 class Recovery:
     """Brings one dialer back in step with its PBX (after a login) and takes over the calls
     of dead workers on that PBX (expired leases)."""
@@ -67,10 +99,39 @@ class Recovery:
             for attempt in attempts:
                 await self._reconcile_one(attempt, live)
             log.info("reconciled %d open call(s) with PBX %s", len(attempts), dialer.pbx.name)
+            await self.store_acknowledgements()
+            await self.check_pbx()
         except AmiError:
             log.exception("reconcile with PBX %s failed; the next login retries", dialer.pbx.name)
             return
         dialer.reconciled()
+
+    async def check_pbx(self) -> None:
+        """Can this PBX place calls at all? Its channel driver, its trunk's registration."""
+        dialer = self.dialer
+        module = await missing_channel_module(dialer.ami, dialer.pbx.dial_template)
+        if module is not None:
+            dialer.mark_unhealthy(f"{module} is not loaded: no call can be placed")
+            return
+        if dialer.pbx.dial_template.upper().startswith("PJSIP/"):
+            rejected = await rejected_registrations(dialer.ami)
+            if rejected:
+                dialer.mark_unhealthy(f"the provider rejects the registration {rejected}")
+
+    async def store_acknowledgements(self) -> None:
+        """Every press of 1 still in AstDB is stored, whatever became of its call (closed,
+        retried, taken over): a member who pressed 1 is never called again for that alert."""
+        dialer = self.dialer
+        for channel_id in await acknowledgements_in_astdb(dialer.ami):
+            if channel_id in dialer.calls:
+                continue  # its own call records it
+            try:
+                channel_id = wire.channel_id(channel_id)
+            except wire.UnsafeValue:
+                log.warning("ignoring a foreign AstDB key in %s", cv.ACK_DB_FAMILY)
+                continue
+            await dialer.record_ack(channel_id)
+            log.info("acknowledgement of call %s stored from AstDB", channel_id)
 
     async def sweep_expired_leases(self) -> None:
         """Take over the open calls of a worker that died (its lease ran out) on this PBX."""

@@ -25,7 +25,7 @@ from ivr.storewriter import StoreWriter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-SWEEP_SECONDS = 15.0  # how often to look for calls of dead workers (expired leases)
+SWEEP_SECONDS = 15.0  # how often to look for dead workers' calls and for unstored presses of 1
 
 
 class DispatcherService:
@@ -85,6 +85,8 @@ class DispatcherService:
                 continue
             try:
                 await recovery.sweep_expired_leases()
+                await recovery.store_acknowledgements()
+                await recovery.check_pbx()
             except Exception:  # the store or the PBX briefly away: the next round retries
                 log.exception("lease sweep on PBX %s failed", dialer.pbx.name)
 
@@ -110,10 +112,16 @@ class DispatcherService:
     def health(self) -> dict[str, object]:
         if not self.dialers:
             return {"dispatcher": "stopped", "connected": False}
-        pbxes = [d.ami.health() | {"calls_in_flight": len(d.calls)} for d in self.dialers]
+        pbxes = [d.ami.health() | _pbx_state(d) for d in self.dialers]
         return {
             "connected": all(p["connected"] for p in pbxes),
+            "healthy": all(p["healthy"] for p in pbxes),
             "calls_in_flight": sum(len(d.calls) for d in self.dialers),
             "reconnects": sum(d.ami.reconnects for d in self.dialers),
             "pbxes": pbxes,
         }
+
+
+def _pbx_state(dialer: Dialer) -> dict[str, object]:
+    health = dialer.pbx_health
+    return {"calls_in_flight": len(dialer.calls), "healthy": health.healthy, "why": health.reason}

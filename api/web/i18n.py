@@ -32,6 +32,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "congestion": {"nl": "netwerk overbelast", "fr": "réseau saturé", "en": "network congestion"},
     "failed": {"nl": "mislukt", "fr": "échec", "en": "failed"},
     "machine": {"nl": "antwoordapparaat", "fr": "répondeur", "en": "answering machine"},
+    "invalid_number": {
+        "nl": "nummer bestaat niet: te verbeteren",
+        "fr": "numéro inexistant : à corriger",
+        "en": "number does not exist: to correct",
+    },
     "hangup_no_ack": {
         "nl": "opgehangen zonder bevestiging",
         "fr": "raccroché sans confirmer",

@@ -129,7 +129,13 @@ def finish_call(
     hangup_cause: int | None = None,
     answered_at: datetime | None = None,
 ) -> bool:
-    """A call ended (or was found gone): close the attempt and move the delivery on."""
+    """A call ended (or was found gone): close the attempt and move the delivery on.
+
+    `answered` means the member pressed 1: the acknowledgement is written here too (it is
+    idempotent), so a call whose acknowledgement could not be stored when the key came in
+    never ends as unacknowledged and is never retried."""
+    if outcome is CallOutcome.ANSWERED:
+        acknowledge(session, channel_id, "1", now)
     attempt = attempts.close(session, channel_id, now, outcome.value, hangup_cause, answered_at)
     if attempt is None:
         return False
@@ -167,6 +173,10 @@ def _after_unacknowledged_call(
     if context.alert_status == AlertStatus.CANCELLED.value:
         return Event.CANCEL_AFTER_CALL, common
     decision = policy.after_call(context.rounds, phone_index, len(context.phones), reached)
+    if outcome is CallOutcome.INVALID_NUMBER and len(context.phones) == 1:
+        # The network says the member's only number does not exist: trying again changes
+        # nothing. (With a second number, the rounds go on: that one may answer.)
+        decision = GiveUp(reached=reached)
     next_at = _next_attempt_at(decision, now)
     if isinstance(decision, GiveUp):
         return (Event.EXHAUST_REACHED if reached else Event.EXHAUST_UNREACHED), common

@@ -19,8 +19,11 @@ from tests.api.test_events import run_calls
 
 
 class FakePbxService:
-    def __init__(self, connected: bool) -> None:
+    """Reports health in the shape DispatcherService.health() has (one PBX)."""
+
+    def __init__(self, connected: bool, why: str | None = None) -> None:
         self.connected = connected
+        self.why = why
 
     async def start(self) -> None:
         return None
@@ -29,7 +32,14 @@ class FakePbxService:
         return None
 
     def health(self) -> dict[str, object]:
-        return {"pbx": "pbx1", "connected": self.connected, "reconnects": 3, "calls_in_flight": 2}
+        pbx = {"pbx": "pbx1", "connected": self.connected, "reconnects": 3, "calls_in_flight": 2}
+        pbx |= {"healthy": self.why is None, "why": self.why}
+        return {
+            "connected": self.connected,
+            "healthy": self.why is None,
+            "calls_in_flight": 2,
+            "pbxes": [pbx],
+        }
 
 
 def test_health_and_ready(client: TestClient) -> None:
@@ -43,7 +53,19 @@ def test_not_ready_when_a_pbx_is_down(runtime: Runtime) -> None:
     with TestClient(create_app(runtime)) as client:
         ready = client.get("/ready")
     assert ready.status_code == 503
-    assert ready.json()["services"][0]["pbx"] == "pbx1"
+    assert ready.json()["services"][0]["pbxes"][0]["pbx"] == "pbx1"
+
+
+def test_not_ready_when_a_pbx_cannot_place_calls(runtime: Runtime) -> None:
+    why = "chan_pjsip.so is not loaded: no call can be placed"
+    runtime.services.append(FakePbxService(connected=True, why=why))
+    with TestClient(create_app(runtime)) as client:
+        ready = client.get("/ready")
+        metrics = client.get("/metrics").text
+    assert ready.status_code == 503
+    assert ready.json()["services"][0]["pbxes"][0]["why"] == why
+    assert 'binalert_pbx_healthy{pbx="pbx1"} 0.0' in metrics
+    assert 'binalert_ami_connected{pbx="pbx1"} 1.0' in metrics
 
 
 def test_not_ready_without_database(tmp_path: Path, runtime: Runtime) -> None:

@@ -26,14 +26,11 @@ from ivr.calls import LiveCall, outcome_of_failed_originate
 from ivr.dialer import AMI_EVENTS, AMI_EXCLUDED, Dialer
 from ivr.originate import originate_action
 from ivr.wire import UnsafeValue
+from lab.harness import LabSoundsAudio, lab_settings, running_dispatcher
 from lab.pbx import LabPbx
-from tests.ivr.harness import (
-    LabSoundsAudio,
-    lab_settings,
-    make_alert,
-    running_dispatcher,
-    wait_until_final,
-)
+from lab.seed import seed_alert
+from lab.sim import SIM
+from tests.ivr.harness import wait_until_final
 
 QUEUED_7 = b"Response: Success\r\nActionID: o7\r\nMessage: Originate successfully queued\r\n\r\n"
 ANSWERED_7 = (
@@ -71,7 +68,10 @@ HANGUP_7 = (
     b"ChanVariable: BINALERT_CALL_ID=ba0000000000000007\r\nCause: 16\r\n"
     b"Cause-txt: Normal Clearing\r\n\r\n"
 )
-SMUGGLED = "\r\nAction: Originate\r\nChannel: Local/059010002@binalert-sim-members"
+SMUGGLED = (
+    f"\r\nAction: Originate\r\nChannel: Local/{SIM.hangs_up_after(1).number(2)}"
+    "@binalert-sim-members"
+)
 
 
 class _Transport:
@@ -134,7 +134,7 @@ async def test_captured_busy_originate_maps_to_busy(dialer: Dialer) -> None:
     future = protocol.send({"Action": "Originate", "ActionID": "o8", "Async": "true"}, None)
     protocol.data_received(BUSY_8)
     final = (await asyncio.wait_for(future, 1))[-1]
-    assert outcome_of_failed_originate(final.get("Reason")) is CallOutcome.BUSY
+    assert outcome_of_failed_originate(final.get("Reason"), call.hangup_cause) is CallOutcome.BUSY
     assert not call.acknowledged and call.answered_at is None
 
 
@@ -186,7 +186,7 @@ async def test_smuggling_through_a_stored_value_is_refused_and_nothing_is_dialle
     pbx: LabPbx, sqlite_store: Store, lab_ami: AmiConnection, where: str
 ) -> None:
     audio = await LabSoundsAudio().variables(1, "nl")
-    phone = "+3259010001"
+    phone = SIM.hangs_up_after(1).e164(1)
     if where == "phone":
         phone += SMUGGLED
     else:
@@ -204,7 +204,7 @@ async def test_crlf_in_any_header_is_refused_before_the_wire(
     pbx: LabPbx, sqlite_store: Store, lab_ami: AmiConnection
 ) -> None:
     audio = await LabSoundsAudio().variables(1, "nl")
-    action = _originate(pbx, sqlite_store, "+3259010001", audio)
+    action = _originate(pbx, sqlite_store, SIM.hangs_up_after(1).e164(1), audio)
     for key, value in (
         ("Channel", action["Channel"] + SMUGGLED),
         ("Variable", [*action["Variable"], "BINALERT_AMD=0" + SMUGGLED]),
@@ -216,12 +216,12 @@ async def test_crlf_in_any_header_is_refused_before_the_wire(
 
 
 def _smuggling_alert(store: Store) -> int:
-    alert_id = make_alert(store, ["059010001"])
+    alert_id = seed_alert(store, [SIM.hangs_up_after(1).number(1)])
     with store.session() as s:
         s.execute(
             update(Delivery)
             .where(Delivery.alert_id == alert_id)
-            .values(phones=["+3259010001" + SMUGGLED])
+            .values(phones=[SIM.hangs_up_after(1).e164(1) + SMUGGLED])
         )
     return alert_id
 
@@ -287,7 +287,9 @@ async def test_filtered_session_gets_only_its_events_and_hangs_up_a_call_by_its_
     try:
         await asyncio.wait_for(ami.ready.wait(), 10)
         audio = await LabSoundsAudio().variables(1, "nl")
-        response = await ami.action(_originate(pbx, sqlite_store, "+3259300001", audio))
+        response = await ami.action(
+            _originate(pbx, sqlite_store, SIM.hangs_up_after(30).e164(1), audio)
+        )
         assert response[-1].get("Reason") == "4"  # a 30 s call, answered
         await asyncio.sleep(0.5)
         assert pbx.active_channels() == 2
