@@ -8,11 +8,13 @@ import typer
 from binalert.settings import SAMPLE_AMI_SECRET
 from lab.chroot import ensure_chroot
 from lab.config import LabInstance
+from lab.network import TRUNK_NUMBER, ProductionInstance
 from lab.pbx import LabPbx
 
 lab_app = typer.Typer(no_args_is_help=True, help="The lab PBX: a real Asterisk in a chroot.")
 
 SIM_CONTEXT = "binalert-sim-members"
+LOCAL_DIAL_TEMPLATE = "Local/{national}@" + SIM_CONTEXT
 
 
 def lab_pbx(name: str = "lab", ami_port: int = 5038) -> LabPbx:
@@ -51,13 +53,17 @@ def rx(command: str, name: str = "lab") -> None:
 
 
 def lab_environment(pbx: LabPbx) -> dict[str, str]:
-    """Settings that point binalert at a lab instance and its simulated members."""
+    """Settings that point binalert at a lab instance and its simulated members: over the
+    SIP trunk to the carrier for a PBX with the production configuration, else straight
+    into the members' dialplan over Local channels."""
+    over_sip = isinstance(pbx.instance, ProductionInstance)
     return {
         "BINALERT_AMI_HOST": "127.0.0.1",
         "BINALERT_AMI_PORT": str(pbx.instance.ami_port),
         "BINALERT_AMI_USERNAME": pbx.instance.ami_username,
         "BINALERT_AMI_SECRET": pbx.instance.ami_secret,
-        "BINALERT_DIAL_TEMPLATE": "Local/{national}@" + SIM_CONTEXT,
+        "BINALERT_DIAL_TEMPLATE": "PJSIP/{e164}@trunk" if over_sip else LOCAL_DIAL_TEMPLATE,
+        "BINALERT_CALLER_ID": f'"BIN" <{TRUNK_NUMBER}>',
         "BINALERT_SOUNDS_DIR": str(pbx.sounds_dir),
         "BINALERT_PBX_SOUNDS_DIR": pbx.instance.sounds,
     }

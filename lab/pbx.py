@@ -16,10 +16,13 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from binalert.settings import SAMPLE_AMI_SECRET
 from lab.chroot import cache_root, ensure_chroot
 from lab.config import LabInstance
+from lab.greetings import write_greetings
+from lab.network import CarrierInstance, ProductionInstance
 
 PROJECT_DIALPLANS = Path(__file__).resolve().parents[1] / "dialplans"
 
@@ -65,6 +68,7 @@ class LabPbx:
         for sub in ("spool", "log", "cache", "sounds"):
             (self.host_path(self.instance.var) / sub).mkdir(parents=True, exist_ok=True)
         self.host_path(self.instance.run).mkdir(parents=True, exist_ok=True)
+        write_greetings(self.host_path(self.instance.greetings))
 
     def pid(self) -> int | None:
         try:
@@ -206,7 +210,47 @@ def temporary_lab(name: str) -> Iterator[LabPbx]:
     """A lab Asterisk of its own (this name, a free AMI port) for tests and benches; stopped
     and its folders removed afterwards, so nothing is left behind."""
     pbx = LabPbx(LabInstance(name, free_port(), "binalert", SAMPLE_AMI_SECRET))
-    pbx.start()
+    with _removed_after(pbx):
+        pbx.start()
+        yield pbx
+
+
+def free_udp_port() -> int:
+    """A UDP port on the loopback that nothing is bound to right now (for SIP)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def temporary_network(name: str, **pbx_options: Any) -> Iterator[tuple[LabPbx, LabPbx]]:
+    """binalert's PBX with the shipped production configuration and a carrier holding the
+    simulated members (lab.network), on free ports; both stopped and removed afterwards."""
+    carrier_port, sip_port = free_udp_port(), free_udp_port()
+    rtp = 30000 + (os.getpid() % 4) * 8000
+    carrier = LabPbx(
+        CarrierInstance(f"{name}c", free_port(), "binalert", SAMPLE_AMI_SECRET, carrier_port, rtp)
+    )
+    pbx = LabPbx(
+        ProductionInstance(
+            f"{name}p",
+            free_port(),
+            "binalert",
+            SAMPLE_AMI_SECRET,
+            sip_port=sip_port,
+            rtp_start=rtp + 4000,
+            carrier_port=carrier_port,
+            **pbx_options,
+        )
+    )
+    with _removed_after(carrier), _removed_after(pbx):
+        carrier.start()
+        pbx.start()
+        yield pbx, carrier
+
+
+@contextlib.contextmanager
+def _removed_after(pbx: LabPbx) -> Iterator[LabPbx]:
     try:
         yield pbx
     finally:
@@ -216,7 +260,7 @@ def temporary_lab(name: str) -> Iterator[LabPbx]:
         pbx.log_file.unlink(missing_ok=True)
 
 
-_OWNED = re.compile(r"^(?:test|bench|cb)(\d+)[a-z]?$")
+_OWNED = re.compile(r"^(?:test|bench|cb)(\d+)[a-z]*$")
 
 
 def sweep_stale_labs() -> list[str]:
