@@ -53,6 +53,7 @@ def lab_settings(pbx: LabPbx, store: Store, **overrides: object) -> Settings:
         "ami_username": env["BINALERT_AMI_USERNAME"],
         "ami_secret": env["BINALERT_AMI_SECRET"],
         "dial_template": env["BINALERT_DIAL_TEMPLATE"],
+        "caller_id": env["BINALERT_CALLER_ID"],
         "sounds_dir": Path(env["BINALERT_SOUNDS_DIR"]),
         "pbx_sounds_dir": Path(env["BINALERT_PBX_SOUNDS_DIR"]),
         "environment": "test",
