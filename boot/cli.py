@@ -13,7 +13,7 @@ from binalert.retention import cutoff, purge_call_details
 from binalert.settings import get_settings
 from binalert.tokens import create_token
 from boot.process import run_worker, serve_forever
-from lab.cli import lab_app, lab_environment, lab_pbx
+from lab.cli import lab_app, lab_environment, lab_network
 from lab.demo import seed_demo
 from tts import SpeechService
 from tts.cli import build_tts_app
@@ -105,8 +105,10 @@ def purge(
 
 @lab_app.command("run")
 def lab_run(port: int = 8000) -> None:
-    """Start the lab PBX, a demo BIN and the service on http://127.0.0.1:PORT (Ctrl-C stops all)."""
-    pbx = lab_pbx()
+    """Start the lab network, a demo BIN and the service on http://127.0.0.1:PORT
+    (Ctrl-C stops all)."""
+    pbx, carrier = lab_network()
+    carrier.start()
     pbx.start()
     try:
         os.environ.update(lab_environment(pbx))
@@ -122,7 +124,8 @@ def lab_run(port: int = 8000) -> None:
         store.dispose()
         typer.echo(
             f"\nbinalert lab: http://127.0.0.1:{port}  (API docs: http://127.0.0.1:{port}/docs)\n"
-            f"  lab Asterisk pid {pbx.pid()}, AMI 127.0.0.1:{pbx.instance.ami_port}\n"
+            f"  lab PBX pid {pbx.pid()}, AMI 127.0.0.1:{pbx.instance.ami_port}; its SIP trunk "
+            f"reaches the members on the lab carrier (pid {carrier.pid()})\n"
             f"  demo BIN #{demo.id} '{demo.name}' (zone {demo.police_zone}) of simulated members\n"
             f"  admin token:  {token}\n"
             f"  police token: {police}\n"
@@ -131,7 +134,8 @@ def lab_run(port: int = 8000) -> None:
         serve_forever(settings, host="127.0.0.1", port=port, with_dispatcher=True)
     finally:
         pbx.stop()
-        typer.echo("lab Asterisk stopped")
+        carrier.stop()
+        typer.echo("lab PBX and carrier stopped")
 
 
 def main() -> None:

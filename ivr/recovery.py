@@ -57,16 +57,22 @@ async def acknowledgements_in_astdb(ami: AmiConnection) -> list[str]:
     return [key.removeprefix(prefix) for key in keys if key.startswith(prefix)]
 
 
-CHANNEL_MODULES = {"PJSIP": "chan_pjsip.so", "SIP": "chan_sip.so", "IAX2": "chan_iax2.so"}
+async def missing_channel_type(ami: AmiConnection, dial_template: str) -> str | None:
+    """The channel type the dial template needs (PJSIP, ...), if the PBX has none registered.
 
-
-async def missing_channel_module(ami: AmiConnection, dial_template: str) -> str | None:
-    """The channel driver the dial template needs, if the PBX has not loaded it."""
-    module = CHANNEL_MODULES.get(dial_template.split("/", 1)[0].upper())
-    if module is None:
+    ModuleCheck is no help here: it answers Success for a chan_pjsip that declined to load.
+    Unknown (the AMI user may not run CLI commands): None."""
+    tech = dial_template.split("/", 1)[0]
+    response = _messages(await ami.action({"Action": "Command", "Command": CHANNEL_TYPES}))[0]
+    if response.get("Response") != "Success":
         return None
-    response = await ami.action({"Action": "ModuleCheck", "Module": module})
-    return None if _messages(response)[0].get("Response") == "Success" else module
+    output = response.get("Output") or []
+    lines = output if isinstance(output, list) else str(output).splitlines()
+    registered = {line.split()[0].lower() for line in lines if line.strip()}
+    return None if tech.lower() in registered else tech
+
+
+CHANNEL_TYPES = "core show channeltypes"
 
 
 async def rejected_registrations(ami: AmiConnection) -> list[str]:
@@ -109,9 +115,9 @@ class Recovery:
     async def check_pbx(self) -> None:
         """Can this PBX place calls at all? Its channel driver, its trunk's registration."""
         dialer = self.dialer
-        module = await missing_channel_module(dialer.ami, dialer.pbx.dial_template)
-        if module is not None:
-            dialer.mark_unhealthy(f"{module} is not loaded: no call can be placed")
+        tech = await missing_channel_type(dialer.ami, dialer.pbx.dial_template)
+        if tech is not None:
+            dialer.mark_unhealthy(f"no {tech} channel type (its driver is not loaded)")
             return
         if dialer.pbx.dial_template.upper().startswith("PJSIP/"):
             rejected = await rejected_registrations(dialer.ami)

@@ -1,5 +1,5 @@
-"""`binalert lab ...`: the lab Asterisk (build, start, stop, status, rx); `lab run`, which
-starts the whole service beside it, is added by the composition root (boot.cli)."""
+"""`binalert lab ...`: the lab phone network (build, start, stop, status, rx); `lab run`,
+which starts the whole service beside it, is added by the composition root (boot.cli)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,37 @@ import typer
 
 from binalert.settings import SAMPLE_AMI_SECRET
 from lab.chroot import ensure_chroot
-from lab.config import LabInstance
-from lab.network import TRUNK_NUMBER, ProductionInstance
+from lab.network import TRUNK_NUMBER, CarrierInstance, ProductionInstance
 from lab.pbx import LabPbx
 
-lab_app = typer.Typer(no_args_is_help=True, help="The lab PBX: a real Asterisk in a chroot.")
+lab_app = typer.Typer(
+    no_args_is_help=True,
+    help="The lab phone network: binalert's PBX (the production configuration) and a carrier "
+    "with the simulated members, two real Asterisk processes in a chroot.",
+)
 
 SIM_CONTEXT = "binalert-sim-members"
 LOCAL_DIAL_TEMPLATE = "Local/{national}@" + SIM_CONTEXT
+LAB, CARRIER = "lab", "lab-carrier"
 
 
-def lab_pbx(name: str = "lab", ami_port: int = 5038) -> LabPbx:
-    return LabPbx(LabInstance(name, ami_port, "binalert", SAMPLE_AMI_SECRET))
+def lab_network() -> tuple[LabPbx, LabPbx]:
+    """The network `make run` uses: binalert's PBX (AMI 5038, SIP 5160) and the carrier
+    (SIP 5161), on the loopback."""
+    carrier = LabPbx(CarrierInstance(CARRIER, 5039, "binalert", SAMPLE_AMI_SECRET, sip_port=5161))
+    pbx = LabPbx(
+        ProductionInstance(
+            LAB, 5038, "binalert", SAMPLE_AMI_SECRET, sip_port=5160, carrier_port=5161
+        )
+    )
+    return pbx, carrier
+
+
+def _instance(name: str) -> LabPbx:
+    pbx, carrier = lab_network()
+    if name not in (LAB, CARRIER):
+        raise typer.BadParameter(f"the lab has {LAB!r} and {CARRIER!r}")
+    return pbx if name == LAB else carrier
 
 
 @lab_app.command("build")
@@ -28,28 +47,39 @@ def build() -> None:
 
 
 @lab_app.command("start")
-def start(name: str = "lab", ami_port: int = 5038) -> None:
-    pid = lab_pbx(name, ami_port).start()
-    typer.echo(f"lab Asterisk {name} running, pid {pid}, AMI 127.0.0.1:{ami_port}")
+def start() -> None:
+    """Start the carrier, then binalert's PBX (its trunk registers with the carrier)."""
+    pbx, carrier = lab_network()
+    carrier.start()
+    pbx.start()
+    typer.echo(
+        f"lab running: PBX pid {pbx.pid()} (AMI 127.0.0.1:5038), carrier pid {carrier.pid()}"
+    )
 
 
 @lab_app.command("stop")
-def stop(name: str = "lab") -> None:
-    lab_pbx(name).stop()
-    typer.echo(f"lab Asterisk {name} stopped")
+def stop() -> None:
+    pbx, carrier = lab_network()
+    pbx.stop()
+    carrier.stop()
+    typer.echo("lab stopped")
 
 
 @lab_app.command("status")
-def status(name: str = "lab") -> None:
-    pid = lab_pbx(name).pid()
-    typer.echo(f"lab Asterisk {name}: " + (f"running, pid {pid}" if pid else "not running"))
-    raise typer.Exit(0 if pid else 1)
+def status() -> None:
+    running = True
+    for pbx in lab_network():
+        pid = pbx.pid()
+        running = running and pid is not None
+        state = f"running, pid {pid}" if pid else "not running"
+        typer.echo(f"{pbx.instance.name}: {state}")
+    raise typer.Exit(0 if running else 1)
 
 
 @lab_app.command("rx")
-def rx(command: str, name: str = "lab") -> None:
-    """Run an Asterisk CLI command on a lab instance."""
-    typer.echo(lab_pbx(name).rx(command))
+def rx(command: str, name: str = LAB) -> None:
+    """Run an Asterisk CLI command on binalert's PBX (or --name lab-carrier)."""
+    typer.echo(_instance(name).rx(command))
 
 
 def lab_environment(pbx: LabPbx) -> dict[str, str]:

@@ -15,15 +15,18 @@ DEMO_ZONE = "Brugge"
 # (name, national number of a simulated member (lab.sim), language)
 DEMO_MEMBERS = (
     ("An Peeters", SIM.PRESS_1.number(1), "nl"),
-    ("Jean Dubois", SIM.PRESS_1.number(2), "fr"),
+    ("Jean Dubois", SIM.SILENT_PRESS_1.number(2), "fr"),
     ("Greta Schmitz", SIM.PRESS_2_THEN_1.number(3), "de"),
     ("Mary Jones", SIM.PRESS_1.number(4), "en"),
     ("Jan Janssens", SIM.BUSY.number(5), "nl"),
-    ("Luc Maes", SIM.BUSY_THEN_PRESS_1.number(6), "nl"),
+    ("Luc Maes", SIM.BUSY_THEN_SILENT_PRESS_1.number(6), "nl"),
     ("Marie Lambert", SIM.MACHINE.number(7), "fr"),
     ("Pieter Claes", SIM.NO_ANSWER.number(8), "nl"),
     ("Els Wouters", SIM.HANGS_UP.number(9), "nl"),
-    ("Sophie Martin", SIM.INVALID_KEY_THEN_1.number(10), "fr"),
+    ("Sophie Martin", SIM.SILENT_INVALID_KEY_THEN_1.number(10), "fr"),
+    ("Jos Vermeulen", SIM.LONG_GREETING_PRESS_1.number(11), "nl"),
+    ("Rita Jacobs", SIM.HELLO_TWICE_PRESS_1_LATE.number(12), "nl"),
+    ("Karel De Smet", SIM.refused_with(1).number(13), "nl"),
 )
 
 

@@ -72,12 +72,14 @@ def lab_settings(pbx: LabPbx, store: Store, **overrides: object) -> Settings:
 
 @contextlib.asynccontextmanager
 async def running_dispatcher(
-    settings: Settings, store: Store, audio: object | None = None
+    settings: Settings, store: Store, audio: object | None = None, speech: bool = False
 ) -> AsyncIterator[DispatcherService]:
-    """A started dispatcher (with LabSoundsAudio unless told otherwise), logged in to its
-    PBX and told to look for due deliveries; stopped on leaving."""
+    """A started dispatcher (with LabSoundsAudio unless told otherwise, or with the real
+    speech of production when `speech`), logged in to its PBX and told to look for due
+    deliveries; stopped on leaving."""
     runtime = Runtime(settings=settings, store=store)
-    service = DispatcherService(runtime, audio=audio or LabSoundsAudio())  # type: ignore[arg-type]
+    source = None if speech else audio or LabSoundsAudio()
+    service = DispatcherService(runtime, audio=source)  # type: ignore[arg-type]
     await service.start()
     try:
         assert service.dialer is not None

@@ -54,12 +54,13 @@ class ProductionInstance(LabInstance):
     rtp_start: int = 20000
     carrier_port: int = 5161
     trunk_password: str = "lab-trunk-password"
+    drop_modules: tuple[str, ...] = ()  # tests: the shipped list with these lines left out
 
     def files(self) -> dict[str, str]:
         rendered = self._rendered()
         return {
             "asterisk.conf": self.asterisk_conf(),
-            "modules.conf": (SHIPPED / "modules.conf").read_text(),
+            "modules.conf": self._modules(),
             "manager.conf": _sub(
                 rendered["manager.conf"],
                 (r"(?m)^port = 5038$", f"port = {self.ami_port}"),
@@ -77,6 +78,11 @@ class ProductionInstance(LabInstance):
             "logger.conf": "[general]\n[logfiles]\nmessages.log => notice,warning,error\n",
             "http.conf": (SHIPPED / "http.conf").read_text(),
         }
+
+    def _modules(self) -> str:
+        lines = (SHIPPED / "modules.conf").read_text().splitlines(keepends=True)
+        dropped = {f"load => {module}" for module in self.drop_modules}
+        return "".join(line for line in lines if line.strip() not in dropped)
 
     def _rendered(self) -> dict[str, str]:
         """manager.conf and pjsip.conf as the container's entrypoint renders them."""

@@ -65,7 +65,7 @@ class LabPbx:
         for name, text in self.instance.files().items():
             (etc / name).write_text(text)
         shutil.copytree(PROJECT_DIALPLANS, etc / "dialplans")
-        for sub in ("spool", "log", "cache", "sounds"):
+        for sub in ("spool", "log", "cache", "sounds", "heard"):
             (self.host_path(self.instance.var) / sub).mkdir(parents=True, exist_ok=True)
         self.host_path(self.instance.run).mkdir(parents=True, exist_ok=True)
         write_greetings(self.host_path(self.instance.greetings))

@@ -115,6 +115,14 @@ class SIM:
         return SimMember(f"059{seconds:02d}", f"answers and hangs up after {seconds} s")
 
     @staticmethod
+    def talks_for(seconds: int) -> SimMember:
+        """Members 057TTxxxx: answer and echo what they hear for TT seconds (audio both
+        ways), then hang up: calls for measuring capacity."""
+        if not 1 <= seconds <= 99:
+            raise ValueError(f"a simulated call lasts 1..99 s, not {seconds}")
+        return SimMember(f"057{seconds:02d}", f"answers and talks back for {seconds} s")
+
+    @staticmethod
     def refused_with(cause: int) -> SimMember:
         """Members 058CCxxxx: the network refuses the call with Q.850 cause CC before it
         rings (e.g. 17 user busy, 21 call rejected, 34 no circuit)."""
@@ -130,6 +138,8 @@ class SIM:
                 return SIM.hangs_up_after(int(number[3:5]))
             if number.startswith("058"):
                 return SIM.refused_with(int(number[3:5]))
+            if number.startswith("057"):
+                return SIM.talks_for(int(number[3:5]))
             for member in SIM.NAMED:
                 if number.startswith(member.prefix):
                     return member

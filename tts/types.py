@@ -35,7 +35,7 @@ class CallAudio:
     prompt: SpeechPath
     thanks: SpeechPath
     invalid_key: SpeechPath
-    machine: SpeechPath  # intro + message + "automatic message ... nothing to do"
+    machine: SpeechPath  # intro + message + how to confirm (press 1 now, or when called again)
     voice: str
     engine: str  # the engine that really spoke the message (after any fallback)
 
