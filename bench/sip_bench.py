@@ -29,7 +29,7 @@ from lab.pbx import LabPbx, temporary_network
 from lab.seed import seed_alert
 from lab.sim import SIM
 
-STEPS = (50, 100, 200, 300, 400, 500)
+STEPS = (50, 100, 200, 300, 500, 700, 1000)
 CALL_SECONDS = 20
 SETUPS_PER_SECOND = 100.0
 LATE_SECONDS = 10.0  # answered this long after the planned set-up: a late call
@@ -115,7 +115,10 @@ def _open(store: Store, alert_id: int) -> bool:
 def main() -> None:
     print(__doc__.splitlines()[0])
     print(f"each step: N calls of {CALL_SECONDS} s at once, {SETUPS_PER_SECOND:.0f} set-ups/s")
-    print("  calls  answered  failed  last answer late  CPU/call: PBX  carrier  dispatcher")
+    print(
+        "  calls  answered  failed  last answer late  CPU per call: PBX  carrier  dispatcher"
+        "  (PBX cores per 100 simultaneous calls)"
+    )
     with (
         tempfile.TemporaryDirectory(prefix="binalert-sip-bench-") as tmp,
         temporary_network(f"bench{os.getpid()}s") as (pbx, carrier),
@@ -125,8 +128,9 @@ def main() -> None:
             step = asyncio.run(_step(pbx, carrier, store, calls))
             print(
                 f"  {step.calls:5d}  {step.answered:8d}  {step.failed:6d}  "
-                f"{step.last_answer_late:13.1f} s  {step.pbx_cpu_ms:11.1f} ms"
+                f"{step.last_answer_late:13.1f} s  {step.pbx_cpu_ms:15.1f} ms"
                 f"  {step.carrier_cpu_ms:5.1f} ms  {step.dispatcher_cpu_ms:7.1f} ms"
+                f"  ({step.pbx_cpu_ms / CALL_SECONDS / 10:.2f})"
             )
             if step.broke:
                 print(f"  breaks at {calls} simultaneous calls (a failed or late call)")

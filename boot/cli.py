@@ -129,7 +129,7 @@ def lab_run(port: int = 8000) -> None:
             f"  demo BIN #{demo.id} '{demo.name}' (zone {demo.police_zone}) of simulated members\n"
             f"  admin token:  {token}\n"
             f"  police token: {police}\n"
-            "  Ctrl-C stops the service and the lab Asterisk.\n"
+            "  Ctrl-C stops the service and the lab network.\n"
         )
         serve_forever(settings, host="127.0.0.1", port=port, with_dispatcher=True)
     finally:
