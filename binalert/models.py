@@ -201,6 +201,9 @@ class Delivery(Base):
     last_outcome: Mapped[str | None] = mapped_column(String(20))
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_phone_index: Mapped[int] = mapped_column(Integer, default=0)
+    # The PBX whose network failed on the last call (congestion, a call it could not place):
+    # another PBX takes the retry if there is one, this one only once it is a minute overdue.
+    avoid_pbx: Mapped[str | None] = mapped_column(String(40))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     digit: Mapped[str | None] = mapped_column(String(1))
     claimed_by: Mapped[str | None] = mapped_column(String(100))

@@ -12,7 +12,7 @@ from binalert.models import Role
 from binalert.retention import cutoff, purge_call_details
 from binalert.settings import get_settings
 from binalert.tokens import create_token
-from boot.process import run_worker, serve_forever
+from boot.process import run_worker
 from lab.cli import lab_app, lab_environment, lab_network
 from lab.demo import seed_demo
 from tts import SpeechService
@@ -71,6 +71,8 @@ def serve(
     dispatcher: bool = typer.Option(True, help="run the dispatcher in this process"),
 ) -> None:
     """Run the API and (by default) the dispatcher in one process."""
+    from boot.serve import serve_forever  # here only: a worker never loads the web app
+
     serve_forever(get_settings(), host=host, port=port, with_dispatcher=dispatcher)
 
 
@@ -131,6 +133,8 @@ def lab_run(port: int = 8000) -> None:
             f"  police token: {police}\n"
             "  Ctrl-C stops the service and the lab network.\n"
         )
+        from boot.serve import serve_forever  # here only: a worker never loads the web app
+
         serve_forever(settings, host="127.0.0.1", port=port, with_dispatcher=True)
     finally:
         pbx.stop()

@@ -1,4 +1,7 @@
-"""The processes `binalert serve` and `binalert worker` run, built from the settings."""
+"""The processes `binalert serve` and `binalert worker` run, built from the settings.
+
+The worker never loads the web application (FastAPI, the routers, the templates: about 15 MB
+of a worker's memory): `serve` lives in boot.serve, which only `binalert serve` imports."""
 
 from __future__ import annotations
 
@@ -6,9 +9,6 @@ import asyncio
 import logging
 import signal
 
-import uvicorn
-
-from api.app import create_app
 from binalert import migrate
 from binalert.db import Store
 from binalert.pgnotify import PgWakeups
@@ -33,30 +33,22 @@ def build_runtime(settings: Settings, with_dispatcher: bool) -> Runtime:
     return runtime
 
 
-def _configure_logging() -> None:
+def configure_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
 
-def _runtime_or_exit(settings: Settings, with_dispatcher: bool) -> Runtime:
+def runtime_or_exit(settings: Settings, with_dispatcher: bool) -> Runtime:
     try:
         return build_runtime(settings, with_dispatcher)
     except migrate.SchemaOutOfDate as error:
         raise SystemExit(f"binalert: {error}") from error
 
 
-def serve_forever(
-    settings: Settings, host: str | None, port: int | None, with_dispatcher: bool
-) -> None:
-    _configure_logging()
-    app = create_app(_runtime_or_exit(settings, with_dispatcher))
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
-
-
 def run_worker(settings: Settings) -> None:
-    _configure_logging()
-    asyncio.run(_worker_main(_runtime_or_exit(settings, with_dispatcher=True)))
+    configure_logging()
+    asyncio.run(_worker_main(runtime_or_exit(settings, with_dispatcher=True)))
 
 
 async def _worker_main(runtime: Runtime) -> None:

@@ -85,6 +85,7 @@ class Dialer:
             worker_id=settings.worker_id,
             pbx=self.pbx.name,
             call_id=wire.call_id,
+            spread=len(settings.pbxes) > 1,
             call_seconds=settings.ring_timeout + settings.call_deadline,
             max_channels=self.pbx.max_channels,
         )

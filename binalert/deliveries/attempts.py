@@ -60,7 +60,7 @@ _CLOSE = (
         hangup_cause=bindparam("cause"),
         answered_at=func.coalesce(_c.answered_at, bindparam("answered", type_=_when)),
     )
-    .returning(_c.id, _c.delivery_id, _c.phone_index)
+    .returning(_c.id, _c.delivery_id, _c.phone_index, _c.pbx)
 )
 
 

@@ -35,6 +35,10 @@ class ClaimOptions:
     call_seconds: int  # ring timeout + the longest call: the attempt's deadline
     lease_margin: int = 10  # after the deadline the dialer has hung up: the call is over
     max_channels: int | None = None  # the PBX's limit, shared by every worker using it
+    spread: bool = False  # other PBXes exist: leave them the retries this one's network failed
+
+
+AVOID_SECONDS = 60  # how long another PBX has to take a retry this PBX's network failed
 
 
 def claim_due(
@@ -53,7 +57,8 @@ def claim_due(
         return []
     deadline = now + timedelta(seconds=options.call_seconds)
     lease_until = deadline + timedelta(seconds=options.lease_margin)
-    rows = repo.claim_due(session, now, limit, options.worker_id, lease_until)
+    avoid = (options.pbx, now - timedelta(seconds=AVOID_SECONDS)) if options.spread else ("", now)
+    rows = repo.claim_due(session, now, limit, options.worker_id, lease_until, *avoid)
     if not rows:
         return []
     ids = attempts.reserve_ids(session, len(rows))
@@ -144,6 +149,7 @@ def finish_call(
         event, values = _after_unacknowledged_call(
             context, attempt.phone_index, outcome, now, policy
         )
+        values["avoid_pbx"] = attempt.pbx if outcome is CallOutcome.CONGESTION else None
         row = repo.transition(session, context.id, event, **values)
     else:  # acknowledged meanwhile (or reconciled): only the claim ends
         row = repo.end_claim(session, context.id, context.status, **_UNCLAIMED)
@@ -210,6 +216,7 @@ def release(
             attempts=_decremented(d.attempts, 1),
             rounds=_decremented(d.rounds, int(attempt.phone_index == 0)),
             next_attempt_at=now + timedelta(seconds=delay),
+            avoid_pbx=attempt.pbx,
             **_UNCLAIMED,
         )
     except Conflict:

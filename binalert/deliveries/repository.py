@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ClauseElement, Update, bindparam, case, func, select, update
+from sqlalchemy import ClauseElement, Update, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from binalert.deliveries import machine
@@ -95,6 +95,11 @@ _DUE = (
         not_indexed(_d.next_attempt_at) <= bindparam("now"),
         not_indexed(_a.status) == ACTIVE,
         _a.valid_until > bindparam("now"),
+        or_(
+            _d.avoid_pbx.is_(None),
+            _d.avoid_pbx != bindparam("pbx"),
+            _d.next_attempt_at <= bindparam("avoid_until"),
+        ),
     )
     .order_by(_d.urgent.desc(), _d.attempts, _d.next_attempt_at, _d.id)
     .limit(bindparam("limit"))
@@ -125,6 +130,8 @@ def claim_due(
     limit: int,
     worker_id: str,
     lease_until: datetime,
+    pbx: str = "",
+    avoid_until: datetime | None = None,
 ) -> list[AnyRow]:
     """Claim up to `limit` due deliveries in one guarded update: urgent alerts first, first
     attempts before retries; attempts + 1, and a new round when the first number is dialled.
@@ -135,6 +142,7 @@ def claim_due(
     allowed = tuple(s.value for s in machine.sources(Event.CLAIM))
     statement = _claim(allowed, machine.target(Event.CLAIM).value)
     params = {"now": now, "limit": limit, "worker": worker_id, "lease": lease_until}
+    params |= {"pbx": pbx, "avoid_until": avoid_until or now}  # pbx "": nothing avoided
     rows = list(session.connection().execute(statement, params).all())
     rows.sort(key=lambda r: (not r.urgent, r.attempts, r.next_attempt_at, r.id))
     return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 from collections.abc import Iterator
 
@@ -68,3 +69,27 @@ def _open_on(store: Store, pbx: str) -> bool:
             select(CallAttempt.id).where(CallAttempt.pbx == pbx, CallAttempt.ended_at.is_(None))
         )
     return found is not None
+
+
+async def test_a_retry_after_a_network_failure_goes_to_the_other_pbx(
+    pbx: LabPbx, doomed_pbx: LabPbx, sqlite_store: Store
+) -> None:
+    """Congestion (a network failure) on one PBX: the retry is placed by the other one."""
+    sounds = lab_environment(pbx)["BINALERT_PBX_SOUNDS_DIR"]
+    settings = lab_settings(
+        pbx,
+        sqlite_store,
+        pbxes=[_pbx(pbx, sounds), _pbx(doomed_pbx, sounds)],
+        max_attempts=4,
+        retry_delays="1",
+    )
+    alert_id = seed_alert(sqlite_store, [SIM.CONGESTION.number(17)])
+    async with running_dispatcher(settings, sqlite_store):
+        [row] = await wait_until_final(sqlite_store, alert_id, 60)
+    with sqlite_store.session() as s:
+        calls = s.scalars(
+            select(CallAttempt).where(CallAttempt.delivery_id == row.id).order_by(CallAttempt.id)
+        ).all()
+    assert [a.outcome for a in calls] == ["congestion"] * 4
+    used = [a.pbx for a in calls]
+    assert all(a != b for a, b in itertools.pairwise(used)), used  # alternating

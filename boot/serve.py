@@ -1,0 +1,17 @@
+"""`binalert serve`: the API (and by default the dispatcher) in one process."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from api.app import create_app
+from binalert.settings import Settings
+from boot.process import configure_logging, runtime_or_exit
+
+
+def serve_forever(
+    settings: Settings, host: str | None, port: int | None, with_dispatcher: bool
+) -> None:
+    configure_logging()
+    app = create_app(runtime_or_exit(settings, with_dispatcher))
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
