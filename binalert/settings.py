@@ -19,6 +19,12 @@ from tts import SpeechConfig
 
 SAMPLE_AMI_SECRET = "binalert-lab-secret"
 SAMPLE_WEBHOOK_KEY = "binalert-dev-session-key"
+MIN_SECRET_LENGTH = 32
+EXAMPLE_SECRETS = frozenset(
+    {SAMPLE_AMI_SECRET, SAMPLE_WEBHOOK_KEY, "change-me-ami", "change-me-session", "change-me"}
+)
+"""Secrets shown in this project's defaults and examples (docker/binalert.env.example): known
+to anyone, so refused in production whatever their length."""
 
 DEFAULT_VAR = Path("var")
 
@@ -158,15 +164,11 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _no_sample_secrets_in_production(self) -> Settings:
+    def _no_weak_secrets_in_production(self) -> Settings:
         if self.environment == "production":
             for pbx in self.pbxes:
-                if pbx.ami_secret.get_secret_value() == SAMPLE_AMI_SECRET:
-                    raise ValueError(
-                        f"refusing to start in production with the sample AMI secret ({pbx.name})"
-                    )
-            if self.session_secret.get_secret_value() == SAMPLE_WEBHOOK_KEY:
-                raise ValueError("refusing to start in production with the sample session secret")
+                _refuse_weak(pbx.ami_secret, f"the AMI secret of {pbx.name}")
+            _refuse_weak(self.session_secret, "the session secret")
         return self
 
     @property
@@ -181,6 +183,17 @@ class Settings(BaseSettings):
             voices=self.tts_voices,
             rate=self.tts_rate,
             piper_models=self.tts_piper_models,
+        )
+
+
+def _refuse_weak(secret: SecretStr, what: str) -> None:
+    value = secret.get_secret_value()
+    if value in EXAMPLE_SECRETS or "change-me" in value:
+        raise ValueError(f"refusing to start in production with an example value as {what}")
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"refusing to start in production: {what} is shorter than {MIN_SECRET_LENGTH} "
+            "characters (make one with `openssl rand -hex 24`)"
         )
 
 

@@ -7,6 +7,7 @@ import ipaddress
 import json
 import os
 import re
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -245,6 +246,10 @@ def test_the_compose_settings_load_in_production(monkeypatch: pytest.MonkeyPatch
             monkeypatch.delenv(name)
     for name, value in service("binalert")["environment"].items():
         monkeypatch.setenv(name, str(value))
+    with pytest.raises(ValueError, match="example value"):  # docker/.env still as the example
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    for name in ("BINALERT_AMI_SECRET", "BINALERT_SESSION_SECRET"):  # as the README says
+        monkeypatch.setenv(name, secrets.token_hex(24))
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.environment == "production"
     assert settings.pbxes[0].dial_template == "PJSIP/{e164}@trunk"

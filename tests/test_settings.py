@@ -74,7 +74,29 @@ def test_production_refuses_the_sample_ami_secret_on_any_pbx(
     monkeypatch.setenv("BINALERT_AMI_SECRET", "zone-secret-" + "x" * 30)
     entries = [{"name": "a"}, {"name": "b", "ami_secret": SAMPLE_AMI_SECRET}]
     monkeypatch.setenv("BINALERT_PBXES", json.dumps(entries))
-    with pytest.raises(ValueError, match=r"sample AMI secret \(b\)"):
+    with pytest.raises(ValueError, match="example value as the AMI secret of b"):
+        settings()
+    entries[1]["ami_secret"] = "x" * 40
+    monkeypatch.setenv("BINALERT_PBXES", json.dumps(entries))
+    assert [p.name for p in settings().pbxes] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("session", "ami", "refused"),
+    [
+        ("change-me-session", "a" * 40, "example value as the session secret"),
+        ("s" * 31, "a" * 40, "session secret is shorter than 32"),
+        ("s" * 40, "change-me-ami", "example value as the AMI secret"),
+        ("s" * 40, "a" * 31, "AMI secret of pbx1 is shorter than 32"),
+    ],
+)
+def test_production_refuses_short_or_example_secrets(
+    monkeypatch: pytest.MonkeyPatch, session: str, ami: str, refused: str
+) -> None:
+    monkeypatch.setenv("BINALERT_ENVIRONMENT", "production")
+    monkeypatch.setenv("BINALERT_SESSION_SECRET", session)
+    monkeypatch.setenv("BINALERT_AMI_SECRET", ami)
+    with pytest.raises(ValueError, match=refused):
         settings()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -82,10 +83,13 @@ async def event_stream(
             await sub.wait(POLL_SECONDS)
 
 
+EVENT_ID = re.compile(r"[0-9]{1,18}")
+
+
 def _last_id(header: str | None, query: int | None) -> int:
     if header is None:
         return query or 0
-    if not header.strip().isdigit() or len(header) > 18:
+    if not EVENT_ID.fullmatch(header.strip()):  # str.isdigit() takes "²", which int() refuses
         raise Invalid("Last-Event-ID must be an event id this stream sent")
     return int(header)
 

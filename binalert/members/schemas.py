@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
@@ -24,6 +24,21 @@ PhoneText = Annotated[
 ]
 
 
+def _plausible_opt_in(value: datetime) -> datetime:
+    """A consent date as UTC, between 1990 and 2100 (a year 1 or 9999 date with an offset
+    cannot even be converted to UTC)."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("opt_in_at is out of range") from error
+    if not 1990 <= utc.year <= 2100:
+        raise ValueError("opt_in_at must be a date between 1990 and 2100")
+    return utc
+
+
+OptInAt = Annotated[AwareDatetime, AfterValidator(_plausible_opt_in)]
+
+
 class MemberCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -32,7 +47,7 @@ class MemberCreate(BaseModel):
     second_phone: PhoneText | None = None
     language: Language = Language.NL
     active: bool = True
-    opt_in_at: AwareDatetime | None = None
+    opt_in_at: OptInAt | None = None
 
 
 class MemberPatch(BaseModel):

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -106,8 +107,10 @@ def test_stream_sends_every_event_and_resumes(
     assert [int(e["id"]) for e in resumed] == ids[4:]
     by_query = read_stream(client, f"{path}?after={ids[-2]}", world.auth("admin"))
     assert [int(e["id"]) for e in by_query] == ids[-1:]
-    bad = client.get(path, headers=world.auth("police") | {"Last-Event-ID": "abc"})
-    assert bad.status_code == 422
+    for wrong in ("abc", "²", "1²", "-1", "1" * 19):  # "²" passes str.isdigit(), not int()
+        header = {"Last-Event-ID": wrong.encode("latin-1")}  # HTTP headers are latin-1
+        bad = client.get(path, headers=world.auth("police") | header)  # type: ignore[operator]
+        assert bad.status_code == 422, wrong
 
 
 def test_stream_is_live(client: TestClient, world: World, store: Store, runtime: Runtime) -> None:
@@ -144,3 +147,17 @@ def test_cancelled_alert_stream_ends(client: TestClient, world: World, store: St
     kinds = [e["event"] for e in events]
     assert "alert_cancelled" in kinds and kinds[-1] == "call_ended"
     assert events[-1]["data"]["data"]["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("header", ["²", "١٢", "1²", " 7 ", "0" * 19])
+def test_last_event_id_is_ascii_digits_or_a_clear_422(header: str) -> None:
+    """A server hands the header over as latin-1 text: "²" and other Unicode digits pass
+    str.isdigit() but not int(); they must be refused as invalid, never become a 500."""
+    from api.routers.events import _last_id
+    from binalert.errors import Invalid
+
+    if header.strip().isascii() and header.strip().isdigit() and len(header.strip()) <= 18:
+        assert _last_id(header, None) == int(header)
+    else:
+        with pytest.raises(Invalid):
+            _last_id(header, None)

@@ -199,3 +199,34 @@ def test_gdpr_erase_keeps_anonymous_outcomes(
     assert sorted((d.member_id is None) for d in rows) == [False, False, True]
     detail = client.get(f"/api/v1/alerts/{alert['id']}", headers=world.auth("police")).json()
     assert detail["stats"]["deliveries"] == 3
+
+
+@pytest.mark.parametrize(
+    "when",
+    ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00", "1850-06-01T12:00:00Z"],
+)
+def test_an_opt_in_date_at_the_edge_of_the_calendar_is_refused_not_a_500(
+    client: TestClient, world: World, when: str
+) -> None:
+    response = client.post(
+        f"/api/v1/bins/{world.bin_a}/members",
+        json={"name": "X", "phone": "050 12 34 77", "opt_in_at": when},
+        headers=world.auth("coordinator"),
+    )
+    assert response.status_code == 422, response.text
+    assert "opt_in_at" in response.text
+
+
+def test_a_database_error_does_not_show_its_parameters(store: Store) -> None:
+    """A failing statement's error (which reaches the logs) names no phone number."""
+    from sqlalchemy.exc import IntegrityError
+
+    from binalert.models import Member
+
+    with pytest.raises(IntegrityError) as raised, store.session() as s:
+        s.add(Member(name="Marie Peeters", phone="+3250999111", language="fr"))
+        s.add(Member(id=1, name="Marie Peeters", phone="+3250999111", language="fr"))
+        s.add(Member(id=1, name="Jan Janssens", phone="+3250999222", language="nl"))
+        s.flush()
+    text = str(raised.value)
+    assert "+3250999" not in text and "Peeters" not in text and "Janssens" not in text
