@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from api import errors
 from api.routers import alerts, audit, bins, events, media, members, ops, webhooks
+from api.security import SecurityHeaders
 from api.web import alerts as alert_pages
 from api.web import home, reports
 from api.web import members as member_pages
@@ -55,6 +56,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         RuntimeCollector(runtime, lambda: (preview.synth_count, preview.synth_seconds))
     )
     app.state.metrics = registry
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
     for module in (*API_ROUTERS, *PAGE_ROUTERS):
         app.include_router(module.router)

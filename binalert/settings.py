@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from pathlib import Path
@@ -111,6 +112,11 @@ class Settings(BaseSettings):
     session_secret: SecretStr = SecretStr(SAMPLE_WEBHOOK_KEY)
     host: str = "127.0.0.1"
     port: int = 8000
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxies whose X-Forwarded-For/-Proto binalert believes (the TLS proxy in front of it):
+    then the session cookie is Secure and the audit log has the real client address."""
+    metrics_allow: str = "127.0.0.1/32,::1/128"
+    """Networks that may read /metrics without a token (else an admin token is needed)."""
 
     tts_engine: Literal["espeak", "gtts", "piper"] = "espeak"
     tts_voices: str = ""
@@ -150,6 +156,16 @@ class Settings(BaseSettings):
         if not parts or not all(p.isdigit() for p in parts):
             raise ValueError("BINALERT_RETRY_DELAYS must be comma-separated whole seconds")
         return ",".join(parts)
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as error:
+                raise ValueError(f"BINALERT_METRICS_ALLOW: {part!r} is not a network") from error
+        return value
 
     @model_validator(mode="after")
     def _pbx_names_unique(self) -> Settings:

@@ -14,4 +14,11 @@ def serve_forever(
 ) -> None:
     configure_logging()
     app = create_app(runtime_or_exit(settings, with_dispatcher))
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )

@@ -61,7 +61,7 @@ def test_not_ready_when_a_pbx_cannot_place_calls(runtime: Runtime) -> None:
     runtime.services.append(FakePbxService(connected=True, why=why))
     with TestClient(create_app(runtime)) as client:
         ready = client.get("/ready")
-        metrics = client.get("/metrics").text
+        metrics = client.get("/metrics", headers=_admin(runtime)).text
     assert ready.status_code == 503
     assert ready.json()["services"][0]["pbxes"][0]["why"] == why
     assert 'binalert_pbx_healthy{pbx="pbx1"} 0.0' in metrics
@@ -80,7 +80,7 @@ def test_metrics(client: TestClient, world: World, store: Store, runtime: Runtim
     runtime.services.append(FakePbxService(connected=True))
     create_alert(client, world)
     run_calls(store)
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=world.auth("admin")).text
     assert 'binalert_alerts{status="completed"} 1.0' in text
     assert 'binalert_calls_total{outcome="no_answer"}' in text
     assert "binalert_calls_in_flight 2.0" in text
@@ -157,3 +157,11 @@ def test_a_draft_preview_writes_nothing(world: World, store: Store, runtime: Run
         s.add(sent)
         s.flush()
         assert alert_texts(s, sent.id, "fr") == texts  # what members of the sent alert hear
+
+
+def _admin(runtime: Runtime) -> dict[str, str]:
+    from binalert.models import Role
+    from binalert.tokens import create_token
+
+    with runtime.store.session() as s:
+        return {"Authorization": f"Bearer {create_token(s, Role.ADMIN, 'monitoring')}"}

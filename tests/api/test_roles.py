@@ -191,7 +191,7 @@ MATRIX: list[tuple[str, Path, Body | None, dict[str, int]]] = [
     ),
     ("GET", lambda c: "/api/v1/audit", None, {"admin": 200, "police": 403, "coordinator": 403}),
 ]
-OPEN = ["/health", "/metrics", "/ready", "/openapi.json", "/docs"]
+OPEN = ["/health", "/ready", "/openapi.json", "/docs"]
 
 
 @pytest.fixture
