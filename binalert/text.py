@@ -40,3 +40,18 @@ MessageText = Annotated[
     AfterValidator(reject_control),
     AfterValidator(_not_blank),
 ]
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A value for a CSV file people open in a spreadsheet: a cell that would start a formula
+    (=, +, -, @, tab, CR) gets a leading apostrophe, which spreadsheets show as text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def from_csv_cell(text: str) -> str:
+    """The value csv_cell() neutralised, as it was (an exported file imports again)."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text

@@ -15,6 +15,7 @@ from api.web.guard import WebCaller, WebRoute
 from api.web.render import page
 from binalert.reports import service
 from binalert.reports.schemas import BinReport
+from binalert.text import csv_cell
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Table = Literal["alerts", "languages", "follow_up"]
@@ -34,7 +35,8 @@ def _csv(report: BinReport, table: Table) -> str:
     fields = list(type(rows[0]).model_fields) if rows else []
     writer.writerow(fields)
     for row in rows:
-        writer.writerow([row.model_dump(mode="json")[f] for f in fields])
+        values = row.model_dump(mode="json")
+        writer.writerow([csv_cell(values[f]) for f in fields])
     return out.getvalue()
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from binalert.errors import Invalid
 from binalert.members.schemas import MemberCreate, RowError
 from binalert.models import Member
+from binalert.text import csv_cell, from_csv_cell
 
 COLUMNS = ("name", "phone", "second_phone", "language", "active", "opt_in_at")
 REQUIRED = ("name", "phone")
@@ -48,7 +49,7 @@ def _row_values(row: dict[str | None, object]) -> dict[str, object]:
     for key, value in row.items():
         if key is None or value is None:
             continue
-        text = str(value).strip()
+        text = from_csv_cell(str(value).strip())
         if text:
             values[key] = text
     return values
@@ -109,14 +110,13 @@ def export(members: Iterable[Member]) -> str:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for m in members:
-        writer.writerow(
-            [
-                m.name,
-                m.phone,
-                m.second_phone or "",
-                m.language,
-                "true" if m.active else "false",
-                m.opt_in_at.isoformat(),
-            ]
-        )
+        row = [
+            m.name,
+            m.phone,
+            m.second_phone or "",
+            m.language,
+            "true" if m.active else "false",
+            m.opt_in_at.isoformat(),
+        ]
+        writer.writerow([csv_cell(value) for value in row])
     return out.getvalue()

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from binalert.db import Store
+from binalert.members import csvio
 from binalert.models import Delivery, Member
 from tests.api.conftest import World
 from tests.api.helpers import all_items, create_alert
@@ -160,11 +161,24 @@ def test_csv_import_and_export_round_trip(client: TestClient, world: World, stor
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     by_name = {r["name"]: r for r in rows}
-    assert by_name["Jan"]["second_phone"] == "+32470112233"
-    assert by_name["Élise"]["phone"] == "+3242223344"
+    assert by_name["Jan"]["second_phone"] == "'+32470112233"  # text in a spreadsheet
+    assert by_name["Élise"]["phone"] == "'+3242223344"
     assert len(rows) == 6  # four from the world (one inactive) and two imported
+    reread = {m.name: m for m in csvio.parse(exported.content, known_phones=set())}
+    assert reread["Jan"].second_phone == "+32470112233"  # the export imports again
     again = upload(client, world, text)
     assert again.status_code == 422  # already members
+
+
+def test_exported_cells_never_start_a_formula(client: TestClient, world: World) -> None:
+    names = ('=HYPERLINK("http://x")', "@SUM(A1)", "-2+3", "+cmd")
+    for i, name in enumerate(names):
+        assert post_member(client, world, f"050 44 55 6{i}", name=name).get("id"), name
+    exported = client.get(
+        f"/api/v1/bins/{world.bin_a}/members/export", headers=world.auth("coordinator")
+    )
+    cells = [cell for row in csv.reader(io.StringIO(exported.text)) for cell in row]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))], cells
 
 
 @pytest.mark.parametrize(
@@ -230,3 +244,15 @@ def test_a_database_error_does_not_show_its_parameters(store: Store) -> None:
         s.flush()
     text = str(raised.value)
     assert "+3250999" not in text and "Peeters" not in text and "Janssens" not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [("=1+2", "'=1+2"), ("+3250", "'+3250"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"),
+     ("\rx", "'\rx"), ("Jan", "Jan"), ("'quoted", "'quoted"), (None, ""), (3, "3")],
+)  # fmt: skip
+def test_csv_cells_are_neutralised_and_read_back(value: object, cell: str) -> None:
+    from binalert.text import csv_cell, from_csv_cell
+
+    assert csv_cell(value) == cell
+    assert from_csv_cell(cell) == ("" if value is None else str(value))
