@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from api import errors
+from api.limits import BodyLimit
 from api.routers import alerts, audit, bins, events, media, members, ops, webhooks
 from api.security import SecurityHeaders
 from api.web import alerts as alert_pages
@@ -56,6 +57,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         RuntimeCollector(runtime, lambda: (preview.synth_count, preview.synth_seconds))
     )
     app.state.metrics = registry
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     errors.install(app)
     for module in (*API_ROUTERS, *PAGE_ROUTERS):

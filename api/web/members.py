@@ -191,10 +191,18 @@ async def import_check(
         context["bin"] = bins.get(db, caller, bin_id)
         try:
             context["rows"] = service.check_csv(db, caller, bin_id, data)
-            context["payload"] = base64.b64encode(data).decode()
+            context["payload"] = _parts(base64.b64encode(data).decode())
         except Invalid as error:
             context.update(message=error.message, row_errors=error.details)
     return page(request, "member_import.html", 422 if "message" in context else 200, **context)
+
+
+PART = 512 * 1024  # form fields stay below Starlette's 1 MB per part, whatever the file size
+
+
+def _parts(payload: str) -> list[str]:
+    """The checked file in form fields of at most PART characters (joined again on confirm)."""
+    return [payload[i : i + PART] for i in range(0, len(payload), PART)] or [""]
 
 
 @router.post("/bins/{bin_id}/members/import/confirm", dependencies=[Csrf])
@@ -203,10 +211,13 @@ def import_confirm(
     caller: WebCaller,
     runtime: RuntimeDep,
     bin_id: Id,
-    payload: Annotated[str, Form(max_length=3 * csvio.MAX_BYTES)],
+    payload: Annotated[list[str], Form()],
 ) -> Response:
+    joined = "".join(payload)
+    if len(joined) > 2 * csvio.MAX_BYTES:
+        raise Invalid(f"the CSV file is larger than {csvio.MAX_BYTES} bytes")
     try:
-        data = base64.b64decode(payload, validate=True)
+        data = base64.b64decode(joined, validate=True)
     except binascii.Error as error:
         raise Invalid("the checked file was damaged; check it again") from error
     with runtime.store.session() as db:
