@@ -8,7 +8,7 @@ They are on the dialer's hot path: Core statements, each transition one guarded
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +17,7 @@ from sqlalchemy import case
 from sqlalchemy.orm import Session
 
 from binalert.announce import ALERTS_CHANGED, announce
+from binalert.clock import utcnow
 from binalert.deliveries import attempts, events
 from binalert.deliveries import repository as repo
 from binalert.deliveries.machine import Event
@@ -176,8 +177,8 @@ def _after_unacknowledged_call(
     """Where the delivery goes after a call without acknowledgement (a pure decision)."""
     reached = bool(context.reached) or outcome in REACHED
     common: dict[str, Any] = {"last_outcome": outcome.value, "reached": reached, **_UNCLAIMED}
-    if context.alert_status == AlertStatus.CANCELLED.value:
-        return Event.CANCEL_AFTER_CALL, common
+    if context.alert_status == AlertStatus.CANCELLED.value or not context.phones:
+        return Event.CANCEL_AFTER_CALL, common  # alert cancelled, or the member erased
     decision = policy.after_call(context.rounds, phone_index, len(context.phones), reached)
     if outcome is CallOutcome.INVALID_NUMBER and len(context.phones) == 1:
         # The network says the member's only number does not exist: trying again changes
@@ -253,6 +254,23 @@ def expire_overdue(session: Session, now: datetime) -> list[int]:
             events.record_delivery(session, row, events.DELIVERY_FINAL)
         complete_if_done(session, alert_id, now)
     return expired
+
+
+def cancel_deliveries(session: Session, delivery_ids: Sequence[int]) -> int:
+    """Cancel these deliveries if they wait for a call (a call in progress ends cancelled
+    when its member was erased); returns how many were cancelled now."""
+    cancelled = 0
+    for delivery_id in delivery_ids:
+        try:
+            row = repo.transition(session, delivery_id, Event.CANCEL, **_UNCLAIMED)
+        except Conflict:
+            continue
+        cancelled += 1
+        events.record_delivery(session, row, events.DELIVERY_FINAL)
+        complete_if_done(session, row.alert_id, utcnow())
+    if cancelled:
+        announce(session, ALERTS_CHANGED)
+    return cancelled
 
 
 def cancel_alert(session: Session, alert_id: int, now: datetime, by: str) -> int:

@@ -64,12 +64,16 @@ def active_members_of_bins(session: Session, bin_ids: Collection[int]) -> Sequen
     return list(session.scalars(query))
 
 
+def delivery_ids(session: Session, member_id: int) -> list[int]:
+    return list(session.scalars(select(Delivery.id).where(Delivery.member_id == member_id)))
+
+
 def erase(session: Session, member_id: int) -> None:
-    """Delete the person; their deliveries stay as anonymous outcomes (member_id NULL)."""
+    """Delete the person; their deliveries stay as anonymous outcomes (no member, no number)."""
     session.execute(
         update(Delivery)
         .where(Delivery.member_id == member_id)
-        .values(member_id=None)
+        .values(member_id=None, phones=[])
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(Membership).where(Membership.member_id == member_id))

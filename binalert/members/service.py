@@ -11,6 +11,7 @@ from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role, visible_bin_ids
 from binalert.bins.service import visible_bin
 from binalert.clock import utcnow
+from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, NotFound
 from binalert.members import csvio
 from binalert.members import repository as repo
@@ -100,9 +101,14 @@ def patch(session: Session, caller: Caller, member_id: int, data: MemberPatch) -
 
 
 def erase(session: Session, caller: Caller, member_id: int) -> None:
+    """GDPR erasure: the person and their numbers are gone everywhere; nobody calls them
+    again (waiting calls are cancelled now, a call in progress ends cancelled). The audit log
+    keeps who erased which member id, not the person's data."""
     visible_member(session, caller, member_id)
+    deliveries = repo.delivery_ids(session, member_id)
     repo.erase(session, member_id)
-    record(session, caller, "member.erase", f"member:{member_id}")
+    cancelled = lifecycle.cancel_deliveries(session, deliveries)
+    record(session, caller, "member.erase", f"member:{member_id}", cancelled=cancelled)
 
 
 def check_csv(session: Session, caller: Caller, bin_id: int, data: bytes) -> list[MemberCreate]:

@@ -211,8 +211,44 @@ def test_gdpr_erase_keeps_anonymous_outcomes(
         rows = s.scalars(select(Delivery).where(Delivery.alert_id == alert["id"])).all()
     assert len(rows) == 3
     assert sorted((d.member_id is None) for d in rows) == [False, False, True]
+    [erased] = [d for d in rows if d.member_id is None]
+    assert erased.status == "cancelled" and erased.phones == []  # never dialled, no number kept
     detail = client.get(f"/api/v1/alerts/{alert['id']}", headers=world.auth("police")).json()
     assert detail["stats"]["deliveries"] == 3
+
+
+def test_a_member_erased_during_a_call_is_not_called_again(
+    client: TestClient, world: World, store: Store
+) -> None:
+    from binalert.clock import utcnow
+    from binalert.deliveries import lifecycle
+    from binalert.deliveries.policy import RetryPolicy
+    from binalert.models import CallOutcome
+    from ivr import wire
+
+    alert = create_alert(client, world)
+    options = lifecycle.ClaimOptions("w", "pbx1", wire.call_id, 300)
+    with store.session() as s:
+        calls = lifecycle.claim_due(s, utcnow(), 10, options)
+    member_id = world.members["an"]
+    with store.session() as s:
+        ringing = next(
+            c
+            for c in calls
+            if s.get(Delivery, c.delivery_id).member_id == member_id  # type: ignore[union-attr]
+        )
+    assert (
+        client.delete(f"/api/v1/members/{member_id}", headers=world.auth("coordinator")).status_code
+        == 204
+    )
+    with store.session() as s:
+        lifecycle.finish_call(
+            s, ringing.channel_id, CallOutcome.BUSY, utcnow(), RetryPolicy(3, (1,))
+        )
+    with store.session() as s:
+        row = s.get(Delivery, ringing.delivery_id)
+        assert row is not None and row.status == "cancelled" and row.phones == []
+    assert alert["id"]
 
 
 @pytest.mark.parametrize(
