@@ -16,6 +16,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from binalert.members.policy import MemberPolicy
 from tts import SpeechConfig
 
 SAMPLE_AMI_SECRET = "binalert-lab-secret"
@@ -115,6 +116,10 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     """Proxies whose X-Forwarded-For/-Proto binalert believes (the TLS proxy in front of it):
     then the session cookie is Secure and the audit log has the real client address."""
+    phone_countries: str = "BE,NL,FR,DE,LU"
+    """Countries whose numbers members may have (ISO codes); others are never called."""
+    max_import_rows: int = Field(default=20_000, ge=1, le=100_000)
+    max_members_per_bin: int = Field(default=20_000, ge=1, le=1_000_000)
     metrics_allow: str = "127.0.0.1/32,::1/128"
     """Networks that may read /metrics without a token (else an admin token is needed)."""
 
@@ -190,6 +195,10 @@ class Settings(BaseSettings):
     @property
     def retry_delay_seconds(self) -> tuple[int, ...]:
         return tuple(int(p) for p in self.retry_delays.split(","))
+
+    def member_policy(self) -> MemberPolicy:
+        countries = {c.strip().upper() for c in self.phone_countries.split(",") if c.strip()}
+        return MemberPolicy(frozenset(countries), self.max_import_rows, self.max_members_per_bin)
 
     def speech_config(self) -> SpeechConfig:
         """What the one speech service of a process is built from (dialers and previews)."""

@@ -21,7 +21,7 @@ def create_member(
     data: MemberCreate, caller: CallerDep, runtime: RuntimeDep, bin_id: Id
 ) -> MemberOut:
     with runtime.store.session() as session:
-        return service.create(session, caller, bin_id, data)
+        return service.create(session, caller, bin_id, data, runtime.settings.member_policy())
 
 
 @router.get("/bins/{bin_id}/members")
@@ -44,7 +44,7 @@ async def import_members(
     if len(data) > csvio.MAX_BYTES:
         raise Invalid(f"the CSV file is larger than {csvio.MAX_BYTES} bytes")
     with runtime.store.session() as session:
-        return service.import_csv(session, caller, bin_id, data)
+        return service.import_csv(session, caller, bin_id, data, runtime.settings.member_policy())
 
 
 @router.get(
@@ -70,7 +70,7 @@ def patch_member(
     data: MemberPatch, caller: CallerDep, runtime: RuntimeDep, member_id: Id
 ) -> MemberOut:
     with runtime.store.session() as session:
-        return service.patch(session, caller, member_id, data)
+        return service.patch(session, caller, member_id, data, runtime.settings.member_policy())
 
 
 @router.delete("/members/{member_id}", status_code=204, response_class=Response)

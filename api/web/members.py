@@ -98,7 +98,7 @@ async def add_member(
     if data is not None:
         try:
             with runtime.store.session() as db:
-                service.create(db, caller, bin_id, data)
+                service.create(db, caller, bin_id, data, runtime.settings.member_policy())
             return redirect(request, f"/bins/{bin_id}/members")
         except Conflict as error:
             errors = {"phone": error.message}
@@ -128,7 +128,7 @@ async def save_member(
     with runtime.store.session() as db:
         member = service.get(db, caller, member_id)
         if data is not None:
-            service.patch(db, caller, member_id, data)
+            service.patch(db, caller, member_id, data, runtime.settings.member_policy())
             return redirect(request, f"/bins/{member.bin_ids[0]}/members")
     return _member_form(request, 422, member=member, values=values, errors=errors)
 
@@ -142,7 +142,9 @@ def set_active(
     active: Annotated[bool, Form()],
 ) -> Response:
     with runtime.store.session() as db:
-        member = service.patch(db, caller, member_id, MemberPatch(active=active))
+        member = service.patch(
+            db, caller, member_id, MemberPatch(active=active), runtime.settings.member_policy()
+        )
     return redirect(request, f"/bins/{member.bin_ids[0]}/members")
 
 
@@ -190,7 +192,9 @@ async def import_check(
     with runtime.store.session() as db:
         context["bin"] = bins.get(db, caller, bin_id)
         try:
-            context["rows"] = service.check_csv(db, caller, bin_id, data)
+            context["rows"] = service.check_csv(
+                db, caller, bin_id, data, runtime.settings.member_policy()
+            )
             context["payload"] = _parts(base64.b64encode(data).decode())
         except Invalid as error:
             context.update(message=error.message, row_errors=error.details)
@@ -221,5 +225,5 @@ def import_confirm(
     except binascii.Error as error:
         raise Invalid("the checked file was damaged; check it again") from error
     with runtime.store.session() as db:
-        result = service.import_csv(db, caller, bin_id, data)
+        result = service.import_csv(db, caller, bin_id, data, runtime.settings.member_policy())
     return redirect(request, f"/bins/{bin_id}/members?imported={result.imported}")

@@ -15,6 +15,7 @@ from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, NotFound
 from binalert.members import csvio
 from binalert.members import repository as repo
+from binalert.members.policy import MemberPolicy
 from binalert.members.schemas import ImportResult, MemberCreate, MemberOut, MemberPatch
 from binalert.models import Language, Member, Role
 from binalert.paging import Page, PageRequest, make_page
@@ -65,10 +66,15 @@ def visible_member(session: Session, caller: Caller, member_id: int) -> Member:
     return member
 
 
-def create(session: Session, caller: Caller, bin_id: int, data: MemberCreate) -> MemberOut:
+def create(
+    session: Session, caller: Caller, bin_id: int, data: MemberCreate, policy: MemberPolicy
+) -> MemberOut:
     _managed_bin(session, caller, bin_id)
-    if data.phone in repo.phones_in_bin(session, bin_id):
+    known = repo.phones_in_bin(session, bin_id)
+    if data.phone in known:
         raise Conflict("a member with this phone is already in this BIN")
+    policy.check_numbers([data.phone, data.second_phone])
+    policy.check_growth(len(known), 1)
     member = repo.add(session, _new_member(data), bin_id)
     record(session, caller, "member.create", f"member:{member.id}", bin_id=bin_id)
     return _out(session, member)
@@ -86,9 +92,12 @@ def get(session: Session, caller: Caller, member_id: int) -> MemberOut:
     return _out(session, visible_member(session, caller, member_id))
 
 
-def patch(session: Session, caller: Caller, member_id: int, data: MemberPatch) -> MemberOut:
+def patch(
+    session: Session, caller: Caller, member_id: int, data: MemberPatch, policy: MemberPolicy
+) -> MemberOut:
     member = visible_member(session, caller, member_id)
     changes = data.model_dump(exclude_unset=True)
+    policy.check_numbers([changes.get("phone"), changes.get("second_phone")])
     for key, value in changes.items():
         if key in ("name", "phone", "language", "active") and value is None:
             continue
@@ -111,15 +120,22 @@ def erase(session: Session, caller: Caller, member_id: int) -> None:
     record(session, caller, "member.erase", f"member:{member_id}", cancelled=cancelled)
 
 
-def check_csv(session: Session, caller: Caller, bin_id: int, data: bytes) -> list[MemberCreate]:
+def check_csv(
+    session: Session, caller: Caller, bin_id: int, data: bytes, policy: MemberPolicy
+) -> list[MemberCreate]:
     """The rows an import would add, without saving; Invalid lists every bad row."""
     _managed_bin(session, caller, bin_id)
-    return csvio.parse(data, repo.phones_in_bin(session, bin_id))
+    known = repo.phones_in_bin(session, bin_id)
+    rows = csvio.parse(data, known)
+    policy.check_growth(len(known), len(rows))
+    policy.check_numbers(n for row in rows for n in (row.phone, row.second_phone))
+    return rows
 
 
-def import_csv(session: Session, caller: Caller, bin_id: int, data: bytes) -> ImportResult:
-    _managed_bin(session, caller, bin_id)
-    rows = csvio.parse(data, repo.phones_in_bin(session, bin_id))
+def import_csv(
+    session: Session, caller: Caller, bin_id: int, data: bytes, policy: MemberPolicy
+) -> ImportResult:
+    rows = check_csv(session, caller, bin_id, data, policy)
     ids = [repo.add(session, _new_member(row), bin_id).id for row in rows]
     record(session, caller, "member.import", f"bin:{bin_id}", imported=len(ids))
     return ImportResult(imported=len(ids), member_ids=ids)
