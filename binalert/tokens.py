@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from binalert.models import ApiToken, Role
+from binalert.models import ApiToken, Bin, Role
 
 TOKEN_PREFIX = "bna_"
 
@@ -30,6 +30,10 @@ def create_token(
         raise ValueError("a police token needs --zone (the police zone it acts for)")
     if role is Role.COORDINATOR and not bin_ids:
         raise ValueError("a coordinator token needs at least one --bin")
+    existing = set(session.scalars(select(Bin.id).where(Bin.id.in_(list(bin_ids)))))
+    missing = sorted(set(bin_ids) - existing)
+    if missing:
+        raise ValueError(f"no BIN {', '.join(map(str, missing))}: a token names existing BINs")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(
         ApiToken(

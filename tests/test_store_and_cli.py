@@ -152,6 +152,8 @@ def test_cli_upgrade_token_and_serve_refusing_an_old_schema(tmp_path: Path) -> N
     store.dispose()
     bad = _cli("token", "create", "--role", "coordinator", "--name", "C", db=db)
     assert bad.returncode == 2 and "--bin" in bad.stderr
+    unknown = _cli("token", "create", "--role", "coordinator", "--name", "C", "--bin", "7", db=db)
+    assert unknown.returncode == 2 and "no BIN 7" in unknown.stderr  # tokens name real BINs
 
 
 def test_models_and_migrations_agree(store: Store) -> None:
