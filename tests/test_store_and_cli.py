@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,35 +18,18 @@ from binalert.deliveries.machine import Event
 from binalert.deliveries.policy import RetryPolicy
 from binalert.deliveries.repository import transition
 from binalert.errors import Conflict
-from binalert.models import Alert, Bin, CallOutcome, Delivery, DeliveryEvent
+from binalert.models import CallOutcome, Delivery, DeliveryEvent
 from binalert.tokens import find_token, hash_token
 from ivr import wire
+from lab.seed import seed_alert
+from lab.sim import SIM
 
 BINALERT = str(Path(sys.executable).parent / "binalert")
 
 
 def _alert_with(store: Store, members: int) -> int:
-    now = datetime.now(UTC)
-    with store.session() as s:
-        bin_ = Bin(name="B", municipality="M", police_zone="Z")
-        s.add(bin_)
-        s.flush()
-        alert = Alert(
-            created_by="t",
-            incident_ref="r",
-            bin_ids=[bin_.id],
-            messages={"nl": "x"},
-            valid_until=now + timedelta(hours=1),
-        )
-        s.add(alert)
-        s.flush()
-        for i in range(members):
-            s.add(
-                Delivery(
-                    alert_id=alert.id, language="nl", phones=[f"+325010000{i}"], next_attempt_at=now
-                )
-            )
-        return alert.id
+    """An alert with this many pending deliveries (members who press 1, if ever called)."""
+    return seed_alert(store, SIM.PRESS_1.numbers(members), valid_minutes=60)
 
 
 def test_migrations_build_every_table(store: Store) -> None:
