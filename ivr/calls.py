@@ -10,8 +10,8 @@ from datetime import datetime
 from binalert.models import CallOutcome
 from ivr import channelvars
 
-# OriginateResponse "Reason" (Asterisk's enum ast_control_frame_type / dial states).
-REASON_NOT_DIALLED = "0"
+# OriginateResponse "Reason" (Asterisk's enum ast_control_frame_type / dial states); 0, not
+# dialled, says nothing by itself: over a SIP trunk the network's answer is the hangup cause.
 REASON_NO_ANSWER = "3"
 REASON_ANSWERED = "4"
 REASON_BUSY = "5"

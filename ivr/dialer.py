@@ -370,7 +370,8 @@ class Dialer:
         elif kind == cv.EVENT_RESULT:
             call.result = message.get("Result")
         elif kind == cv.EVENT_AMD and message.get("Status") != cv.AMD_HUMAN:
-            # The dialplan now leaves the short message: a machine, even if it hangs up early.
+            # A long greeting was heard: unless a 1 comes, the call ends as a machine's,
+            # even if the line hangs up before the message is left again.
             call.result = cv.RESULT_MACHINE
 
     async def record_ack(self, channel_id: str) -> None:
