@@ -9,7 +9,7 @@ import asyncio
 import logging
 import signal
 
-from binalert import migrate
+from binalert import logredact, migrate
 from binalert.db import Store
 from binalert.pgnotify import PgWakeups
 from binalert.runtime import Runtime
@@ -37,6 +37,7 @@ def configure_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logredact.install()
 
 
 def runtime_or_exit(settings: Settings, with_dispatcher: bool) -> Runtime:

@@ -19,6 +19,7 @@ def serve_forever(
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        log_config=None,  # uvicorn's records reach the root handlers and their phone filter
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
     )

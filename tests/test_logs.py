@@ -1,0 +1,105 @@
+"""No phone number reaches a log line, access log of the real server included (#13 point 6)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from binalert import migrate
+from binalert.logredact import MASK, PersonalDataFilter, redact
+
+BINALERT = str(Path(sys.executable).parent / "binalert")
+
+
+@pytest.mark.parametrize(
+    ("line", "hidden"),
+    [
+        ('"GET /members?q=%2B32470123456 HTTP/1.1" 200', "32470123456"),
+        ('"GET /members?q=0470+12+34+56 HTTP/1.1" 200', "0470+12+34+56"),
+        ("dialled 050 12 34 56 for BIN 3", "050 12 34 56"),
+        ("retry to +49 30 1234567 in 60 s", "1234567"),
+        ("imported 0031 20 123 4567", "123 4567"),
+        ("member 0470/12.34.56 erased", "0470/12.34.56"),
+    ],
+)
+def test_a_phone_number_is_masked_wherever_it_sits(line: str, hidden: str) -> None:
+    cleaned = redact(line)
+    assert hidden not in cleaned and MASK in cleaned
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"GET /api/v1/alerts/123456/deliveries?after=9876543 HTTP/1.1" 200',
+        "2026-11-30 12:44:01,123 alert 1234: 3 of 5 acknowledged",
+        "127.0.0.1:54321 - GET /media/1764500000/3f2a.wav",
+    ],
+)
+def test_ids_times_and_addresses_are_left_alone(line: str) -> None:
+    assert redact(line) == line
+
+
+def test_the_filter_rewrites_a_record_with_arguments() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s"',
+        ("1.2.3.4", "GET", "/m?q=0470123456"),
+        None,
+    )
+    assert PersonalDataFilter().filter(record)
+    assert "0470123456" not in record.getMessage() and "/m?q=" in record.getMessage()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_up(url: str, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("binalert serve did not start")
+
+
+@pytest.mark.timeout(60)
+def test_the_access_log_of_the_real_server_holds_no_phone_number(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'logs.db'}"
+    migrate.upgrade(db)
+    port = _free_port()
+    env = os.environ | {"BINALERT_DATABASE_URL": db, "BINALERT_SOUNDS_DIR": str(tmp_path)}
+    server = subprocess.Popen(
+        [BINALERT, "serve", "--no-dispatcher", "--port", str(port)],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_up(f"{base}/health", server)
+        httpx.get(f"{base}/members", params={"q": "+32 470 12 34 56"}, timeout=5)
+        httpx.get(f"{base}/api/v1/members?phone=%2B32470123456", timeout=5)
+    finally:
+        server.terminate()
+        _out, err = server.communicate(timeout=20)
+    assert "GET /members?q=" in err and "GET /api/v1/members?phone=" in err  # logged
+    for shown in ("470", "+32+470", "%2B32470123456", "32470123456"):
+        assert f"={shown}" not in err
+    assert "12+34+56" not in err and "470123456" not in err
