@@ -17,7 +17,7 @@ from api.routers.media import preview_of
 from api.web import alert_form
 from api.web.guard import Csrf, WebCaller, WebRoute
 from api.web.render import page, redirect
-from api.web.signing import sign, unsign
+from api.web.sealing import seal, unseal
 from binalert.alerts import service as alerts
 from binalert.alerts.preview import Preview
 from binalert.alerts.schemas import AlertCreate, AlertDetail, DeliveryOut
@@ -60,7 +60,7 @@ async def preview_alert(request: Request, caller: WebCaller, runtime: RuntimeDep
             draft = alerts.draft(db, caller, data)
     except Invalid as error:
         return _form(request, caller, runtime, values=values, errors=[error.message])
-    token = sign(
+    token = seal(
         runtime.settings,
         DRAFT,
         {"alert": data.model_dump(mode="json"), "form": values, "key": secrets.token_hex(12)},
@@ -69,7 +69,7 @@ async def preview_alert(request: Request, caller: WebCaller, runtime: RuntimeDep
 
 
 def _draft(runtime: Runtime, token: str) -> dict[str, Any]:
-    found = unsign(runtime.settings, DRAFT, token, DRAFT_MAX_AGE)
+    found = unseal(runtime.settings, DRAFT, token, DRAFT_MAX_AGE)
     if found is None:
         raise Invalid("this preview has expired; prepare the alert again")
     return found
