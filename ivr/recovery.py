@@ -58,21 +58,23 @@ async def acknowledgements_in_astdb(ami: AmiConnection) -> list[str]:
 
 
 async def missing_channel_type(ami: AmiConnection, dial_template: str) -> str | None:
-    """The channel type the dial template needs (PJSIP, ...), if the PBX has none registered.
+    """PJSIP, if the dial template needs it and the PBX has no PJSIP channel driver.
 
-    ModuleCheck is no help here: it answers Success for a chan_pjsip that declined to load.
-    Unknown (the AMI user may not run CLI commands): None."""
+    ModuleCheck is no help here: it answers Success for a chan_pjsip that declined to load
+    (as it does without res_pjsip_pubsub). PJSIP_PARSE_URI is a dialplan function that
+    chan_pjsip itself registers, and Getvar needs no more than the `call` right the dialer
+    already has (the AMI user has no `command` right to ask `core show channeltypes`)."""
     tech = dial_template.split("/", 1)[0]
-    response = _messages(await ami.action({"Action": "Command", "Command": CHANNEL_TYPES}))[0]
-    if response.get("Response") != "Success":
+    if tech.upper() != "PJSIP":
         return None
-    output = response.get("Output") or []
-    lines = output if isinstance(output, list) else str(output).splitlines()
-    registered = {line.split()[0].lower() for line in lines if line.strip()}
-    return None if tech.lower() in registered else tech
+    response = _messages(await ami.action({"Action": "Getvar", "Variable": PJSIP_PROBE}))[0]
+    if response.get("Response") != "Success":
+        return None  # unknown: strikes on failed calls still catch it
+    return None if response.get("Value") == PJSIP_PROBE_VALUE else tech
 
 
-CHANNEL_TYPES = "core show channeltypes"
+PJSIP_PROBE = "PJSIP_PARSE_URI(sip:binalert-probe@127.0.0.1,host)"
+PJSIP_PROBE_VALUE = "127.0.0.1"
 
 
 async def rejected_registrations(ami: AmiConnection) -> list[str]:

@@ -121,8 +121,8 @@ class LabInstance:
             f"secret = {self.ami_secret}\n"
             "deny = 0.0.0.0/0.0.0.0\n"
             "permit = 127.0.0.1/255.255.255.255\n"
-            "read = system,call,user,originate,reporting,dialplan\n"
-            "write = system,call,user,originate,reporting,command\n"
+            "read = system,call,user,originate\n"  # the rights docker/asterisk grants
+            "write = system,call,originate\n"
             "writetimeout = 5000\n"
         )
 

@@ -375,7 +375,7 @@ def _check_manager(path: Path) -> dict[str, list[str]]:
     assert general["channelvars"] == ["BINALERT_CALL_ID"]
     user = section(path, "binalert")
     assert set(user["read"][0].split(",")) == {"system", "call", "user", "originate"}
-    assert set(user["write"][0].split(",")) == {"system", "call", "originate", "command"}
+    assert set(user["write"][0].split(",")) == {"system", "call", "originate"}
     assert user["deny"] == ["0.0.0.0/0.0.0.0"]
     assert all(not p.startswith("0.0.0.0") for p in user["permit"])
     return general
@@ -389,12 +389,12 @@ def test_the_sample_manager_conf_binds_to_the_binalert_host_only() -> None:
     ]
 
 
-def test_the_container_ami_admits_only_the_compose_network(tmp_path: Path) -> None:
+def test_the_container_ami_admits_only_binalerts_own_network(tmp_path: Path) -> None:
     general = _check_manager(ASTERISK / "manager.conf")
     assert general["port"] == [service("binalert")["environment"]["BINALERT_AMI_PORT"]]
     rendered = render_templates(tmp_path, service("asterisk")["environment"])
     permit = ipaddress.ip_network(section(rendered / "manager.conf", "binalert")["permit"][0])
-    subnet = compose()["networks"]["binalert"]["ipam"]["config"][0]["subnet"]
+    subnet = compose()["networks"]["ami"]["ipam"]["config"][0]["subnet"]
     assert permit == ipaddress.ip_network(subnet)
     assert "5038" not in json.dumps(service("asterisk").get("ports", []))
 
@@ -492,3 +492,19 @@ def test_the_image_moves_astdb_in_a_section_asterisk_reads(tmp_path: Path) -> No
             assert line.split("=>")[1].strip() == "/var/lib/asterisk/astdb"
             return
     raise AssertionError("no astdbdir in the image's asterisk.conf")
+
+
+def test_only_binalert_reaches_the_ami_and_its_user_runs_no_commands() -> None:
+    """#13 point 13: AMI_PERMIT is the internal `ami` network, which PostgreSQL does not
+    join; the AMI user has no `command` (nor config/dialplan) right."""
+    assert compose()["networks"]["ami"]["internal"] is True
+    on_ami = {name for name, spec in compose()["services"].items() if "ami" in spec["networks"]}
+    assert on_ami == {"binalert", "worker", "asterisk"}
+    assert "binalert" not in service("asterisk")["networks"]
+    rights = dict(
+        line.split(" = ", 1)
+        for line in (DOCKER / "asterisk" / "manager.conf").read_text().splitlines()
+        if line.startswith(("read = ", "write = "))
+    )
+    for kind in ("read", "write"):
+        assert not {"command", "config", "dialplan", "agi", "all"} & set(rights[kind].split(","))

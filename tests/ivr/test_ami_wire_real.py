@@ -25,6 +25,7 @@ from ivr.ami import AmiConfig, AmiConnection
 from ivr.calls import LiveCall, outcome_of_failed_originate
 from ivr.dialer import AMI_EVENTS, AMI_EXCLUDED, Dialer
 from ivr.originate import originate_action
+from ivr.recovery import missing_channel_type
 from ivr.wire import UnsafeValue
 from lab.harness import LabSoundsAudio, lab_settings, running_dispatcher
 from lab.pbx import LabPbx
@@ -305,3 +306,34 @@ async def test_filtered_session_gets_only_its_events_and_hangs_up_a_call_by_its_
     # (the OriginateResponse came back as the Originate's response, not as an event; the
     # Local pair's second half, Uniqueid bb..., raised no Hangup here)
     assert sorted(seen) == ["FullyBooted", "Hangup"]
+
+
+@pytest.mark.pbx
+@pytest.mark.timeout(30)
+async def test_the_ami_user_has_no_command_right_and_the_pbx_check_needs_none(
+    pbx: LabPbx, sqlite_store: Store
+) -> None:
+    """binalert's AMI user has only the rights it uses (#13 point 13): a CLI command through
+    the AMI is refused, and the channel-driver check works without it."""
+    settings = lab_settings(pbx, sqlite_store).pbxes[0]
+    ami = AmiConnection(
+        AmiConfig(
+            "rights",
+            "127.0.0.1",
+            settings.ami_port,
+            settings.ami_username,
+            settings.ami_secret.get_secret_value(),
+        ),
+        lambda _m: None,
+    )
+    ami.start()
+    try:
+        await asyncio.wait_for(ami.ready.wait(), 10)
+        refused = await ami.action({"Action": "Command", "Command": "core show channeltypes"})
+        reply = refused[0] if isinstance(refused, list) else refused
+        assert (reply.get("Response"), reply.get("Message")) == ("Error", "Permission denied")
+        # this lab PBX loads no SIP at all (the SIP network tests check a PBX that does)
+        assert await missing_channel_type(ami, "PJSIP/{e164}@trunk") == "PJSIP"
+        assert await missing_channel_type(ami, "Local/{e164}@binalert-sim-members") is None
+    finally:
+        await ami.close()
