@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import MAX_ID, CallerDep, Id, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.alerts import repository as repo
-from binalert.alerts.service import visible_alert
+from binalert.alerts.service import member_scope, visible_alert
 from binalert.announce import DELIVERY_EVENTS
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
@@ -33,16 +33,22 @@ POLL_SECONDS = 2.0
 HEARTBEAT_SECONDS = 15
 
 
-def _check(runtime: Runtime, caller: Caller, alert_id: int) -> None:
+Scope = set[int] | None
+
+
+def _check(runtime: Runtime, caller: Caller, alert_id: int) -> Scope:
+    """The BINs whose members' events this caller may follow (None: all of the alert's)."""
     require_role(caller.principal, Role.POLICE)
     with runtime.store.session() as session:
-        visible_alert(session, caller, alert_id)
+        return member_scope(session, caller, visible_alert(session, caller, alert_id))
 
 
-def _read(runtime: Runtime, alert_id: int, after: int) -> tuple[list[DeliveryEvent], bool]:
+def _read(
+    runtime: Runtime, alert_id: int, after: int, scope: Scope
+) -> tuple[list[DeliveryEvent], bool]:
     """(new events, finished): finished when the alert is final with no call open."""
     with runtime.store.session() as session:
-        rows = repo.events_after(session, alert_id, after, BATCH)
+        rows = repo.events_after(session, alert_id, after, BATCH, scope)
         alert = repo.get(session, alert_id)
         done = alert is None or (
             alert.status != AlertStatus.ACTIVE.value and repo.open_count(session, alert_id) == 0
@@ -63,11 +69,11 @@ def _message(row: DeliveryEvent) -> dict[str, Any]:
 
 
 async def event_stream(
-    runtime: Runtime, alert_id: int, after: int
+    runtime: Runtime, alert_id: int, after: int, scope: Scope = None
 ) -> AsyncIterator[dict[str, Any]]:
     async with runtime.bus.subscribe(DELIVERY_EVENTS) as sub:
         while True:
-            rows, done = await asyncio.to_thread(_read, runtime, alert_id, after)
+            rows, done = await asyncio.to_thread(_read, runtime, alert_id, after, scope)
             for row in rows:
                 after = row.id
                 yield _message(row)
@@ -75,7 +81,7 @@ async def event_stream(
                 continue
             if done:
                 # the final check ran with the read: one more read catches a last batch
-                rows, _ = await asyncio.to_thread(_read, runtime, alert_id, after)
+                rows, _ = await asyncio.to_thread(_read, runtime, alert_id, after, scope)
                 for row in rows:
                     after = row.id
                     yield _message(row)
@@ -107,6 +113,7 @@ async def alert_events(
     after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="resume after id")] = None,
 ) -> EventSourceResponse:
     """Every delivery change as it happens (id = event id; resume with Last-Event-ID)."""
-    await run_in_threadpool(_check, runtime, caller, alert_id)
+    scope = await run_in_threadpool(_check, runtime, caller, alert_id)
     start = _last_id(last_event_id, after)
-    return EventSourceResponse(event_stream(runtime, alert_id, start), ping=HEARTBEAT_SECONDS)
+    stream = event_stream(runtime, alert_id, start, scope)
+    return EventSourceResponse(stream, ping=HEARTBEAT_SECONDS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from binalert.models import (
@@ -59,8 +59,7 @@ def deliveries_page(
 ) -> Sequence[Delivery]:
     query = select(Delivery).where(Delivery.alert_id == alert_id, Delivery.id > after_id)
     if member_bins is not None:
-        members = select(Membership.member_id).where(Membership.bin_id.in_(list(member_bins)))
-        query = query.where(Delivery.member_id.in_(members))
+        query = query.where(Delivery.member_id.in_(_members_of(member_bins)))
     return list(session.scalars(query.order_by(Delivery.id).limit(limit)))
 
 
@@ -102,14 +101,42 @@ def recent_call_spans(session: Session, limit: int = 300) -> list[tuple[datetime
     return [(start, end) for start, end in session.execute(query) if end is not None]
 
 
-def events_after(session: Session, alert_id: int, after_id: int, limit: int) -> list[DeliveryEvent]:
-    query = (
-        select(DeliveryEvent)
-        .where(DeliveryEvent.alert_id == alert_id, DeliveryEvent.id > after_id)
-        .order_by(DeliveryEvent.id)
-        .limit(limit)
+def events_after(
+    session: Session,
+    alert_id: int,
+    after_id: int,
+    limit: int,
+    member_bins: Collection[int] | None = None,
+) -> list[DeliveryEvent]:
+    """The alert's events after this id; with member_bins, the alert's own events and those
+    of deliveries to members of these BINs only."""
+    query = select(DeliveryEvent).where(
+        DeliveryEvent.alert_id == alert_id, DeliveryEvent.id > after_id
     )
-    return list(session.scalars(query))
+    if member_bins is not None:
+        scoped = select(Delivery.id).where(
+            Delivery.alert_id == alert_id, Delivery.member_id.in_(_members_of(member_bins))
+        )
+        query = query.where(
+            or_(DeliveryEvent.delivery_id.is_(None), DeliveryEvent.delivery_id.in_(scoped))
+        )
+    return list(session.scalars(query.order_by(DeliveryEvent.id).limit(limit)))
+
+
+def _members_of(bin_ids: Collection[int]) -> Select[int]:
+    return select(Membership.member_id).where(Membership.bin_id.in_(list(bin_ids)))
+
+
+def deliveries_only_in(
+    session: Session, alert_id: int, bins: Collection[int], other_bins: Collection[int]
+) -> list[int]:
+    """The alert's deliveries to members of `bins` who are in none of `other_bins`."""
+    query = select(Delivery.id).where(
+        Delivery.alert_id == alert_id,
+        Delivery.member_id.in_(_members_of(bins)),
+        Delivery.member_id.not_in(_members_of(other_bins)),
+    )
+    return list(session.scalars(query.order_by(Delivery.id)))
 
 
 def open_count(session: Session, alert_id: int) -> int:

@@ -84,6 +84,15 @@ def visible_alert(session: Session, caller: Caller, alert_id: int) -> Alert:
     return alert
 
 
+def member_scope(session: Session, caller: Caller, alert: Alert) -> set[int] | None:
+    """The BINs whose members' deliveries this caller may see and cancel in this alert; None
+    means all of them (an admin, or an alert wholly within the caller's BINs)."""
+    visible = visible_bin_ids(session, caller.principal)
+    if visible is None or set(alert.bin_ids) <= visible:
+        return None
+    return visible & set(alert.bin_ids)
+
+
 def existing_for_key(session: Session, caller: Caller, key: str) -> Alert | None:
     """The alert created earlier with this Idempotency-Key, if the caller may see it."""
     found = repo.by_idempotency_key(session, key)
@@ -186,10 +195,7 @@ def get(session: Session, caller: Caller, alert_id: int, settings: Settings) -> 
 def deliveries(
     session: Session, caller: Caller, alert_id: int, request: PageRequest
 ) -> Page[DeliveryOut]:
-    visible_alert(session, caller, alert_id)
-    member_bins = None
-    if caller.principal.role is Role.COORDINATOR:
-        member_bins = set(caller.principal.bin_ids)
+    member_bins = member_scope(session, caller, visible_alert(session, caller, alert_id))
     rows = repo.deliveries_page(session, alert_id, member_bins, request.after_id, request.fetch)
     return make_page(rows, request, DeliveryOut.model_validate, lambda d: d.id)
 
@@ -200,7 +206,22 @@ def cancel(session: Session, caller: Caller, alert_id: int, settings: Settings) 
     alert = visible_alert(session, caller, alert_id)
     if alert.status != AlertStatus.ACTIVE.value:
         raise Conflict(f"alert {alert_id} is already {alert.status}")
-    cancelled = lifecycle.cancel_alert(session, alert_id, utcnow(), caller.principal.actor)
-    record(session, caller, "alert.cancel", f"alert:{alert_id}", cancelled=cancelled)
+    scope = member_scope(session, caller, alert)
+    if scope is None:
+        cancelled = lifecycle.cancel_alert(session, alert_id, utcnow(), caller.principal.actor)
+        record(session, caller, "alert.cancel", f"alert:{alert_id}", cancelled=cancelled)
+    else:  # another zone's members go on being called: only this zone's stop
+        others = set(alert.bin_ids) - scope
+        ids = repo.deliveries_only_in(session, alert_id, scope, others)
+        cancelled = lifecycle.stop_deliveries(session, ids)
+        bins = sorted(scope & set(alert.bin_ids))
+        record(
+            session,
+            caller,
+            "alert.cancel_part",
+            f"alert:{alert_id}",
+            cancelled=cancelled,
+            bins=bins,
+        )
     alert = visible_alert(session, caller, alert_id)
     return CancelResult(alert=detail(session, alert, settings), cancelled_deliveries=cancelled)

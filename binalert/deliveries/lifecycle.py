@@ -273,6 +273,13 @@ def cancel_deliveries(session: Session, delivery_ids: Sequence[int]) -> int:
     return cancelled
 
 
+def stop_deliveries(session: Session, delivery_ids: Sequence[int]) -> int:
+    """Cancel part of an alert (one zone's members of a cross-zone alert): waiting calls are
+    cancelled now, a call in progress ends cancelled unless its member presses 1."""
+    repo.stop_dialling(session, delivery_ids)
+    return cancel_deliveries(session, delivery_ids)
+
+
 def cancel_alert(session: Session, alert_id: int, now: datetime, by: str) -> int:
     """Cancel an active alert: every waiting delivery is cancelled at once; calls already
     ringing finish and end cancelled (unless the member acknowledged). Returns how many

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -230,6 +230,14 @@ def close_alert(session: Session, alert_id: int, status: AlertStatus, now: datet
 def waiting_deliveries(session: Session, alert_id: int) -> list[int]:
     query = select(_d.id).where(_d.alert_id == alert_id, waiting(_d.status))
     return list(session.scalars(query))
+
+
+def stop_dialling(session: Session, delivery_ids: Sequence[int]) -> None:
+    """No more calls for these open deliveries: without numbers, a call in progress ends
+    cancelled (lifecycle._after_unacknowledged_call), a waiting one is never claimed."""
+    if delivery_ids:
+        query = update(DELIVERIES).where(_d.id.in_(list(delivery_ids)), status_in(_d.status, OPEN))
+        session.connection().execute(query.values(phones=[]))
 
 
 def overdue_alert_ids(session: Session, now: datetime) -> list[int]:
