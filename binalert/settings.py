@@ -116,12 +116,23 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     """Proxies whose X-Forwarded-For/-Proto binalert believes (the TLS proxy in front of it):
     then the session cookie is Secure and the audit log has the real client address."""
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+    """The address people open the pages at (https://binalert.example.be): invitation and reset
+    links start with it; unset, the pages use the address they were opened at and the CLI
+    http://HOST:PORT."""
     phone_countries: str = "BE,NL,FR,DE,LU"
     """Countries whose numbers members may have (ISO codes); others are never called."""
     max_import_rows: int = Field(default=20_000, ge=1, le=100_000)
     max_members_per_bin: int = Field(default=20_000, ge=1, le=1_000_000)
     metrics_allow: str = "127.0.0.1/32,::1/128"
     """Networks that may read /metrics without a token (else an admin token is needed)."""
+    webhook_allow_networks: str = ""
+    """Private networks webhooks may be sent to (comma-separated CIDRs; default none): else
+    a webhook URL whose host is or resolves to a loopback, private, link-local or other
+    non-public address is refused. Cloud metadata addresses are refused always."""
+    media_allow: str = ""
+    """Networks that may fetch /media (the PBXes that use BINALERT_MEDIA_BASE_URL); unset: any
+    address. A request needs the signed URL binalert handed the PBX either way."""
 
     tts_engine: Literal["espeak", "gtts", "piper"] = "espeak"
     tts_voices: str = ""
@@ -170,6 +181,28 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(part, strict=False)
             except ValueError as error:
                 raise ValueError(f"BINALERT_METRICS_ALLOW: {part!r} is not a network") from error
+        return value
+
+    @field_validator("media_allow")
+    @classmethod
+    def _media_networks(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as error:
+                raise ValueError(f"BINALERT_MEDIA_ALLOW: {part!r} is not a network") from error
+        return value
+
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _webhook_networks(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as error:
+                raise ValueError(
+                    f"BINALERT_WEBHOOK_ALLOW_NETWORKS: {part!r} is not a network"
+                ) from error
         return value
 
     @model_validator(mode="after")

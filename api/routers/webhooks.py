@@ -8,6 +8,8 @@ from api.deps import CallerDep, Id, PageDep, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.paging import Page
 from binalert.webhooks import service
+from binalert.webhooks.addresses import AddressPolicy
+from binalert.webhooks.guard import UrlGuard
 from binalert.webhooks.schemas import WebhookCreate, WebhookDeliveryOut, WebhookOut
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=ERROR_RESPONSES)
@@ -16,9 +18,12 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=ERROR
 @router.post("", status_code=201)
 def create_webhook(data: WebhookCreate, caller: CallerDep, runtime: RuntimeDep) -> WebhookOut:
     """Acknowledgements and alert completions are POSTed as JSON, signed: see
-    X-Binalert-Signature = "sha256=" + HMAC-SHA256(secret, timestamp + "." + body)."""
+    X-Binalert-Signature = "sha256=" + HMAC-SHA256(secret, timestamp + "." + body).
+    A URL whose host is or resolves to a loopback, private, link-local or metadata address
+    is refused (422) unless an admin allowed its network."""
+    guard = UrlGuard(AddressPolicy.from_spec(runtime.settings.webhook_allow_networks))
     with runtime.store.session() as session:
-        return service.create(session, caller, data)
+        return service.create(session, caller, data, guard)
 
 
 @router.get("")

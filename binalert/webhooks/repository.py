@@ -65,14 +65,21 @@ def add_job(session: Session, job: WebhookDelivery) -> None:
     session.add(job)
 
 
-def due_job_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    query = (
-        select(WebhookDelivery.id)
-        .where(WebhookDelivery.status == PENDING, WebhookDelivery.next_try_at <= now)
-        .order_by(WebhookDelivery.next_try_at, WebhookDelivery.id)
-        .limit(limit)
+def webhook_urls(session: Session) -> list[tuple[int, str]]:
+    return [(int(i), str(u)) for i, u in session.execute(select(Webhook.id, Webhook.url))]
+
+
+def due_job_ids(
+    session: Session, now: datetime, limit: int, skip_webhooks: Collection[int] = ()
+) -> list[int]:
+    """Due jobs, oldest first, leaving out those of `skip_webhooks` (receivers still busy)."""
+    query = select(WebhookDelivery.id).where(
+        WebhookDelivery.status == PENDING, WebhookDelivery.next_try_at <= now
     )
-    return list(session.scalars(query))
+    if skip_webhooks:
+        query = query.where(WebhookDelivery.webhook_id.not_in(list(skip_webhooks)))
+    order = (WebhookDelivery.next_try_at, WebhookDelivery.id)
+    return list(session.scalars(query.order_by(*order).limit(limit)))
 
 
 def claim(session: Session, job_id: int, now: datetime, lease_until: datetime) -> bool:

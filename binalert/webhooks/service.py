@@ -12,6 +12,8 @@ from binalert.errors import Invalid, NotFound
 from binalert.models import Role, Webhook
 from binalert.paging import Page, PageRequest, make_page
 from binalert.webhooks import repository as repo
+from binalert.webhooks.addresses import Refused
+from binalert.webhooks.guard import UrlGuard
 from binalert.webhooks.schemas import WebhookCreate, WebhookDeliveryOut, WebhookOut
 
 
@@ -20,13 +22,25 @@ def _zone_scope(caller: Caller) -> str | None:
     return None if caller.principal.is_admin else caller.principal.police_zone or ""
 
 
-def create(session: Session, caller: Caller, data: WebhookCreate) -> WebhookOut:
+def check_url(guard: UrlGuard, url: str) -> None:
+    """A URL whose host is, or resolves to, a refused address is refused (422, the reason,
+    never the URL: it may carry a token)."""
+    try:
+        guard.check_registration(url)
+    except Refused as refused:
+        hint = " (an admin may allow its network)" if refused.allowable else ""
+        message = f"webhook URL refused: {refused}{hint}"
+        raise Invalid(message, [{"field": "url", "message": str(refused)}]) from None
+
+
+def create(session: Session, caller: Caller, data: WebhookCreate, guard: UrlGuard) -> WebhookOut:
     require_role(caller.principal, Role.POLICE)
     zone = data.police_zone
     if not caller.principal.is_admin:
         if zone is not None and zone != caller.principal.police_zone:
             raise Invalid("a police token registers webhooks for its own zone only")
         zone = caller.principal.police_zone
+    check_url(guard, str(data.url))
     hook = repo.add(
         session,
         Webhook(

@@ -42,6 +42,7 @@ def api_settings(store: Store, tmp_path: Path, **overrides: object) -> Settings:
         "database_url": store.url,
         "sounds_dir": tmp_path / "sounds",
         "environment": "test",
+        "webhook_allow_networks": "127.0.0.0/8",  # the tests' receivers; nothing else
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -92,7 +92,9 @@ def _send_alert(client: TestClient, police: dict[str, str], bin_id: int) -> dict
 
 
 def test_police_alert_end_to_end(pbx: LabPbx, sqlite_store: Store) -> None:
-    settings = lab_settings(pbx, sqlite_store, digit_timeout=4, retry_delays="2")
+    settings = lab_settings(
+        pbx, sqlite_store, digit_timeout=4, retry_delays="2", webhook_allow_networks="127.0.0.0/8"
+    )
     runtime = Runtime(settings=settings, store=sqlite_store)
     runtime.services += [
         DispatcherService(runtime),  # real speech from tts/
