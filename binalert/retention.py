@@ -3,6 +3,8 @@
 An alert is purged once it is finished (completed, cancelled or expired) and ended before the
 cutoff. Its deliveries (member, phone numbers, key pressed), call attempts and delivery events are
 deleted; the alert itself (the police message) and the anonymous counts in alert_stats stay.
+The sound cache goes with them: sounds (spoken alert texts, such as a plate) not used since the
+cutoff are deleted (`purge_sounds`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Delete, delete, exists, func, select
@@ -28,6 +31,7 @@ from binalert.models import (
     DeliveryEvent,
     DeliveryStatus,
 )
+from tts.cache import AudioCache
 
 FINISHED = (AlertStatus.COMPLETED, AlertStatus.CANCELLED, AlertStatus.EXPIRED)
 NO_OUTCOME = "none"
@@ -54,6 +58,15 @@ def cutoff(days: int, now: datetime | None = None) -> datetime:
     if days < 1:
         raise ValueError("retention must keep at least one day of details")
     return (now or utcnow()) - timedelta(days=days)
+
+
+def purge_sounds(sounds_dir: Path, older_than: datetime, now: datetime | None = None) -> int:
+    """Delete the cached sounds not used since older_than; how many. A sound in use is touched
+    by the speech cache (at most hourly), so only sounds unused for the whole retention go."""
+    if not sounds_dir.is_dir():
+        return 0
+    age = (now or utcnow()) - older_than
+    return AudioCache(sounds_dir).purge(age.total_seconds())
 
 
 def purge_call_details(session: Session, older_than: datetime) -> PurgeResult:

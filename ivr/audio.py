@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from binalert.alerts.spoken import SpokenTexts, alert_texts
 from binalert.db import Store
+from binalert.media import MediaSigner, expiry
 from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
 from tts import SpeechService
 
 RunDb = Callable[..., Awaitable[Any]]
+MEDIA_URL_MARGIN = 300
+"""Seconds a media URL stays valid beyond the longest call (BINALERT_CALL_DEADLINE)."""
 
 
 def _key(piece: Any) -> str:
@@ -36,15 +40,23 @@ class TtsAudio:
         speech: SpeechService,
         pbx: PbxSettings,
         run_db: RunDb,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self.store = store
         self.speech = speech
         self.pbx = pbx
         self._run_db = run_db
+        self._clock = clock
+        self._signer = MediaSigner.from_settings(settings)
         self._cache: dict[tuple[int, str], asyncio.Future[dict[str, str]]] = {}
 
     async def variables(self, alert_id: int, language: str) -> dict[str, str]:
+        sounds = await self._sounds(alert_id, language)
+        return {name: self.pbx_path(sound) for name, sound in sounds.items()}
+
+    async def _sounds(self, alert_id: int, language: str) -> dict[str, str]:
+        """Each channel variable's sound key, synthesised once per alert and language."""
         key = (alert_id, language)
         if key not in self._cache:
             self._cache[key] = asyncio.ensure_future(self._build(alert_id, language))
@@ -74,13 +86,25 @@ class TtsAudio:
             cv.THANKS_AUDIO: audio.thanks,
             cv.MACHINE_AUDIO: audio.machine,
         }
-        return {name: self.pbx_path(_key(piece)) for name, piece in pieces.items()}
+        return {name: _key(piece) for name, piece in pieces.items()}
 
     def pbx_path(self, key: str) -> str:
+        """The sound as this PBX plays it: a path in its sounds folder, or a signed URL."""
         if self.pbx.media_base_url:
-            return f"{self.pbx.media_base_url.rstrip('/')}/{key}.wav"
+            return self.media_url(self.pbx.media_base_url, key)
         sounds = self.pbx.pbx_sounds_dir or self.settings.sounds_dir.resolve()
         return f"{sounds}/{key}"
+
+    def media_url(self, base_url: str, key: str) -> str:
+        """A signed URL valid for at least the longest call plus a margin.
+
+        One URL per sound and expiry window, not one per call: Asterisk's media cache keys on
+        the whole URL, so a URL per call would download every piece again for every call (and
+        keep a copy per call on the PBX). The expiry lies on a fixed grid (binalert.media), so
+        every call of an alert, and every dispatcher process, hands out the same URL until too
+        little of its validity is left for a whole call; from then on the next one."""
+        lasting = self.settings.call_deadline + MEDIA_URL_MARGIN
+        return self._signer.url(base_url, key, expiry(self._clock(), lasting))
 
     def _alert_texts(self, alert_id: int, language: str) -> SpokenTexts:
         with self.store.session() as session:

@@ -1,7 +1,9 @@
-"""Audio: the preview of what members hear, and /media/{key}.wav for Asterisk's HTTP media cache."""
+"""Audio: the preview of what members hear, and /media/{exp}/{sig}/{key}.wav (signed, see
+binalert.media) for Asterisk's HTTP media cache."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -10,9 +12,13 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import CallerDep, Id, RuntimeDep
 from api.errors import ERROR_RESPONSES
-from binalert.alerts.preview import Preview, media_file
+from api.security import address_in, networks
+from binalert.alerts.preview import Preview
 from binalert.alerts.service import visible_alert
+from binalert.errors import NotFound
+from binalert.media import signed_media_file
 from binalert.models import Language
+from binalert.settings import Settings
 
 router = APIRouter(tags=["audio"], responses=ERROR_RESPONSES)
 WAV: dict[int | str, dict[str, Any]] = {
@@ -49,7 +55,30 @@ async def alert_audio(
     return FileResponse(path, media_type="audio/wav", filename=f"alert-{alert_id}-{language}.wav")
 
 
-@router.get("/media/{key}.wav", response_class=FileResponse, responses=WAV)
-def media(key: Annotated[str, Path(max_length=128)], runtime: RuntimeDep) -> FileResponse:
-    """A synthesised sound for Asterisk (BINALERT_MEDIA_BASE_URL); only cached files."""
-    return FileResponse(media_file(runtime.settings, key), media_type="audio/wav")
+@router.get("/media/{exp}/{sig}/{key}.wav", response_class=FileResponse, responses=WAV)
+def media(
+    exp: str,
+    sig: str,
+    key: Annotated[str, Path(max_length=128)],
+    request: Request,
+    runtime: RuntimeDep,
+) -> FileResponse:
+    """A synthesised sound for Asterisk (BINALERT_MEDIA_BASE_URL), only by the signed URL the
+    dispatcher handed the PBX and, when BINALERT_MEDIA_ALLOW is set, only from there; anything
+    else is 404, as for a missing sound, so a guessed text is never confirmed."""
+    settings = runtime.settings
+    if not _may_fetch_media(request, settings):
+        raise NotFound("no such sound")
+    now = time.time()
+    path, expires = signed_media_file(settings, key, exp, sig, now)
+    # The sound behind a key never changes: the PBX may keep it until its URL expires.
+    cache = f"private, max-age={max(0, expires - int(now))}"
+    return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": cache})
+
+
+def _may_fetch_media(request: Request, settings: Settings) -> bool:
+    allow = settings.media_allow.replace(" ", "")
+    if not allow:
+        return True
+    host = request.client.host if request.client is not None else None
+    return address_in(host, networks(allow))

@@ -6,7 +6,6 @@ texts (alerts.spoken), so the preview is what members get.
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
@@ -16,10 +15,7 @@ from binalert.alerts import spoken
 from binalert.alerts.spoken import SpokenTexts
 from binalert.errors import NotFound, Unavailable
 from binalert.models import Alert
-from binalert.settings import Settings
 from tts import SpeechService
-
-MEDIA_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
 class Preview:
@@ -63,14 +59,3 @@ class Preview:
             self.synth_count += 1
             self.synth_seconds += time.monotonic() - started
         return Path(joined)
-
-
-def media_file(settings: Settings, key: str) -> Path:
-    """A cached sound by key, only inside the sounds folder and only if it exists."""
-    if not MEDIA_KEY.fullmatch(key) or ".." in key:
-        raise NotFound("no such sound")
-    folder = settings.sounds_dir.resolve()
-    path = (folder / f"{key}.wav").resolve()
-    if path.parent != folder or not path.is_file():
-        raise NotFound("no such sound")
-    return path

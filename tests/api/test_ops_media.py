@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from binalert.db import Store
+from binalert.media import MediaSigner
 from binalert.runtime import Runtime
-from tests.api.conftest import World
+from tests.api.conftest import World, api_settings
 from tests.api.helpers import create_alert
 from tests.api.test_events import run_calls
 
@@ -89,16 +91,94 @@ def test_metrics(client: TestClient, world: World, store: Store, runtime: Runtim
     assert "binalert_database_up 1.0" in text
 
 
-def test_media_serves_only_cached_sounds(client: TestClient, runtime: Runtime) -> None:
+def _signed(runtime: Runtime, key: str, expires: int | None = None) -> str:
+    """The path binalert hands the PBX for `key` (valid for an hour unless told)."""
+    expires = int(time.time()) + 3600 if expires is None else expires
+    return MediaSigner.from_settings(runtime.settings).url("/media", key, expires)
+
+
+def _sound(runtime: Runtime, key: str = "nl-abc123") -> str:
     sounds = runtime.settings.sounds_dir
     sounds.mkdir(parents=True, exist_ok=True)
-    (sounds / "nl-abc123.wav").write_bytes(b"RIFF....WAVE")
-    (sounds.parent / "secret.wav").write_bytes(b"no")
-    assert client.get("/media/nl-abc123.wav").content == b"RIFF....WAVE"
+    (sounds / f"{key}.wav").write_bytes(b"RIFF....WAVE")
+    return key
+
+
+def test_media_serves_only_cached_sounds(client: TestClient, runtime: Runtime) -> None:
+    key = _sound(runtime)
+    (runtime.settings.sounds_dir.parent / "secret.wav").write_bytes(b"no")
+    assert client.get(_signed(runtime, key)).content == b"RIFF....WAVE"
     for key in ("missing", "..%2Fsecret", "%2E%2E", ".hidden", "a" * 200, "x%00y"):
-        response = client.get(f"/media/{key}.wav")
+        response = client.get(_signed(runtime, key))
         assert response.status_code in (404, 422), key
         assert response.json()["error"] in ("not_found", "invalid")
+
+
+def test_a_guessed_sound_key_is_not_confirmed(client: TestClient, runtime: Runtime) -> None:
+    """The key is a hash of the text: without binalert's signature, an existing sound is
+    answered exactly like a missing one."""
+    key = _sound(runtime)
+    expires = int(time.time()) + 3600
+    unsigned = (
+        f"/media/{key}.wav",
+        f"/media/{key}.wav?exp={expires}",
+        f"/media/{expires}/{'0' * 64}/{key}.wav",
+        f"/media/{expires}/not-hex/{key}.wav",
+    )
+    for path in unsigned:
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["error"] == "not_found", path
+    missing = client.get(_signed(runtime, "nl-000000")).json()
+    guessed = client.get(unsigned[2]).json()
+    same = ("status", "error", "message", "details")
+    assert {k: guessed.get(k) for k in same} == {k: missing.get(k) for k in same}
+
+
+def test_a_signed_url_serves_its_sound_until_it_expires(
+    client: TestClient, runtime: Runtime
+) -> None:
+    key = _sound(runtime)
+    response = client.get(_signed(runtime, key))
+    assert response.status_code == 200 and response.headers["content-type"] == "audio/wav"
+    max_age = int(response.headers["cache-control"].split("max-age=")[1])
+    assert 3500 < max_age <= 3600  # the PBX may keep it as long as its URL is good
+    expired = client.get(_signed(runtime, key, int(time.time()) - 1))
+    assert expired.status_code == 404
+
+
+def test_a_signature_is_for_one_sound_one_expiry_and_one_secret(
+    client: TestClient, runtime: Runtime, store: Store, tmp_path: Path
+) -> None:
+    key, other = _sound(runtime), _sound(runtime, "fr-def456")
+    expires = int(time.time()) + 3600
+    signer = MediaSigner.from_settings(runtime.settings)
+    signature = signer.signature(key, expires)
+    assert client.get(f"/media/{expires}/{signature}/{key}.wav").status_code == 200
+    assert client.get(f"/media/{expires}/{signature}/{other}.wav").status_code == 404
+    assert client.get(f"/media/{expires + 3600}/{signature}/{key}.wav").status_code == 404
+    stranger = api_settings(store, tmp_path, session_secret="another-secret-" + "x" * 32)
+    forged = MediaSigner.from_settings(stranger).url("/media", key, expires)
+    assert client.get(forged).status_code == 404
+
+
+def test_the_media_allow_list_refuses_other_addresses(store: Store, tmp_path: Path) -> None:
+    settings = api_settings(store, tmp_path, media_allow="10.20.0.0/16, 192.0.2.7/32")
+    runtime = Runtime(settings=settings, store=store)
+    path = _signed(runtime, _sound(runtime))
+    app = create_app(runtime)
+    with TestClient(app, client=("10.20.3.4", 40000)) as pbx:
+        assert pbx.get(path).status_code == 200
+    for address in ("10.21.0.1", "127.0.0.1", "testclient"):
+        with TestClient(app, client=(address, 40000)) as other:
+            response = other.get(path)
+            assert response.status_code == 404, address  # signed, but not from the PBX
+            assert response.json()["error"] == "not_found"
+
+
+def test_media_allow_must_be_networks(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="BINALERT_MEDIA_ALLOW"):
+        api_settings(store, tmp_path, media_allow="10.0.0.0/8,pbx.example")
 
 
 def _tts_ready() -> bool:
@@ -131,8 +211,9 @@ def test_preview_is_what_members_hear(
     audio = speech.call_audio(language="fr", police_zone=zone, bin_name=names, message=message)
     joined = speech.join([audio.intro, audio.message, audio.prompt])
     assert Path(joined).read_bytes() == response.content
-    intro = client.get(f"/media/{audio.intro.key}.wav")
+    intro = client.get(_signed(runtime, audio.intro.key))
     assert intro.status_code == 200 and intro.content == Path(audio.intro).read_bytes()
+    assert client.get(f"/media/{audio.intro.key}.wav").status_code == 404
     assert client.get(f"{path}/de", headers=world.auth("police")).status_code == 404
     assert client.get(f"{path}/xx", headers=world.auth("police")).status_code == 422
     other = client.get(f"{path}/fr", headers=world.auth("coordinator_c"))
