@@ -15,8 +15,8 @@ from api import errors
 from api.limits import BodyLimit
 from api.routers import alerts, audit, bins, events, media, members, ops, webhooks
 from api.security import SecurityHeaders
+from api.web import accounts, home, reports, setup, signin
 from api.web import alerts as alert_pages
-from api.web import home, reports
 from api.web import members as member_pages
 from binalert.alerts.preview import Preview
 from binalert.ops import RuntimeCollector
@@ -24,7 +24,7 @@ from binalert.runtime import Runtime
 
 STATIC = Path(__file__).resolve().parent / "static"
 API_ROUTERS = (ops, bins, members, alerts, events, media, webhooks, audit)
-PAGE_ROUTERS = (home, alert_pages, member_pages, reports)
+PAGE_ROUTERS = (signin, setup, home, accounts, alert_pages, member_pages, reports)
 
 DESCRIPTION = """Voice alerts for Belgian neighbourhood information networks (BIN).
 

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.web.session import session_token_id
+from api.web.session import session_id
+from binalert.auth import sessions
 from binalert.auth.schemas import Caller
-from binalert.auth.service import authenticate, principal_for_token_id
+from binalert.auth.service import authenticate
 from binalert.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, page_request
 from binalert.runtime import Runtime
 
@@ -39,10 +40,10 @@ def get_caller(
     """The bearer token's principal; reads (GET) also accept the web pages' session cookie
     (the live page's EventSource, the audio preview). Writes need the token: no CSRF risk."""
     raw = credentials.credentials if credentials is not None else None
-    token_id = session_token_id(request) if raw is None and request.method in SAFE_METHODS else None
+    sid = session_id(request) if raw is None and request.method in SAFE_METHODS else None
     with runtime.store.session() as session:
-        if token_id is not None:
-            principal = principal_for_token_id(session, token_id)
+        if sid is not None:
+            principal = sessions.principal(session, sid)
         else:
             principal = authenticate(session, raw)
     source = request.client.host if request.client is not None else None

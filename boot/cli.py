@@ -7,11 +7,14 @@ import os
 import typer
 
 from binalert import migrate
+from binalert.auth import sessions
 from binalert.db import Store
+from binalert.errors import DomainError
 from binalert.models import Role
-from binalert.retention import cutoff, purge_call_details
+from binalert.retention import cutoff, purge_call_details, purge_sounds
 from binalert.settings import get_settings
-from binalert.tokens import create_token
+from binalert.tokens import create_token, revoke_token
+from boot.accounts import LAB_ADMIN, account_app, current_store, lab_admin_link, print_tokens
 from boot.process import run_worker
 from lab.cli import lab_app, lab_environment, lab_network
 from lab.demo import seed_demo
@@ -23,6 +26,7 @@ db_app = typer.Typer(no_args_is_help=True, help="The database schema.")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens.")
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(account_app, name="account")
 app.add_typer(lab_app, name="lab")
 
 
@@ -33,10 +37,7 @@ def _speech() -> SpeechService:
 app.add_typer(build_tts_app(_speech), name="tts")
 
 
-def _current_store() -> Store:
-    store = Store(get_settings().database_url)
-    migrate.require_current_schema(store.engine)
-    return store
+_current_store = current_store
 
 
 @db_app.command("upgrade")
@@ -52,16 +53,48 @@ def token_create(
     name: str = typer.Option(..., help="who holds the token"),
     bin_id: list[int] = typer.Option([], "--bin", help="a BIN the coordinator manages"),
     zone: str | None = typer.Option(None, help="the police zone of a police token"),
+    expires_in_days: int | None = typer.Option(
+        None, "--expires-in-days", min=1, max=3650, help="refused after this many days"
+    ),
 ) -> None:
     """Create a token and print it (only the token, on stdout; it is shown only once)."""
     store = _current_store()
     try:
         with store.session() as session:
-            token = create_token(session, role, name, bin_id, zone)
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
+            token = create_token(session, role, name, bin_id, zone, expires_in_days)
+    except DomainError as error:
+        typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(2) from error
+    finally:
+        store.dispose()
     typer.echo(token)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Every token: id, name, role, scope, created, last used, expires, revoked (never the
+    token itself, nor its hash)."""
+    store = _current_store()
+    try:
+        print_tokens(store)
+    finally:
+        store.dispose()
+
+
+@token_app.command("revoke")
+def token_revoke(which: str = typer.Argument(..., metavar="ID|NAME")) -> None:
+    """Revoke a token (by id, or by name when one live token has it): refused from now on,
+    and its signed-in pages end."""
+    store = _current_store()
+    try:
+        with store.session() as session:
+            revoked = revoke_token(session, which)
+            typer.echo(f"revoked token {revoked.id} ({revoked.name})")
+    except DomainError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from error
+    finally:
+        store.dispose()
 
 
 @app.command("serve")
@@ -88,20 +121,25 @@ def purge(
         None, "--days", min=1, help="keep this many days (default: BINALERT_RETENTION_DAYS)"
     ),
 ) -> None:
-    """Summarise finished alerts older than the retention into alert_stats, delete their details."""
+    """Summarise finished alerts older than the retention into alert_stats, delete their details,
+    the cached sounds unused since then and the rows of page sessions ended before then."""
     settings = get_settings()
     older_than = cutoff(days if days is not None else settings.retention_days)
     store = _current_store()
     try:
         with store.session() as session:
             result = purge_call_details(session, older_than)
+            ended_sessions = sessions.purge(session, older_than)
     finally:
         store.dispose()
+    sounds = purge_sounds(settings.sounds_dir, older_than)
     typer.echo(
         f"purged {result.alerts} alert(s) finished before {older_than:%Y-%m-%d %H:%M} UTC: "
         f"{result.deliveries} deliveries, {result.call_attempts} call attempts, "
         f"{result.delivery_events} events; {result.summarised} summarised, "
-        f"{result.skipped_open} skipped (deliveries still open)"
+        f"{result.skipped_open} skipped (deliveries still open); "
+        f"{sounds} cached sound(s) unused since then deleted; "
+        f"{ended_sessions} ended page session(s) deleted"
     )
 
 
@@ -123,12 +161,15 @@ def lab_run(port: int = 8000) -> None:
             police = create_token(
                 session, Role.POLICE, "make run police", police_zone=demo.police_zone
             )
+            admin = lab_admin_link(session, LAB_ADMIN)
         store.dispose()
         typer.echo(
             f"\nbinalert lab: http://127.0.0.1:{port}  (API docs: http://127.0.0.1:{port}/docs)\n"
             f"  lab PBX pid {pbx.pid()}, AMI 127.0.0.1:{pbx.instance.ami_port}; its SIP trunk "
             f"reaches the members on the lab carrier (pid {carrier.pid()})\n"
             f"  demo BIN #{demo.id} '{demo.name}' (zone {demo.police_zone}) of simulated members\n"
+            f"  sign in to the pages as {LAB_ADMIN}: set its password at "
+            f"http://127.0.0.1:{port}/setup/{admin.token}\n"
             f"  admin token:  {token}\n"
             f"  police token: {police}\n"
             "  Ctrl-C stops the service and the lab network.\n"

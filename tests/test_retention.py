@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,6 +17,7 @@ from sqlalchemy import delete, func, inspect, select
 from typer.testing import CliRunner
 
 from binalert import migrate
+from binalert.clock import utcnow
 from binalert.db import Store
 from binalert.models import (
     Alert,
@@ -24,8 +27,9 @@ from binalert.models import (
     Delivery,
     DeliveryEvent,
     Member,
+    WebSession,
 )
-from binalert.retention import cutoff, purge_call_details
+from binalert.retention import cutoff, purge_call_details, purge_sounds
 from boot.cli import app as binalert_app
 
 NOW = datetime.now(UTC)
@@ -247,3 +251,53 @@ def test_migration_0002_downgrades_and_upgrades(tmp_path: Path) -> None:
     migrate.upgrade(url, "0002")
     assert "alert_stats" in inspect(store.engine).get_table_names()
     store.dispose()
+
+
+def _sounds(folder: Path, **ages_in_days: float) -> None:
+    """A cached sound (its .wav and .sln16) per name, last used that many days ago."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, days in ages_in_days.items():
+        used = time.time() - days * 86400
+        for suffix in (".wav", ".sln16"):
+            path = folder / f"{name}{suffix}"
+            path.write_bytes(b"RIFF....WAVE")
+            os.utime(path, (used, used))
+
+
+def _left(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+def test_the_purge_deletes_sounds_unused_for_the_retention(tmp_path: Path) -> None:
+    folder = tmp_path / "sounds"
+    _sounds(folder, plate=100, yesterday=1, now=0)
+    assert purge_sounds(folder, cutoff(90)) == 1
+    assert _left(folder) == {f"{n}{s}" for n in ("yesterday", "now") for s in (".wav", ".sln16")}
+    assert purge_sounds(folder, cutoff(90)) == 0
+    assert purge_sounds(tmp_path / "none", cutoff(90)) == 0
+
+
+def test_cli_purge_deletes_old_sounds_and_keeps_fresh_ones(tmp_path: Path, monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'sounds.db'}"
+    migrate.upgrade(url)
+    folder = tmp_path / "sounds"
+    _sounds(folder, plate=100, fresh=10)
+    store = Store(url)
+    with store.session() as s:  # a page session that expired long ago, and a live one
+        long_ago = utcnow() - timedelta(days=100)
+        s.add(WebSession(id="old", created_at=long_ago, last_seen_at=long_ago, expires_at=long_ago))
+        s.add(WebSession(id="live", expires_at=utcnow() + timedelta(hours=1)))
+    monkeypatch.setenv("BINALERT_DATABASE_URL", url)
+    monkeypatch.setenv("BINALERT_SOUNDS_DIR", str(folder))
+    monkeypatch.setenv("BINALERT_RETENTION_DAYS", "90")
+    result = CliRunner().invoke(binalert_app, ["purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 cached sound(s)" in result.output
+    assert "1 ended page session(s) deleted" in result.output
+    with store.session() as s:
+        assert [row.id for row in s.query(WebSession)] == ["live"]
+    store.dispose()
+    assert _left(folder) == {"fresh.wav", "fresh.sln16"}
+    shorter = CliRunner().invoke(binalert_app, ["purge", "--days", "5"])
+    assert shorter.exit_code == 0, shorter.output
+    assert _left(folder) == set()

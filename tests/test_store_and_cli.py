@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from binalert import migrate
+from binalert.auth import accounts
 from binalert.db import Store
 from binalert.deliveries import lifecycle as deliveries
 from binalert.deliveries.machine import Event
 from binalert.deliveries.policy import RetryPolicy
 from binalert.deliveries.repository import transition
 from binalert.errors import Conflict
-from binalert.models import CallOutcome, Delivery, DeliveryEvent
+from binalert.models import Account, Bin, CallOutcome, Delivery, DeliveryEvent
 from binalert.tokens import find_token, hash_token
 from ivr import wire
 from lab.seed import seed_alert
@@ -44,6 +45,10 @@ def test_migrations_build_every_table(store: Store) -> None:
         "api_tokens",
         "audit_log",
         "delivery_events",
+        "accounts",
+        "account_links",
+        "web_sessions",
+        "role_policies",
         "alembic_version",
     } <= tables
     assert migrate.current_revision(store.engine) == migrate.head_revision()
@@ -109,8 +114,8 @@ def test_acknowledgement_is_kept_and_counted_once(store: Store) -> None:
         assert len(acks) == 1
 
 
-def _cli(*args: str, db: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"BINALERT_DATABASE_URL": db}
+def _cli(*args: str, db: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"BINALERT_DATABASE_URL": db} | extra
     return subprocess.run([BINALERT, *args], env=env, capture_output=True, text=True, timeout=60)
 
 
@@ -175,3 +180,88 @@ def test_claim_queue_indexes_are_partial_and_in_dialling_order(store: Store) -> 
         assert f"({', '.join(columns)})" in sql, sql
         assert "where" in sql and "pending" in sql and "waiting_retry" in sql, sql
         assert "calling" not in sql, sql
+
+
+@pytest.mark.timeout(180)
+def test_cli_tokens_expire_list_and_revoke(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert _cli("db", "upgrade", db=db).returncode == 0
+    made = _cli(
+        "token", "create", "--role", "admin", "--name", "ci-bot", "--expires-in-days", "30", db=db
+    )
+    token = made.stdout.strip()
+    listed = _cli("token", "list", db=db)
+    assert listed.returncode == 0
+    header, row = listed.stdout.splitlines()
+    assert header.split("\t") == [
+        "id",
+        "name",
+        "role",
+        "scope",
+        "created",
+        "last used",
+        "expires",
+        "revoked",
+    ]
+    cells = row.split("\t")
+    assert cells[1:4] == ["ci-bot", "admin", "-"] and cells[5] == "-" and cells[7] == "-"
+    assert cells[6].endswith("UTC") and token not in listed.stdout
+    assert hash_token(token) not in listed.stdout  # never the token, nor its hash
+    revoked = _cli("token", "revoke", "ci-bot", db=db)
+    assert revoked.returncode == 0, revoked.stderr
+    assert _cli("token", "list", db=db).stdout.splitlines()[1].split("\t")[7].endswith("UTC")
+    store = Store(db)
+    with store.session() as s:
+        assert find_token(s, token) is None
+    store.dispose()
+    again = _cli("token", "revoke", "ci-bot", db=db)
+    assert again.returncode == 2 and "no live token" in again.stderr
+
+
+@pytest.mark.timeout(180)
+def test_cli_accounts_invite_list_disable_reset_and_require_totp(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert _cli("db", "upgrade", db=db).returncode == 0
+    store = Store(db)
+    with store.session() as s:
+        s.add(Bin(name="BIN A", municipality="Gent", police_zone="Gent"))
+    store.dispose()
+    bad = _cli(
+        "account", "invite", "--email", "c@x.be", "--role", "coordinator", "--bin", "9", db=db
+    )
+    assert bad.returncode == 2 and "no BIN 9" in bad.stderr  # accounts name real BINs
+    nozone = _cli("account", "invite", "--email", "p@x.be", "--role", "police", db=db)
+    assert nozone.returncode == 2 and "--zone" in nozone.stderr
+    env = {"BINALERT_PUBLIC_URL": "https://binalert.example.be"}
+    invited = _cli(
+        "account",
+        "invite",
+        "--email",
+        "C@X.be",
+        "--role",
+        "coordinator",
+        "--bin",
+        "1",
+        db=db,
+        **env,
+    )
+    assert invited.returncode == 0, invited.stderr
+    assert invited.stdout.startswith("https://binalert.example.be/setup/")
+    listed = _cli("account", "list", db=db).stdout
+    assert "c@x.be\tcoordinator\t1\tinvited\tno-totp" in listed
+    assert _cli("account", "require-totp", "coordinator", "on", db=db).returncode == 0
+    assert _cli("account", "disable", "c@x.be", db=db).returncode == 0
+    assert "\tdisabled\t" in _cli("account", "list", db=db).stdout
+    refused = _cli("account", "reset", "c@x.be", db=db)
+    assert refused.returncode == 2 and "enable the account" in refused.stderr
+    assert _cli("account", "enable", "c@x.be", db=db).returncode == 0
+    reset = _cli("account", "reset", "c@x.be", db=db)
+    assert reset.returncode == 0 and "/setup/" in reset.stdout
+    assert reset.stdout != invited.stdout
+    missing = _cli("account", "reset", "nobody@x.be", db=db)
+    assert missing.returncode == 2 and "no account" in missing.stderr
+    store = Store(db)
+    with store.session() as s:
+        assert accounts.totp_required(s, "coordinator")
+        assert s.scalars(select(Account.disabled_at)).one() is None
+    store.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.web.times import local
 from binalert.reports.schemas import AlertRow
 
 WIDTH, HEIGHT = 640, 240
@@ -45,7 +46,7 @@ def rate_chart(rows: list[AlertRow]) -> Chart:
                 y=round(TOP + plot_h - h, 1),
                 width=round(slot * 0.7, 1),
                 height=round(h, 1),
-                label=row.created_at.strftime("%d/%m"),
+                label=local(row.created_at, "%d/%m"),
                 title=f"#{row.alert_id} {row.incident_ref}: {percent}% "
                 f"({row.acknowledged}/{row.deliveries})",
             )

@@ -15,8 +15,8 @@ from starlette.responses import Response
 from api.deps import RuntimeDep
 from api.web import session
 from api.web.render import page, redirect
+from binalert.auth import sessions
 from binalert.auth.schemas import Caller
-from binalert.auth.service import principal_for_token_id
 from binalert.errors import DomainError, Forbidden
 
 
@@ -37,7 +37,7 @@ class WebRoute(APIRoute):
                 return redirect(request, "/signin?next=" + quote(request.url.path))
             except DomainError as error:
                 if error.status == 401:
-                    session.update(request, token_id=None)
+                    session.update(request, sid=None)
                     return redirect(request, "/signin")
                 return page(request, "error.html", error.status, message=error.message)
             except RequestValidationError:
@@ -47,11 +47,11 @@ class WebRoute(APIRoute):
 
 
 def web_caller(request: Request, runtime: RuntimeDep) -> Caller:
-    token_id = session.current(request).token_id
-    if token_id is None:
+    sid = session.current(request).sid
+    if sid is None:
         raise SignInNeeded()
     with runtime.store.session() as db:
-        principal = principal_for_token_id(db, token_id)
+        principal = sessions.principal(db, sid)
     request.state.principal = principal
     return Caller(principal=principal, source=request.client.host if request.client else None)
 

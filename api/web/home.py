@@ -1,4 +1,4 @@
-"""Sign-in with a token, sign-out, the language switch and the home page of each role."""
+"""The language switch and the home page of each role (signing in: api/web/signin.py)."""
 
 from __future__ import annotations
 
@@ -11,47 +11,14 @@ from api.deps import RuntimeDep
 from api.web import session
 from api.web.guard import Csrf, WebCaller, WebRoute
 from api.web.i18n import LANGUAGES
-from api.web.render import page, redirect
+from api.web.render import page, redirect, safe_next
 from binalert.alerts import service as alerts
-from binalert.auth.service import authenticate
 from binalert.bins import service as bins
-from binalert.errors import Unauthorized
 from binalert.models import Role
 from binalert.paging import PageRequest
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 ALL = PageRequest(limit=200)
-
-
-def _safe_next(value: str | None) -> str:
-    return value if value and value.startswith("/") and not value.startswith("//") else "/"
-
-
-@router.get("/signin")
-def signin_form(request: Request, next: str | None = None) -> Response:
-    return page(request, "signin.html", next=_safe_next(next))
-
-
-@router.post("/signin", dependencies=[Csrf])
-def signin(
-    request: Request,
-    runtime: RuntimeDep,
-    token: Annotated[str, Form(max_length=500)] = "",
-    next: Annotated[str, Form(max_length=500)] = "/",
-) -> Response:
-    try:
-        with runtime.store.session() as db:
-            principal = authenticate(db, token.strip())
-    except Unauthorized:
-        return page(request, "signin.html", 401, next=_safe_next(next), failed=True)
-    request.state.web_session = session.current(request).signed_in(principal.token_id)
-    return redirect(request, _safe_next(next))
-
-
-@router.post("/signout", dependencies=[Csrf])
-def signout(request: Request) -> Response:
-    request.state.web_session = session.WebSession(lang=session.current(request).lang)
-    return redirect(request, "/signin")
 
 
 @router.post("/language", dependencies=[Csrf])
@@ -62,7 +29,7 @@ def language(
 ) -> Response:
     if lang in LANGUAGES:
         session.update(request, lang=lang)
-    return redirect(request, _safe_next(next))
+    return redirect(request, safe_next(next))
 
 
 @router.get("/")

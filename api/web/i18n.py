@@ -171,6 +171,97 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "Back": {"nl": "Terug", "fr": "Retour"},
     "member(s) imported.": {"nl": "lid/leden geïmporteerd.", "fr": "membre(s) importé(s)."},
     "Skip to content": {"nl": "Naar de inhoud", "fr": "Aller au contenu"},
+    # Accounts, signing in, the admin pages.
+    "admin": {"nl": "beheerder", "fr": "administrateur", "en": "admin"},
+    "police": {"nl": "politie", "fr": "police", "en": "police"},
+    "coordinator": {"nl": "coördinator", "fr": "coordinateur", "en": "coordinator"},
+    "E-mail address": {"nl": "E-mailadres", "fr": "Adresse e-mail"},
+    "Password": {"nl": "Wachtwoord", "fr": "Mot de passe"},
+    "The e-mail address or the password is not right, or this account must wait a moment "
+    "after several wrong tries.": {
+        "nl": "Het e-mailadres of het wachtwoord klopt niet, of deze account moet even wachten "
+        "na meerdere foute pogingen.",
+        "fr": "L'adresse e-mail ou le mot de passe est incorrect, ou ce compte doit patienter "
+        "un moment après plusieurs essais erronés.",
+    },
+    "This code is not right, or this account must wait a moment after several wrong tries.": {
+        "nl": "Deze code klopt niet, of deze account moet even wachten na meerdere foute pogingen.",
+        "fr": "Ce code est incorrect, ou ce compte doit patienter un moment après plusieurs "
+        "essais erronés.",
+    },
+    "Sign in with an API token (integrations)": {
+        "nl": "Aanmelden met een API-sleutel (koppelingen)",
+        "fr": "Se connecter avec un jeton d'API (intégrations)",
+    },
+    "Your password is set: sign in with it.": {
+        "nl": "Uw wachtwoord is ingesteld: meld u ermee aan.",
+        "fr": "Votre mot de passe est enregistré : connectez-vous avec.",
+    },
+    "Your role signs in with a code from an authenticator app. Add this key to the app, then "
+    "type the code it shows.": {
+        "nl": "Uw rol meldt zich aan met een code uit een authenticatie-app. Voeg deze sleutel "
+        "toe aan de app en typ de code die ze toont.",
+        "fr": "Votre rôle se connecte avec un code d'une application d'authentification. "
+        "Ajoutez cette clé à l'application, puis tapez le code affiché.",
+    },
+    "Add this key to the app, then type the code it shows.": {
+        "nl": "Voeg deze sleutel toe aan de app en typ de code die ze toont.",
+        "fr": "Ajoutez cette clé à l'application, puis tapez le code affiché.",
+    },
+    "Key": {"nl": "Sleutel", "fr": "Clé"},
+    "Address for the app (otpauth)": {
+        "nl": "Adres voor de app (otpauth)",
+        "fr": "Adresse pour l'application (otpauth)",
+    },
+    "Code from the app": {"nl": "Code uit de app", "fr": "Code de l'application"},
+    "Code from an authenticator app": {
+        "nl": "Code uit een authenticatie-app",
+        "fr": "Code d'une application d'authentification",
+    },
+    "optional": {"nl": "optioneel", "fr": "facultatif"},
+    "Set your password": {"nl": "Kies uw wachtwoord", "fr": "Choisissez votre mot de passe"},
+    "New password": {"nl": "Nieuw wachtwoord", "fr": "Nouveau mot de passe"},
+    "New password, again": {
+        "nl": "Nieuw wachtwoord, nogmaals",
+        "fr": "Nouveau mot de passe, à nouveau",
+    },
+    "At least 12 characters.": {"nl": "Minstens 12 tekens.", "fr": "Au moins 12 caractères."},
+    "Accounts": {"nl": "Accounts", "fr": "Comptes"},
+    "Role": {"nl": "Rol", "fr": "Rôle"},
+    "Scope": {"nl": "Bereik", "fr": "Portée"},
+    "Last sign-in": {"nl": "Laatst aangemeld", "fr": "Dernière connexion"},
+    "Disabled": {"nl": "Uitgeschakeld", "fr": "Désactivé"},
+    "Invited": {"nl": "Uitgenodigd", "fr": "Invité"},
+    "code": {"nl": "code", "fr": "code"},
+    "slowed down until": {"nl": "vertraagd tot", "fr": "ralenti jusqu'à"},
+    "Enable": {"nl": "Inschakelen", "fr": "Activer"},
+    "Disable": {"nl": "Uitschakelen", "fr": "Désactiver"},
+    "Reset": {"nl": "Herstellen", "fr": "Réinitialiser"},
+    "No accounts yet.": {"nl": "Nog geen accounts.", "fr": "Pas encore de comptes."},
+    "Invite someone": {"nl": "Iemand uitnodigen", "fr": "Inviter quelqu'un"},
+    "Invite": {"nl": "Uitnodigen", "fr": "Inviter"},
+    "Police zone (police)": {"nl": "Politiezone (politie)", "fr": "Zone de police (police)"},
+    "BINs (coordinator)": {"nl": "BIN's (coördinator)", "fr": "PLP (coordinateur)"},
+    "Sign-in with a code": {"nl": "Aanmelden met een code", "fr": "Connexion avec un code"},
+    "Accounts of these roles sign in with a code from an authenticator app; those without one "
+    "set it up at their next sign-in.": {
+        "nl": "Accounts met deze rollen melden zich aan met een code uit een authenticatie-app; "
+        "wie er nog geen heeft, stelt ze in bij de volgende aanmelding.",
+        "fr": "Les comptes de ces rôles se connectent avec un code d'une application "
+        "d'authentification ; ceux qui n'en ont pas la configurent à la prochaine connexion.",
+    },
+    "Invitation link": {"nl": "Uitnodigingslink", "fr": "Lien d'invitation"},
+    "Reset link": {"nl": "Herstellink", "fr": "Lien de réinitialisation"},
+    "Send this link to": {"nl": "Stuur deze link naar", "fr": "Envoyez ce lien à"},
+    "It works once, until": {
+        "nl": "Hij werkt één keer, tot",
+        "fr": "Il fonctionne une fois, jusqu'au",
+    },
+    "It is shown only now.": {
+        "nl": "Hij wordt alleen nu getoond.",
+        "fr": "Il n'est affiché que maintenant.",
+    },
+    "Link": {"nl": "Link", "fr": "Lien"},
 }
 
 

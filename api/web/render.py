@@ -10,10 +10,17 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from api.web import i18n, session
+from api.web import i18n, session, times
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 TEMPLATES.env.globals["language_names"] = i18n.LANGUAGE_NAMES
+TEMPLATES.env.filters["local"] = times.local
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after a form: a path on this site only (never //elsewhere)."""
+    ok = value and value.startswith("/") and not value.startswith(("//", "/\\"))
+    return value if ok and value else "/"
 
 
 def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:

@@ -1,5 +1,6 @@
-"""The web session: a signed, HTTP-only, SameSite=Strict cookie holding the token id (never the
-token), a CSRF token and the chosen language."""
+"""The browser's session cookie: signed (itsdangerous, the session secret), HTTP-only,
+SameSite=Strict. It holds the id of a server-side session (binalert.auth.sessions; the store
+keeps only its hash and whether it is live), a CSRF token and the chosen language."""
 
 from __future__ import annotations
 
@@ -19,13 +20,16 @@ PURPOSE = "session"
 
 @dataclass(frozen=True)
 class WebSession:
-    token_id: int | None = None
+    sid: str | None = None
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     lang: str | None = None
 
-    def signed_in(self, token_id: int) -> WebSession:
+    def signed_in(self, sid: str) -> WebSession:
         """A fresh CSRF token at sign-in (no fixation of the anonymous one)."""
-        return WebSession(token_id=token_id, lang=self.lang)
+        return WebSession(sid=sid, lang=self.lang)
+
+    def signed_out(self) -> WebSession:
+        return WebSession(lang=self.lang)
 
 
 def _settings(request: Request) -> Settings:
@@ -40,10 +44,10 @@ def read(request: Request) -> WebSession | None:
     value = unsign(_settings(request), PURPOSE, raw, MAX_AGE)
     if value is None:
         return None
-    token_id, csrf, lang = value.get("token_id"), value.get("csrf"), value.get("lang")
-    if not isinstance(csrf, str) or not (token_id is None or isinstance(token_id, int)):
+    sid, csrf, lang = value.get("sid"), value.get("csrf"), value.get("lang")
+    if not isinstance(csrf, str) or not (sid is None or isinstance(sid, str)):
         return None
-    return WebSession(token_id=token_id, csrf=csrf, lang=lang if isinstance(lang, str) else None)
+    return WebSession(sid=sid, csrf=csrf, lang=lang if isinstance(lang, str) else None)
 
 
 def current(request: Request) -> WebSession:
@@ -74,7 +78,7 @@ def write(request: Request, response: Response, value: WebSession | None) -> Non
     )
 
 
-def session_token_id(request: Request) -> int | None:
-    """The token id of a signed-in session cookie (used by the API's GET endpoints too)."""
+def session_id(request: Request) -> str | None:
+    """The server-side session id of a signed-in cookie (the API's GET endpoints read it too)."""
     found = read(request)
-    return found.token_id if found is not None else None
+    return found.sid if found is not None else None

@@ -1,4 +1,4 @@
-"""Bearer tokens to principals, role checks and the BINs a principal may see."""
+"""Bearer tokens and accounts to principals, role checks and the BINs a principal may see."""
 
 from __future__ import annotations
 
@@ -6,40 +6,52 @@ from sqlalchemy.orm import Session
 
 from binalert.auth import repository as repo
 from binalert.auth.schemas import Principal
+from binalert.clock import utcnow
 from binalert.errors import Forbidden, Unauthorized
-from binalert.models import ApiToken, Role
+from binalert.models import Account, ApiToken, Role
+from binalert.tokens import mark_used
 
 MAX_TOKEN_LENGTH = 200
 
 
 def authenticate(session: Session, raw: str | None) -> Principal:
+    """The principal of a live bearer token (its use noted, at most once a minute)."""
     if not raw or len(raw) > MAX_TOKEN_LENGTH:
         raise Unauthorized("a valid bearer token is required")
     found = repo.token(session, raw)
     if found is None:
         raise Unauthorized("a valid bearer token is required")
-    return _principal(found)
+    mark_used(found, utcnow())
+    return token_principal(found)
 
 
-def principal_for_token_id(session: Session, token_id: int) -> Principal:
-    """The principal of a signed-in web session (which holds the token id, never the token)."""
-    found = repo.token_by_id(session, token_id)
-    if found is None or found.revoked_at is not None:
-        raise Unauthorized("this session has ended; sign in again")
-    return _principal(found)
-
-
-def _principal(found: ApiToken) -> Principal:
+def _role(value: str) -> Role:
     try:
-        role = Role(found.role)
+        return Role(value)
     except ValueError as error:
-        raise Unauthorized("this token has an unknown role") from error
+        raise Unauthorized("this token or account has an unknown role") from error
+
+
+def token_principal(found: ApiToken) -> Principal:
     return Principal(
         token_id=found.id,
         name=found.name,
-        role=role,
+        role=_role(found.role),
         police_zone=found.police_zone,
         bin_ids=frozenset(found.bin_ids or []),
+    )
+
+
+def account_principal(found: Account) -> Principal:
+    """The same shape as a token's principal, so every scope check works alike."""
+    return Principal(
+        token_id=None,
+        name=found.display_name,
+        role=_role(found.role),
+        police_zone=found.police_zone,
+        bin_ids=frozenset(found.bin_ids or []),
+        account_id=found.id,
+        email=found.email,
     )
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pyotp
 from fastapi.testclient import TestClient
+from httpx import Response
 
+from binalert.auth import accounts
+from binalert.auth.schemas import AccountInvite, Caller
+from binalert.db import Store
+from binalert.models import Role
 from tests.api.conftest import World
 
 
@@ -41,3 +48,38 @@ def all_items(client: TestClient, path: str, headers: dict[str, str], limit: int
         if cursor is None:
             return items
     raise AssertionError("paging never ended")
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_account(
+    store: Store,
+    email: str,
+    role: Role,
+    password: str | None = PASSWORD,
+    totp_secret: str | None = None,
+    **scope: Any,
+) -> int:
+    """An account as if invited by an admin and set up through its link (None: only invited)."""
+    data = AccountInvite(email=email, display_name=email.split("@")[0], role=role, **scope)
+    with store.session() as s:
+        link = accounts.invite(s, Caller.operator(), data)
+    if password is not None:
+        code = pyotp.TOTP(totp_secret).now() if totp_secret else ""
+        with store.session() as s:
+            accounts.complete_link(s, link.token, password, (totp_secret, code), None)
+    return link.account_id
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, "no CSRF token on the page"
+    return found.group(1)
+
+
+def page_sign_in(client: TestClient, email: str, password: str = PASSWORD) -> Response:
+    """Sign in through the page (the client keeps the cookie)."""
+    csrf = csrf_of(client.get("/signin").text)
+    form = {"csrf_token": csrf, "email": email, "password": password, "next": "/"}
+    return client.post("/signin", data=form, follow_redirects=False)

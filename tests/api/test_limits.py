@@ -69,7 +69,7 @@ def test_the_pages_import_what_the_api_imports(client: TestClient, world: World)
     ~768 KB on the 1 MB limit per form field."""
     signin = client.get("/signin")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', signin.text).group(1)  # type: ignore[union-attr]
-    client.post("/signin", data={"csrf_token": csrf, "token": world.tokens["coordinator"]})
+    client.post("/signin/token", data={"csrf_token": csrf, "token": world.tokens["coordinator"]})
     form = client.get(f"/bins/{world.bin_a}/members/import")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
     data = _csv(11_000)

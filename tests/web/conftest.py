@@ -17,8 +17,8 @@ from binalert.db import Store
 from binalert.models import Bin, Member, Membership, Role
 from binalert.phones import parse_phone
 from binalert.runtime import Runtime
-from binalert.tokens import create_token
 from lab.pbx import free_port
+from tests.api.helpers import PASSWORD, make_account
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -84,11 +84,20 @@ def shoot(page: Page, name: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
-def sign_in(page: Page, base: str, token: str) -> None:
+def sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
+    """A person signs in with their e-mail address and password (no code asked)."""
     page.goto(f"{base}/signin")
-    page.get_by_label("Toegangssleutel").fill(token)
-    page.locator("form.card button[type=submit]").click()
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord", exact=True).fill(password)
+    page.locator("#signin-form button[type=submit]").click()
     page.wait_for_url(f"{base}/")
+
+
+def person(store: Store, role: Role, **scope: object) -> str:
+    """The e-mail address of a new account of this role, its password set (PASSWORD)."""
+    email = f"{role.value}-{len(scope)}@web.example"
+    make_account(store, email, role, **scope)
+    return email
 
 
 def add_bin(store: Store, name: str, zone: str, members: list[tuple[str, str, str]]) -> int:
@@ -109,11 +118,6 @@ def add_bin(store: Store, name: str, zone: str, members: list[tuple[str, str, st
             s.flush()
             s.add(Membership(bin_id=found.id, member_id=member.id))
         return found.id
-
-
-def token(store: Store, role: Role, **scope: object) -> str:
-    with store.session() as s:
-        return create_token(s, role, f"web-{role.value}", **scope)  # type: ignore[arg-type]
 
 
 Shoot = Callable[[Page, str], None]

@@ -16,7 +16,7 @@ from binalert.models import Alert, Delivery, Member, Membership, Role
 from binalert.runtime import Runtime
 from lab.sim import SIM
 from tests.api.conftest import api_settings
-from tests.web.conftest import add_bin, serve, shoot, sign_in, token
+from tests.web.conftest import add_bin, person, serve, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
@@ -69,7 +69,7 @@ def test_coordinator_reports_import_export_and_scope(
     bin_c = add_bin(sqlite_store, "PLP Cointe", "Liège", [("Cora", "042123456", "fr")])
     for days_ago, acked in ((9, 1), (5, 2), (1, 3)):
         past_alert(sqlite_store, bin_a, days_ago, acked)
-    sign_in(page, base, token(sqlite_store, Role.COORDINATOR, bin_ids=[bin_a]))
+    sign_in(page, base, person(sqlite_store, Role.COORDINATOR, bin_ids=[bin_a]))
     shoot(page, "coordinator-home")
 
     page.goto(f"{base}/bins/{bin_a}/reports")

@@ -15,7 +15,7 @@ from ivr.service import DispatcherService
 from lab.harness import lab_settings
 from lab.pbx import LabPbx
 from lab.sim import SIM
-from tests.web.conftest import add_bin, serve, shoot, sign_in, token
+from tests.web.conftest import add_bin, person, serve, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.pbx, pytest.mark.timeout(180)]
 ZONE = "Brugge"
@@ -47,7 +47,7 @@ def test_send_preview_follow_and_cancel(page: Page, base: str, sqlite_store: Sto
     bin_b = add_bin(
         sqlite_store, "BIN Assebroek", ZONE, [("Ringo", SIM.NO_ANSWER.number(34), "de")]
     )
-    sign_in(page, base, token(sqlite_store, Role.POLICE, police_zone=ZONE))
+    sign_in(page, base, person(sqlite_store, Role.POLICE, police_zone=ZONE))
     shoot(page, "police-home")
 
     page.goto(f"{base}/alerts/new")

@@ -1,0 +1,128 @@
+"""Signing in and out: people with an e-mail and a password, then a code from their app where
+their account has one or their role requires one (set up on the spot); machine tokens on the
+side form. Each sign-in starts a server-side session; signing out ends it on the server."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import Response
+
+from api.deps import RuntimeDep
+from api.web import session
+from api.web.guard import Csrf, WebRoute
+from api.web.render import page, redirect, safe_next
+from api.web.signing import sign, unsign
+from binalert.auth import sessions, signin, totp
+from binalert.auth.service import authenticate
+from binalert.clock import utcnow
+from binalert.errors import Unauthorized
+from binalert.runtime import Runtime
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+STEP = "signin-step"
+STEP_MAX_AGE = 300
+Next = Annotated[str, Form(max_length=500)]
+
+
+def _source(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@router.get("/signin")
+def signin_form(request: Request, next: str | None = None, done: bool = False) -> Response:
+    return page(request, "signin.html", next=safe_next(next), done=done)
+
+
+def _start(request: Request, runtime: Runtime, next: str, **owner: int | None) -> Response:
+    """A new server-side session (the browser's previous one ends) and a fresh cookie."""
+    with runtime.store.session() as db:
+        sessions.end(db, session.current(request).sid)
+        sid = sessions.start(db, utcnow(), **owner)
+    request.state.web_session = session.current(request).signed_in(sid)
+    return redirect(request, safe_next(next))
+
+
+@router.post("/signin", dependencies=[Csrf])
+def signin_password(
+    request: Request,
+    runtime: RuntimeDep,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Next = "/",
+) -> Response:
+    with runtime.store.session() as db:
+        checked = signin.check_password(db, email, password, utcnow(), _source(request))
+    if checked is None:
+        context = {"next": safe_next(next), "email": email[:254], "failed": True}
+        return page(request, "signin.html", 401, **context)
+    if checked.next is signin.Next.SESSION:
+        return _start(request, runtime, next, account_id=checked.account_id)
+    secret = totp.new_secret() if checked.next is signin.Next.ENROL else None
+    step = {"a": checked.account_id, "e": checked.email, "n": safe_next(next), "s": secret}
+    step["c"] = session.current(request).csrf
+    return _code_page(request, runtime, step)
+
+
+def _code_page(
+    request: Request, runtime: Runtime, step: dict[str, Any], failed: bool = False
+) -> Response:
+    context: dict[str, Any] = {"ticket": sign(runtime.settings, STEP, step), "failed": failed}
+    if step["s"]:
+        context.update(secret=step["s"], uri=totp.uri(step["s"], step["e"]))
+    return page(request, "signin_code.html", 401 if failed else 200, **context)
+
+
+def _step(request: Request, runtime: Runtime, ticket: str) -> dict[str, Any] | None:
+    """The password step's ticket: recent, signed, and for this browser (its CSRF token)."""
+    step = unsign(runtime.settings, STEP, ticket, STEP_MAX_AGE)
+    if step is None or not isinstance(step.get("a"), int) or not isinstance(step.get("c"), str):
+        return None
+    return step if hmac.compare_digest(step["c"], session.current(request).csrf) else None
+
+
+@router.post("/signin/code", dependencies=[Csrf])
+def signin_code(
+    request: Request,
+    runtime: RuntimeDep,
+    ticket: Annotated[str, Form(max_length=2000)],
+    code: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    step = _step(request, runtime, ticket)
+    if step is None:
+        return redirect(request, "/signin")
+    now, source = utcnow(), _source(request)
+    with runtime.store.session() as db:
+        if step["s"]:
+            ok = signin.enrol(db, step["a"], str(step["s"]), code, now, source)
+        else:
+            ok = signin.check_code(db, step["a"], code, now, source)
+    if not ok:
+        return _code_page(request, runtime, step, failed=True)
+    return _start(request, runtime, str(step["n"]), account_id=step["a"])
+
+
+@router.post("/signin/token", dependencies=[Csrf])
+def signin_token(
+    request: Request,
+    runtime: RuntimeDep,
+    token: Annotated[str, Form(max_length=500)] = "",
+    next: Next = "/",
+) -> Response:
+    """Machines' tokens (integration tests, the lab): a session ending with the token."""
+    try:
+        with runtime.store.session() as db:
+            principal = authenticate(db, token.strip())
+    except Unauthorized:
+        return page(request, "signin.html", 401, next=safe_next(next), token_failed=True)
+    return _start(request, runtime, next, token_id=principal.token_id)
+
+
+@router.post("/signout", dependencies=[Csrf])
+def signout(request: Request, runtime: RuntimeDep) -> Response:
+    with runtime.store.session() as db:
+        sessions.end(db, session.current(request).sid)
+    request.state.web_session = session.current(request).signed_out()
+    return redirect(request, "/signin")
