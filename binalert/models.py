@@ -63,10 +63,19 @@ class Role(enum.StrEnum):
 
 
 class AlertStatus(enum.StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"  # a coordinator's message where the zone requires it
     ACTIVE = "active"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    REJECTED = "rejected"  # a message the zone's police did not approve: nobody was called
+
+
+class Audience(enum.StrEnum):
+    """Who a follow-up (feedback) on an alert is for."""
+
+    ALL = "all"  # every member the first alert was for
+    ACKNOWLEDGED = "acknowledged"  # only those who pressed 1 (or were put through)
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -96,6 +105,12 @@ class CallOutcome(enum.StrEnum):
     MACHINE = "machine"
     HANGUP_NO_ACK = "hangup_no_ack"
     INVALID_NUMBER = "invalid_number"  # the network says the number does not exist
+    TRANSFERRED = "transferred"  # the member pressed 3 and was put through to the police
+
+
+class CallDirection(enum.StrEnum):
+    OUTBOUND = "outbound"  # binalert called the member
+    INBOUND = "inbound"  # the member called back the number the alert came from
 
 
 class Bin(Base):
@@ -106,8 +121,27 @@ class Bin(Base):
     municipality: Mapped[str] = mapped_column(String(200))
     police_zone: Mapped[str] = mapped_column(String(200), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When non-urgent messages may ring, in Europe/Brussels time (binalert.calling_hours);
+    # urgent alerts ring at any hour.
+    calling_start: Mapped[str] = mapped_column(String(5), default="09:00")
+    calling_end: Mapped[str] = mapped_column(String(5), default="20:00")
+    call_on_sundays: Mapped[bool] = mapped_column(Boolean, default=False)
+    call_on_holidays: Mapped[bool] = mapped_column(Boolean, default=False)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="bin")
+
+
+class Zone(Base):
+    """A police zone's own settings; a zone without a row has the defaults."""
+
+    __tablename__ = "zones"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # bins.police_zone
+    # The zone's dispatch line (E.164): members may press 3 to be put through. None: no 3.
+    dispatch_number: Mapped[str | None] = mapped_column(String(20))
+    # Coordinators' non-urgent messages wait for a police officer's approval.
+    approval_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Member(Base):
@@ -156,6 +190,19 @@ class Alert(Base):
     status: Mapped[str] = mapped_column(String(20), default=AlertStatus.ACTIVE.value, index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # A follow-up (feedback) names the alert it follows, and whom it is for.
+    # (No foreign keys on parent_id and deliveries.bin_id: SQLite could only add them by
+    # rebuilding its largest tables. Alerts are never deleted; a deleted BIN's deliveries fall
+    # back to the default calling hours.)
+    parent_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    audience: Mapped[str] = mapped_column(String(20), default=Audience.ALL.value)
+    # The police's own voice: language -> sound key (tts.recorded), played instead of the
+    # synthesised message in that language.
+    recordings: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # A non-urgent message: when its first calls may go out (the BINs' calling hours).
+    calls_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(200))  # approved or rejected by
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 _WAITING = text("status IN ('pending', 'waiting_retry')")
@@ -204,7 +251,11 @@ class Delivery(Base):
     # The PBX whose network failed on the last call (congestion, a call it could not place):
     # another PBX takes the retry if there is one, this one only once it is a minute overdue.
     avoid_pbx: Mapped[str | None] = mapped_column(String(40))
+    # The BIN whose calling hours a non-urgent delivery keeps (one of the alert's BINs that
+    # the member is in).
+    bin_id: Mapped[int | None] = mapped_column(BigId)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # pressed 3
     digit: Mapped[str | None] = mapped_column(String(1))
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -232,6 +283,7 @@ class CallAttempt(Base):
     outcome: Mapped[str | None] = mapped_column(String(20))
     digit: Mapped[str | None] = mapped_column(String(1))
     hangup_cause: Mapped[int | None] = mapped_column(Integer)
+    direction: Mapped[str] = mapped_column(String(10), default=CallDirection.OUTBOUND.value)
 
 
 class DeliveryEvent(Base):
