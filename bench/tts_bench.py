@@ -1,4 +1,4 @@
-"""Speech synthesis time per language for a ~30-second message: cold (not cached) and cached."""
+"""Speech synthesis time per language for a ~30-second message, cold and cached."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def bench_language(svc: SpeechService, lang: str, runs: int = 5) -> tuple[float,
 
 
 def main() -> None:
-    print("tts: synthesis of a ~30 s message (espeak-ng + MBROLA, 8 kHz + 16 kHz, levelled)")
+    print("tts: synthesis of a ~30 s message (default voices, 8 kHz + 16 kHz, levelled)")
     print(
         f"{'lang':<5}{'voice':<8}{'audio s':>8}{'cold ms':>9}{'target':>8}"
         f"{'cached ms':>11}{'target':>8}"

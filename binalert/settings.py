@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     tts_voices: str = ""
     tts_rate: str = "140"  # words per minute, or per language: "nl=140,fr=130"
     tts_piper_models: str = ""  # "nl=/models/nl_BE-nathalie-medium.onnx"
+    tts_voices_dir: Path | None = None
+    """Where `binalert tts install-voice` puts Piper voices and `piper:NAME` finds them
+    (default ~/.local/share/binalert/voices)."""
     retention_days: int = 90
 
     @classmethod
@@ -241,6 +244,7 @@ class Settings(BaseSettings):
             voices=self.tts_voices,
             rate=self.tts_rate,
             piper_models=self.tts_piper_models,
+            voices_dir=self.tts_voices_dir,
         )
 
 

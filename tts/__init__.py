@@ -8,9 +8,10 @@ from tts.engines import EngineError
 from tts.normalise import normalise
 from tts.phrases import PHRASES, phrase
 from tts.service import SpeechService
-from tts.types import CallAudio, Fallback, SpeechPath, VoiceRow
+from tts.types import CALL_LIMIT_S, CallAudio, Fallback, SpeechPath, VoiceRow
 
 __all__ = [
+    "CALL_LIMIT_S",
     "PHRASES",
     "CallAudio",
     "EngineError",

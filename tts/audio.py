@@ -104,23 +104,48 @@ def resample(x: Signal, rate: int, to: int) -> Signal:
     return soxr.resample(x.astype(np.float32), rate, to, quality="HQ")
 
 
-def level_gain(x: Signal, rate: int) -> float:
-    """Linear gain putting active speech at TARGET_RMS_DBFS without peaks above MAX_PEAK_DBFS."""
+MAX_LIMIT_DB = 6.0  # at most this much peak reduction; beyond it the level gives way instead
+
+
+def level_gain(x: Signal, rate: int, headroom_db: float = 0.0) -> float:
+    """Linear gain putting active speech at TARGET_RMS_DBFS without peaks above MAX_PEAK_DBFS
+    (+ `headroom_db`, which the peak limiter takes back)."""
     lv = measure(x, rate)
     if lv.rms_dbfs < -150:
         return 1.0
     to_rms = TARGET_RMS_DBFS - lv.rms_dbfs
-    to_peak = MAX_PEAK_DBFS - 0.2 - lv.peak_dbfs
+    to_peak = MAX_PEAK_DBFS - 0.2 - lv.peak_dbfs + headroom_db
     return float(10 ** (min(to_rms, to_peak) / 20))
 
 
+def limit_peaks(x: Signal, rate: int, ceiling_dbfs: float = MAX_PEAK_DBFS - 0.2) -> Signal:
+    """Lower the gain around the few peaks above the ceiling (10 ms frames, each frame's gain no
+    higher than its neighbours', interpolated): voices with a high crest factor (Piper) reach
+    the speech level without clipping."""
+    ceiling = 10 ** (ceiling_dbfs / 20)
+    n = max(1, int(rate * 0.01))
+    frames = -(-len(x) // n)
+    padded = np.zeros(frames * n, dtype=np.float32)
+    padded[: len(x)] = np.abs(x)
+    peak = padded.reshape(frames, n).max(axis=1)
+    if peak.size == 0 or peak.max() <= ceiling:
+        return x
+    raw = np.minimum(1.0, ceiling / np.maximum(peak, 1e-9))
+    near = np.minimum(raw, np.minimum(np.r_[raw[1:], 1.0], np.r_[1.0, raw[:-1]]))
+    centres = np.arange(frames) * n + n / 2
+    gain = np.interp(np.arange(len(x)), centres, near)
+    return (x * gain).astype(np.float32)
+
+
 def telephone(x: Signal, rate: int) -> tuple[Signal, Signal]:
-    """(8 kHz, 16 kHz) float signals: trimmed, pauses capped, levelled."""
+    """(8 kHz, 16 kHz) float signals: trimmed, pauses capped, levelled (peaks limited)."""
     x = cap_pauses(trim(x, rate), rate)
     wide = resample(x, rate, WIDE_RATE)
     narrow = resample(wide, WIDE_RATE, PHONE_RATE)
-    gain = min(level_gain(narrow, PHONE_RATE), level_gain(wide, WIDE_RATE))
-    return narrow * gain, wide * gain
+    gain = min(
+        level_gain(narrow, PHONE_RATE, MAX_LIMIT_DB), level_gain(wide, WIDE_RATE, MAX_LIMIT_DB)
+    )
+    return limit_peaks(narrow * gain, PHONE_RATE), limit_peaks(wide * gain, WIDE_RATE)
 
 
 def join(parts: list[Signal], rate: int, pause_s: float = 0.8) -> Signal:

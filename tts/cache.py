@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-PIPELINE_VERSION = 1  # bump when the audio processing changes, so old entries are not reused
+PIPELINE_VERSION = 2  # bump when the audio processing changes, so old entries are not reused
 
 
 def cache_key(language: str, **parts: object) -> str:

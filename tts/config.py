@@ -8,6 +8,7 @@ from pathlib import Path
 
 ENGINES = ("espeak", "gtts", "piper")
 DEFAULT_CACHE = Path.home() / ".cache" / "binalert" / "tts"
+DEFAULT_VOICES_DIR = Path.home() / ".local" / "share" / "binalert" / "voices"  # Piper voices
 MIN_RATE, MAX_RATE = 80, 250
 
 
@@ -26,12 +27,13 @@ class SpeechConfig:
     cache_dir: Path = DEFAULT_CACHE
     engine: str = "espeak"
     rate_wpm: int | Mapping[str, int] = 140  # one rate, or per language ({"fr": 130, ...})
-    voices: Mapping[str, str] = field(default_factory=dict)  # e.g. {"nl": "mb-nl2"}
+    voices: Mapping[str, str] = field(default_factory=dict)  # {"nl": "mb-nl2", "de": "pico:de-DE"}
     max_cache_age_days: float = 30.0
     gtts_timeout_s: float = 3.0
     gtts_attempts: int = 2
     gtts_cooldown_s: float = 60.0  # after a gTTS failure, go offline at once for this long
     piper_models: Mapping[str, Path] = field(default_factory=dict)
+    voices_dir: Path = DEFAULT_VOICES_DIR  # where `binalert tts install-voice` puts Piper voices
     section_pause_s: float = 0.8  # between sections of the answering-machine piece
 
     def __post_init__(self) -> None:
@@ -47,10 +49,17 @@ class SpeechConfig:
 
     @classmethod
     def parse(
-        cls, cache_dir: Path, engine: str, voices: str, rate: str, piper_models: str = ""
+        cls,
+        cache_dir: Path,
+        engine: str,
+        voices: str,
+        rate: str,
+        piper_models: str = "",
+        voices_dir: Path | None = None,
     ) -> SpeechConfig:
-        """From the settings' strings: voices 'nl=mb-nl2,fr=mb-fr5', rate '140' or
-        'nl=140,fr=130' (words per minute, 80-250), piper models 'nl=/models/nl.onnx'."""
+        """From the settings' strings: voices 'nl=mb-nl2,fr=pico:fr-FR,en=piper:en_US-joe-medium',
+        rate '140' or 'nl=140,fr=130' (words per minute, 80-250), piper models
+        'nl=/models/nl.onnx', and the Piper voices folder."""
         rate = rate.strip()
         rates: int | dict[str, int] = (
             int(rate) if rate.isdigit() else {k: int(v) for k, v in _pairs(rate).items()}
@@ -64,4 +73,5 @@ class SpeechConfig:
             rate_wpm=rates,
             voices=_pairs(voices),
             piper_models={k: Path(v) for k, v in _pairs(piper_models).items()},
+            voices_dir=voices_dir or DEFAULT_VOICES_DIR,
         )

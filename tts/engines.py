@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
+import tempfile
+import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import soundfile as sf
 from tenacity import retry, stop_after_attempt, wait_fixed
 
-from tts.voices import GTTS_LANG, espeak_rate
+from tts.piper_voices import find_model
+from tts.voices import GTTS_LANG, espeak_rate, piper_installed, speed_ratio
 
 ESPEAK_TIMEOUT_S = 30.0
 
@@ -94,34 +96,98 @@ class GttsEngine:
         return buf.getvalue()
 
 
-class PiperEngine:
-    """Piper (optional): `piper` binary with a local .onnx model per language."""
+class PicoEngine:
+    """SVOX Pico (`pico2wave`, Debian non-free `libttspico-utils`): fr-FR, de-DE, en-GB, en-US.
 
-    name = "piper"
+    pico2wave reads the text on stdin and writes a WAV file (not to stdout), so each call gets
+    its own temporary folder. The rate is Pico's `<speed level>` markup (100 = natural)."""
 
-    def __init__(self, models: dict[str, Path], binary: str = "piper") -> None:
-        self.models = models
+    name = "pico"
+
+    def __init__(self, binary: str = "pico2wave") -> None:
         self.binary = binary
 
-    def available(self, language: str) -> bool:
+    def render(self, text: str, language: str, voice: str, rate_wpm: int) -> tuple[np.ndarray, int]:
+        lang = voice.removeprefix("pico:")
+        level = round(100 * speed_ratio(voice, rate_wpm))
+        # Pico reads its own markup in the text: angle brackets from the alert must not open tags
+        clean = text.replace("<", " ").replace(">", " ")
+        with tempfile.TemporaryDirectory(prefix="binalert-pico-") as tmp:
+            out = Path(tmp) / "out.wav"
+            markup = f'<speed level="{level}">{clean}</speed>'
+            try:  # the text on stdin (pico2wave reads it when no text argument is given)
+                run = subprocess.run(
+                    [self.binary, "-l", lang, "-w", str(out)],
+                    input=markup.encode(),
+                    capture_output=True,
+                    timeout=ESPEAK_TIMEOUT_S,
+                    check=False,
+                )
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise EngineError(f"pico {lang}: {exc}") from exc
+            if run.returncode != 0 or not out.is_file():
+                raise EngineError(f"pico {lang}: exit {run.returncode}: {run.stderr[:200]!r}")
+            return decode(out.read_bytes(), f"pico {lang}")
+
+
+class PiperEngine:
+    """Piper (the `piper-tts` package), in this process: one loaded model per voice.
+
+    A voice is `piper:<name>` (its files found by tts.piper_voices.find_model) or, for a
+    language listed in `models`, that model file (SpeechConfig.piper_models)."""
+
+    name = "piper"
+    SENTENCE_PAUSE_S = 0.35
+
+    def __init__(
+        self, models: dict[str, Path] | None = None, voices_dir: Path | None = None
+    ) -> None:
+        self.models = dict(models or {})
+        self.voices_dir = voices_dir
+        self._loaded: dict[Path, Any] = {}
+        self._lock = threading.Lock()
+
+    def model_for(self, language: str, voice: str) -> Path | None:
+        if voice.startswith("piper:"):
+            found = find_model(voice.removeprefix("piper:"), self.voices_dir)
+            if found is not None:
+                return found
         model = self.models.get(language)
-        return shutil.which(self.binary) is not None and model is not None and model.is_file()
+        return model if model is not None and model.is_file() else None
+
+    def available(self, language: str, voice: str = "") -> bool:
+        return piper_installed() and self.model_for(language, voice) is not None
+
+    def _voice(self, model: Path) -> Any:
+        with self._lock:
+            if model not in self._loaded:
+                from piper import PiperVoice
+
+                self._loaded[model] = PiperVoice.load(model)
+            return self._loaded[model]
 
     def render(self, text: str, language: str, voice: str, rate_wpm: int) -> tuple[np.ndarray, int]:
-        if not self.available(language):
-            raise EngineError(f"piper: no binary or model for {language}")
-        scale = f"{140 / max(rate_wpm, 60):.3f}"  # piper's length scale: >1 is slower
-        args = [self.binary, "--model", str(self.models[language]), "--length_scale", scale]
+        model = self.model_for(language, voice)
+        if model is None or not piper_installed():
+            raise EngineError(f"piper: no piper-tts or no model for {voice or language}")
         try:
-            run = subprocess.run(
-                [*args, "--output_file", "-"],
-                input=text.encode(),
-                capture_output=True,
-                timeout=ESPEAK_TIMEOUT_S,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise EngineError(f"piper: {exc}") from exc
-        if run.returncode != 0:
-            raise EngineError(f"piper: exit {run.returncode}: {run.stderr[:200]!r}")
-        return decode(run.stdout, "piper")
+            from piper import SynthesisConfig
+
+            loaded = self._voice(model)
+            key = voice if voice.startswith("piper:") else f"piper:{model.stem}"
+            config = SynthesisConfig(length_scale=1 / speed_ratio(key, rate_wpm))
+            with self._lock:  # one synthesis at a time per process: 2 cores, and ORT threads
+                chunks = list(loaded.synthesize(text, syn_config=config))
+        except Exception as exc:  # onnxruntime and piper raise many kinds
+            raise EngineError(f"piper {model.name}: {type(exc).__name__}: {exc}") from exc
+        if not chunks:
+            raise EngineError(f"piper {model.name}: no audio")
+        rate = int(chunks[0].sample_rate)
+        gap = np.zeros(int(rate * self.SENTENCE_PAUSE_S), dtype=np.float32)
+        parts: list[np.ndarray] = []
+        for i, chunk in enumerate(chunks):
+            parts += [gap, chunk.audio_float_array] if i else [chunk.audio_float_array]
+        x = np.concatenate(parts).astype(np.float32)
+        if x.size < rate * 0.05 or float(np.abs(x).max(initial=0.0)) < 1e-3:
+            raise EngineError(f"piper {model.name}: empty or silent audio")
+        return x, rate

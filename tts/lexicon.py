@@ -34,6 +34,33 @@ LETTER_NAMES: dict[str, dict[str, str]] = {
     for lang, names in _LETTERS.items()
 }
 
+# Spelling words (nl: the Belgian/Dutch telephone alphabet; fr: the French one; de: the
+# traditional German one; en: NATO), said after letters that blur on a phone line.
+_ALPHABETS = {
+    "nl": "Anna Bernard Cornelis Dirk Eduard Ferdinand Gerard Hendrik Izaak Jan Karel Lodewijk "
+    "Maria Nico Otto Pieter Quotiënt Rudolf Simon Teunis Utrecht Victor Willem Xantippe "
+    "Ypsilon Zaandam",
+    "fr": "Anatole Berthe Célestin Désiré Eugène François Gaston Henri Irma Joseph Kléber Louis "
+    "Marcel Nicolas Oscar Pierre Quintal Raoul Suzanne Thérèse Ursule Victor William Xavier "
+    "Yvonne Zoé",
+    "de": "Anton Berta Cäsar Dora Emil Friedrich Gustav Heinrich Ida Julius Kaufmann Ludwig "
+    "Martha Nordpol Otto Paula Quelle Richard Samuel Theodor Ulrich Viktor Wilhelm Xanthippe "
+    "Ypsilon Zacharias",
+    "en": "Alfa Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima Mike "
+    "November Oscar Papa Quebec Romeo Sierra Tango Uniform Victor Whiskey X-ray Yankee Zulu",
+}
+ALPHABET: dict[str, dict[str, str]] = {
+    lang: dict(zip(string.ascii_uppercase, words.split(), strict=True))
+    for lang, words in _ALPHABETS.items()
+}
+SPELLING = {
+    "nl": "{letter} van {word}",
+    "fr": "{letter} comme {word}",
+    "de": "{letter} wie {word}",
+    "en": "{letter} for {word}",
+}
+BLURRED = frozenset("BDPTMNFSV")  # letters a phone line's band limit makes hard to tell apart
+
 DIGITS: dict[str, list[str]] = {
     "nl": ["nul", "één", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen"],
     "fr": ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"],

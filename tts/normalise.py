@@ -6,8 +6,27 @@ import re
 import unicodedata
 
 from tts.frnumbers import fr_be_words
-from tts.lexicon import ABBREVIATIONS, DIGITS, I_REPEAT, LETTER_NAMES, UNITS, hour_phrase
+from tts.lexicon import (
+    ABBREVIATIONS,
+    ALPHABET,
+    BLURRED,
+    DIGITS,
+    I_REPEAT,
+    LETTER_NAMES,
+    SPELLING,
+    UNITS,
+    hour_phrase,
+)
 from tts.voices import check_language
+
+# A key fact (a plate and its repeat, a phone number) is marked ⟦...⟧: the service speaks it as
+# a piece of its own, slower, with a pause before and after (tts.service.FACT_PAUSE_S).
+FACT_OPEN, FACT_CLOSE = "\u27e6", "\u27e7"
+# How plates are read: "pauses" (letters and digits by name, each reading a marked fact, then
+# "I repeat" and the plate again), "spelled" (the same, with a spelling word after letters that
+# blur on a phone line: "em van Maria"), "plain" (no marks, no pauses, the rate of the text).
+# Chosen with bench/intelligibility_bench.py (docs/tts.md).
+PLATE_STYLE = "pauses"
 
 _PLATE = re.compile(
     r"(?<![\w-])(?:[12]-[A-Z]{3}-\d{3}|[A-Z]{3}-\d{3}|\d{3}-[A-Z]{3})(?![\w-])[.,;:]?",
@@ -28,19 +47,50 @@ def digits(number: str, language: str) -> str:
     return " ".join(DIGITS[language][int(d)] for d in number if d.isdigit())
 
 
-def spell(token: str, language: str) -> str:
-    """Each character of a plate by name, with short pauses: '1-ABC-234' -> 'één, a, bee, ...'."""
+def spell(token: str, language: str, spelling: bool = False) -> str:
+    """Each character of a plate by name, with short pauses: '1-ABC-234' -> 'één, a, bee, ...';
+    with `spelling`, letters that blur on a phone line get a word: 'bee van Bernard'."""
     names = LETTER_NAMES[language]
-    chars = [c for c in token.upper() if c.isalnum()]
-    return ", ".join(names[c] if c.isalpha() else DIGITS[language][int(c)] for c in chars)
+    words = []
+    for c in (c for c in token.upper() if c.isalnum()):
+        if c.isdigit():
+            words.append(DIGITS[language][int(c)])
+        elif spelling and c in BLURRED:
+            words.append(SPELLING[language].format(letter=names[c], word=ALPHABET[language][c]))
+        else:
+            words.append(names[c])
+    return ", ".join(words)
 
 
 def plates(text: str, language: str) -> str:
+    style = PLATE_STYLE
+
     def say(m: re.Match[str]) -> str:
-        spelled = spell(m.group(0), language)
-        return f"{spelled}. {I_REPEAT[language].capitalize()}: {spelled}."
+        spelled = spell(m.group(0), language, spelling=style == "spelled")
+        repeat = I_REPEAT[language].capitalize()
+        if style == "plain":
+            return f"{spelled}. {repeat}: {spelled}."
+        return f"{_fact(spelled + '.')} {_fact(f'{repeat}: {spelled}.')}"
 
     return _PLATE.sub(say, text)
+
+
+def _fact(text: str) -> str:
+    return f"{FACT_OPEN}{text}{FACT_CLOSE}"
+
+
+def pieces(spoken: str) -> list[tuple[str, bool]]:
+    """(text, is a key fact) for the parts of a normalised text, in order."""
+    out: list[tuple[str, bool]] = []
+    for i, part in enumerate(re.split(f"[{FACT_OPEN}{FACT_CLOSE}]", spoken)):
+        if any(c.isalnum() for c in part):
+            out.append((part.strip(), i % 2 == 1))
+    return out
+
+
+def plain(spoken: str) -> str:
+    """A normalised text without its fact marks (what is said, as words)."""
+    return _SPACES.sub(" ", re.sub(f"[{FACT_OPEN}{FACT_CLOSE}]", " ", spoken)).strip()
 
 
 def national_digits(raw: str) -> str:
@@ -71,7 +121,8 @@ def phones(text: str, language: str) -> str:
         number = national_digits(m.group(0))
         if len(number) not in (9, 10) or (len(number) == 10 and number[1] != "4"):
             return m.group(0)
-        return ", ".join(digits(g, language) for g in phone_groups(number))
+        said = ", ".join(digits(g, language) for g in phone_groups(number))
+        return said if PLATE_STYLE == "plain" else _fact(said)
 
     return _PHONE.sub(say, text)
 
@@ -116,7 +167,8 @@ def french_numbers(text: str) -> str:
 def normalise(text: str, language: str) -> str:
     """Text as the voice must read it in `language` (nl, fr, de, en)."""
     lang = check_language(language)
-    text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    text = unicodedata.normalize("NFC", text)
+    text = _SPACES.sub(" ", re.sub(f"[{FACT_OPEN}{FACT_CLOSE}]", "", text)).strip()
     for rule in (plates, phones, emergency, times, units, abbreviations):
         text = rule(text, lang)
     if lang == "fr":

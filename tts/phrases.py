@@ -4,47 +4,53 @@ from __future__ import annotations
 
 from tts.voices import check_language
 
+# Re-read for an elderly listener: short sentences, who calls first, the goal before the key,
+# "the key 1" (a key with a number on it, as on any keypad), the prompt spoken slower
+# (PROMPT_RATE) and, in the call, after a pause (SpeechService.section_pause_s).
 PHRASES: dict[str, dict[str, str]] = {
     "nl": {
-        "intro": "Dringend bericht van de lokale politie {zone} "
-        "voor het buurtinformatienetwerk {bin_name}.",
-        "prompt": "Om te bevestigen, druk 1. Om opnieuw te beluisteren, druk 2.",
-        "thanks": "Dank u, uw bevestiging is doorgegeven aan de politie.",
-        "invalid_key": "Deze toets is niet geldig.",
+        "intro": "Dringend bericht van de lokale politie {zone}. "
+        "Voor het buurtinformatienetwerk {bin_name}.",
+        "prompt": "Om te bevestigen: druk op de toets 1. Om opnieuw te luisteren: druk op 2.",
+        "thanks": "Dank u. De politie weet nu dat u het bericht gehoord hebt.",
+        "invalid_key": "Dat is niet de juiste toets.",
         "machine": "Dit was een dringend bericht van de lokale politie {zone}. "
-        "Om te bevestigen dat u het gehoord hebt, druk nu 1, "
-        "of druk 1 wanneer wij u opnieuw bellen.",
+        "Hebt u het gehoord? Druk dan nu op de toets 1. "
+        "Of druk op 1 wanneer wij u opnieuw bellen.",
     },
     "fr": {
-        "intro": "Message urgent de la police locale {zone} "
-        "pour le réseau d'information de quartier {bin_name}.",
-        "prompt": "Pour confirmer, appuyez sur 1. Pour réécouter, appuyez sur 2.",
-        "thanks": "Merci, votre confirmation a été transmise à la police.",
-        "invalid_key": "Cette touche n'est pas valable.",
-        "machine": "Ceci était un message urgent de la police locale {zone}. "
-        "Pour confirmer que vous l'avez entendu, appuyez maintenant sur 1, "
-        "ou appuyez sur 1 lorsque nous vous rappellerons.",
+        "intro": "Message urgent de la police locale {zone}. "
+        "Pour le réseau d'information de quartier {bin_name}.",
+        "prompt": "Pour confirmer : appuyez sur la touche 1. Pour réécouter : appuyez sur 2.",
+        "thanks": "Merci. La police sait maintenant que vous avez entendu le message.",
+        "invalid_key": "Ce n'est pas la bonne touche.",
+        "machine": "C'était un message urgent de la police locale {zone}. "
+        "Vous l'avez entendu ? Alors appuyez maintenant sur la touche 1. "
+        "Ou appuyez sur 1 quand nous vous rappellerons.",
     },
     "de": {
-        "intro": "Dringende Nachricht der lokalen Polizei {zone} "
-        "für das Nachbarschaftsinformationsnetzwerk {bin_name}.",
-        "prompt": "Zum Bestätigen drücken Sie 1. Zum erneuten Anhören drücken Sie 2.",
-        "thanks": "Danke, Ihre Bestätigung wurde an die Polizei weitergeleitet.",
-        "invalid_key": "Diese Taste ist nicht gültig.",
-        "machine": "Dies war eine dringende Nachricht der lokalen Polizei {zone}. "
-        "Um zu bestätigen, dass Sie sie gehört haben, drücken Sie jetzt 1, "
-        "oder drücken Sie 1, wenn wir Sie erneut anrufen.",
+        "intro": "Dringende Nachricht der lokalen Polizei {zone}. "
+        "Für das Nachbarschaftsinformationsnetzwerk {bin_name}.",
+        "prompt": "Zum Bestätigen: Drücken Sie die Taste 1. "
+        "Zum erneuten Anhören: Drücken Sie die 2.",
+        "thanks": "Danke. Die Polizei weiß jetzt, dass Sie die Nachricht gehört haben.",
+        "invalid_key": "Das ist nicht die richtige Taste.",
+        "machine": "Das war eine dringende Nachricht der lokalen Polizei {zone}. "
+        "Haben Sie sie gehört? Dann drücken Sie jetzt die Taste 1. "
+        "Oder drücken Sie die 1, wenn wir Sie wieder anrufen.",
     },
     "en": {
-        "intro": "Urgent message from the local police {zone} "
-        "for the neighbourhood information network {bin_name}.",
-        "prompt": "To confirm, press 1. To listen again, press 2.",
-        "thanks": "Thank you, your confirmation has been passed on to the police.",
-        "invalid_key": "That key is not valid.",
+        "intro": "Urgent message from the local police {zone}. "
+        "For the neighbourhood information network {bin_name}.",
+        "prompt": "To confirm: press the number 1. To listen again: press 2.",
+        "thanks": "Thank you. The police now know that you heard the message.",
+        "invalid_key": "That is not the right key.",
         "machine": "This was an urgent message from the local police {zone}. "
-        "To confirm that you heard it, press 1 now, or press 1 when we call you again.",
+        "Did you hear it? Then press the number 1 now. "
+        "Or press 1 when we call you again.",
     },
 }
+PROMPT_RATE = 0.85  # the keys prompt (and "not the right key") at this share of the rate
 PIECES = ("intro", "prompt", "thanks", "invalid_key", "machine")
 
 

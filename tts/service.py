@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,18 +15,30 @@ import numpy as np
 from tts import audio
 from tts.cache import AudioCache, cache_key
 from tts.config import SpeechConfig
-from tts.engines import Engine, EngineError, EspeakEngine, GttsEngine, PiperEngine
-from tts.normalise import normalise
-from tts.phrases import phrase
+from tts.engines import Engine, EngineError, EspeakEngine, GttsEngine, PicoEngine, PiperEngine
+from tts.normalise import normalise, pieces, plain
+from tts.phrases import PROMPT_RATE, phrase
 from tts.types import CallAudio, Fallback, SpeechPath, VoiceRow
-from tts.voices import LANGUAGES, PLAIN, VoiceChoice, check_language, choose_voice
+from tts.voices import (
+    LANGUAGES,
+    PLAIN,
+    VoiceChoice,
+    check_language,
+    choose_voice,
+    engine_of,
+)
 
 log = logging.getLogger(__name__)
 MIN_SPEED_SHARE = 0.3  # audio shorter than 30 % of the expected duration is rejected
+# Key facts (plates, phone numbers; marked by the normaliser) are their own pieces: a pause
+# before and after each, spoken at FACT_RATE of the text's rate. Chosen with the
+# intelligibility bench (docs/tts.md).
+FACT_PAUSE_S = 0.6
+FACT_RATE = 0.85
 
 
 def plausible(seconds: float, text: str, wpm: int) -> bool:
-    expected = len(text.split()) / wpm * 60
+    expected = len(plain(text).split()) / wpm * 60
     return seconds >= min(expected * MIN_SPEED_SHARE, 0.3)
 
 
@@ -34,18 +47,44 @@ class SpeechService:
         self.config = config
         self.cache = AudioCache(config.cache_dir)
         self.espeak = EspeakEngine()
+        self.pico = PicoEngine()
+        self.piper = PiperEngine(dict(config.piper_models), config.voices_dir)
         self.online: Engine | None = online or self._online_engine()
-        self._choices = {lang: choose_voice(lang, config.voices.get(lang)) for lang in LANGUAGES}
+        self._choices = {lang: self._choose(lang) for lang in LANGUAGES}
         self._fallbacks: deque[Fallback] = deque(maxlen=200)
         self._online_down_until = 0.0
         self._lock = threading.Lock()
+        # pieces of one text (text, plate, repeat, ...) are rendered side by side: espeak-ng and
+        # pico2wave are processes, and a plate adds three of them to a message
+        self._pieces = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tts-piece")
 
     def _online_engine(self) -> Engine | None:
         if self.config.engine == "gtts":
             return GttsEngine(self.config.gtts_timeout_s, self.config.gtts_attempts)
-        if self.config.engine == "piper":
-            return PiperEngine({k: Path(v) for k, v in self.config.piper_models.items()})
         return None
+
+    def _choose(self, lang: str) -> VoiceChoice:
+        """The voice per language: the configured one, or with engine="piper" the language's
+        Piper model (piper_models), or the default; plain espeak-ng when it cannot speak."""
+        wanted = self.config.voices.get(lang)
+        if wanted is None and self.config.engine == "piper" and lang in self.config.piper_models:
+            wanted = f"piper:{Path(self.config.piper_models[lang]).stem}"
+        if wanted is not None and engine_of(wanted) == "piper":
+            if self.piper.available(lang, wanted):
+                return VoiceChoice(lang, wanted, is_fallback=False)
+            reason = f"Piper voice {wanted} not installed (binalert tts install-voice NAME)"
+            log.warning("%s; using plain espeak-ng voice %s", reason, PLAIN[lang])
+            return VoiceChoice(lang, PLAIN[lang], is_fallback=True, reason=reason)
+        return choose_voice(lang, wanted, self.config.voices_dir)
+
+    def engine_for(self, voice: str) -> Engine:
+        """The engine that speaks `voice` (looked up at each call, so tests can swap one)."""
+        engine = engine_of(voice)
+        if engine == "pico":
+            return self.pico
+        if engine == "piper":
+            return self.piper
+        return self.espeak
 
     # --- public ---------------------------------------------------------------------------
     @property
@@ -59,7 +98,7 @@ class SpeechService:
             if self.online is not None and not self._online_down():
                 rows.append(VoiceRow(lang, f"{self.online.name}-{lang}", self.online.name, False))
             else:
-                rows.append(VoiceRow(lang, choice.voice, "espeak", choice.is_fallback))
+                rows.append(VoiceRow(lang, choice.voice, choice.engine, choice.is_fallback))
         return rows
 
     def synthesize(self, text: str, language: str, rate_wpm: int | None = None) -> SpeechPath:
@@ -68,13 +107,17 @@ class SpeechService:
 
     def call_audio(self, language: str, police_zone: str, bin_name: str, message: str) -> CallAudio:
         lang = check_language(language)
-        say = {p: phrase(p, lang, police_zone, bin_name) for p in ("intro", "prompt", "thanks")}
+        say = {p: phrase(p, lang, police_zone, bin_name) for p in ("intro", "thanks")}
         paths = {p: self.synthesize(t, lang) for p, t in say.items()}
         paths["message"], engine, voice = self._speak(message, lang)
-        paths["invalid_key"] = self.synthesize(phrase("invalid_key", lang), lang)
+        slow = round(self.config.rate_for(lang) * PROMPT_RATE)
+        paths["prompt"] = self.synthesize(phrase("prompt", lang), lang, rate_wpm=slow)
+        paths["invalid_key"] = self.synthesize(phrase("invalid_key", lang), lang, rate_wpm=slow)
         closing = self.synthesize(phrase("machine", lang, police_zone, bin_name), lang)
         paths["machine"] = self.join([paths["intro"], paths["message"], closing])
-        return CallAudio(lang, **paths, voice=voice, engine=engine)
+        return CallAudio(
+            lang, **paths, voice=voice, engine=engine, section_pause_s=self.config.section_pause_s
+        )
 
     def join(self, parts: list[SpeechPath]) -> SpeechPath:
         """One file of several cached pieces with section pauses (the answering-machine version)."""
@@ -120,23 +163,27 @@ class SpeechService:
             return self._make(key, engine, spoken, lang, f"{engine.name}-{lang}", wpm)
         except EngineError as exc:
             self._online_down_until = time.monotonic() + self.config.gtts_cooldown_s
-            self._record(lang, engine.name, f"espeak {self._choices[lang].voice}", str(exc))
+            choice = self._choices[lang]
+            self._record(lang, engine.name, f"{choice.engine} {choice.voice}", str(exc))
             return None
 
     def _offline(self, spoken: str, lang: str, wpm: int) -> tuple[SpeechPath, str, str]:
         choice = self._choices[lang]
         try:
-            return self._espeak(spoken, choice, wpm), "espeak", choice.voice
+            return self._voice(spoken, choice, wpm), choice.engine, choice.voice
         except EngineError as exc:
             if choice.voice == PLAIN[lang]:
                 raise
             self._record(lang, choice.voice, PLAIN[lang], str(exc))
             plain = VoiceChoice(lang, PLAIN[lang], True)
-            return self._espeak(spoken, plain, wpm), "espeak", plain.voice
+            return self._voice(spoken, plain, wpm), "espeak", plain.voice
 
-    def _espeak(self, spoken: str, choice: VoiceChoice, wpm: int) -> SpeechPath:
-        key = cache_key(choice.language, text=spoken, engine="espeak", voice=choice.voice, rate=wpm)
-        return self._make(key, self.espeak, spoken, choice.language, choice.voice, wpm)
+    def _voice(self, spoken: str, choice: VoiceChoice, wpm: int) -> SpeechPath:
+        engine = self.engine_for(choice.voice)
+        key = cache_key(
+            choice.language, text=spoken, engine=engine.name, voice=choice.voice, rate=wpm
+        )
+        return self._make(key, engine, spoken, choice.language, choice.voice, wpm)
 
     def _make(
         self, key: str, engine: Engine, spoken: str, lang: str, voice: str, wpm: int
@@ -153,7 +200,7 @@ class SpeechService:
         """Render and verify; one retry, since a single bad run must not fail an alert."""
         problem = ""
         for _ in range(2):
-            x, rate = engine.render(spoken, lang, voice, wpm)
+            x, rate = self._render_pieces(engine, spoken, lang, voice, wpm)
             narrow, wide = audio.telephone(x, rate)
             seconds = len(narrow) / audio.PHONE_RATE
             if plausible(seconds, spoken, wpm):
@@ -161,6 +208,29 @@ class SpeechService:
             problem = f"{engine.name} {voice}: {seconds:.2f} s is too short for the text"
             log.warning("%s; retrying", problem)
         raise EngineError(problem)
+
+    def _render_pieces(
+        self, engine: Engine, spoken: str, lang: str, voice: str, wpm: int
+    ) -> tuple[np.ndarray, int]:
+        """The text and its key facts as pieces, each rendered (facts slower), trimmed, and
+        joined with FACT_PAUSE_S of silence (the same for every engine)."""
+        parts = pieces(spoken)
+        if len(parts) == 1 and not parts[0][1]:
+            return engine.render(parts[0][0], lang, voice, wpm)
+        if not parts:
+            raise EngineError(f"{engine.name} {voice}: nothing to say")
+        rendered = list(
+            self._pieces.map(
+                lambda part: engine.render(
+                    part[0], lang, voice, round(wpm * FACT_RATE) if part[1] else wpm
+                ),
+                parts,
+            )
+        )
+        rate = rendered[0][1]
+        if any(r != rate for _, r in rendered):
+            raise EngineError(f"{engine.name} {voice}: pieces at different sample rates")
+        return audio.join([audio.trim(x, rate) for x, _ in rendered], rate, FACT_PAUSE_S), rate
 
     def _record(self, lang: str, wanted: str, used: str, reason: str) -> None:
         log.warning("TTS fallback for %s: %s -> %s (%s)", lang, wanted, used, reason)

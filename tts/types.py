@@ -7,6 +7,10 @@ from datetime import datetime
 from pathlib import PosixPath
 from typing import NamedTuple
 
+import soundfile as sf
+
+CALL_LIMIT_S = 45.0  # introduction + message + keys: what one call's first audio should stay under
+
 
 class SpeechPath(PosixPath):
     """Path of an 8 kHz WAV in the cache, with its .sln16 sibling and Asterisk playback names."""
@@ -26,6 +30,11 @@ class SpeechPath(PosixPath):
     def sln16(self) -> PosixPath:
         return PosixPath(self.with_suffix(".sln16"))
 
+    @property
+    def duration_s(self) -> float:
+        """Seconds of audio (from the WAV header)."""
+        return float(sf.info(str(self)).duration)
+
 
 @dataclass(frozen=True)
 class CallAudio:
@@ -38,6 +47,18 @@ class CallAudio:
     machine: SpeechPath  # intro + message + how to confirm (press 1 now, or when called again)
     voice: str
     engine: str  # the engine that really spoke the message (after any fallback)
+    section_pause_s: float = 0.8  # the pause SpeechService.join puts between pieces
+
+    @property
+    def duration_s(self) -> float:
+        """Seconds of what a member hears first: introduction, message and the keys prompt,
+        joined with the section pauses (the IVR's first audio; the preview's file)."""
+        parts = (self.intro, self.message, self.prompt)
+        return sum(p.duration_s for p in parts) + 2 * self.section_pause_s
+
+    @property
+    def fits_call_limit(self) -> bool:
+        return self.duration_s <= CALL_LIMIT_S
 
     def pieces(self) -> dict[str, SpeechPath]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.type == "SpeechPath"}

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# tts/: MBROLA voices for espeak-ng (Debian contrib/non-free; free for non-commercial use only).
-# Adds a dedicated apt source (the system's own sources are not edited), quick when done.
+# tts/: MBROLA voices for espeak-ng (Debian contrib/non-free; free for non-commercial use only)
+# and SVOX Pico (non-free: its language files come without source). Adds a dedicated apt source
+# (the system's own sources are not edited), quick when done.
+# The defaults (tts/voices.py) and the other voices make bench compares (docs/tts.md).
 set -euo pipefail
-voices=(mbrola mbrola-nl2 mbrola-fr5 mbrola-de6 mbrola-en1)
+voices=(mbrola mbrola-nl2 mbrola-fr5 mbrola-de6 mbrola-en1 mbrola-fr1 libttspico-utils
+  mbrola-nl3 mbrola-fr7 mbrola-de2)
 missing=()
 # (no `cmd | grep -q` under pipefail: grep -q exits at the first match, the writer gets
 # SIGPIPE and the whole pipeline counts as failed, at random)

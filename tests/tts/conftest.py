@@ -1,4 +1,5 @@
-"""Fixtures for tts tests: MBROLA voices must be installed; a service on a temporary cache."""
+"""Fixtures for tts tests: the default voices must be installed; a service on a temporary
+cache."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from tts import SpeechConfig, SpeechService
-from tts.voices import PREFERRED, mbrola_installed
+from tts.voices import PREFERRED, voice_available
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _mbrola_voices_installed() -> None:
-    missing = [v for v in PREFERRED.values() if not mbrola_installed(v)]
-    assert not missing, f"MBROLA voices missing: {missing}; run bash scripts/system-deps.sh"
+def _default_voices_installed() -> None:
+    missing = [v for v in PREFERRED.values() if not voice_available(v)]
+    assert not missing, f"default voices missing: {missing}; run bash scripts/system-deps.sh"
 
 
 @pytest.fixture

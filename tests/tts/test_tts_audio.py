@@ -73,3 +73,21 @@ def test_join_puts_section_pauses() -> None:
     joined = audio.join([burst(0.5), burst(0.5)], RATE, pause_s=0.8)
     assert len(joined) / RATE == pytest.approx(1.8, abs=0.01)
     assert audio.measure(joined, RATE).longest_pause_s == pytest.approx(0.8, abs=0.04)
+
+
+def test_peaky_speech_reaches_the_level_without_clipping() -> None:
+    """A high crest factor (Piper's voices): the level is reached, the few peaks are limited."""
+    rng = np.random.default_rng(7)
+    x = burst(3.0, amp=0.05)
+    clicks = rng.choice(len(x), 30, replace=False)
+    x[clicks] = 0.5  # peaks 20 dB above the speech: 4 dB over the ceiling once levelled
+    narrow, wide = audio.telephone(x, RATE)
+    for y, rate in ((narrow, audio.PHONE_RATE), (wide, audio.WIDE_RATE)):
+        levels = audio.measure(y, rate)
+        assert levels.peak_dbfs <= audio.MAX_PEAK_DBFS
+        assert abs(levels.rms_dbfs - audio.TARGET_RMS_DBFS) <= 1.5, levels
+
+
+def test_limit_peaks_leaves_quiet_audio_alone() -> None:
+    x = burst(1.0, amp=0.3)
+    assert audio.limit_peaks(x, RATE) is x

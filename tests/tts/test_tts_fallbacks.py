@@ -10,7 +10,8 @@ import pytest
 from tts_testkit import check_phone_file
 
 from tts import SpeechConfig, SpeechService
-from tts.engines import EngineError, EspeakEngine, GttsEngine, PiperEngine, decode
+from tts.engines import EngineError, EspeakEngine, GttsEngine, PicoEngine, PiperEngine, decode
+from tts.voices import PREFERRED, engine_of
 
 
 @pytest.mark.timeout(60)
@@ -21,17 +22,18 @@ def test_gtts_without_network_falls_back_to_espeak_and_is_recorded(tmp_path: Pat
     start = time.monotonic()
     call = svc.call_audio("fr", "Namur", "PLP Centre", "Restez à l'intérieur.")
     assert time.monotonic() - start < 20  # one failed attempt, then straight offline (cooldown)
-    assert (call.engine, call.voice) == ("espeak", "mb-fr5")
+    fr = PREFERRED["fr"]
+    assert (call.engine, call.voice) == (engine_of(fr), fr)
     check_phone_file(call.message)
     fallbacks = svc.last_fallbacks
     assert len(fallbacks) == 1
     assert (fallbacks[0].language, fallbacks[0].wanted, fallbacks[0].used) == (
         "fr",
         "gtts",
-        "espeak mb-fr5",
+        f"{engine_of(fr)} {fr}",
     )
     assert "gTTS" in fallbacks[0].reason
-    assert all(r.engine == "espeak" for r in svc.voices())  # shows what is really in use
+    assert all(r.engine != "gtts" for r in svc.voices())  # shows what is really in use
 
 
 class _Broken:
@@ -103,6 +105,10 @@ def test_engine_errors_are_explicit() -> None:
     assert not piper.available("nl")
     with pytest.raises(EngineError):
         piper.render("test", "nl", "", 140)
+    with pytest.raises(EngineError):
+        piper.render("test", "nl", "piper:nl_BE-nobody-medium", 140)
+    with pytest.raises(EngineError, match="pico"):
+        PicoEngine(binary="/nonexistent/pico2wave").render("test", "de", "pico:de-DE", 140)
 
 
 def test_gtts_engine_error_is_wrapped() -> None:

@@ -6,39 +6,46 @@ import pytest
 
 from tts import normalise
 from tts.frnumbers import fr_be_words
+from tts.normalise import pieces, plain
 
 NL_PLATE = "één, bee, oo, es, twee, drie, vier"
 FR_PLATE = "un, double vé, iks, i grec, neuf, sept, un"
 
 
+def fact(text: str) -> str:
+    """A key fact as the normaliser marks it (spoken slower, with pauses around it)."""
+    return f"\u27e6{text}\u27e7"
+
+
 @pytest.mark.parametrize(
     ("lang", "text", "spoken"),
     [
-        # plates: every character by name, then repeated
-        ("nl", "1-BOS-234", f"{NL_PLATE}. Ik herhaal: {NL_PLATE}."),
+        # plates: every character by name, then repeated; each reading a key fact
+        ("nl", "1-BOS-234", f"{fact(NL_PLATE + '.')} {fact(f'Ik herhaal: {NL_PLATE}.')}"),
         (
             "nl",
             "Wagen ABC-123 gezien",
-            "Wagen a, bee, cee, één, twee, drie. Ik herhaal: a, bee, cee, één, twee, drie. gezien",
+            f"Wagen {fact('a, bee, cee, één, twee, drie.')} "
+            f"{fact('Ik herhaal: a, bee, cee, één, twee, drie.')} gezien",
         ),
         (
             "nl",
             "plaat 123-VWY.",
-            "plaat één, twee, drie, vee, wee, ypsilon. Ik herhaal: "
-            "één, twee, drie, vee, wee, ypsilon.",
+            f"plaat {fact('één, twee, drie, vee, wee, ypsilon.')} "
+            f"{fact('Ik herhaal: één, twee, drie, vee, wee, ypsilon.')}",
         ),
-        ("fr", "1-WXY-971", f"{FR_PLATE}. Je répète: {FR_PLATE}."),
+        ("fr", "1-WXY-971", f"{fact(FR_PLATE + '.')} {fact(f'Je répète: {FR_PLATE}.')}"),
         (
             "de",
             "2-VWY-123",
-            "zwei, vau, we, ypsilon, eins, zwei, drei. Ich wiederhole: "
-            "zwei, vau, we, ypsilon, eins, zwei, drei.",
+            f"{fact('zwei, vau, we, ypsilon, eins, zwei, drei.')} "
+            f"{fact('Ich wiederhole: zwei, vau, we, ypsilon, eins, zwei, drei.')}",
         ),
         (
             "en",
             "1-WHY-900",
-            "one, double you, aitch, why, nine, zero, zero. I repeat: "
-            "one, double you, aitch, why, nine, zero, zero.",
+            f"{fact('one, double you, aitch, why, nine, zero, zero.')} "
+            f"{fact('I repeat: one, double you, aitch, why, nine, zero, zero.')}",
         ),
         # emergency numbers digit by digit
         ("nl", "Bel 101 of 112.", "Bel één nul één of één één twee."),
@@ -50,15 +57,23 @@ FR_PLATE = "un, double vé, iks, i grec, neuf, sept, un"
         (
             "nl",
             "Bel 0477/77.77.55",
-            "Bel nul vier zeven zeven, zeven zeven, zeven zeven, vijf vijf",
+            f"Bel {fact('nul vier zeven zeven, zeven zeven, zeven zeven, vijf vijf')}",
         ),
-        ("fr", "Tél 03/210.40.00", "Tél zéro trois, deux un zéro, quatre zéro, zéro zéro"),
+        (
+            "fr",
+            "Tél 03/210.40.00",
+            f"Tél {fact('zéro trois, deux un zéro, quatre zéro, zéro zéro')}",
+        ),
         (
             "de",
             "Tel. +32 (0)87 12 34 56",
-            "Tel. null acht sieben, eins zwei, drei vier, fünf sechs",
+            f"Tel. {fact('null acht sieben, eins zwei, drei vier, fünf sechs')}",
         ),
-        ("en", "ring 0032 2 123 45 67", "ring zero two, one two three, four five, six seven"),
+        (
+            "en",
+            "ring 0032 2 123 45 67",
+            f"ring {fact('zero two, one two three, four five, six seven')}",
+        ),
         # times
         ("nl", "om 14u30", "om 14 uur 30"),
         ("nl", "om 22u", "om 22 uur"),
@@ -122,6 +137,44 @@ def test_normalise_table(lang: str, text: str, spoken: str) -> None:
 )
 def test_fr_be_numbers(n: int, words: str) -> None:
     assert fr_be_words(n) == words
+
+
+def test_pieces_split_text_and_key_facts_in_order() -> None:
+    spoken = normalise("Wagen 1-KMT-482 gezien, bel 0477/21.64.90.", "nl")
+    plate = "één, ka, em, tee, vier, acht, twee."
+    assert pieces(spoken) == [
+        ("Wagen", False),
+        (plate, True),
+        (f"Ik herhaal: {plate}", True),
+        ("gezien, bel", False),
+        ("nul vier zeven zeven, twee één, zes vier, negen nul", True),
+    ]
+    assert plain(spoken) == (
+        f"Wagen {plate} Ik herhaal: {plate} gezien, bel "
+        "nul vier zeven zeven, twee één, zes vier, negen nul ."
+    )
+
+
+def test_marks_in_the_alert_text_are_not_taken_as_facts() -> None:
+    assert pieces(normalise("Blijf \u27e6binnen\u27e7.", "nl")) == [("Blijf binnen.", False)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "spoken"),
+    [
+        ("nl", "één, em van Maria, en van Nico, ka, twee, drie, vier."),
+        ("fr", "un, emme comme Marcel, enne comme Nicolas, ka, deux, trois, quatre."),
+        ("de", "eins, emm wie Martha, enn wie Nordpol, kah, zwei, drei, vier."),
+        ("en", "one, em for Mike, en for November, kay, two, three, four."),
+    ],
+)
+def test_spelled_plates_name_the_letters_that_blur(
+    lang: str, spoken: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("tts.normalise"), "PLATE_STYLE", "spelled")
+    assert pieces(normalise("1-MNK-234", lang))[0] == (spoken, True)
 
 
 def test_unknown_language_rejected() -> None:

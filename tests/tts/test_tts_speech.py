@@ -1,4 +1,4 @@
-"""Real espeak-ng output per language: format, levels, rate; MBROLA default and plain fallback."""
+"""Real output per language: format, levels, rate; the default voices and the plain fallback."""
 
 from __future__ import annotations
 
@@ -14,18 +14,19 @@ from tts_testkit import CORPUS, check_phone_file, wpm
 
 from tts import SpeechConfig, SpeechService, normalise
 from tts.engines import EspeakEngine
-from tts.voices import LANGUAGES, PLAIN, PREFERRED
+from tts.voices import LANGUAGES, PLAIN, PREFERRED, engine_of
 
 LANGS = list(LANGUAGES)
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_default_voice_is_mbrola(service: SpeechService, lang: str) -> None:
+def test_default_voice_is_the_measured_one(service: SpeechService, lang: str) -> None:
     row = next(r for r in service.voices() if r.language == lang)
-    assert (row.voice, row.engine, row.is_fallback) == (PREFERRED[lang], "espeak", False)
+    wanted = PREFERRED[lang]
+    assert (row.voice, row.engine, row.is_fallback) == (wanted, engine_of(wanted), False)
 
 
-@pytest.mark.parametrize("voices", [{}, dict(PLAIN)], ids=["mbrola", "plain"])
+@pytest.mark.parametrize("voices", [{}, dict(PLAIN)], ids=["default", "plain"])
 @pytest.mark.parametrize("lang", LANGS)
 def test_real_output_format_level_and_rate(tmp_path: Path, lang: str, voices: dict) -> None:
     svc = SpeechService(SpeechConfig(cache_dir=tmp_path, voices=voices))
@@ -64,7 +65,10 @@ def test_call_audio_pieces(service: SpeechService) -> None:
         assert path.playback == str(path.with_suffix(""))
     parts = sum(call.intro.sln16.stat().st_size + p.sln16.stat().st_size for p in [call.message])
     assert call.machine.sln16.stat().st_size > parts  # intro + message + closing, with pauses
-    assert (call.engine, call.voice) == ("espeak", "mb-nl2")
+    assert (call.engine, call.voice) == (engine_of(PREFERRED["nl"]), PREFERRED["nl"])
+    joined = service.join([call.intro, call.message, call.prompt])
+    assert abs(call.duration_s - joined.duration_s) < 0.05  # what the preview shows
+    assert call.fits_call_limit
 
 
 def test_same_text_is_synthesised_once_even_concurrently(tmp_path: Path) -> None:

@@ -1,0 +1,269 @@
+"""Intelligibility over a phone line: which voice does a listener understand the first time?
+
+Each candidate voice speaks the bench's own alert sentences (`intelligibility_corpus.py`, 30+
+per language) the way binalert does (normalised text, telephone audio at 8 kHz) or raw (the
+voice alone, no normalisation). The audio goes through a G.711 A-law and µ-law round trip and is
+transcribed by Whisper base (faster-whisper, offline, int8, greedy). Printed per voice and
+setting: word error rate and how many plates, phone numbers and clock times came back exact
+(`intelligibility_score.py` says how). It informs the choice of default voices (tts/voices.py);
+it asserts nothing.
+
+A plain run measures the defaults (A-law and µ-law) and the main alternatives (A-law): about
+ten minutes on two cores. Environment: BENCH_VOICE_QUICK=1 runs the default voices only, A-law
+only (about three minutes); BENCH_VOICE_ALL=1 adds every setting compared once for docs/tts.md
+(about twenty-five minutes); BENCH_VOICE_LANGS=nl,fr limits the languages; BENCH_VOICE_ONLY=pico
+runs the candidates whose label contains that text; BENCH_VOICE_VERBOSE=1 prints what was said
+and heard; BENCH_WHISPER_MODEL names another CTranslate2 Whisper folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from bench.intelligibility_corpus import CORPUS
+from bench.intelligibility_line import Listener, ensure_installed, g711
+from bench.intelligibility_score import Score, canonical, facts_in, score
+from tts import SpeechConfig, SpeechService, audio, normalise
+from tts.normalise import plain
+from tts.voices import PREFERRED, voice_available
+
+CHUNK_S = float(
+    os.environ.get("BENCH_CHUNK_S", "24")
+)  # Whisper hears 30 s windows; sentences are grouped up to this length
+GAP_S = 0.8
+LAWS = ("alaw", "ulaw")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    language: str
+    voice: str
+    setting: str = "binalert"  # binalert: normalised, as calls are; raw: the voice alone
+    rate: int = 140
+    options: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
+    core: bool = False  # measured by a plain `make bench`; the others with BENCH_VOICE_ALL=1
+
+    @property
+    def label(self) -> str:
+        extra = "".join(f" {k}={v}" for k, v in self.options.items())
+        return f"{self.voice} {self.setting} {self.rate}{extra}"
+
+
+SPELLED = {"plate": "spelled"}
+PLAIN_FACTS = {"plate": "plain"}
+
+
+def candidates() -> list[Candidate]:
+    """Every voice and setting `make bench` measures; voices not installed here are skipped."""
+    c = Candidate
+    return [
+        # Dutch: no offline voice is good enough; nl2 with settings, Piper wherever installed
+        c("nl", "mb-nl2", core=True),
+        c("nl", "mb-nl2", rate=125, core=True),
+        c("nl", "mb-nl2", rate=120),
+        c("nl", "mb-nl2", options=PLAIN_FACTS),
+        c("nl", "mb-nl2", options=SPELLED),
+        c("nl", "mb-nl2", "raw"),
+        c("nl", "mb-nl3"),
+        c("nl", "nl"),
+        c("nl", "piper:nl_BE-nathalie-medium", core=True),
+        c("nl", "piper:nl_BE-rdh-medium", core=True),
+        # French: MBROLA fr1 and Pico fr-FR against the Belgian fr5 (the old default) / fr7
+        c("fr", "mb-fr1", core=True),
+        c("fr", "mb-fr1", options=PLAIN_FACTS),
+        c("fr", "pico:fr-FR", core=True),
+        c("fr", "pico:fr-FR", options=PLAIN_FACTS),
+        c("fr", "mb-fr5", core=True),
+        c("fr", "mb-fr7"),
+        c("fr", "piper:fr_FR-siwis-medium", core=True),
+        # German: Pico de-DE against MBROLA de6 (the old default) / de2
+        c("de", "pico:de-DE", core=True),
+        c("de", "pico:de-DE", options=PLAIN_FACTS),
+        c("de", "pico:de-DE", options=SPELLED),
+        c("de", "mb-de6", core=True),
+        c("de", "mb-de2"),
+        c("de", "piper:de_DE-thorsten-medium", core=True),
+        # English
+        c("en", "pico:en-GB", core=True),
+        c("en", "mb-en1"),
+        c("en", "piper:en_US-joe-medium", core=True),
+    ]
+
+
+def is_default(cand: Candidate) -> bool:
+    return (
+        cand.voice == PREFERRED[cand.language]
+        and cand.setting == "binalert"
+        and (cand.rate == 140 and not cand.options)
+    )
+
+
+@contextlib.contextmanager
+def _applied(options: dict[str, object]) -> Iterator[None]:
+    """A setting under test: plate style (tts.normalise), fact rate and pause (tts.service)."""
+    targets = {
+        "plate": ("tts.normalise", "PLATE_STYLE"),
+        "fact_rate": ("tts.service", "FACT_RATE"),
+        "fact_pause": ("tts.service", "FACT_PAUSE_S"),
+    }
+    saved = []
+    for key, value in options.items():
+        module = importlib.import_module(targets[key][0])
+        saved.append((module, targets[key][1], getattr(module, targets[key][1])))
+        setattr(module, targets[key][1], value)
+    try:
+        yield
+    finally:
+        for module, name, value in saved:
+            setattr(module, name, value)
+
+
+def _selected(all_: list[Candidate]) -> list[Candidate]:
+    langs = [x for x in os.environ.get("BENCH_VOICE_LANGS", "").split(",") if x]
+    only = os.environ.get("BENCH_VOICE_ONLY", "")
+    quick = os.environ.get("BENCH_VOICE_QUICK") == "1"
+    every = os.environ.get("BENCH_VOICE_ALL") == "1" or bool(only)
+    out = []
+    for cand in all_:
+        if not (cand.core or every):
+            continue
+        if langs and cand.language not in langs:
+            continue
+        if only and only not in cand.label:
+            continue
+        if quick and not is_default(cand):
+            continue
+        out.append(cand)
+    return out
+
+
+# --- synthesis --------------------------------------------------------------------------------
+def _speaker(cand: Candidate, cache: Path) -> Callable[[str], tuple[np.ndarray, str]]:
+    """text -> (8 kHz phone audio, the text the voice was given)."""
+    svc = SpeechService(
+        SpeechConfig(cache_dir=cache, voices={cand.language: cand.voice}, rate_wpm=cand.rate)
+    )
+    if cand.setting == "raw":
+        engine = svc.engine_for(cand.voice)
+
+        def raw(text: str) -> tuple[np.ndarray, str]:
+            x, rate = engine.render(text, cand.language, cand.voice, cand.rate)
+            return audio.telephone(x, rate)[0], text
+
+        return raw
+
+    def spoken(text: str) -> tuple[np.ndarray, str]:
+        path = svc.synthesize(text, cand.language)
+        x, _ = sf.read(path, dtype="float32")
+        return x, plain(normalise(text, cand.language))
+
+    return spoken
+
+
+@dataclass
+class Row:
+    cand: Candidate
+    law: str
+    score: Score
+    seconds: float
+    words: int
+    synth_s: float
+
+
+def run_candidate(cand: Candidate, listener: Listener, laws: tuple[str, ...]) -> list[Row]:
+    sentences = CORPUS[cand.language]
+    with tempfile.TemporaryDirectory() as tmp, _applied(cand.options):
+        speak = _speaker(cand, Path(tmp))
+        started = time.perf_counter()
+        spoken = [speak(s) for s in sentences]
+        synth_s = time.perf_counter() - started
+    chunks: list[list[int]] = [[]]
+    length = 0.0
+    for i, (x, _) in enumerate(spoken):
+        seconds = len(x) / 8000
+        if chunks[-1] and length + seconds > CHUNK_S:
+            chunks.append([])
+            length = 0.0
+        chunks[-1].append(i)
+        length += seconds + GAP_S
+    gap = np.zeros(int(8000 * GAP_S), dtype=np.float32)
+    total_s = sum(len(x) for x, _ in spoken) / 8000
+    words = sum(len(canonical(t, cand.language)) for _, t in spoken)
+    rows = []
+    for law in laws:
+        total = Score()
+        for chunk in chunks:
+            signal = np.concatenate([p for i in chunk for p in (spoken[i][0], gap)])
+            heard = listener.hear(g711(signal, law), cand.language)
+            ref = " ".join(spoken[i][1] for i in chunk)
+            facts = list(dict.fromkeys(f for i in chunk for f in facts_in(sentences[i])))
+            total.merge(score(ref, heard, cand.language, facts))
+            if os.environ.get("BENCH_VOICE_VERBOSE"):
+                print(f"   REF {ref}\n   HRD {heard}", flush=True)
+        rows.append(Row(cand, law, total, total_s, words, synth_s))
+    return rows
+
+
+def _facts(s: Score, kind: str) -> str:
+    exact, total = s.share(kind)
+    return f"{exact}/{total}" if total else "-"
+
+
+def main() -> None:
+    chosen = _selected(candidates())
+    missing = [c for c in chosen if not voice_available(c.voice)]
+    chosen = [c for c in chosen if voice_available(c.voice)]
+    quick = os.environ.get("BENCH_VOICE_QUICK") == "1"
+    ensure_installed()
+    listener = Listener()
+    print(
+        f"intelligibility: {sum(len(CORPUS[lang]) for lang in {c.language for c in chosen})} "
+        "sentences, G.711 A-law round trip (and µ-law for the defaults), Whisper base "
+        f"({listener.path.name}, "
+        "int8, greedy), WER per voice; plates / phones / times exact"
+    )
+    head = (
+        f"{'lang':<5}{'voice':<30}{'setting':<9}{'wpm':>4}{'law':>6}{'WER':>7}"
+        f"{'plates':>8}{'phones':>8}{'times':>7}{'audio s':>9}"
+    )
+    print(head)
+    best: dict[str, tuple[float, str]] = {}
+    for cand in chosen:
+        started = time.perf_counter()
+        # A-law (Europe's) for every candidate; µ-law too for the defaults (full run)
+        laws = LAWS if is_default(cand) and not quick else ("alaw",)
+        rows = run_candidate(cand, listener, laws)
+        for row in rows:
+            s = row.score
+            extra = "".join(f" {k}={v}" for k, v in cand.options.items())
+            print(
+                f"{cand.language:<5}{cand.voice + extra:<30}{cand.setting:<9}{cand.rate:>4}"
+                f"{row.law:>6}{s.wer:>7.3f}{_facts(s, 'plate'):>8}{_facts(s, 'phone'):>8}"
+                f"{_facts(s, 'time'):>7}{row.seconds:>9.1f}",
+                flush=True,
+            )
+        alaw = rows[0].score.wer
+        if cand.language not in best or alaw < best[cand.language][0]:
+            best[cand.language] = (alaw, cand.label)
+        if os.environ.get("BENCH_VOICE_VERBOSE"):
+            print(f"   ({time.perf_counter() - started:.1f} s)")
+    for cand in missing:
+        print(f"{cand.language:<5}{cand.voice:<30}not installed here: skipped")
+    print(
+        "defaults (tts/voices.py PREFERRED):", ", ".join(f"{k}={v}" for k, v in PREFERRED.items())
+    )
+    print("lowest A-law WER here:", ", ".join(f"{k}={v[1]} ({v[0]:.3f})" for k, v in best.items()))
+
+
+if __name__ == "__main__":
+    main()
