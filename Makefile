@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install system-deps pbx run test lint bench clean
+.PHONY: install system-deps pbx run test lint bench clean messages
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,15 @@ lint: install
 
 test: install system-deps pbx lint
 	$(BIN)/pytest
+
+# The pages' texts: extract them (babel.cfg) into api/locale/binalert.pot and merge them into
+# api/locale/<lang>/LC_MESSAGES/binalert.po for translators (README, "Translations").
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k t --add-location=file --sort-output -w 100 \
+		--project=binalert --copyright-holder="binalert contributors" \
+		-o api/locale/binalert.pot .
+	$(BIN)/pybabel update -D binalert -i api/locale/binalert.pot -d api/locale -w 100 \
+		--previous --ignore-pot-creation-date
 
 bench: install system-deps pbx
 	$(PY) -m bench

@@ -1,268 +1,169 @@
-"""A small catalogue: English message ids, Dutch and French translations (English fallback).
-The language comes from the session (the switch in the header), else Accept-Language."""
+"""The pages' languages: gettext catalogues (Babel), English texts as message ids.
+
+Translators work in `api/locale/<lang>/LC_MESSAGES/binalert.po` (nl, fr, de); English is the
+source language and needs no catalogue. The `.po` files are compiled in memory when the pages
+start (no `.mo` files, no build step); a fuzzy or empty translation is left out, so the page
+shows the English text. `make messages` extracts the texts and updates the catalogues
+(README, "Translations"); tests/web/test_translations.py fails on a text left untranslated.
+
+In templates:
+- `t(text)`: the translation of an English text or of a value the store keeps (a status, a call
+  outcome, a role: see STORE_VALUES); plain text, escaped like any value, never formatted.
+  It is the one to use for values (`t(alert.status)`, `t(label)`).
+- `_()`, `gettext()`, `ngettext()`, `pgettext()` (Jinja2's i18n extension, new style): for
+  literal texts only, with named placeholders, e.g.
+  `ngettext("%(num)d member imported.", "%(num)d members imported.", n)`; a literal `%` is `%%`.
+A text that reaches a template only as a value (a label in a list, a macro's argument) is
+marked with `N_()` where it is written (`N_` exists in templates too), or listed in
+`value_texts()`: babel.cfg extracts this module with `extract_values`, which yields them all.
+
+The language comes from the session (the switch in the header), else Accept-Language, else English.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from gettext import NullTranslations
+from io import BytesIO
+from pathlib import Path
+from typing import Any
 
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 from starlette.requests import Request
 
-LANGUAGES = ("nl", "fr", "en")
-LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch", "en": "English"}
+from binalert.alerts.words import LABELS as WORD_LABELS
 
-CATALOGUE: dict[str, dict[str, str]] = {
-    # Statuses and call outcomes as the store names them.
-    "active": {"nl": "actief", "fr": "en cours", "en": "active"},
-    "completed": {"nl": "afgerond", "fr": "terminé", "en": "completed"},
-    "cancelled": {"nl": "geannuleerd", "fr": "annulé", "en": "cancelled"},
-    "expired": {"nl": "verlopen", "fr": "expiré", "en": "expired"},
-    "pending": {"nl": "te bellen", "fr": "à appeler", "en": "to call"},
-    "calling": {"nl": "wordt gebeld", "fr": "appel en cours", "en": "calling"},
-    "waiting_retry": {
-        "nl": "wacht op nieuwe poging",
-        "fr": "en attente d'un nouvel essai",
-        "en": "waiting for retry",
-    },
-    "acknowledged": {"nl": "bevestigd", "fr": "confirmé", "en": "acknowledged"},
-    "unacknowledged": {"nl": "niet bevestigd", "fr": "non confirmé", "en": "not acknowledged"},
-    "unreachable": {"nl": "onbereikbaar", "fr": "injoignable", "en": "unreachable"},
-    "answered": {"nl": "opgenomen", "fr": "décroché", "en": "answered"},
-    "no_answer": {"nl": "niet opgenomen", "fr": "pas de réponse", "en": "no answer"},
-    "busy": {"nl": "bezet", "fr": "occupé", "en": "busy"},
-    "congestion": {"nl": "netwerk overbelast", "fr": "réseau saturé", "en": "network congestion"},
-    "failed": {"nl": "mislukt", "fr": "échec", "en": "failed"},
-    "machine": {"nl": "antwoordapparaat", "fr": "répondeur", "en": "answering machine"},
-    "invalid_number": {
-        "nl": "nummer bestaat niet: te verbeteren",
-        "fr": "numéro inexistant : à corriger",
-        "en": "number does not exist: to correct",
-    },
-    "hangup_no_ack": {
-        "nl": "opgehangen zonder bevestiging",
-        "fr": "raccroché sans confirmer",
-        "en": "hung up without acknowledging",
-    },
-    "Sign in": {"nl": "Aanmelden", "fr": "Se connecter"},
-    "Sign out": {"nl": "Afmelden", "fr": "Se déconnecter"},
-    "Access token": {"nl": "Toegangssleutel", "fr": "Jeton d'accès"},
-    "The token you received from your administrator.": {
-        "nl": "De sleutel die u van uw beheerder kreeg.",
-        "fr": "Le jeton reçu de votre administrateur.",
-    },
-    "This token is not valid.": {
-        "nl": "Deze sleutel is niet geldig.",
-        "fr": "Ce jeton n'est pas valide.",
-    },
-    "Home": {"nl": "Start", "fr": "Accueil"},
-    "Language": {"nl": "Taal", "fr": "Langue"},
-    "Send an alert": {"nl": "Alarm versturen", "fr": "Envoyer une alerte"},
-    "Alerts": {"nl": "Alarmen", "fr": "Alertes"},
-    "No alerts yet.": {"nl": "Nog geen alarmen.", "fr": "Pas encore d'alertes."},
-    "Your BINs": {"nl": "Uw BIN's", "fr": "Vos PLP"},
-    "BINs": {"nl": "BIN's", "fr": "PLP"},
-    "Members": {"nl": "Leden", "fr": "Membres"},
-    "Reports": {"nl": "Rapporten", "fr": "Rapports"},
-    "Incident reference": {"nl": "Referentie (PV)", "fr": "Référence (PV)"},
-    "Message": {"nl": "Bericht", "fr": "Message"},
-    "Template": {"nl": "Sjabloon", "fr": "Modèle"},
-    "Suspect vehicle": {"nl": "Verdacht voertuig", "fr": "Véhicule suspect"},
-    "Suspect person": {"nl": "Verdachte persoon", "fr": "Personne suspecte"},
-    "All clear": {"nl": "Einde alarm", "fr": "Fin d'alerte"},
-    "Free text per language": {"nl": "Vrije tekst per taal", "fr": "Texte libre par langue"},
-    "Make": {"nl": "Merk", "fr": "Marque"},
-    "Colour": {"nl": "Kleur", "fr": "Couleur"},
-    "Number plate": {"nl": "Nummerplaat", "fr": "Plaque"},
-    "Direction": {"nl": "Richting", "fr": "Direction"},
-    "Description": {"nl": "Beschrijving", "fr": "Description"},
-    "Fields of the template": {"nl": "Velden van het sjabloon", "fr": "Champs du modèle"},
-    "Preview": {"nl": "Voorbeeld", "fr": "Aperçu"},
-    "Change": {"nl": "Wijzigen", "fr": "Modifier"},
-    "Send the alert now": {"nl": "Alarm nu versturen", "fr": "Envoyer l'alerte maintenant"},
-    "Listen": {"nl": "Beluister", "fr": "Écouter"},
-    "Members by language": {"nl": "Leden per taal", "fr": "Membres par langue"},
-    "No text for": {"nl": "Geen tekst voor", "fr": "Pas de texte pour"},
-    "these members hear the text in": {
-        "nl": "deze leden horen de tekst in het",
-        "fr": "ces membres entendent le texte en",
-    },
-    "Every member's language has a text.": {
-        "nl": "Elke taal van de leden heeft een tekst.",
-        "fr": "Chaque langue des membres a un texte.",
-    },
-    "Nothing is sent until you confirm.": {
-        "nl": "Er wordt niets verstuurd voor u bevestigt.",
-        "fr": "Rien n'est envoyé avant votre confirmation.",
-    },
-    "Status": {"nl": "Status", "fr": "Statut"},
-    "Tried": {"nl": "Gebeld", "fr": "Appelés"},
-    "Acknowledged": {"nl": "Bevestigd", "fr": "Confirmé"},
-    "In progress": {"nl": "Bezig", "fr": "En cours"},
-    "Waiting for retry": {"nl": "Wacht op nieuwe poging", "fr": "En attente de rappel"},
-    "Unreachable": {"nl": "Onbereikbaar", "fr": "Injoignable"},
-    "Not acknowledged": {"nl": "Niet bevestigd", "fr": "Non confirmé"},
-    "Members to call": {"nl": "Te bellen leden", "fr": "Membres à appeler"},
-    "Expected to finish by": {"nl": "Verwacht klaar om", "fr": "Fin prévue vers"},
-    "Time to first acknowledgement": {
-        "nl": "Tijd tot eerste bevestiging",
-        "fr": "Délai de la première confirmation",
-    },
-    "Attempts": {"nl": "Pogingen", "fr": "Tentatives"},
-    "Last outcome": {"nl": "Laatste resultaat", "fr": "Dernier résultat"},
-    "Member": {"nl": "Lid", "fr": "Membre"},
-    "Cancel the alert": {"nl": "Alarm annuleren", "fr": "Annuler l'alerte"},
-    "Yes, cancel the alert": {"nl": "Ja, annuleer het alarm", "fr": "Oui, annuler l'alerte"},
-    "No, go back": {"nl": "Nee, terug", "fr": "Non, retour"},
-    "Calls not yet placed are stopped; calls ringing now end.": {
-        "nl": "Nog niet geplaatste oproepen worden gestopt; lopende oproepen eindigen.",
-        "fr": "Les appels pas encore passés sont arrêtés ; les appels en cours se terminent.",
-    },
-    "Live updates": {"nl": "Live bijgewerkt", "fr": "Mise à jour en direct"},
-    "Name": {"nl": "Naam", "fr": "Nom"},
-    "Phone": {"nl": "Telefoon", "fr": "Téléphone"},
-    "Second phone": {"nl": "Tweede telefoon", "fr": "Deuxième téléphone"},
-    "Active": {"nl": "Actief", "fr": "Actif"},
-    "Inactive": {"nl": "Inactief", "fr": "Inactif"},
-    "Search": {"nl": "Zoeken", "fr": "Rechercher"},
-    "Name or phone": {"nl": "Naam of telefoon", "fr": "Nom ou téléphone"},
-    "Add a member": {"nl": "Lid toevoegen", "fr": "Ajouter un membre"},
-    "Edit": {"nl": "Bewerken", "fr": "Modifier"},
-    "Save": {"nl": "Opslaan", "fr": "Enregistrer"},
-    "Deactivate": {"nl": "Deactiveren", "fr": "Désactiver"},
-    "Activate": {"nl": "Activeren", "fr": "Activer"},
-    "Erase": {"nl": "Wissen", "fr": "Effacer"},
-    "Erase this member": {"nl": "Dit lid wissen", "fr": "Effacer ce membre"},
-    "The person is deleted; their calls remain only as anonymous outcomes.": {
-        "nl": "De persoon wordt verwijderd; de oproepen blijven enkel anoniem bewaard.",
-        "fr": "La personne est supprimée ; ses appels ne restent que comme résultats anonymes.",
-    },
-    "Import CSV": {"nl": "CSV importeren", "fr": "Importer un CSV"},
-    "Export CSV": {"nl": "CSV exporteren", "fr": "Exporter en CSV"},
-    "CSV file": {"nl": "CSV-bestand", "fr": "Fichier CSV"},
-    "Check the file": {"nl": "Bestand controleren", "fr": "Vérifier le fichier"},
-    "Nothing was saved.": {"nl": "Er werd niets opgeslagen.", "fr": "Rien n'a été enregistré."},
-    "Row": {"nl": "Rij", "fr": "Ligne"},
-    "Field": {"nl": "Veld", "fr": "Champ"},
-    "Problem": {"nl": "Probleem", "fr": "Problème"},
-    "Rows ready to import": {"nl": "Rijen klaar om te importeren", "fr": "Lignes prêtes"},
-    "Import these members": {"nl": "Deze leden importeren", "fr": "Importer ces membres"},
-    "Acknowledgement rate per alert": {
-        "nl": "Bevestigingsgraad per alarm",
-        "fr": "Taux de confirmation par alerte",
-    },
-    "Acknowledgement rate": {"nl": "Bevestigingsgraad", "fr": "Taux de confirmation"},
-    "Median time to acknowledge": {
-        "nl": "Mediane tijd tot bevestiging",
-        "fr": "Délai médian de confirmation",
-    },
-    "By language": {"nl": "Per taal", "fr": "Par langue"},
-    "To follow up": {"nl": "Op te volgen", "fr": "À suivre"},
-    "Members unreachable or not acknowledging in the last alerts": {
-        "nl": "Leden onbereikbaar of zonder bevestiging bij de laatste alarmen",
-        "fr": "Membres injoignables ou sans confirmation lors des dernières alertes",
-    },
-    "Missed": {"nl": "Gemist", "fr": "Manqués"},
-    "Alert": {"nl": "Alarm", "fr": "Alerte"},
-    "Date": {"nl": "Datum", "fr": "Date"},
-    "Calls": {"nl": "Oproepen", "fr": "Appels"},
-    "No data yet.": {"nl": "Nog geen gegevens.", "fr": "Pas encore de données."},
-    "Page not found": {"nl": "Pagina niet gevonden", "fr": "Page introuvable"},
-    "Something went wrong": {"nl": "Er ging iets mis", "fr": "Un problème est survenu"},
-    "seconds": {"nl": "seconden", "fr": "secondes"},
-    "Back": {"nl": "Terug", "fr": "Retour"},
-    "member(s) imported.": {"nl": "lid/leden geïmporteerd.", "fr": "membre(s) importé(s)."},
-    "Skip to content": {"nl": "Naar de inhoud", "fr": "Aller au contenu"},
-    # Accounts, signing in, the admin pages.
-    "admin": {"nl": "beheerder", "fr": "administrateur", "en": "admin"},
-    "police": {"nl": "politie", "fr": "police", "en": "police"},
-    "coordinator": {"nl": "coördinator", "fr": "coordinateur", "en": "coordinator"},
-    "E-mail address": {"nl": "E-mailadres", "fr": "Adresse e-mail"},
-    "Password": {"nl": "Wachtwoord", "fr": "Mot de passe"},
-    "The e-mail address or the password is not right, or this account must wait a moment "
-    "after several wrong tries.": {
-        "nl": "Het e-mailadres of het wachtwoord klopt niet, of deze account moet even wachten "
-        "na meerdere foute pogingen.",
-        "fr": "L'adresse e-mail ou le mot de passe est incorrect, ou ce compte doit patienter "
-        "un moment après plusieurs essais erronés.",
-    },
-    "This code is not right, or this account must wait a moment after several wrong tries.": {
-        "nl": "Deze code klopt niet, of deze account moet even wachten na meerdere foute pogingen.",
-        "fr": "Ce code est incorrect, ou ce compte doit patienter un moment après plusieurs "
-        "essais erronés.",
-    },
-    "Sign in with an API token (integrations)": {
-        "nl": "Aanmelden met een API-sleutel (koppelingen)",
-        "fr": "Se connecter avec un jeton d'API (intégrations)",
-    },
-    "Your password is set: sign in with it.": {
-        "nl": "Uw wachtwoord is ingesteld: meld u ermee aan.",
-        "fr": "Votre mot de passe est enregistré : connectez-vous avec.",
-    },
-    "Your role signs in with a code from an authenticator app. Add this key to the app, then "
-    "type the code it shows.": {
-        "nl": "Uw rol meldt zich aan met een code uit een authenticatie-app. Voeg deze sleutel "
-        "toe aan de app en typ de code die ze toont.",
-        "fr": "Votre rôle se connecte avec un code d'une application d'authentification. "
-        "Ajoutez cette clé à l'application, puis tapez le code affiché.",
-    },
-    "Add this key to the app, then type the code it shows.": {
-        "nl": "Voeg deze sleutel toe aan de app en typ de code die ze toont.",
-        "fr": "Ajoutez cette clé à l'application, puis tapez le code affiché.",
-    },
-    "Key": {"nl": "Sleutel", "fr": "Clé"},
-    "Address for the app (otpauth)": {
-        "nl": "Adres voor de app (otpauth)",
-        "fr": "Adresse pour l'application (otpauth)",
-    },
-    "Code from the app": {"nl": "Code uit de app", "fr": "Code de l'application"},
-    "Code from an authenticator app": {
-        "nl": "Code uit een authenticatie-app",
-        "fr": "Code d'une application d'authentification",
-    },
-    "optional": {"nl": "optioneel", "fr": "facultatif"},
-    "Set your password": {"nl": "Kies uw wachtwoord", "fr": "Choisissez votre mot de passe"},
-    "New password": {"nl": "Nieuw wachtwoord", "fr": "Nouveau mot de passe"},
-    "New password, again": {
-        "nl": "Nieuw wachtwoord, nogmaals",
-        "fr": "Nouveau mot de passe, à nouveau",
-    },
-    "At least 12 characters.": {"nl": "Minstens 12 tekens.", "fr": "Au moins 12 caractères."},
-    "Accounts": {"nl": "Accounts", "fr": "Comptes"},
-    "Role": {"nl": "Rol", "fr": "Rôle"},
-    "Scope": {"nl": "Bereik", "fr": "Portée"},
-    "Last sign-in": {"nl": "Laatst aangemeld", "fr": "Dernière connexion"},
-    "Disabled": {"nl": "Uitgeschakeld", "fr": "Désactivé"},
-    "Invited": {"nl": "Uitgenodigd", "fr": "Invité"},
-    "code": {"nl": "code", "fr": "code"},
-    "slowed down until": {"nl": "vertraagd tot", "fr": "ralenti jusqu'à"},
-    "Enable": {"nl": "Inschakelen", "fr": "Activer"},
-    "Disable": {"nl": "Uitschakelen", "fr": "Désactiver"},
-    "Reset": {"nl": "Herstellen", "fr": "Réinitialiser"},
-    "No accounts yet.": {"nl": "Nog geen accounts.", "fr": "Pas encore de comptes."},
-    "Invite someone": {"nl": "Iemand uitnodigen", "fr": "Inviter quelqu'un"},
-    "Invite": {"nl": "Uitnodigen", "fr": "Inviter"},
-    "Police zone (police)": {"nl": "Politiezone (politie)", "fr": "Zone de police (police)"},
-    "BINs (coordinator)": {"nl": "BIN's (coördinator)", "fr": "PLP (coordinateur)"},
-    "Sign-in with a code": {"nl": "Aanmelden met een code", "fr": "Connexion avec un code"},
-    "Accounts of these roles sign in with a code from an authenticator app; those without one "
-    "set it up at their next sign-in.": {
-        "nl": "Accounts met deze rollen melden zich aan met een code uit een authenticatie-app; "
-        "wie er nog geen heeft, stelt ze in bij de volgende aanmelding.",
-        "fr": "Les comptes de ces rôles se connectent avec un code d'une application "
-        "d'authentification ; ceux qui n'en ont pas la configurent à la prochaine connexion.",
-    },
-    "Invitation link": {"nl": "Uitnodigingslink", "fr": "Lien d'invitation"},
-    "Reset link": {"nl": "Herstellink", "fr": "Lien de réinitialisation"},
-    "Send this link to": {"nl": "Stuur deze link naar", "fr": "Envoyez ce lien à"},
-    "It works once, until": {
-        "nl": "Hij werkt één keer, tot",
-        "fr": "Il fonctionne une fois, jusqu'au",
-    },
-    "It is shown only now.": {
-        "nl": "Hij wordt alleen nu getoond.",
-        "fr": "Il n'est affiché que maintenant.",
-    },
-    "Link": {"nl": "Link", "fr": "Lien"},
+LANGUAGES = ("nl", "fr", "de", "en")
+SOURCE = "en"
+LANGUAGE_NAMES = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch", "en": "English"}
+DOMAIN = "binalert"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def N_(text: str) -> str:  # gettext's name for "mark for translation, translate later"
+    """Marks a text for extraction; it is translated where it is shown (with `t`)."""
+    return text
+
+
+# Values the store keeps, shown with t(value): the English text of each (its message id).
+STORE_VALUES: dict[str, str] = {
+    # Alert statuses.
+    "awaiting_approval": N_("awaiting approval"),
+    "active": N_("active"),
+    "completed": N_("completed"),
+    "cancelled": N_("cancelled"),
+    "expired": N_("expired"),
+    "rejected": N_("rejected"),
+    # Delivery statuses.
+    "pending": N_("to call"),
+    "calling": N_("calling"),
+    "waiting_retry": N_("waiting for retry"),
+    "acknowledged": N_("acknowledged"),
+    "unacknowledged": N_("not acknowledged"),
+    "unreachable": N_("unreachable"),
+    # Call outcomes.
+    "answered": N_("answered"),
+    "no_answer": N_("no answer"),
+    "busy": N_("busy"),
+    "congestion": N_("network congestion"),
+    "failed": N_("failed"),
+    "machine": N_("answering machine"),
+    "hangup_no_ack": N_("hung up without acknowledging"),
+    "invalid_number": N_("number does not exist: to correct"),
+    "transferred": N_("put through to the police"),
+    # Roles.
+    "admin": N_("admin"),
+    "police": N_("police"),
+    "coordinator": N_("coordinator"),
 }
+
+# Labels the templates hold in lists or pass to macros and show with t(label) (alert_form.html,
+# member_form.html); tests/web/test_translations.py finds any such label left unmarked.
+TEMPLATE_LABELS = (
+    N_("Suspect vehicle"),
+    N_("Suspect person"),
+    N_("All clear"),
+    N_("Free text per language"),
+    N_("Kind of vehicle"),
+    N_("Make"),
+    N_("Colour"),
+    N_("Number plate"),
+    N_("Who was seen"),
+    N_("Clothing"),
+    N_("Colour of the clothing"),
+    N_("Description"),
+    N_("Direction"),
+    N_("Name"),
+    N_("Phone"),
+    N_("Second phone"),
+)
+
+
+def value_texts() -> list[tuple[str, str]]:
+    """Every English text the pages translate although no template or code holds it as a
+    literal in a t() call, with a note for translators: the store's values, the templates'
+    labels, the send page's words."""
+    found = [
+        (text, f"A status, call outcome or role ({value})") for value, text in STORE_VALUES.items()
+    ]
+    found += [(text, "A label on a page (a form field, a choice)") for text in TEMPLATE_LABELS]
+    for name, choices in WORD_LABELS.items():
+        note = f"On the send page, one of the choices for: {name}"
+        found += [(text, note) for text in choices.values()]
+    return found
+
+
+def extract_values(
+    fileobj: Any, keywords: Any, comment_tags: Any, options: Any
+) -> list[tuple[int, str, str, list[str]]]:
+    """Babel's extraction method for this module (babel.cfg): value_texts() as messages."""
+    return [(1, "N_", text, [note]) for text, note in value_texts()]
+
+
+def catalogue_path(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def is_complete(message: Any) -> bool:
+    """A translation that counts: not fuzzy, no empty form (a plural's forms all present)."""
+    if message.fuzzy:
+        return False
+    forms = message.string if isinstance(message.string, tuple) else (message.string,)
+    return bool(forms) and all(forms)
+
+
+def compile_catalogue(catalog: Catalog) -> Translations:
+    """The catalogue as gettext translations, compiled in memory (complete translations only)."""
+    for message in list(catalog)[1:]:
+        if not is_complete(message):
+            catalog.delete(message.id, message.context)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+@functools.cache
+def translations(lang: str) -> NullTranslations:
+    """The language's translations (English, or a language without a catalogue: the texts)."""
+    path = catalogue_path(lang)
+    if lang == SOURCE or lang not in LANGUAGES or not path.is_file():
+        return NullTranslations()
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=lang, domain=DOMAIN)
+    return compile_catalogue(catalog)
+
+
+def load() -> None:
+    """Compiles every catalogue now, so a broken `.po` stops the start, not a page."""
+    for lang in LANGUAGES:
+        translations(lang)
 
 
 def pick(request: Request, chosen: str | None) -> str:
@@ -273,11 +174,54 @@ def pick(request: Request, chosen: str | None) -> str:
         code = part.split(";")[0].strip().lower()[:2]
         if code in LANGUAGES:
             return code
-    return "en"
+    return SOURCE
 
 
 def translator(lang: str) -> Callable[[str], str]:
+    """`t`: an English text or a store value (STORE_VALUES) in this language."""
+    found = translations(lang)
+
     def translate(text: str) -> str:
-        return CATALOGUE.get(text, {}).get(lang, text)
+        return found.gettext(STORE_VALUES.get(text, text))
 
     return translate
+
+
+def _lang(context: Context) -> str:
+    lang = context.get("lang")
+    return lang if isinstance(lang, str) else SOURCE
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return translations(_lang(context)).gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return translations(_lang(context)).ngettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context: Context, ctx: str, message: str) -> str:
+    return translations(_lang(context)).pgettext(ctx, message)
+
+
+@pass_context
+def _npgettext(context: Context, ctx: str, singular: str, plural: str, n: int) -> str:
+    return translations(_lang(context)).npgettext(ctx, singular, plural, n)
+
+
+def install(env: Environment) -> None:
+    """Jinja2's i18n extension on the pages' environment: `_`, `gettext`, `ngettext`,
+    `pgettext`, `npgettext` and `{% trans %}` translate into the language of the page being
+    rendered (its `lang`), so one environment serves every language at once."""
+    env.add_extension("jinja2.ext.i18n")
+    env.globals["N_"] = N_
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext,
+        ngettext=_ngettext,
+        pgettext=_pgettext,
+        npgettext=_npgettext,
+        newstyle=True,
+    )

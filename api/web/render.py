@@ -1,5 +1,5 @@
-"""Rendering pages: templates with the translator, the CSRF token and the signed-in principal;
-every response carries the (re-signed) session cookie."""
+"""Rendering pages: templates in the page's language (api/web/i18n.py), with the CSRF token and
+the signed-in principal; every response carries the (re-signed) session cookie."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from api.web import i18n, session, times
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 TEMPLATES.env.globals["language_names"] = i18n.LANGUAGE_NAMES
+i18n.install(TEMPLATES.env)
+i18n.load()
 TEMPLATES.env.filters["local"] = times.local
 
 
