@@ -34,7 +34,7 @@ URGENT_MEMBERS = 5_000
 MESSAGE_MEMBERS = 20_000
 BATCH = 10
 RUNS = 200
-TARGET_MS = 5.0  # an urgent claim of 10 on either backend
+TARGET_MS = 10.0  # an urgent claim of 10 (lock, count, claim, attempts, events) on either backend
 # Tuesday 1 December 2026: 10:00 and 20:30 in Brussels (UTC+1).
 OPEN = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CLOSED = datetime(2026, 12, 1, 19, 30, tzinfo=UTC)

@@ -27,6 +27,7 @@ from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, Invalid, NotFound
 from binalert.members import repository as members_repo
+from binalert.messages.schedule import schedule
 from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus, Member, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.settings import Settings
@@ -146,8 +147,12 @@ def create(
             idempotency_key=key,
         ),
     )
-    members = members_repo.active_members_of_bins(session, data.bin_ids)
-    repo.add_deliveries(session, [_delivery(alert, m) for m in members])
+    if alert.urgent:
+        members = members_repo.active_members_of_bins(session, data.bin_ids)
+        repo.add_deliveries(session, [_delivery(alert, m) for m in members])
+        count = len(members)
+    else:  # not urgent: called within the BINs' calling hours (binalert.messages.schedule)
+        count = schedule(session, alert, now, timedelta(minutes=data.valid_minutes))
     announce(session, ALERTS_CHANGED)
     record(
         session,
@@ -156,7 +161,7 @@ def create(
         f"alert:{alert.id}",
         bin_ids=alert.bin_ids,
         incident_ref=alert.incident_ref,
-        deliveries=len(members),
+        deliveries=count,
     )
     return detail(session, alert, settings), True
 

@@ -35,6 +35,8 @@ def estimate(session: Session, alert: Alert, settings: Settings, open_deliveries
             finished_by=alert.completed_at,
         )
     now = utcnow()
+    if alert.calls_from is not None and alert.calls_from > now:  # a message held until then
+        now = alert.calls_from
     all_tried = now + timedelta(seconds=untried / rate + (call_seconds if untried else 0))
     retries = settings.retry_delay_seconds[: max(settings.max_attempts - 1, 0)]
     finished = all_tried + timedelta(seconds=sum(retries) + call_seconds * len(retries))

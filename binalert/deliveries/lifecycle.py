@@ -17,15 +17,23 @@ from sqlalchemy import case
 from sqlalchemy.orm import Session
 
 from binalert.announce import ALERTS_CHANGED, announce
+from binalert.calling_hours import CallingHours
 from binalert.clock import utcnow
-from binalert.deliveries import attempts, events
+from binalert.deliveries import attempts, events, hours, two_way
 from binalert.deliveries import repository as repo
 from binalert.deliveries.machine import Event
-from binalert.deliveries.policy import REACHED, CallNow, GiveUp, RetryAfter, RetryPolicy
+from binalert.deliveries.policy import (
+    REACHED,
+    CallNow,
+    GiveUp,
+    RetryAfter,
+    RetryPolicy,
+    next_call_at,
+)
 from binalert.deliveries.repository import ClaimedCall
 from binalert.deliveries.tables import DELIVERIES, OPEN, AnyRow
 from binalert.errors import Conflict
-from binalert.models import AlertStatus, CallOutcome, DeliveryStatus
+from binalert.models import AlertStatus, CallDirection, CallOutcome, DeliveryStatus
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class ClaimOptions:
     lease_margin: int = 10  # after the deadline the dialer has hung up: the call is over
     max_channels: int | None = None  # the PBX's limit, shared by every worker using it
     spread: bool = False  # other PBXes exist: leave them the retries this one's network failed
+    urgent_reserve: float = hours.URGENT_RESERVE  # channels non-urgent calls leave free
 
 
 AVOID_SECONDS = 60  # how long another PBX has to take a retry this PBX's network failed
@@ -50,16 +59,21 @@ def claim_due(
 
     With max_channels set, the calls already open on this PBX (by any worker) count
     against its limit; claims for one PBX are serialised (an advisory lock on PostgreSQL).
+    Non-urgent deliveries keep their BIN's calling hours and a share of the channels free
+    (deliveries.hours).
     """
+    open_calls = 0
     if options.max_channels is not None:
         attempts.lock_pbx(session, options.pbx)
-        limit = min(limit, options.max_channels - attempts.open_attempt_count(session, options.pbx))
+        open_calls = attempts.open_attempt_count(session, options.pbx)
+        limit = min(limit, options.max_channels - open_calls)
     if limit <= 0:
         return []
     deadline = now + timedelta(seconds=options.call_seconds)
     lease_until = deadline + timedelta(seconds=options.lease_margin)
     avoid = (options.pbx, now - timedelta(seconds=AVOID_SECONDS)) if options.spread else ("", now)
-    rows = repo.claim_due(session, now, limit, options.worker_id, lease_until, *avoid)
+    room = hours.non_urgent_room(options.max_channels, open_calls, options.urgent_reserve)
+    rows = hours.claim(session, now, limit, room, options.worker_id, lease_until, *avoid)
     if not rows:
         return []
     ids = attempts.reserve_ids(session, len(rows))
@@ -142,13 +156,23 @@ def finish_call(
     never ends as unacknowledged and is never retried."""
     if outcome is CallOutcome.ANSWERED:
         acknowledge(session, channel_id, "1", now)
+    elif outcome is CallOutcome.TRANSFERRED:  # pressed 3: acknowledged as well (#14)
+        two_way.transfer(session, channel_id, now)
     attempt = attempts.close(session, channel_id, now, outcome.value, hangup_cause, answered_at)
     if attempt is None:
         return False
+    if attempt.direction == CallDirection.INBOUND.value:  # a call back moves no delivery
+        ended = two_way.inbound_call_ended(
+            session, attempt.delivery_id, channel_id, outcome, hangup_cause
+        )
+        if ended.status not in OPEN:
+            complete_if_done(session, ended.alert_id, now)
+        return True
     context = repo.call_context(session, attempt.delivery_id)
     if context.status == DeliveryStatus.CALLING.value:
+        call_hours = None if context.urgent else hours.hours_of_bin(session, context.bin_id)
         event, values = _after_unacknowledged_call(
-            context, attempt.phone_index, outcome, now, policy
+            context, attempt.phone_index, outcome, now, policy, call_hours
         )
         values["avoid_pbx"] = attempt.pbx if outcome is CallOutcome.CONGESTION else None
         row = repo.transition(session, context.id, event, **values)
@@ -172,9 +196,15 @@ Move = tuple[Event, dict[str, Any]]
 
 
 def _after_unacknowledged_call(
-    context: AnyRow, phone_index: int, outcome: CallOutcome, now: datetime, policy: RetryPolicy
+    context: AnyRow,
+    phone_index: int,
+    outcome: CallOutcome,
+    now: datetime,
+    policy: RetryPolicy,
+    call_hours: CallingHours | None = None,
 ) -> Move:
-    """Where the delivery goes after a call without acknowledgement (a pure decision)."""
+    """Where the delivery goes after a call without acknowledgement (a pure decision);
+    a non-urgent delivery's next call within its BIN's calling hours (`call_hours`)."""
     reached = bool(context.reached) or outcome in REACHED
     common: dict[str, Any] = {"last_outcome": outcome.value, "reached": reached, **_UNCLAIMED}
     if context.alert_status == AlertStatus.CANCELLED.value or not context.phones:
@@ -184,7 +214,7 @@ def _after_unacknowledged_call(
         # The network says the member's only number does not exist: trying again changes
         # nothing. (With a second number, the rounds go on: that one may answer.)
         decision = GiveUp(reached=reached)
-    next_at = _next_attempt_at(decision, now)
+    next_at = next_call_at(decision, now, call_hours)
     if isinstance(decision, GiveUp):
         return (Event.EXHAUST_REACHED if reached else Event.EXHAUST_UNREACHED), common
     if next_at is not None and next_at >= context.valid_until:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from binalert.calling_hours import CallingHours
 from binalert.models import CallOutcome as O
 
 REACHED = frozenset({O.ANSWERED, O.MACHINE, O.HANGUP_NO_ACK})
@@ -61,3 +63,18 @@ class RetryPolicy:
         """Seconds to wait before round `round_number` (2, 3, ...); the last delay repeats."""
         index = min(round_number - 2, len(self.delays) - 1)
         return self.delays[max(index, 0)]
+
+
+def next_call_at(
+    decision: Decision, now: datetime, hours: CallingHours | None = None
+) -> datetime | None:
+    """When the call `decision` asks for may be placed: now (the next number), after the
+    delay (the next round), or never (None). A non-urgent delivery (`hours`: its BIN's
+    calling hours) is moved into them: a retry falling at 20:02 waits for 09:00."""
+    if isinstance(decision, CallNow):
+        at = now
+    elif isinstance(decision, RetryAfter):
+        at = now + timedelta(seconds=decision.seconds)
+    else:
+        return None
+    return at if hours is None else hours.next_opening(at)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ClauseElement, Update, bindparam, case, func, or_, select, update
+from sqlalchemy import ClauseElement, Update, bindparam, case, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from binalert.deliveries import machine
@@ -105,14 +105,18 @@ _DUE = (
     .limit(bindparam("limit"))
     .with_for_update(of=DELIVERIES, skip_locked=True)
 )
+# Urgent deliveries only (the head of ix_deliveries_queue): while non-urgent calls hold
+# their share of a PBX's channels (deliveries.hours).
+_DUE_URGENT = _DUE.where(_d.urgent == true())
 
 
 @functools.lru_cache(maxsize=8)
-def _claim(allowed: tuple[str, ...], to: str) -> Update:
+def _claim(allowed: tuple[str, ...], to: str, urgent_only: bool = False) -> Update:
     new_round = case((_d.next_phone_index == 0, _d.rounds + 1), (_d.rounds < 1, 1), else_=_d.rounds)
+    due = _DUE_URGENT if urgent_only else _DUE
     return (
         update(DELIVERIES)
-        .where(_d.id.in_(_DUE.correlate(None)), status_in(_d.status, allowed))
+        .where(_d.id.in_(due.correlate(None)), status_in(_d.status, allowed))
         .values(
             status=to,
             attempts=_d.attempts + 1,
@@ -120,7 +124,7 @@ def _claim(allowed: tuple[str, ...], to: str) -> Update:
             claimed_by=bindparam("worker"),
             lease_until=bindparam("lease"),
         )
-        .returning(*SNAPSHOT, _d.rounds, _d.phones, _d.next_phone_index, _d.urgent)
+        .returning(*SNAPSHOT, _d.rounds, _d.phones, _d.next_phone_index, _d.urgent, _d.bin_id)
     )
 
 
@@ -132,15 +136,17 @@ def claim_due(
     lease_until: datetime,
     pbx: str = "",
     avoid_until: datetime | None = None,
+    urgent_only: bool = False,
 ) -> list[AnyRow]:
     """Claim up to `limit` due deliveries in one guarded update: urgent alerts first, first
     attempts before retries; attempts + 1, and a new round when the first number is dialled.
     Returns the rows claimed in that order (snapshot columns, rounds, phones,
-    next_phone_index). On PostgreSQL the rows are chosen with SKIP LOCKED, so several
-    workers never claim the same delivery; SQLite (one writer at a time) has no lock clause.
+    next_phone_index, urgent, bin_id). On PostgreSQL the rows are chosen with SKIP LOCKED, so
+    several workers never claim the same delivery; SQLite (one writer at a time) has no lock
+    clause. `urgent_only`: leave non-urgent deliveries waiting.
     """
     allowed = tuple(s.value for s in machine.sources(Event.CLAIM))
-    statement = _claim(allowed, machine.target(Event.CLAIM).value)
+    statement = _claim(allowed, machine.target(Event.CLAIM).value, urgent_only)
     params = {"now": now, "limit": limit, "worker": worker_id, "lease": lease_until}
     params |= {"pbx": pbx, "avoid_until": avoid_until or now}  # pbx "": nothing avoided
     rows = list(session.connection().execute(statement, params).all())
@@ -170,6 +176,8 @@ _CALL_CONTEXT = (
         _d.rounds,
         _d.reached,
         _d.phones,
+        _d.urgent,
+        _d.bin_id,
         _a.status.label("alert_status"),
         _a.valid_until,
     )

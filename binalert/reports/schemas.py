@@ -17,6 +17,8 @@ class AlertRow(BaseModel):
     unreachable: int
     acknowledgement_rate: float
     median_seconds_to_ack: float | None
+    urgent: bool = True
+    parent_id: int | None = None  # a follow-up: the alert it follows (listed right after it)
 
 
 class LanguageRow(BaseModel):

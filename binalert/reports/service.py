@@ -50,7 +50,24 @@ def _alert_row(alert: Alert, rows: Sequence[Delivery]) -> AlertRow:
         unreachable=sum(d.status == DeliveryStatus.UNREACHABLE.value for d in rows),
         acknowledgement_rate=_rate(acked, len(rows)),
         median_seconds_to_ack=_median(_ack_seconds(alert, rows)),
+        urgent=alert.urgent,
+        parent_id=alert.parent_id,
     )
+
+
+def _paired(rows: list[AlertRow]) -> list[AlertRow]:
+    """Newest first, each follow-up right after the alert it follows (when listed)."""
+    listed = {row.alert_id for row in rows}
+    children: dict[int, list[AlertRow]] = defaultdict(list)
+    for row in rows:
+        if row.parent_id in listed:
+            children[row.parent_id].append(row)
+    out: list[AlertRow] = []
+    for row in rows:
+        if row.parent_id not in listed:
+            out.append(row)
+            out += sorted(children[row.alert_id], key=lambda child: child.alert_id)
+    return out
 
 
 def _languages(rows: Sequence[Delivery]) -> list[LanguageRow]:
@@ -96,7 +113,7 @@ def bin_report(session: Session, caller: Caller, bin_id: int) -> BinReport:
     return BinReport(
         bin_id=found.id,
         bin_name=found.name,
-        alerts=[_alert_row(a, by_alert[a.id]) for a in alerts],
+        alerts=_paired([_alert_row(a, by_alert[a.id]) for a in alerts]),
         languages=_languages([d for d, _ in pairs]),
         follow_up=_follow_up(alerts, pairs),
         median_seconds_to_ack=_median(all_seconds),
