@@ -7,14 +7,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_response
 from binalert.members import csvio
+from tts.recorded import MAX_BYTES as RECORDING_MAX_BYTES
 
 DEFAULT_LIMIT = 1024 * 1024  # JSON and forms
 IMPORT_LIMIT = 3 * csvio.MAX_BYTES  # a CSV file as upload, or base64 in the confirm form
 IMPORT_PATHS = ("/members/import", "/members/import/confirm")
+RECORDING_LIMIT = 4 * RECORDING_MAX_BYTES + DEFAULT_LIMIT  # a recording per language + the form
+RECORDING_PATHS = ("/api/v1/alerts/recorded", "/alerts/preview")
 
 
 def limit_for(path: str) -> int:
-    return IMPORT_LIMIT if path.endswith(IMPORT_PATHS) else DEFAULT_LIMIT
+    if path.endswith(IMPORT_PATHS):
+        return IMPORT_LIMIT
+    return RECORDING_LIMIT if path.endswith(RECORDING_PATHS) else DEFAULT_LIMIT
 
 
 class BodyLimit:

@@ -1,7 +1,8 @@
 """Security headers on every response, and who may read /metrics.
 
 The pages use no inline script or style (live.js and site.css are files), so the policy can
-forbid both; the interactive API docs (/docs, /redoc) load Swagger's script from its CDN and
+forbid both (media may also be a blob: the send page plays a recording back before it is
+sent); the interactive API docs (/docs, /redoc) load Swagger's script from its CDN and
 inline, so they get the other headers but not that policy.
 """
 
@@ -14,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "media-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 ALWAYS = (

@@ -105,15 +105,22 @@ class SpeechService:
         """One piece of speech, normalised, cached; the path of its 8 kHz WAV."""
         return self._speak(text, language, rate_wpm)[0]
 
-    def call_audio(self, language: str, police_zone: str, bin_name: str, message: str) -> CallAudio:
+    def call_audio(
+        self, language: str, police_zone: str, bin_name: str, message: str, urgent: bool = True
+    ) -> CallAudio:
+        """The pieces of a call; a non-urgent message (urgent=False) is not introduced as an
+        urgent one."""
         lang = check_language(language)
-        say = {p: phrase(p, lang, police_zone, bin_name) for p in ("intro", "thanks")}
+        intro = "intro" if urgent else "intro_notice"
+        say = {"intro": phrase(intro, lang, police_zone, bin_name)}
+        say["thanks"] = phrase("thanks", lang, police_zone, bin_name)
         paths = {p: self.synthesize(t, lang) for p, t in say.items()}
         paths["message"], engine, voice = self._speak(message, lang)
         slow = round(self.config.rate_for(lang) * PROMPT_RATE)
         paths["prompt"] = self.synthesize(phrase("prompt", lang), lang, rate_wpm=slow)
         paths["invalid_key"] = self.synthesize(phrase("invalid_key", lang), lang, rate_wpm=slow)
-        closing = self.synthesize(phrase("machine", lang, police_zone, bin_name), lang)
+        closing_piece = "machine" if urgent else "machine_notice"
+        closing = self.synthesize(phrase(closing_piece, lang, police_zone, bin_name), lang)
         paths["machine"] = self.join([paths["intro"], paths["message"], closing])
         return CallAudio(
             lang, **paths, voice=voice, engine=engine, section_pause_s=self.config.section_pause_s

@@ -15,6 +15,7 @@ from api.errors import ERROR_RESPONSES
 from api.security import address_in, networks
 from binalert.alerts.preview import Preview
 from binalert.alerts.service import visible_alert
+from binalert.alerts.spoken import SpokenTexts, recording_key
 from binalert.errors import NotFound
 from binalert.media import signed_media_file
 from binalert.models import Language
@@ -42,16 +43,18 @@ async def alert_audio(
     language: Language,
     alert_id: Id,
 ) -> FileResponse:
-    """Exactly what a member with this language hears: intro, message and prompt."""
+    """Exactly what a member with this language hears: intro, message (the police's own
+    recording where the alert has one) and prompt."""
     preview = preview_of(request)
 
-    def texts() -> tuple[str, str, str]:
+    def texts() -> tuple[SpokenTexts, str | None]:
         with runtime.store.session() as session:
             alert = visible_alert(session, caller, alert_id)
-            return preview.texts(session, alert, language.value)
+            found = preview.texts(session, alert, language.value)
+            return found, recording_key(alert.messages, alert.recordings, language.value)
 
-    found = await run_in_threadpool(texts)
-    path = await run_in_threadpool(preview.render, found, language.value)
+    found, recording = await run_in_threadpool(texts)
+    path = await run_in_threadpool(preview.render, found, language.value, recording)
     return FileResponse(path, media_type="audio/wav", filename=f"alert-{alert_id}-{language}.wav")
 
 

@@ -1,22 +1,37 @@
-"""The send form: its fields to an AlertCreate (validated by the API's own schema) and back."""
+"""The send form: its fields to an AlertCreate (validated by the API's own schema) and back;
+the recordings it carries (recorded in the browser or uploaded), per language."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
+from binalert.alerts.recorded import with_recordings
 from binalert.alerts.schemas import AlertCreate
+from tts.recorded import MAX_BYTES
 
 SOURCES = ("suspect_vehicle", "suspect_person", "all_clear", "free")
 FIELDS = {
-    "suspect_vehicle": ("make", "colour", "plate", "direction"),
-    "suspect_person": ("description", "direction"),
+    "suspect_vehicle": ("vehicle", "make", "colour", "plate", "direction"),
+    "suspect_person": ("who", "clothing", "clothing_colour", "direction"),
     "all_clear": (),
 }
 TEXT_LANGUAGES = ("nl", "fr", "de", "en")
-TEXT_KEYS = ("incident_ref", "source", "make", "colour", "plate", "direction", "description")
+TEXT_KEYS = (
+    "incident_ref",
+    "source",
+    "vehicle",
+    "make",
+    "colour",
+    "plate",
+    "direction",
+    "who",
+    "clothing",
+    "clothing_colour",
+)
 
 
 def values_of(form: FormData) -> dict[str, Any]:
@@ -41,14 +56,34 @@ def _payload(values: dict[str, Any]) -> dict[str, Any]:
             if values[f"text_{lang}"].strip()
         }
     else:
-        payload["template"] = {"kind": source} | {k: values[k] for k in FIELDS[source]}
+        chosen = {k: values[k] for k in FIELDS[source] if values[k]}  # "": nothing chosen
+        payload["template"] = {"kind": source} | chosen
     return payload
 
 
-def parse(values: dict[str, Any]) -> tuple[AlertCreate | None, list[str]]:
-    """(the alert to create, None) or (None, the errors to show)."""
+async def uploads_of(form: FormData) -> dict[str, bytes]:
+    """language -> the recording sent for it (a file chosen or recorded in the browser)."""
+    found: dict[str, bytes] = {}
+    for lang in TEXT_LANGUAGES:
+        value = form.get(f"recording_{lang}")
+        if isinstance(value, UploadFile) and (value.filename or value.size):
+            data = await value.read(MAX_BYTES + 1)
+            if data or value.filename:
+                found[lang] = data
+    return found
+
+
+def parse(
+    values: dict[str, Any], recorded: Iterable[str] = ()
+) -> tuple[AlertCreate | None, list[str]]:
+    """(the alert to create, None) or (None, the errors to show); a language with a
+    recording needs no text."""
+    payload = with_recordings(_payload(values), recorded)
+    if payload.get("messages"):  # the page's order (nl, fr, de, en): the first is the fallback
+        texts = payload["messages"]
+        payload["messages"] = {lang: texts[lang] for lang in TEXT_LANGUAGES if lang in texts}
     try:
-        return AlertCreate.model_validate(_payload(values)), []
+        return AlertCreate.model_validate(payload), []
     except ValidationError as error:
         messages = []
         for item in error.errors():

@@ -14,20 +14,24 @@ from starlette.responses import Response
 
 from api.deps import Id, RuntimeDep
 from api.routers.media import preview_of
-from api.web import alert_form
+from api.web import alert_form, alert_recordings
 from api.web.guard import Csrf, WebCaller, WebRoute
+from api.web.messages import follow_links
 from api.web.render import page, redirect
 from api.web.sealing import seal, unseal
+from binalert.alerts import recorded
 from binalert.alerts import service as alerts
 from binalert.alerts.preview import Preview
 from binalert.alerts.schemas import AlertCreate, AlertDetail, DeliveryOut
+from binalert.alerts.spoken import recording_key
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
 from binalert.bins import service as bins
-from binalert.errors import Invalid, NotFound
+from binalert.errors import Invalid, NotFound, Unavailable
 from binalert.models import OPEN_DELIVERY_STATUSES, AlertStatus, Language, Role
 from binalert.paging import PageRequest
 from binalert.runtime import Runtime
+from tts import CALL_LIMIT_S, SpeechPath
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 DRAFT = "alert-draft"
@@ -39,7 +43,10 @@ def _form(request: Request, caller: Caller, runtime: Runtime, **context: Any) ->
     require_role(caller.principal, Role.POLICE)
     with runtime.store.session() as db:
         zone_bins = bins.list_bins(db, caller, PageRequest(limit=200)).items
-    context.setdefault("values", {"source": "suspect_vehicle", "bin_ids": []})
+    context.setdefault(
+        "values", {"source": "suspect_vehicle", "bin_ids": [], "vehicle": "car", "who": "person"}
+    )
+    context |= alert_recordings.form_context(runtime.settings, context.pop("kept", {}))
     status = 422 if context.get("errors") else 200
     return page(request, "alert_form.html", status, bins=zone_bins, **context)
 
@@ -51,21 +58,42 @@ def new_alert(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Respo
 
 @router.post("/alerts/preview", dependencies=[Csrf])
 async def preview_alert(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Response:
-    values = alert_form.values_of(await request.form())
-    data, errors = alert_form.parse(values)
+    form = await request.form()
+    values = alert_form.values_of(form)
+    kept = alert_recordings.kept_of(runtime.settings, form)
+    uploads = await alert_form.uploads_of(form)
+    data, errors = alert_form.parse(values, [*uploads, *kept])
     if data is None:
-        return _form(request, caller, runtime, values=values, errors=errors)
+        return _form(request, caller, runtime, values=values, errors=errors, kept=kept)
     try:
         with runtime.store.session() as db:
             draft = alerts.draft(db, caller, data)
-    except Invalid as error:
-        return _form(request, caller, runtime, values=values, errors=[error.message])
-    token = seal(
-        runtime.settings,
-        DRAFT,
-        {"alert": data.model_dump(mode="json"), "form": values, "key": secrets.token_hex(12)},
+        sounds = runtime.settings.sounds_dir
+        made = await run_in_threadpool(recorded.convert_all, uploads, sounds)
+    except (Invalid, recorded.TooLarge, recorded.NotAudio) as error:
+        return _form(request, caller, runtime, values=values, errors=[error.message], kept=kept)
+    recordings = kept | made.keys
+    found = {
+        "alert": data.model_dump(mode="json"),
+        "form": values,
+        "key": secrets.token_hex(12),
+        "recordings": recordings,
+    }
+    token = seal(runtime.settings, DRAFT, found)
+    shown = alert_recordings.preview_context(runtime.settings, recordings)
+    seconds = await run_in_threadpool(
+        _call_seconds, runtime, preview_of(request), caller, found, list(draft.messages)
     )
-    return page(request, "alert_preview.html", draft=draft, data=data, token=token)
+    return page(
+        request,
+        "alert_preview.html",
+        draft=draft,
+        data=data,
+        token=token,
+        call_seconds=seconds,
+        call_limit=CALL_LIMIT_S,
+        **shown,
+    )
 
 
 def _draft(runtime: Runtime, token: str) -> dict[str, Any]:
@@ -79,16 +107,35 @@ def _draft(runtime: Runtime, token: str) -> dict[str, Any]:
 def edit_alert(
     request: Request, caller: WebCaller, runtime: RuntimeDep, draft: Annotated[str, Form()]
 ) -> Response:
-    return _form(request, caller, runtime, values=_draft(runtime, draft)["form"])
+    found = _draft(runtime, draft)
+    kept = found.get("recordings") or {}
+    return _form(request, caller, runtime, values=found["form"], kept=kept)
 
 
 def _render_draft(
-    runtime: Runtime, preview: Preview, caller: Caller, data: AlertCreate, language: str
+    runtime: Runtime, preview: Preview, caller: Caller, found: dict[str, Any], language: str
 ) -> Path:
+    data = AlertCreate.model_validate(found["alert"])
     with runtime.store.session() as db:
         messages = alerts.draft(db, caller, data).messages
         texts = preview.draft_texts(db, data.bin_ids, messages, language)
-    return preview.render(texts, language)
+    key = recording_key(messages, found.get("recordings"), language)
+    return preview.render(texts, language, key)
+
+
+def _call_seconds(
+    runtime: Runtime, preview: Preview, caller: Caller, found: dict[str, Any], languages: list[str]
+) -> dict[str, float]:
+    """How long the first audio of a call (introduction, message, keys) lasts per language;
+    rendering it here also readies what the page's players fetch."""
+    seconds: dict[str, float] = {}
+    for language in languages:
+        try:
+            path = _render_draft(runtime, preview, caller, found, language)
+        except Unavailable:
+            continue  # the player says so when it fetches the audio
+        seconds[language] = round(SpeechPath(path).duration_s)
+    return seconds
 
 
 @router.get("/alerts/preview-audio/{language}")
@@ -99,9 +146,9 @@ async def preview_audio(
     language: Language,
     draft: Annotated[str, Query(max_length=20000)],
 ) -> FileResponse:
-    data = AlertCreate.model_validate(_draft(runtime, draft)["alert"])
+    found = _draft(runtime, draft)
     path = await run_in_threadpool(
-        _render_draft, runtime, preview_of(request), caller, data, language.value
+        _render_draft, runtime, preview_of(request), caller, found, language.value
     )
     return FileResponse(path, media_type="audio/wav")
 
@@ -113,9 +160,11 @@ def send_alert(
     found = _draft(runtime, draft)
     data = AlertCreate.model_validate(found["alert"])
     key = f"web-{found['key']}"
+    recordings = found.get("recordings") or {}
+    alert_recordings.seconds(runtime.settings, recordings)  # each still there, or NotFound
     try:
         with runtime.store.session() as db:
-            alert, _created = alerts.create(db, caller, data, key, runtime.settings)
+            alert, _created = recorded.create(db, caller, data, key, runtime.settings, recordings)
     except IntegrityError:  # the same confirmation twice at once: one alert
         with runtime.store.session() as db:
             earlier = alerts.existing_for_key(db, caller, key)
@@ -147,7 +196,8 @@ def _live(runtime: Runtime, caller: Caller, alert_id: int) -> dict[str, Any]:
 
 @router.get("/alerts/{alert_id}")
 def live_page(request: Request, caller: WebCaller, runtime: RuntimeDep, alert_id: Id) -> Response:
-    return page(request, "alert_live.html", **_live(runtime, caller, alert_id))
+    links = follow_links(runtime, caller, alert_id)  # follow-ups, when a message's calls start
+    return page(request, "alert_live.html", **_live(runtime, caller, alert_id), **links)
 
 
 @router.get("/alerts/{alert_id}/live")

@@ -12,10 +12,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from binalert.alerts import spoken
+from binalert.alerts.recorded import call_audio, recording_path
 from binalert.alerts.spoken import SpokenTexts
 from binalert.errors import NotFound, Unavailable
 from binalert.models import Alert
-from tts import SpeechService
+from tts import SpeechPath, SpeechService
 
 
 class Preview:
@@ -43,15 +44,18 @@ class Preview:
             raise NotFound(f"the draft has no {language} text")
         return spoken.draft_texts(session, bin_ids, messages, language)
 
-    def render(self, texts: SpokenTexts, language: str) -> Path:
-        """The joined WAV (8 kHz mono 16-bit) in the sounds folder."""
-        zone, bin_name, message = texts
+    def recording(self, key: str | None) -> SpeechPath | None:
+        """The police's own recording of this key (alerts.spoken.recording_key), if any."""
+        return None if key is None else recording_path(self.speech.config.cache_dir, key)
+
+    def render(self, texts: SpokenTexts, language: str, recording: str | None = None) -> Path:
+        """The joined WAV (8 kHz mono 16-bit) in the sounds folder; with the key of a
+        recording, it is the message, as in the call."""
+        recorded = self.recording(recording)
         speech = self.speech
         started = time.monotonic()
         try:
-            audio = speech.call_audio(
-                language=language, police_zone=zone, bin_name=bin_name, message=message
-            )
+            audio = call_audio(speech, language, texts, recorded)
             joined = speech.join([audio.intro, audio.message, audio.prompt])
         except Exception as error:  # an engine failure must not become a 500
             raise Unavailable(f"speech synthesis failed: {type(error).__name__}") from error

@@ -74,10 +74,23 @@ class AlertOut(BaseModel):
     incident_ref: str
     bin_ids: list[int]
     messages: dict[str, str]
+    recordings: dict[str, str] | None = Field(
+        default=None,
+        description="language -> sound key of the police's own recording, played in place of "
+        "that language's text (POST /api/v1/alerts/recorded)",
+    )
     template: str | None
     urgent: bool
     valid_until: datetime
     completed_at: datetime | None
+    # Messages and follow-ups (binalert.messages):
+    parent_id: int | None = Field(default=None, description="the alert this one follows up")
+    audience: str = Field(default="all", description="a follow-up: all | acknowledged")
+    calls_from: datetime | None = Field(
+        default=None, description="a non-urgent message: when its first calls may go out"
+    )
+    decided_by: str | None = Field(default=None, description="who approved or rejected it")
+    decided_at: datetime | None = None
 
 
 class AlertDetail(AlertOut):
@@ -110,3 +123,4 @@ class DeliveryOut(BaseModel):
     language: str
     acknowledged_at: datetime | None
     next_attempt_at: datetime | None
+    transferred_at: datetime | None = None  # pressed 3: put through to the police (#14)

@@ -80,9 +80,16 @@ def test_template_gives_every_language(client: TestClient, world: World, store: 
         client,
         world,
         messages=None,
-        template={"kind": "suspect_person", "description": "man, rode jas", "direction": "markt"},
+        template={
+            "kind": "suspect_person",
+            "who": "man",
+            "clothing": "jacket",
+            "clothing_colour": "red",
+            "direction": "de Markt",
+        },
     )
     assert list(person["messages"]) == ["nl", "fr", "de", "en"]
+    assert "een verdachte man in uw buurt, met een rode jas" in person["messages"]["nl"]
     clear = create_alert(client, world, messages=None, template={"kind": "all_clear"})
     assert "normal" in clear["messages"]["en"]
 

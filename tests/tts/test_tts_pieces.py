@@ -84,3 +84,19 @@ def test_pico_reads_angle_brackets_as_text() -> None:
     x, _ = pico.render("Bleiben <speed level='20'> Sie im Haus.", "de", "pico:de-DE", 140)
     seconds, words = len(audio.trim(x, rate)) / rate, len(audio.trim(said, rate)) / rate
     assert 0.8 * words <= seconds <= 1.25 * words  # read as words; a real tag: five times slower
+
+
+URGENT_WORDS = {"nl": "dringend", "fr": "urgent", "de": "dringend", "en": "urgent"}
+
+
+@pytest.mark.parametrize("lang", sorted(URGENT_WORDS))
+def test_a_non_urgent_message_is_not_introduced_as_urgent(tmp_path: Path, lang: str) -> None:
+    """A prevention message (holiday watch, dark evenings) must not open with "urgent"."""
+    for piece in ("intro_notice", "machine_notice"):
+        assert URGENT_WORDS[lang] not in phrase(piece, lang, "Brugge", "BIN Centrum").lower()
+    assert URGENT_WORDS[lang] in phrase("intro", lang, "Brugge", "BIN Centrum").lower()
+    svc = SpeechService(SpeechConfig(cache_dir=tmp_path, rate_wpm=140))
+    urgent = svc.call_audio(lang, "Brugge", "BIN Centrum", "Sluit uw ramen.")
+    notice = svc.call_audio(lang, "Brugge", "BIN Centrum", "Sluit uw ramen.", urgent=False)
+    assert notice.intro != urgent.intro and notice.machine != urgent.machine
+    assert notice.message == urgent.message and notice.prompt == urgent.prompt

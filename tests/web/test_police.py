@@ -3,6 +3,7 @@ lab Asterisk, listen to the preview, watch the live page reach completion, cance
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -55,7 +56,7 @@ def test_send_preview_follow_and_cancel(page: Page, base: str, sqlite_store: Sto
     page.get_by_label("Referentie (PV)").fill("PV-BR-2026-0042")
     page.locator("#source-suspect_vehicle").check()
     page.get_by_label("Merk").fill("Volkswagen Golf")
-    page.get_by_label("Kleur").fill("grijs")
+    page.locator("#colour").select_option("grey")  # words from a list, in every language
     page.get_by_label("Nummerplaat").fill("1-ABC-123")
     page.locator("#direction").fill("Brugge centrum")
     shoot(page, "alert-form")
@@ -65,6 +66,8 @@ def test_send_preview_follow_and_cancel(page: Page, base: str, sqlite_store: Sto
     for language in ("nl", "fr"):
         _audio_loaded(page, language)
     assert "Volkswagen Golf" in page.locator("section.message[lang=nl]").inner_text()
+    duration = page.locator("#duration-nl").inner_text()  # the whole first audio of a call
+    assert re.match(r"Inleiding, bericht en toetsen: [1-9][0-9] s", duration), duration
     shoot(page, "alert-preview")
     page.locator("#send").click()
 
