@@ -13,18 +13,33 @@ from prometheus_client import CollectorRegistry
 
 from api import errors
 from api.limits import BodyLimit
-from api.routers import alerts, audit, bins, events, media, members, ops, webhooks
+from api.routers import alerts, audit, bins, events, media, members, ops, recorded, webhooks
+from api.routers import messages as message_api
+from api.routers import zones as zone_api
 from api.security import SecurityHeaders
 from api.web import accounts, home, reports, setup, signin
 from api.web import alerts as alert_pages
 from api.web import members as member_pages
+from api.web import messages as message_pages
 from binalert.alerts.preview import Preview
 from binalert.ops import RuntimeCollector
 from binalert.runtime import Runtime
 
 STATIC = Path(__file__).resolve().parent / "static"
-API_ROUTERS = (ops, bins, members, alerts, events, media, webhooks, audit)
-PAGE_ROUTERS = (signin, setup, home, accounts, alert_pages, member_pages, reports)
+API_ROUTERS = (
+    ops,
+    bins,
+    members,
+    alerts,
+    recorded,
+    events,
+    media,
+    webhooks,
+    audit,
+    message_api,
+    zone_api,
+)
+PAGE_ROUTERS = (signin, setup, home, accounts, alert_pages, member_pages, reports, message_pages)
 
 DESCRIPTION = """Voice alerts for Belgian neighbourhood information networks (BIN).
 

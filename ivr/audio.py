@@ -8,12 +8,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from binalert.alerts.spoken import SpokenTexts, alert_texts
+from binalert.alerts.recorded import call_audio, recording_path
+from binalert.alerts.spoken import SpokenTexts, alert_recording, alert_texts
 from binalert.db import Store
 from binalert.media import MediaSigner, expiry
 from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
-from tts import SpeechService
+from tts import SpeechPath, SpeechService
 
 RunDb = Callable[..., Awaitable[Any]]
 MEDIA_URL_MARGIN = 300
@@ -72,12 +73,17 @@ class TtsAudio:
 
     async def _build(self, alert_id: int, language: str) -> dict[str, str]:
         texts: SpokenTexts = await self._run_db(self._alert_texts, alert_id, language)
-        return await asyncio.to_thread(self._synthesise, language, *texts)
+        recording = await self._run_db(self._recording, alert_id, language)
+        return await asyncio.to_thread(self._synthesise, language, texts, recording)
 
-    def _synthesise(self, language: str, zone: str, bin_name: str, message: str) -> dict[str, str]:
-        audio = self.speech.call_audio(
-            language=language, police_zone=zone, bin_name=bin_name, message=message
-        )
+    def _synthesise(
+        self,
+        language: str,
+        texts: SpokenTexts,
+        recording: SpeechPath | None = None,
+    ) -> dict[str, str]:
+        """The pieces; the police's own recording, if the alert has one, is the message."""
+        audio = call_audio(self.speech, language, texts, recording)
         join = self.speech.join
         pieces = {
             cv.FIRST_AUDIO: join([audio.intro, audio.message, audio.prompt]),
@@ -109,3 +115,8 @@ class TtsAudio:
     def _alert_texts(self, alert_id: int, language: str) -> SpokenTexts:
         with self.store.session() as session:
             return alert_texts(session, alert_id, language)
+
+    def _recording(self, alert_id: int, language: str) -> SpeechPath | None:
+        with self.store.session() as session:
+            key = alert_recording(session, alert_id, language)
+        return None if key is None else recording_path(self.speech.config.cache_dir, key)

@@ -68,22 +68,31 @@ class LiveCall:
     deadline: datetime
     answered_at: datetime | None = None
     acknowledged: bool = False
+    transferred: bool = False  # pressed 3: put through to the police (acknowledged too)
     result: str | None = None  # what the dialplan reported: machine / no_ack
     hangup_cause: int | None = None
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     finished: bool = False
+    uniqueid: str | None = None  # Asterisk's id when it is not channel_id (a call back)
+
+    @property
+    def acknowledged_outcome(self) -> CallOutcome | None:
+        """What a 1 or a 3 made of this call, if either came."""
+        if self.transferred:
+            return CallOutcome.TRANSFERRED
+        return CallOutcome.ANSWERED if self.acknowledged else None
 
     def outcome_after_answer(self) -> CallOutcome:
-        if self.acknowledged:
-            return CallOutcome.ANSWERED
+        if self.acknowledged_outcome is not None:
+            return self.acknowledged_outcome
         if self.result == channelvars.RESULT_MACHINE:
             return CallOutcome.MACHINE
         return CallOutcome.HANGUP_NO_ACK
 
     def outcome_when_lost(self) -> CallOutcome:
         """The call ended while nobody watched (dispatcher or PBX connection away)."""
-        if self.acknowledged:
-            return CallOutcome.ANSWERED
+        if self.acknowledged_outcome is not None:
+            return self.acknowledged_outcome
         if self.answered_at is not None:
             return self.outcome_after_answer()
         return CallOutcome.FAILED

@@ -15,6 +15,12 @@ MACHINE_AUDIO = "BINALERT_MACHINE_AUDIO"
 AMD_ENABLED = "BINALERT_AMD"  # listen for an answering machine's long greeting while speaking
 DIGIT_TIMEOUT = "BINALERT_DIGIT_TIMEOUT"
 MAX_PLAYS = "BINALERT_MAX_PLAYS"
+# Press 3 (#14): the zone's dispatch line as a dial string over the trunk; unset or empty: the
+# zone has none, 3 is an invalid key and nothing offers it.
+TRANSFER_DIAL = "BINALERT_TRANSFER_DIAL"
+TRANSFER_OFFER_AUDIO = "BINALERT_TRANSFER_OFFER_AUDIO"  # "to report it to the police: press 3"
+TRANSFERRING_AUDIO = "BINALERT_TRANSFERRING_AUDIO"  # "we are putting you through to the police"
+TRANSFER_FAILED_AUDIO = "BINALERT_TRANSFER_FAILED_AUDIO"  # "no answer: call 101 (112)"
 
 # Variables the dialplan sets for itself (never sent by binalert).
 PLAYS = "BINALERT_PLAYS"
@@ -31,16 +37,42 @@ ORIGINATE_VARIABLES = (
     AMD_ENABLED,
     DIGIT_TIMEOUT,
     MAX_PLAYS,
+    TRANSFER_DIAL,
+    TRANSFER_OFFER_AUDIO,
+    TRANSFERRING_AUDIO,
+    TRANSFER_FAILED_AUDIO,
 )
-DIALPLAN_ONLY_VARIABLES = (PLAYS, INVALID, MACHINE)
+
+# A member calling the BIN number back (#14): the dialplan (binalert-inbound) reports the
+# caller's number; binalert sets these on that channel (AMI Setvar) with the call's own
+# variables above, then moves it on (AMI Redirect) to one of the contexts below.
+CALLER = "BINALERT_CALLER"  # set by the dialplan: the caller's identity, filtered
+PAI = "BINALERT_PAI"  # set by the dialplan: the network's P-Asserted-Identity, filtered
+CALLBACK_AUDIO = "BINALERT_CALLBACK_AUDIO"  # "you are calling the BIN number; the last message"
+NO_ALERT_AUDIO = "BINALERT_NO_ALERT_AUDIO"  # a member without a current alert: "none; call 101"
+UNKNOWN_AUDIO = "BINALERT_UNKNOWN_AUDIO"  # a global: "this number only sends BIN alerts" x4
+HANDLER = "BINALERT_HANDLER"  # which dispatcher answers this call back (several see its event)
+ROUTED = "BINALERT_ROUTED"  # set by the dialplan once a call back was moved on
+SETVAR_VARIABLES = (*ORIGINATE_VARIABLES, CALLBACK_AUDIO, NO_ALERT_AUDIO, UNKNOWN_AUDIO, HANDLER)
+
+CALLBACK_CONTEXT = "binalert-callback"  # the member's newest alert, keys as on an alert call
+NO_ALERT_CONTEXT = "binalert-no-alert"
+UNKNOWN_CONTEXT = "binalert-unknown"
+CALLBACK_CONTEXTS = (CALLBACK_CONTEXT, NO_ALERT_CONTEXT, UNKNOWN_CONTEXT)
+
+DIALPLAN_ONLY_VARIABLES = (PLAYS, INVALID, MACHINE, CALLER, PAI, ROUTED)
 
 ACK_DB_FAMILY = "binalert_ack"
 """AstDB family where an acknowledgement survives a dispatcher outage: key = call id."""
+TRANSFER_DB_FAMILY = "binalert_transfer"
+"""The same for a press of 3 (put through to the police: acknowledged, outcome transferred)."""
 
 EVENT_ACK = "BinalertAck"
 EVENT_RESULT = "BinalertResult"
 EVENT_AMD = "BinalertAmd"
-USER_EVENTS = (EVENT_ACK, EVENT_RESULT, EVENT_AMD)
+EVENT_TRANSFER = "BinalertTransfer"  # the member pressed 3: being put through to the police
+EVENT_INBOUND = "BinalertInbound"  # someone calls the BIN number (Caller: their identity)
+USER_EVENTS = (EVENT_ACK, EVENT_RESULT, EVENT_AMD, EVENT_TRANSFER, EVENT_INBOUND)
 
 AMD_HUMAN = "HUMAN"  # a BinalertAmd Status other than this: a long greeting was heard
 RESULT_MACHINE = "machine"

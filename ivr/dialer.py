@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from panoramisk.message import Message
@@ -26,6 +26,7 @@ from binalert.bus import EventBus
 from binalert.clock import utcnow
 from binalert.db import Store
 from binalert.deliveries import lifecycle as deliveries
+from binalert.deliveries import two_way
 from binalert.deliveries.policy import RetryPolicy
 from binalert.deliveries.repository import ClaimedCall, next_due_time
 from binalert.models import CallOutcome
@@ -55,6 +56,7 @@ DRAIN_AFTER_SECONDS = 30.0  # PBX unreachable this long: its calls end as lost, 
 RELEASE_DELAY = 10.0  # a call that could not be prepared is tried again after this
 CAUSE_WAIT_SECONDS = 1.0  # a failed Originate's Hangup (with the network's cause) may come later
 STORE_RETRY_SECONDS = 120.0  # how long a call's end or a press of 1 is retried (store away)
+TRANSFER_SECONDS = two_way.TRANSFER_SECONDS  # a call put through to the police may last this
 # The AMI events the dialer handles (the session asks Asterisk for these only), and not
 # those of the second half of a Local channel pair (its Hangup would come twice).
 AMI_EVENTS = ("OriginateResponse", "Hangup", "UserEvent")
@@ -104,6 +106,9 @@ class Dialer:
         self._last_expiry = 0.0
         self._capped = False  # other workers hold this PBX's channels: wake on their events
         self.pbx_health = PbxHealth()
+        # Someone calls the BIN number (ivr.callbacks answers it); None: the dialplan's own
+        # timeout tells them what this number is.
+        self.on_inbound: Callable[[Message], None] | None = None
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -301,14 +306,18 @@ class Dialer:
             )
 
     async def _await_end(self, call: LiveCall) -> None:
-        remaining = (call.deadline - utcnow()).total_seconds()
-        try:
-            async with asyncio.timeout(max(remaining, 0.1)):
-                await call.ended.wait()
-        except TimeoutError:
-            await self._hangup(call)
-            await self._finish(call, call.outcome_when_lost())
-            return
+        while True:
+            remaining = (call.deadline - utcnow()).total_seconds()
+            try:
+                async with asyncio.timeout(max(remaining, 0.1)):
+                    await call.ended.wait()
+                break
+            except TimeoutError:
+                if call.deadline > utcnow():
+                    continue  # moved on meanwhile: put through to the police
+                await self._hangup(call)
+                await self._finish(call, call.outcome_when_lost())
+                return
         await self._finish(
             call, call.outcome_after_answer() if call.answered_at else call.outcome_when_lost()
         )
@@ -316,14 +325,13 @@ class Dialer:
     async def _hangup(self, call: LiveCall) -> None:
         # Asterisk finds a channel by name or by Uniqueid: our channel id is enough.
         with contextlib.suppress(AmiError):
-            await self.ami.action({"Action": "Hangup", "Channel": call.channel_id})
+            await self.ami.action({"Action": "Hangup", "Channel": call.uniqueid or call.channel_id})
 
     async def _finish(self, call: LiveCall, outcome: CallOutcome) -> None:
         if call.finished:
             return
         call.finished = True
-        if call.acknowledged:
-            outcome = CallOutcome.ANSWERED
+        outcome = call.acknowledged_outcome or outcome
         args = (
             call.channel_id,
             outcome,
@@ -352,21 +360,39 @@ class Dialer:
         if name == "UserEvent":
             self._on_user_event(message)
         elif name == "Hangup":
-            call = self.calls.get(message.get("Uniqueid"))
+            call = self._call_of(message.get("Uniqueid"))
             if call is not None:
                 with contextlib.suppress(TypeError, ValueError):
                     call.hangup_cause = int(message.get("Cause", ""))
                 call.ended.set()
 
+    def _call_of(self, uniqueid: str | None) -> LiveCall | None:
+        """The call of an event's Uniqueid: ours (`ba...`), or a call back's (Asterisk's own
+        id, whose call id is made of it)."""
+        call = self.calls.get(uniqueid)
+        if call is None and uniqueid and not uniqueid.startswith("b"):
+            call = self.calls.get(wire.inbound_call_id(uniqueid))
+        return call
+
     def _on_user_event(self, message: Message) -> None:
-        call = self.calls.get(message.get("Uniqueid") or message.get("CallId"))
         kind = message.get("UserEvent")
+        if kind == cv.EVENT_INBOUND:
+            if self.on_inbound is not None and self.ready:
+                self.on_inbound(message)
+            return
+        call = self._call_of(message.get("Uniqueid")) or self.calls.get(message.get("CallId"))
         if call is None:
             return
         call.answered_at = call.answered_at or utcnow()
         if kind == cv.EVENT_ACK and not call.acknowledged:
             call.acknowledged = True
             self.spawn(self.record_ack(call.channel_id), f"ack-{call.channel_id}")
+        elif kind == cv.EVENT_TRANSFER and not call.transferred:
+            # Pressed 3: acknowledged, and the call lasts as long as the member talks to the
+            # police (its deadline moves on, here and in the store).
+            call.transferred = call.acknowledged = True
+            call.deadline = max(call.deadline, utcnow() + timedelta(seconds=TRANSFER_SECONDS))
+            self.spawn(self.record_transfer(call.channel_id), f"transfer-{call.channel_id}")
         elif kind == cv.EVENT_RESULT:
             call.result = message.get("Result")
         elif kind == cv.EVENT_AMD and message.get("Status") != cv.AMD_HUMAN:
@@ -384,6 +410,17 @@ class Dialer:
         with contextlib.suppress(AmiError):
             await self.ami.action(
                 {"Action": "DBDel", "Family": cv.ACK_DB_FAMILY, "Key": channel_id}
+            )
+
+    async def record_transfer(self, channel_id: str) -> None:
+        """Store a press of 3 (put through to the police) as durably as a press of 1: retried
+        while the store is away, forgotten in AstDB only once stored (recovery sweeps it)."""
+        args = (channel_id, utcnow())
+        written = self.writer.submit(two_way.transfer, *args)
+        await self._until_stored(written, two_way.transfer, *args)
+        with contextlib.suppress(AmiError):
+            await self.ami.action(
+                {"Action": "DBDel", "Family": cv.TRANSFER_DB_FAMILY, "Key": channel_id}
             )
 
     async def _until_stored(

@@ -29,30 +29,48 @@ def _messages(response: Any) -> list[Any]:
 
 
 async def live_channels(ami: AmiConnection) -> dict[str, str]:
-    """Uniqueid -> channel state ('Up', 'Ringing', ...) of every channel on the PBX."""
+    """Uniqueid -> channel state ('Up', 'Ringing', ...) of every channel on the PBX; a call
+    back's channel also under its call id (ivr.wire.inbound_call_id)."""
     response = await ami.action({"Action": "CoreShowChannels"}, timeout=30)
-    return {
+    live = {
         m.get("Uniqueid"): m.get("ChannelStateDesc", "")
         for m in _messages(response)
         if m.event == "CoreShowChannel"
     }
+    for uniqueid, state in list(live.items()):
+        call_id = wire.inbound_call_id(uniqueid)
+        if call_id is not None:
+            live[call_id] = state
+    return live
 
 
-async def acknowledged_in_astdb(ami: AmiConnection, channel_id: str) -> bool:
+def call_back_uniqueids(live: dict[str, str]) -> dict[str, str]:
+    """Call id -> Asterisk Uniqueid of the call backs among the live channels."""
+    found = {}
+    for uniqueid in live:
+        call_id = wire.inbound_call_id(uniqueid)
+        if call_id is not None:
+            found[call_id] = uniqueid
+    return found
+
+
+async def acknowledged_in_astdb(
+    ami: AmiConnection, channel_id: str, family: str = cv.ACK_DB_FAMILY
+) -> bool:
     try:
-        response = await ami.action(
-            {"Action": "DBGet", "Family": cv.ACK_DB_FAMILY, "Key": channel_id}
-        )
+        response = await ami.action({"Action": "DBGet", "Family": family, "Key": channel_id})
     except AmiError:
         return False
     return any(m.event == "DBGetResponse" and m.get("Val") for m in _messages(response))
 
 
-async def acknowledgements_in_astdb(ami: AmiConnection) -> list[str]:
-    """The call ids whose press of 1 the dialplan wrote to AstDB and binalert has not yet
-    forgotten (it deletes each key once the acknowledgement is stored)."""
-    response = await ami.action({"Action": "DBGetTree", "Family": cv.ACK_DB_FAMILY}, timeout=30)
-    prefix = f"/{cv.ACK_DB_FAMILY}/"
+async def acknowledgements_in_astdb(
+    ami: AmiConnection, family: str = cv.ACK_DB_FAMILY
+) -> list[str]:
+    """The call ids whose press of 1 (of 3, with the transfer family) the dialplan wrote to
+    AstDB and binalert has not yet forgotten (it deletes each key once it is stored)."""
+    response = await ami.action({"Action": "DBGetTree", "Family": family}, timeout=30)
+    prefix = f"/{family}/"
     keys = (m.get("Key", "") for m in _messages(response) if m.event == "DBGetTreeResponse")
     return [key.removeprefix(prefix) for key in keys if key.startswith(prefix)]
 
@@ -127,19 +145,25 @@ class Recovery:
                 dialer.mark_unhealthy(f"the provider rejects the registration {rejected}")
 
     async def store_acknowledgements(self) -> None:
-        """Every press of 1 still in AstDB is stored, whatever became of its call (closed,
-        retried, taken over): a member who pressed 1 is never called again for that alert."""
+        """Every press of 1 (or of 3: put through to the police) still in AstDB is stored,
+        whatever became of its call (closed, retried, taken over): a member who pressed 1 is
+        never called again for that alert."""
         dialer = self.dialer
-        for channel_id in await acknowledgements_in_astdb(dialer.ami):
-            if channel_id in dialer.calls:
-                continue  # its own call records it
-            try:
-                channel_id = wire.channel_id(channel_id)
-            except wire.UnsafeValue:
-                log.warning("ignoring a foreign AstDB key in %s", cv.ACK_DB_FAMILY)
-                continue
-            await dialer.record_ack(channel_id)
-            log.info("acknowledgement of call %s stored from AstDB", channel_id)
+        families = (
+            (cv.ACK_DB_FAMILY, dialer.record_ack),
+            (cv.TRANSFER_DB_FAMILY, dialer.record_transfer),
+        )
+        for family, record in families:
+            for channel_id in await acknowledgements_in_astdb(dialer.ami, family):
+                if channel_id in dialer.calls:
+                    continue  # its own call records it
+                try:
+                    channel_id = wire.channel_id(channel_id)
+                except wire.UnsafeValue:
+                    log.warning("ignoring a foreign AstDB key in %s", family)
+                    continue
+                await record(channel_id)
+                log.info("%s of call %s stored from AstDB", family, channel_id)
 
     async def sweep_expired_leases(self) -> None:
         """Take over the open calls of a worker that died (its lease ran out) on this PBX."""
@@ -163,9 +187,17 @@ class Recovery:
                 channel_id=attempt.channel_id,
                 deadline=attempt.deadline,
                 answered_at=attempt.answered_at,
+                uniqueid=call_back_uniqueids(live).get(attempt.channel_id),
             )
         if live.get(attempt.channel_id) == "Up":
             call.answered_at = call.answered_at or utcnow()
+        transferred = cv.TRANSFER_DB_FAMILY
+        if not call.transferred and await acknowledged_in_astdb(
+            dialer.ami, attempt.channel_id, transferred
+        ):
+            call.transferred = call.acknowledged = True
+            call.answered_at = call.answered_at or utcnow()
+            await dialer.record_transfer(attempt.channel_id)
         if await acknowledged_in_astdb(dialer.ami, attempt.channel_id) and not call.acknowledged:
             call.acknowledged = True
             call.answered_at = call.answered_at or utcnow()

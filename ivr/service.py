@@ -19,9 +19,11 @@ from binalert.runtime import Runtime
 from binalert.settings import PbxSettings
 from ivr.ami import AmiConfig, AmiConnection
 from ivr.audio import AudioSource, TtsAudio
+from ivr.callbacks import CallBacks
 from ivr.dialer import AMI_EVENTS, AMI_EXCLUDED, Dialer
 from ivr.recovery import Recovery
 from ivr.storewriter import StoreWriter
+from ivr.two_way import TransferLines, TwoWaySounds, WithTransfer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,6 +36,7 @@ class DispatcherService:
         self.runtime = runtime
         self._audio = audio
         self.dialers: list[Dialer] = []
+        self.call_backs: list[CallBacks] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._db_pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
         self._writer = StoreWriter(runtime.store, self._db_pool)
@@ -51,7 +54,9 @@ class DispatcherService:
             dialer.ami.start()
             self._tasks.append(asyncio.create_task(dialer.run(), name=f"dialer-{pbx.name}"))
             self._tasks.append(
-                asyncio.create_task(self._sweep(dialer, recovery), name=f"sweep-{pbx.name}")
+                asyncio.create_task(
+                    self._sweep(dialer, recovery, self.call_backs[-1]), name=f"sweep-{pbx.name}"
+                )
             )
         names = ", ".join(p.name for p in settings.pbxes)
         log.info("dispatcher %s started for PBX %s", settings.worker_id, names)
@@ -71,14 +76,28 @@ class DispatcherService:
         audio = self._audio or TtsAudio(
             settings, self.runtime.store, self.runtime.speech, pbx, self._run_db
         )
+        # Two-way calls (#14): press 3 where the zone has a dispatch line, and call backs.
+        sounds = TwoWaySounds(settings, self.runtime.speech, pbx)
+        lines = TransferLines(self.runtime.store, pbx, sounds, self._run_db)
         dialer = Dialer(
-            settings, self.runtime.store, self.runtime.bus, ami, audio, pbx, self._writer
+            settings,
+            self.runtime.store,
+            self.runtime.bus,
+            ami,
+            WithTransfer(audio, lines),
+            pbx,
+            self._writer,
         )
+        call_backs = CallBacks(dialer, sounds)
+        dialer.on_inbound = call_backs.on_inbound
+        self.call_backs.append(call_backs)
         recovery = Recovery(dialer)
         ami.on_ready(recovery.reconcile)
+        ami.on_ready(call_backs.forget_published)
+        ami.on_ready(call_backs.publish_unknown_audio)
         return dialer, recovery
 
-    async def _sweep(self, dialer: Dialer, recovery: Recovery) -> None:
+    async def _sweep(self, dialer: Dialer, recovery: Recovery, call_backs: CallBacks) -> None:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
             if not dialer.ready:
@@ -87,6 +106,7 @@ class DispatcherService:
                 await recovery.sweep_expired_leases()
                 await recovery.store_acknowledgements()
                 await recovery.check_pbx()
+                await call_backs.publish_unknown_audio()
             except Exception:  # the store or the PBX briefly away: the next round retries
                 log.exception("lease sweep on PBX %s failed", dialer.pbx.name)
 

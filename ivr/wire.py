@@ -73,14 +73,58 @@ def variables(values: Mapping[str, str]) -> list[str]:
     for name, value in values.items():
         if name not in channelvars.ORIGINATE_VARIABLES:
             raise UnsafeValue(f"unknown channel variable {name!r}")
-        if name == channelvars.CALL_ID:
-            check(_CALL_ID, value, name)
-        elif name.endswith("_AUDIO"):
-            check(_SOUND, value, name)
-        else:
-            check(_SIMPLE, value, name)
-        headers.append(f"{name}={value}")
+        headers.append(f"{name}={variable_value(name, value)}")
     return headers
+
+
+def variable_value(name: str, value: str) -> str:
+    """One channel variable's value, checked by its kind (call id, sound, dial string)."""
+    if name == channelvars.CALL_ID:
+        return check(_CALL_ID, value, name)
+    if name.endswith("_AUDIO"):
+        return check(_SOUND, value, name)
+    if name == channelvars.TRANSFER_DIAL:
+        return check(_CHANNEL, value, name)
+    return check(_SIMPLE, value, name)
+
+
+def setvar(name: str, value: str) -> tuple[str, str]:
+    """A variable binalert sets on a live channel (AMI Setvar), name and value checked."""
+    if name not in channelvars.SETVAR_VARIABLES:
+        raise UnsafeValue(f"unknown channel variable {name!r}")
+    return name, variable_value(name, value)
+
+
+INBOUND_PREFIX = "bi"
+_UNIQUEID = re.compile(r"^(?:[A-Za-z0-9_.\-]{0,80}-)?([0-9]{10})\.([0-9]{1,12})$")
+
+
+def inbound_call_id(uniqueid: str | None) -> str | None:
+    """The call id of a call coming in to the PBX (a member calling back), made of its
+    Asterisk Uniqueid ([systemname-]epoch.sequence): the same in every dispatcher that sees
+    the call's events, fixed width like call_id() and with its own prefix. None for a
+    Uniqueid of another form (ours, `ba...`, never matches)."""
+    match = _UNIQUEID.fullmatch(uniqueid or "")
+    if match is None:
+        return None
+    epoch, sequence = match.groups()
+    return f"{INBOUND_PREFIX}{epoch}{int(sequence) % 10**6:06d}"
+
+
+_CALLER_URI = re.compile(r"(?:sips?|tel):(\+?[0-9]{3,16})(?![0-9])")
+_CALLER_FIELD = re.compile(r"^[A-Za-z0-9+@.:<>]{0,200}$")
+
+
+def caller_number(field: str | None) -> str | None:
+    """The number in the dialplan's `Caller` field (the SIP identity of whoever calls the
+    BIN number, filtered to [A-Za-z0-9+@.:<>] by the dialplan, or a bare number): its digits
+    with an optional +, or None when it holds no number (withheld, anonymous, garbage)."""
+    if not field or not _CALLER_FIELD.fullmatch(field):
+        return None
+    if _NUMBER_DIGITS.fullmatch(field):
+        return field
+    match = _CALLER_URI.search(field)
+    return match.group(1) if match else None
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

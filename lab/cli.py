@@ -9,6 +9,7 @@ from binalert.settings import SAMPLE_AMI_SECRET
 from lab.chroot import ensure_chroot
 from lab.network import TRUNK_NUMBER, CarrierInstance, ProductionInstance
 from lab.pbx import LabPbx
+from lab.sim import CALLERS
 
 lab_app = typer.Typer(
     no_args_is_help=True,
@@ -80,6 +81,15 @@ def status() -> None:
 def rx(command: str, name: str = LAB) -> None:
     """Run an Asterisk CLI command on binalert's PBX (or --name lab-carrier)."""
     typer.echo(_instance(name).rx(command))
+
+
+@lab_app.command("call-back")
+def call_back(number: str, listen_only: bool = False) -> None:
+    """A simulated member rings the BIN number from NUMBER (as dialled at home: 0...) over the
+    carrier: they listen and press 1 (--listen-only: they press nothing)."""
+    _, carrier = lab_network()
+    caller = CALLERS.LISTENS if listen_only else CALLERS.PRESS_1
+    typer.echo(carrier.rx(caller.command(number)) or f"calling the BIN number from {number}")
 
 
 def lab_environment(pbx: LabPbx) -> dict[str, str]:

@@ -137,4 +137,5 @@ class LabInstance:
             f"SIM_GREETINGS = {self.greetings}\n"
             f"#include {self.etc}/dialplans/extensions.conf\n"
             f"#include {self.etc}/dialplans/lab/sim-members.conf\n"
+            f"#include {self.etc}/dialplans/lab/sim-callers.conf\n"
         )

@@ -23,6 +23,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 SHIPPED = PROJECT / "docker" / "asterisk"
 TRUNK_USERNAME = "binalert-lab"
 TRUNK_NUMBER = "+3250000099"  # the BIN number "assigned to the trunk" by the lab carrier
+CALL_BACK_CONTEXT = "lab-calls-binalert"  # on the carrier: a member rings the BIN number
 CARRIER_MODULES = (
     *MODULES,
     "res_timing_timerfd.so",
@@ -43,6 +44,8 @@ CARRIER_MODULES = (
     "res_pjsip_header_funcs.so",
     "res_rtp_asterisk.so",
     "app_mixmonitor.so",
+    "app_dial.so",  # a simulated member calls the BIN number back (lab-calls-binalert)
+    "res_clioriginate.so",  # ... started by a test with `channel originate`
 )
 
 
@@ -160,6 +163,18 @@ class CarrierInstance(LabInstance):
             f" same => n,MixMonitor({self.recordings}/both-${{NUMBER}}.wav,"
             f"r({self.recordings}/heard-${{NUMBER}}.wav))\n"
             " same => n,Goto(binalert-sim-members,${NUMBER},1)\n"
+            f"[{CALL_BACK_CONTEXT}]\n"
+            "; A simulated member calls the BIN number back over the trunk, showing their\n"
+            "; number (lab.sim.SimCaller): what they do is the Local channel's other half\n"
+            "; (binalert-sim-callers); what they hear is recorded, callback-heard-<number>.\n"
+            'exten => _0X.,1,Set(CALLERID(all)="Member" <+32${EXTEN:1}>)\n'
+            f" same => n,Dial(PJSIP/{TRUNK_NUMBER}@{TRUNK_USERNAME},30,"
+            "b(lab-record-call-back^s^1(${EXTEN})))\n"
+            " same => n,Hangup()\n"
+            "[lab-record-call-back]\n"
+            f"exten => s,1,MixMonitor({self.recordings}/callback-both-${{ARG1}}.wav,"
+            f"r({self.recordings}/callback-heard-${{ARG1}}.wav))\n"
+            " same => n,Return()\n"
         )
 
 

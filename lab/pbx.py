@@ -156,6 +156,15 @@ class LabPbx:
         with contextlib.suppress(FileNotFoundError):
             self._ctl_socket().unlink()
 
+    def wait_registered(self, timeout: float = 15.0) -> None:
+        """Until this PBX's trunk is registered with the carrier: before that, the carrier
+        knows no address to put a call for the BIN number through to (a call back)."""
+        deadline = time.monotonic() + timeout
+        while "Registered " not in self.rx("pjsip show registrations"):
+            if time.monotonic() > deadline:
+                raise LabError(f"{self.instance.name}: the trunk did not register")
+            time.sleep(0.1)
+
     def active_channels(self) -> int:
         out = self.rx("core show channels count")
         for line in out.splitlines():
@@ -246,6 +255,8 @@ def temporary_network(name: str, **pbx_options: Any) -> Iterator[tuple[LabPbx, L
     with _removed_after(carrier), _removed_after(pbx):
         carrier.start()
         pbx.start()
+        if not pbx_options.get("drop_modules"):  # a PBX made to fail may never register
+            pbx.wait_registered()
         yield pbx, carrier
 
 

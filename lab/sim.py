@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from binalert.phones import parse_phone
+from lab.network import CALL_BACK_CONTEXT
 
 NATIONAL_DIGITS = 9
 """A Belgian landline as dialled at home: 0 + zone + subscriber, nine digits."""
@@ -84,6 +85,11 @@ class SIM:
     NOT_IN_SERVICE = SimMember(
         "0520", "not in service: an announcement as early media, never answered (cause 1)"
     )
+    DISPATCH_LINE = SimMember(
+        "0521", "a police dispatch line: answers, notes who was put through, hangs up after 20 s"
+    )
+    PRESS_3 = SimMember("0522", "answers, listens to the end, presses 3, talks for 15 s")
+    PRESS_3_THEN_1 = SimMember("0523", "answers, listens to the end, presses 3, then 1")
 
     NAMED = (
         PRESS_1,
@@ -104,6 +110,9 @@ class SIM:
         BUSY_THEN_SILENT_PRESS_1,
         HELLO_TWICE_PRESS_1_LATE,
         NOT_IN_SERVICE,
+        DISPATCH_LINE,
+        PRESS_3,
+        PRESS_3_THEN_1,
     )
 
     @staticmethod
@@ -144,3 +153,33 @@ class SIM:
                 if number.startswith(member.prefix):
                     return member
         raise ValueError(f"{number!r} is not a simulated member's number")
+
+
+CALLERS_CONTEXT = "binalert-sim-callers"
+"""dialplans/lab/sim-callers.conf: what a member calling the BIN number back does."""
+
+
+@dataclass(frozen=True)
+class SimCaller:
+    """A simulated member who calls the BIN number back from their number, over the lab's
+    carrier (lab.network: lab-calls-binalert), and does what `extension` says."""
+
+    extension: str
+    does: str
+
+    def command(self, national: str) -> str:
+        """The carrier's CLI command that places the call from `national` (a number of nine
+        or ten digits, as dialled at home)."""
+        if not (national.isdigit() and national.startswith("0") and 9 <= len(national) <= 10):
+            raise ValueError(f"{national!r} is not a national number")
+        return (
+            f"channel originate Local/{national}@{CALL_BACK_CONTEXT}/n "
+            f"extension {self.extension}@{CALLERS_CONTEXT}"
+        )
+
+
+class CALLERS:
+    """The named behaviours of dialplans/lab/sim-callers.conf (a namespace, never made)."""
+
+    LISTENS = SimCaller("listen", "listens to everything, presses nothing")
+    PRESS_1 = SimCaller("press-1", "listens until the keys were said, then presses 1")

@@ -68,6 +68,8 @@ FUNCTION_MODULES = {
     "TIMEOUT": "func_timeout.so",
     "HANGUPCAUSE": "func_hangupcause.so",
     "CURL": "func_curl.so",
+    "FILTER": "func_strings.so",
+    "PJSIP_HEADER": "res_pjsip_header_funcs.so",
 }
 # Playback of an http(s) URL (BINALERT_MEDIA_BASE_URL), the WAV files, and one PJSIP trunk.
 MEDIA_MODULES = {"res_http_media_cache.so", "res_curl.so", "format_wav.so", "codec_resample.so"}

@@ -23,7 +23,7 @@
   function soon() { if (!timer) timer = setTimeout(refresh, 300); }
   if (isFinal()) return;
   source = new EventSource(root.getAttribute("data-events"));
-  ["call_started", "call_ended", "acknowledged", "delivery_final",
+  ["call_started", "call_ended", "acknowledged", "transferred", "delivery_final",
    "alert_completed", "alert_cancelled", "alert_expired"].forEach(function (kind) {
     source.addEventListener(kind, soon);
   });

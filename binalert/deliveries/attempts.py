@@ -5,12 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from binalert.db import on_postgres
 from binalert.deliveries.tables import ATTEMPTS, AnyRow
-from binalert.models import CallAttempt, Delivery
+from binalert.models import CallAttempt, CallDirection, Delivery
 
 _c = ATTEMPTS.c
 _when = _c.answered_at.type  # a bound value inside coalesce() needs its type said
@@ -60,7 +71,7 @@ _CLOSE = (
         hangup_cause=bindparam("cause"),
         answered_at=func.coalesce(_c.answered_at, bindparam("answered", type_=_when)),
     )
-    .returning(_c.id, _c.delivery_id, _c.phone_index, _c.pbx)
+    .returning(_c.id, _c.delivery_id, _c.phone_index, _c.pbx, _c.direction)
 )
 
 
@@ -112,12 +123,26 @@ def _open_on(pbx: str, *where: ColumnElement[bool]) -> Select[CallAttempt]:
     )
 
 
+_INBOUND = CallDirection.INBOUND.value
+
+
 def open_attempts(session: Session, worker_id: str, pbx: str, now: datetime) -> list[CallAttempt]:
-    """Attempts still open on this PBX that this worker owns, or whose owner's lease ran out."""
-    query = _open_on(pbx, or_(Delivery.claimed_by == worker_id, Delivery.lease_until < now))
+    """Attempts still open on this PBX that this worker owns, or whose owner's lease ran out,
+    and the PBX's open call backs (members calling in: no claim, no lease)."""
+    query = _open_on(
+        pbx,
+        or_(
+            Delivery.claimed_by == worker_id,
+            Delivery.lease_until < now,
+            CallAttempt.direction == _INBOUND,
+        ),
+    )
     return list(session.scalars(query))
 
 
 def expired_lease_attempts(session: Session, pbx: str, now: datetime) -> list[CallAttempt]:
-    """Open attempts on this PBX whose worker's lease ran out (that worker died)."""
-    return list(session.scalars(_open_on(pbx, Delivery.lease_until < now).limit(500)))
+    """Open attempts on this PBX whose worker's lease ran out (that worker died), and call
+    backs past their deadline (the dispatcher that followed them died)."""
+    overdue_call_back = and_(CallAttempt.direction == _INBOUND, CallAttempt.deadline < now)
+    query = _open_on(pbx, or_(Delivery.lease_until < now, overdue_call_back))
+    return list(session.scalars(query.limit(500)))

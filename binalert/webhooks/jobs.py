@@ -1,6 +1,6 @@
-"""Webhook jobs: acknowledgements and alert completions are queued for every subscribed
-webhook in the same transaction as their delivery event (an events hook, registered once
-per store by the Runtime)."""
+"""Webhook jobs: acknowledgements, members put through to the police (`transferred`) and
+alert completions are queued for every subscribed webhook in the same transaction as their
+delivery event (an events hook, registered once per store by the Runtime)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from binalert.announce import WEBHOOK_JOBS, announce
 from binalert.clock import utcnow
-from binalert.deliveries import events
+from binalert.deliveries import events, two_way
 from binalert.models import DeliveryEvent, WebhookDelivery
 from binalert.webhooks import repository as repo
 
-WEBHOOK_EVENTS = (events.ACKNOWLEDGED, events.ALERT_COMPLETED)
+WEBHOOK_EVENTS = (events.ACKNOWLEDGED, two_way.TRANSFERRED, events.ALERT_COMPLETED)
 
 
 def payload(session: Session, event: DeliveryEvent) -> dict[str, object]:

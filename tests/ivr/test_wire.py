@@ -79,3 +79,40 @@ def test_header_values_with_control_characters_are_refused() -> None:
     with pytest.raises(wire.UnsafeValue):
         wire.header_value("abc\r\nAction: Logoff")
     assert wire.header_value("PJSIP/+3250123456@trunk") == "PJSIP/+3250123456@trunk"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["PJSIP/+3252100001@trunk\r\nAction: Hangup", "PJSIP/x@trunk,EVIL=1", "", "PJSIP/${EVIL}"],
+)
+def test_the_dispatch_dial_string_is_checked(value: str) -> None:
+    with pytest.raises(wire.UnsafeValue):
+        wire.variables({cv.TRANSFER_DIAL: value})
+    with pytest.raises(wire.UnsafeValue):
+        wire.setvar(cv.TRANSFER_DIAL, value)
+
+
+def test_setvar_takes_only_binalerts_own_variables() -> None:
+    assert wire.setvar(cv.TRANSFER_DIAL, "PJSIP/+3252100001@trunk") == (
+        cv.TRANSFER_DIAL,
+        "PJSIP/+3252100001@trunk",
+    )
+    assert wire.setvar(cv.CALLBACK_AUDIO, "/srv/sounds/ab12")[1] == "/srv/sounds/ab12"
+    for name in ("EVIL", cv.CALLER, cv.ROUTED):  # the dialplan's own are never set from outside
+        with pytest.raises(wire.UnsafeValue):
+            wire.setvar(name, "1")
+
+
+def test_a_call_back_has_the_same_fixed_width_id_in_every_dispatcher() -> None:
+    assert wire.inbound_call_id("lab-1796045058.7") == "bi1796045058000007"
+    assert wire.inbound_call_id("1796045058.1234567") == "bi1796045058234567"
+    assert wire.channel_id(wire.inbound_call_id("1796045058.1") or "") == "bi1796045058000001"
+    for other in (
+        "ba0000000000000001",
+        "bb0000000000000001",
+        "",
+        None,
+        "x-1.2",
+        "a,b-1796045058.1",
+    ):
+        assert wire.inbound_call_id(other) is None

@@ -1,0 +1,185 @@
+"""Members calling the BIN number back (#14), on one PBX.
+
+The dialplan (binalert-inbound) answers nothing at first: the caller hears ringing while it
+reports `BinalertInbound` with the caller's SIP identity and waits a few seconds. Here:
+
+1. every dispatcher on this PBX sees that event; each names itself on the channel (AMI
+   Setvar BINALERT_HANDLER) at once and, after a short settling time, only the one whose name
+   stayed there answers (a last-writer-wins election; the store's unique call id is the
+   second guard: one inbound attempt per call whatever happens);
+2. the number is checked (ivr.wire, then phonenumbers) and looked up
+   (binalert.deliveries.two_way.answer_call_back): a member with an alert of the last 12 hours
+   gets an inbound call attempt on that delivery, whose id (made of the channel's Uniqueid)
+   the call keeps as BINALERT_CALL_ID, so its press of 1 is the usual `BinalertAck` ->
+   `Dialer.record_ack` -> `lifecycle.acknowledge`, durable in AstDB like any other;
+3. the call's variables are set (AMI Setvar, each checked) and the channel is moved on
+   (AMI Redirect) to binalert-callback, binalert-no-alert or binalert-unknown.
+
+If no dispatcher acts in time, the dialplan plays the unknown-caller message itself (its
+sound is a global variable this module sets after every login), so nobody waits in silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from datetime import datetime, timedelta
+
+from panoramisk.message import Message
+
+from binalert.clock import utcnow
+from binalert.deliveries import two_way
+from binalert.deliveries.two_way import CallBack, CallBackKind
+from ivr import channelvars as cv
+from ivr import wire
+from ivr.ami import AmiError
+from ivr.calls import LiveCall
+from ivr.dialer import Dialer
+from ivr.two_way import UNKNOWN, TwoWaySounds
+
+log = logging.getLogger(__name__)
+SETTLE_SECONDS = 0.3
+"""How long after the event a dispatcher checks whether its name stayed on the channel (the
+other dispatchers' Setvar arrive within milliseconds of each other)."""
+
+
+class CallBacks:
+    def __init__(self, dialer: Dialer, sounds: TwoWaySounds) -> None:
+        self.dialer = dialer
+        self.sounds = sounds
+        self.name = f"d{secrets.token_hex(6)}"  # this dispatcher, in the election
+        self._unknown_audio: str | None = None
+        self.answered: dict[str, int] = {kind.value: 0 for kind in CallBackKind}
+
+    def on_inbound(self, message: Message) -> None:
+        """The dialer's hook for `BinalertInbound` (on the loop; must not block)."""
+        uniqueid = message.get("Uniqueid") or ""
+        call_id = wire.inbound_call_id(uniqueid)
+        if call_id is None or call_id in self.dialer.calls:
+            return
+        self.dialer.spawn(
+            self.answer(uniqueid, call_id, message.get("Caller")), f"call-back-{call_id}"
+        )
+
+    async def answer(self, uniqueid: str, call_id: str, caller: str | None) -> None:
+        started = time.monotonic()
+        try:
+            await self._setvar(uniqueid, cv.HANDLER, self.name)
+            e164 = two_way.caller_e164(wire.caller_number(caller))
+            await self._pause_until(started + SETTLE_SECONDS)
+            if not await self._elected(uniqueid):
+                return
+            now = utcnow()
+            deadline = now + timedelta(seconds=self.dialer.settings.call_deadline)
+            found: CallBack = await self.dialer.db(
+                two_way.answer_call_back, e164, call_id, self.dialer.pbx.name, now, deadline
+            )
+            self.answered[found.kind.value] += 1
+            if found.kind is CallBackKind.TAKEN:
+                return
+            if found.kind is CallBackKind.ALERT:
+                await self._play_alert(uniqueid, call_id, found, deadline)
+            elif found.kind is CallBackKind.NO_ALERT:
+                audio = await self.sounds.piece("no_alert", found.language)
+                await self._setvar(uniqueid, cv.NO_ALERT_AUDIO, audio)
+                await self._redirect(uniqueid, cv.NO_ALERT_CONTEXT)
+            else:
+                await self._setvar(uniqueid, cv.UNKNOWN_AUDIO, await self.unknown_audio())
+                await self._redirect(uniqueid, cv.UNKNOWN_CONTEXT)
+            log.info("call back %s: %s", call_id, found.kind.value)
+        except (AmiError, wire.UnsafeValue) as error:
+            log.warning("call back %s not answered: %s", call_id, error)
+            call = self.dialer.calls.get(call_id)
+            if call is not None:
+                call.ended.set()  # the caller is gone (or the PBX): the dialplan's timeout
+        except Exception:
+            log.exception("call back %s failed", call_id)
+            call = self.dialer.calls.get(call_id)
+            if call is not None:
+                call.ended.set()
+
+    async def _play_alert(
+        self, uniqueid: str, call_id: str, found: CallBack, deadline: datetime
+    ) -> None:
+        target = found.target
+        assert target is not None
+        call = LiveCall(
+            channel_id=call_id, deadline=deadline, answered_at=utcnow(), uniqueid=uniqueid
+        )
+        self.dialer.follow(call)  # its Hangup, its 1 or 3: as on any alert call
+        values = await self.dialer.audio.variables(target.alert_id, found.language)
+        settings = self.dialer.settings
+        values |= {
+            cv.CALL_ID: call_id,
+            cv.AMD_ENABLED: "0",  # a person rang us
+            cv.DIGIT_TIMEOUT: str(settings.digit_timeout),
+            cv.MAX_PLAYS: str(settings.max_plays),
+        }
+        greeting = "callback_confirmed" if target.acknowledged else "callback"
+        values[cv.CALLBACK_AUDIO] = await self.sounds.piece(greeting, found.language)
+        for name, value in values.items():
+            await self._setvar(uniqueid, name, value)
+        await self._redirect(uniqueid, cv.CALLBACK_CONTEXT)
+
+    async def unknown_audio(self) -> str:
+        return await self.sounds.piece(UNKNOWN, "nl")
+
+    async def publish_unknown_audio(self) -> None:
+        """The unknown-caller message as a global variable, for the dialplan's own timeout
+        (binalert away): after every login, and again when its name changes (a signed URL
+        moves on with time)."""
+        try:
+            audio = await self.unknown_audio()
+            if audio == self._unknown_audio and self.dialer.ami.ready.is_set():
+                return
+            name, value = wire.setvar(cv.UNKNOWN_AUDIO, audio)
+            await self.dialer.ami.action({"Action": "Setvar", "Variable": name, "Value": value})
+            self._unknown_audio = audio
+        except Exception:  # speech or the PBX briefly away: the next sweep tries again
+            log.exception("could not give PBX %s the unknown-caller message", self.dialer.pbx.name)
+
+    def forget_published(self) -> None:
+        """A new AMI session (the PBX may have restarted): publish the global again."""
+        self._unknown_audio = None
+
+    # -- AMI ------------------------------------------------------------------------------
+
+    async def _pause_until(self, moment: float) -> None:
+        delay = moment - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _elected(self, uniqueid: str) -> bool:
+        for variable in (cv.ROUTED, cv.HANDLER):
+            response = await self.dialer.ami.action(
+                {"Action": "Getvar", "Channel": uniqueid, "Variable": variable}
+            )
+            if response.get("Response") != "Success":
+                raise AmiError(f"Getvar {variable}: {response.get('Message')}")
+            value = response.get("Value") or ""
+            if variable == cv.ROUTED and value:
+                return False  # moved on already by another dispatcher
+            if variable == cv.HANDLER and value != self.name:
+                return False
+        return True
+
+    async def _setvar(self, uniqueid: str, name: str, value: str) -> None:
+        name, value = wire.setvar(name, value)
+        action = {"Action": "Setvar", "Channel": uniqueid, "Variable": name, "Value": value}
+        response = await self.dialer.ami.action(action)
+        if response.get("Response") != "Success":
+            raise AmiError(f"Setvar {name}: {response.get('Message')}")
+
+    async def _redirect(self, uniqueid: str, context: str) -> None:
+        action = {
+            "Action": "Redirect",
+            "Channel": uniqueid,
+            "Context": wire.context(context),
+            "Exten": "s",
+            "Priority": "1",
+        }
+        response = await self.dialer.ami.action(action)
+        if response.get("Response") != "Success":
+            raise AmiError(f"Redirect to {context}: {response.get('Message')}")

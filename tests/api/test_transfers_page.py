@@ -1,0 +1,55 @@
+"""The live page and the API say who was put through to the police (press 3) and when (#14)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.web.times import local
+from binalert.db import Store
+from binalert.deliveries import lifecycle, two_way
+from binalert.models import Delivery, Role, WebhookDelivery
+from ivr import wire
+from tests.api.conftest import ZONE_1, World
+from tests.api.helpers import create_alert, make_account, page_sign_in
+
+POLICE = "agent@politie.example"
+
+
+def test_the_live_page_shows_who_was_put_through_and_when(
+    client: TestClient, world: World, store: Store
+) -> None:
+    hook = client.post(
+        "/api/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/hook", "secret": "s" * 32},
+        headers=world.auth("police"),
+    )
+    assert hook.status_code == 201, hook.text
+    alert = create_alert(client, world)
+    options = lifecycle.ClaimOptions("w", "pbx1", wire.call_id, 300)
+    with store.session() as s:
+        calls = lifecycle.claim_due(s, datetime.now(UTC), 10, options)
+    call = next(c for c in calls if c.alert_id == alert["id"])
+    moment = datetime(2026, 7, 1, 12, 34, tzinfo=UTC)  # 14:34 in Brussels (summer time)
+    with store.session() as s:
+        assert two_way.transfer(s, call.channel_id, moment)
+        member_id = s.scalars(select(Delivery.member_id).where(Delivery.id == call.delivery_id))
+        member = member_id.one()
+    make_account(store, POLICE, Role.POLICE, police_zone=ZONE_1)
+    assert page_sign_in(client, POLICE).status_code == 303
+    html = client.get(f"/alerts/{alert['id']}/live").text
+    assert 'id="transfers"' in html and f"#{member} ({local(moment, '%H:%M')})" in html
+    assert "put through to the police" in html and "14:34" in html
+    items = client.get(
+        f"/api/v1/alerts/{alert['id']}/deliveries", headers=world.auth("police")
+    ).json()["items"]
+    transferred = [i for i in items if i["transferred_at"]]
+    assert [i["member_id"] for i in transferred] == [member]
+    assert transferred[0]["status"] == "acknowledged"
+    assert transferred[0]["last_outcome"] == "transferred"
+    with store.session() as s:  # the zone's webhooks hear of it, signed like an acknowledgement
+        jobs = s.scalars(select(WebhookDelivery).where(WebhookDelivery.event == "transferred"))
+        [job] = list(jobs)
+        assert job.payload["data"]["delivery_id"] == call.delivery_id
