@@ -194,7 +194,9 @@ class Dialer:
         if len(self.calls) >= self.pbx.max_channels:
             return SAFETY_WAKE_SECONDS  # every line is busy: a call that ends wakes us
         next_due = await self.db(next_due_time)
-        if next_due is None:
+        if next_due is None or (self._capped and next_due <= utcnow()):
+            # nothing due, or what is due waits for a line (other workers' calls, or the
+            # channels kept for urgent alerts): a call's end or a new alert wakes us
             return SAFETY_WAKE_SECONDS
         return min(max((next_due - utcnow()).total_seconds(), 0.01), SAFETY_WAKE_SECONDS)
 
