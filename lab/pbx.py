@@ -231,12 +231,19 @@ def free_udp_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _rtp_slot() -> int:
+    """Which of four RTP port ranges this process's lab network takes: parallel test workers
+    (pytest-xdist's gw0, gw1, ...) each their own, else by process id."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker[2:]) % 4 if worker[2:].isdigit() else os.getpid() % 4
+
+
 @contextlib.contextmanager
 def temporary_network(name: str, **pbx_options: Any) -> Iterator[tuple[LabPbx, LabPbx]]:
     """binalert's PBX with the shipped production configuration and a carrier holding the
     simulated members (lab.network), on free ports; both stopped and removed afterwards."""
     carrier_port, sip_port = free_udp_port(), free_udp_port()
-    rtp = 30000 + (os.getpid() % 4) * 8000
+    rtp = 30000 + _rtp_slot() * 8000
     carrier = LabPbx(
         CarrierInstance(f"{name}c", free_port(), "binalert", SAMPLE_AMI_SECRET, carrier_port, rtp)
     )

@@ -182,4 +182,5 @@ class CALLERS:
     """The named behaviours of dialplans/lab/sim-callers.conf (a namespace, never made)."""
 
     LISTENS = SimCaller("listen", "listens to everything, presses nothing")
+    HANGS_UP_AFTER_10S = SimCaller("hear-10", "listens for 10 s after the answer, hangs up")
     PRESS_1 = SimCaller("press-1", "listens until the keys were said, then presses 1")

@@ -172,21 +172,19 @@ async def test_without_binalert_a_caller_still_hears_what_this_number_is(
     dialplan rings for 4 s, then plays the message itself; the caller never waits in silence."""
     pbx, carrier = network
     stranger = SIM.LISTENS_ONLY.number(36)
-    async with running_dispatcher(lab_settings(pbx, sqlite_store), sqlite_store) as service:
+    async with running_dispatcher(lab_settings(pbx, sqlite_store), sqlite_store):
         await _until(lambda: cv.UNKNOWN_AUDIO in pbx.rx("dialplan show globals"), 20, "the global")
-        speech = service.runtime.speech
     started = time.monotonic()
-    carrier.rx(CALLERS.LISTENS.command(stranger))
+    carrier.rx(CALLERS.HANGS_UP_AFTER_10S.command(stranger))
     await _until(lambda: "!Ring!" in pbx.rx("core show channels concise"), 10, "the call")
     await _until(lambda: "!Up!" in pbx.rx("core show channels concise"), 10, "the answer")
     answered_after = time.monotonic() - started
-    await _until(lambda: carrier.active_channels() == 0, 60, "the stranger's call's end")
-    assert 3.5 <= answered_after <= 7, f"answered after {answered_after:.1f} s"
+    await _until(lambda: carrier.active_channels() == 0, 30, "the stranger's call's end")
+    assert 3.5 <= answered_after <= 7, f"answered after {answered_after:.1f} s"  # rang 4 s
     start, span = _speech(
         carrier.host_path(carrier.instance.recordings) / f"callback-heard-{stranger}.wav"
     )
-    said = [speech.synthesize(two_way_phrase("unknown", lang), lang) for lang in UNKNOWN_LANGUAGES]
-    assert start <= 1.5 and span >= 0.9 * sum(p.duration_s for p in said)
+    assert start <= 1.5 and span >= 8, (start, span)  # speaking at once, without a pause
 
 
 @pytest.mark.timeout(90)
