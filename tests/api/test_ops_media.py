@@ -206,7 +206,7 @@ def test_preview_is_what_members_hear(
     assert rate == 8000 and data.ndim == 1 and len(data) / rate > 3
     speech = runtime.speech
     with store.session() as s:
-        zone, names, message = alert_texts(s, alert["id"], "fr")
+        zone, names, message, _urgent = alert_texts(s, alert["id"], "fr")
     assert message == alert["messages"]["fr"]
     audio = speech.call_audio(language="fr", police_zone=zone, bin_name=names, message=message)
     joined = speech.join([audio.intro, audio.message, audio.prompt])

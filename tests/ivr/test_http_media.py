@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
+from binalert.alerts.spoken import SpokenTexts
 from binalert.db import Store
 from binalert.media import GRID_SECONDS, MediaSigner
 from binalert.runtime import Runtime
@@ -49,7 +50,7 @@ def _serve(runtime: Runtime, port: int) -> Iterator[None]:
 class FakeSpeech:
     """Sound keys as the speech service names them, without synthesis."""
 
-    def call_audio(self, language: str, **texts: str) -> SimpleNamespace:
+    def call_audio(self, language: str, *texts: object, **named: object) -> SimpleNamespace:
         names = ("intro", "message", "prompt", "invalid_key", "thanks", "machine")
         return SimpleNamespace(**{n: SimpleNamespace(key=f"{language}-{n}") for n in names})
 
@@ -65,10 +66,10 @@ class Clock:
         return self.now
 
 
-async def _texts(fn: object, *args: object) -> tuple[str, str, str] | None:
+async def _texts(fn: object, *args: object) -> SpokenTexts | None:
     if getattr(fn, "__name__", "") == "_recording":
         return None  # no message recorded by the police: all speech
-    return ("Brugge", "BIN Centrum", "Inbraak bezig, nummerplaat 1-ABC-123.")
+    return SpokenTexts("Brugge", "BIN Centrum", "Inbraak bezig, nummerplaat 1-ABC-123.")
 
 
 def _audio(sqlite_store: Store, tmp_path: Path, clock: Clock) -> tuple[TtsAudio, Settings]:
