@@ -8,12 +8,29 @@ the bench uses them too."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
 from binalert.db import Store
 from binalert.models import Alert, CallAttempt, Delivery
 from lab.harness import FINAL
+from lab.pbx import LabPbx
+
+
+def channels_left(pbxes: Iterable[LabPbx], wait: float = 15.0) -> dict[str, int]:
+    """Channels still up on each Asterisk after a short wait for calls to end (hung up, so
+    the next test starts clean), by instance name; empty when none leaked."""
+    leaked = {}
+    for pbx in pbxes:
+        deadline = time.monotonic() + wait
+        while pbx.active_channels() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if pbx.active_channels():
+            leaked[pbx.instance.name] = pbx.active_channels()
+            pbx.rx("channel request hangup all")
+    return leaked
 
 
 def deliveries(store: Store, alert_id: int) -> list[Delivery]:

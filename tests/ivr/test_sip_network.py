@@ -28,7 +28,7 @@ from lab.network import TRUNK_NUMBER
 from lab.pbx import LabPbx, temporary_network
 from lab.seed import seed_alert
 from lab.sim import SIM, SimMember
-from tests.ivr.harness import attempts, deliveries, wait_until_final
+from tests.ivr.harness import attempts, channels_left, deliveries, wait_until_final
 
 pytestmark = [pytest.mark.pbx]
 Network = tuple[LabPbx, LabPbx]
@@ -44,14 +44,7 @@ def network_pair() -> Iterator[Network]:
 def network(network_pair: Network) -> Iterator[Network]:
     """The module's network; after each test no channel may be left on either Asterisk."""
     yield network_pair
-    leaked = {}
-    for pbx in network_pair:
-        deadline = time.monotonic() + 15
-        while pbx.active_channels() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if pbx.active_channels():
-            leaked[pbx.instance.name] = pbx.active_channels()
-            pbx.rx("channel request hangup all")
+    leaked = channels_left(network_pair)
     assert not leaked, f"channels left behind: {leaked}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -54,18 +55,20 @@ def serve(runtime: Runtime) -> Iterator[str]:
         assert not thread.is_alive(), "uvicorn did not stop"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+@contextlib.contextmanager
+def launched(extra_args: tuple[str, ...] = ()) -> Iterator[Browser]:
+    """Debian's Chromium, headless, with the project's flags (and these), closed afterwards."""
     with sync_playwright() as p:
-        found = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        found = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, *extra_args])
         try:
             yield found
         finally:
             found.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+@contextlib.contextmanager
+def opened_page(browser: Browser) -> Iterator[Page]:
+    """A page in a fresh context (Belgian Dutch, desktop size), closed afterwards."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="nl-BE")
     try:
         found = context.new_page()
@@ -73,6 +76,18 @@ def page(browser: Browser) -> Iterator[Page]:
         yield found
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with launched() as found:
+        yield found
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    with opened_page(browser) as found:
+        yield found
 
 
 def shoot(page: Page, name: str) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
 from binalert.db import Store
@@ -16,7 +16,15 @@ from binalert.models import Alert, Role
 from binalert.runtime import Runtime
 from tests.api.conftest import api_settings
 from tests.recordings import speech_wav
-from tests.web.conftest import ARGS, CHROMIUM, add_bin, person, serve, shoot, sign_in
+from tests.web.conftest import (
+    add_bin,
+    launched,
+    opened_page,
+    person,
+    serve,
+    shoot,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 ZONE = "Brugge"
@@ -31,29 +39,20 @@ def microphone(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def mic_browser(microphone: Path) -> Iterator[Browser]:
-    fake = [
+    fake = (
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={microphone}",
         "--autoplay-policy=no-user-gesture-required",
-    ]
-    with sync_playwright() as p:
-        found = p.chromium.launch(executable_path=CHROMIUM, args=ARGS + fake)
-        try:
-            yield found
-        finally:
-            found.close()
+    )
+    with launched(fake) as found:
+        yield found
 
 
 @pytest.fixture
 def mic_page(mic_browser: Browser) -> Iterator[Page]:
-    context = mic_browser.new_context(viewport={"width": 1280, "height": 800}, locale="nl-BE")
-    try:
-        found = context.new_page()
-        found.set_default_timeout(20_000)
+    with opened_page(mic_browser) as found:
         yield found
-    finally:
-        context.close()
 
 
 @pytest.fixture
