@@ -4,9 +4,11 @@ Each candidate voice speaks the bench's own alert sentences (`intelligibility_co
 per language) the way binalert does (normalised text, telephone audio at 8 kHz) or raw (the
 voice alone, no normalisation). The audio goes through a G.711 A-law and µ-law round trip and is
 transcribed by Whisper base (faster-whisper, offline, int8, greedy). Printed per voice and
-setting: word error rate and how many plates, phone numbers and clock times came back exact
-(`intelligibility_score.py` says how). It informs the choice of default voices (tts/voices.py);
-it asserts nothing.
+setting: word error rate and how many plates, phone numbers and clock times came back exact in
+the transcript (`intelligibility_score.py` says how), and how many a closed-set listener got
+exact, picking each character, digit, hour and minute from its set (`intelligibility_facts.py`).
+The default voices' figures are printed beside issue 15's targets. It informs the choice of
+default voices (tts/voices.py); it asserts nothing.
 
 A plain run measures the defaults (A-law and µ-law) and the main alternatives (A-law): about
 ten minutes on two cores. Environment: BENCH_VOICE_QUICK=1 runs the default voices only, A-law
@@ -31,6 +33,7 @@ import numpy as np
 import soundfile as sf
 
 from bench.intelligibility_corpus import CORPUS
+from bench.intelligibility_facts import exact, fact_tests
 from bench.intelligibility_line import Listener, ensure_installed, g711
 from bench.intelligibility_score import Score, canonical, facts_in, score
 from tts import SpeechConfig, SpeechService, audio, normalise
@@ -59,8 +62,9 @@ class Candidate:
         return f"{self.voice} {self.setting} {self.rate}{extra}"
 
 
-SPELLED = {"plate": "spelled"}
-PLAIN_FACTS = {"plate": "plain"}
+SPELLED: dict[str, object] = {"plate": "spelled"}
+PLAIN_FACTS: dict[str, object] = {"plate": "plain"}
+SLOWER_FACTS: dict[str, object] = {"fact_rate": 0.7}
 
 
 def candidates() -> list[Candidate]:
@@ -73,6 +77,7 @@ def candidates() -> list[Candidate]:
         c("nl", "mb-nl2", rate=120),
         c("nl", "mb-nl2", options=PLAIN_FACTS),
         c("nl", "mb-nl2", options=SPELLED),
+        c("nl", "mb-nl2", options=SLOWER_FACTS),
         c("nl", "mb-nl2", "raw"),
         c("nl", "mb-nl3"),
         c("nl", "nl"),
@@ -81,6 +86,8 @@ def candidates() -> list[Candidate]:
         # French: MBROLA fr1 and Pico fr-FR against the Belgian fr5 (the old default) / fr7
         c("fr", "mb-fr1", core=True),
         c("fr", "mb-fr1", options=PLAIN_FACTS),
+        c("fr", "mb-fr1", options=SPELLED),
+        c("fr", "mb-fr1", options=SLOWER_FACTS),
         c("fr", "pico:fr-FR", core=True),
         c("fr", "pico:fr-FR", options=PLAIN_FACTS),
         c("fr", "mb-fr5", core=True),
@@ -90,11 +97,14 @@ def candidates() -> list[Candidate]:
         c("de", "pico:de-DE", core=True),
         c("de", "pico:de-DE", options=PLAIN_FACTS),
         c("de", "pico:de-DE", options=SPELLED),
+        c("de", "pico:de-DE", options=SLOWER_FACTS),
         c("de", "mb-de6", core=True),
         c("de", "mb-de2"),
         c("de", "piper:de_DE-thorsten-medium", core=True),
         # English
         c("en", "pico:en-GB", core=True),
+        c("en", "pico:en-GB", options=SPELLED),
+        c("en", "pico:en-GB", options=SLOWER_FACTS),
         c("en", "mb-en1"),
         c("en", "piper:en_US-joe-medium", core=True),
     ]
@@ -175,6 +185,7 @@ class Row:
     cand: Candidate
     law: str
     score: Score
+    closed: Score  # closed-set listening for the facts (A-law only)
     seconds: float
     words: int
     synth_s: float
@@ -210,13 +221,63 @@ def run_candidate(cand: Candidate, listener: Listener, laws: tuple[str, ...]) ->
             total.merge(score(ref, heard, cand.language, facts))
             if os.environ.get("BENCH_VOICE_VERBOSE"):
                 print(f"   REF {ref}\n   HRD {heard}", flush=True)
-        rows.append(Row(cand, law, total, total_s, words, synth_s))
+        closed = _closed_set(cand, sentences, spoken, listener) if law == "alaw" else Score()
+        rows.append(Row(cand, law, total, closed, total_s, words, synth_s))
     return rows
+
+
+def _closed_set(
+    cand: Candidate,
+    sentences: list[str],
+    spoken: list[tuple[np.ndarray, str]],
+    listener: Listener,
+) -> Score:
+    """Each fact of each sentence heard in that sentence's audio, picked from its closed set."""
+    out = Score()
+    for sentence, (x, _) in zip(sentences, spoken, strict=True):
+        line = g711(x, "alaw")
+        tests = fact_tests(
+            sentence,
+            cand.language,
+            repeated=cand.setting != "raw",
+            spelling_words=cand.options.get("plate") == "spelled",
+        )
+        for test in tests:
+            picked = listener.picks(line, cand.language, test)
+            out.add_facts(test.kind, int(exact(test, picked)), 1)
+            if os.environ.get("BENCH_VOICE_VERBOSE") and not exact(test, picked):
+                want = "".join(sorted(item.right)[0] for item in test.items)
+                print(f"   CLOSED {test.kind} {want!r} picked {''.join(picked)!r}", flush=True)
+    return out
 
 
 def _facts(s: Score, kind: str) -> str:
     exact, total = s.share(kind)
     return f"{exact}/{total}" if total else "-"
+
+
+# Issue 15's targets for the default voices: WER, and every plate, phone number and time exact.
+WER_TARGET = {"nl": 0.15, "fr": 0.15, "de": 0.10}
+
+
+def _against_targets(defaults: list[Row]) -> list[str]:
+    """Each default voice's A-law figures beside issue 15's targets, met or not."""
+    out = []
+    for row in defaults:
+        lang, s = row.cand.language, row.score
+        target = WER_TARGET.get(lang)
+        wer = ""
+        if target is not None:
+            met = "met" if s.wer <= target else "NOT met"
+            wer = f"WER {s.wer:.3f} (target <= {target}: {met}); "
+        facts = [(kind, row.closed.share(kind)) for kind in ("plate", "phone", "time")]
+        all_exact = all(e == t for _, (e, t) in facts)
+        said = ", ".join(f"{kind}s {e}/{t}" for kind, (e, t) in facts)
+        out.append(
+            f"target {lang} {row.cand.voice}: {wer}"
+            f"facts exact, closed set: {said} (target all: {'met' if all_exact else 'NOT met'})"
+        )
+    return out
 
 
 def main() -> None:
@@ -234,10 +295,12 @@ def main() -> None:
     )
     head = (
         f"{'lang':<5}{'voice':<30}{'setting':<9}{'wpm':>4}{'law':>6}{'WER':>7}"
-        f"{'plates':>8}{'phones':>8}{'times':>7}{'audio s':>9}"
+        f"{'plates':>8}{'phones':>8}{'times':>7}   closed set:{'plates':>7}{'phones':>8}"
+        f"{'times':>7}{'audio s':>9}"
     )
     print(head)
     best: dict[str, tuple[float, str]] = {}
+    defaults: list[Row] = []
     for cand in chosen:
         started = time.perf_counter()
         # A-law (Europe's) for every candidate; µ-law too for the defaults (full run)
@@ -249,9 +312,13 @@ def main() -> None:
             print(
                 f"{cand.language:<5}{cand.voice + extra:<30}{cand.setting:<9}{cand.rate:>4}"
                 f"{row.law:>6}{s.wer:>7.3f}{_facts(s, 'plate'):>8}{_facts(s, 'phone'):>8}"
-                f"{_facts(s, 'time'):>7}{row.seconds:>9.1f}",
+                f"{_facts(s, 'time'):>7}{'':>12}{_facts(row.closed, 'plate'):>7}"
+                f"{_facts(row.closed, 'phone'):>8}{_facts(row.closed, 'time'):>7}"
+                f"{row.seconds:>9.1f}",
                 flush=True,
             )
+        if is_default(cand):
+            defaults.append(rows[0])
         alaw = rows[0].score.wer
         if cand.language not in best or alaw < best[cand.language][0]:
             best[cand.language] = (alaw, cand.label)
@@ -262,6 +329,8 @@ def main() -> None:
     print(
         "defaults (tts/voices.py PREFERRED):", ", ".join(f"{k}={v}" for k, v in PREFERRED.items())
     )
+    for line in _against_targets(defaults):
+        print(line)
     print("lowest A-law WER here:", ", ".join(f"{k}={v[1]} ({v[0]:.3f})" for k, v in best.items()))
 
 

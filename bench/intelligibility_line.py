@@ -17,10 +17,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import soxr
+
+from bench.intelligibility_facts import ENDED
+
+if TYPE_CHECKING:
+    from bench.intelligibility_facts import FactTest
 
 # Installed by `make bench` from the bench's own code path (see ensure_installed), so that
 # `make test` stays light. Keep in step with pyproject.toml's `bench` extra.
@@ -140,6 +145,7 @@ class Listener:
         self.model: Any = WhisperModel(
             str(self.path), device="cpu", compute_type="int8", cpu_threads=threads
         )
+        self._suppressed: dict[tuple[str, ...], tuple[dict[int, str], list[int]]] = {}
 
     def hear(self, x8k: np.ndarray, language: str) -> str:
         wide = soxr.resample(x8k.astype(np.float32), 8000, 16000, quality="HQ")
@@ -152,3 +158,55 @@ class Listener:
             vad_filter=False,
         )
         return " ".join(s.text.strip() for s in segments)
+
+    def picks(self, x8k: np.ndarray, language: str, test: FactTest) -> list[str]:
+        """Closed-set listening (bench/intelligibility_facts.py): each item of `test` picked from
+        its set, in order, after the right ones before it, up to and with the first wrong one."""
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+
+        wide = soxr.resample(x8k.astype(np.float32), 8000, 16000, quality="HQ")
+        encoded = self.model.encode(pad_or_trim(self.model.feature_extractor(wide)))
+        tokenizer = Tokenizer(self.model.hf_tokenizer, True, "transcribe", language)
+        start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+        text, picked = test.context, []
+        for item in test.items:
+            text += item.before
+            picked.append(self._pick(encoded, start, text, item.choices, tokenizer.eot))
+            if picked[-1] not in item.right:
+                break
+            text += item.written
+        return picked
+
+    def _pick(
+        self, encoded: Any, start: list[int], text: str, choices: tuple[str, ...], eot: int
+    ) -> str:
+        allowed, suppress = self._closed_set(choices, eot)
+        prompt = start + self.model.hf_tokenizer.encode(" " + text, add_special_tokens=False).ids
+        result = self.model.model.generate(
+            encoded,
+            [prompt],
+            beam_size=1,
+            # CTranslate2 stops the whole sequence at about half of max_length here (measured):
+            # room for the prompt and one more token
+            max_length=2 * len(prompt) + 2,
+            suppress_tokens=suppress,
+            suppress_blank=False,
+        )[0]
+        said = result.sequences_ids[0][len(prompt) - len(start) :]
+        return allowed.get(said[0], ENDED) if said else ENDED
+
+    def _closed_set(self, choices: tuple[str, ...], eot: int) -> tuple[dict[int, str], list[int]]:
+        """Token id -> choice for a set of single-token choices, and every other id to suppress
+        (the end of text stands for 'it ended here' where that is a choice)."""
+        if choices not in self._suppressed:
+            encode = self.model.hf_tokenizer.encode
+            ids = {encode(c, add_special_tokens=False).ids[0]: c for c in choices}
+            if len(ids) != len(choices) or any(
+                len(encode(c, add_special_tokens=False).ids) != 1 for c in choices
+            ):
+                raise ValueError(f"choices must be distinct single tokens: {choices}")
+            keep = set(ids) | ({eot} if ENDED in choices else set())
+            vocabulary = self.model.hf_tokenizer.get_vocab_size()
+            self._suppressed[choices] = (ids, [i for i in range(vocabulary) if i not in keep])
+        return self._suppressed[choices]

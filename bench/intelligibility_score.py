@@ -16,6 +16,7 @@ bench reports the share of occurrences that were exact.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -221,16 +222,33 @@ for _lang, _spec in _HOMOPHONES.items():
             LETTERS[_lang].setdefault(_name, _pair[0])
 _PHRASES: dict[str, list[tuple[str, str]]] = {
     "nl": [],
-    "fr": [(r"\bdouble[ -]v[ée]?\b", " w "), (r"\bi[ -]grec\b", " y "), (r"\bt'es\b", " té ")],
+    "fr": [
+        (r"\bdouble[ -]v[ée]?\b", " w "),
+        (r"\bi[ -]grec\b", " y "),
+        (r"\bt'es\b", " té "),
+        (r"\bqu'à\b", " ka "),
+    ],
     "de": [],
     "en": [(r"\bdouble[ -]you\b", " w ")],
 }
 _HOUR_WORDS = {"uur", "heure", "heures", "uhr", "o'clock", "oclock", "h"}
+SPELLING_WORD_CUTOFF = 0.75
 _LIKE = {"nl": "van", "fr": "comme", "de": "wie", "en": "for"}
 _SPELLING_WORDS = {
     lang: {w.lower(): letter.lower() for letter, w in table.items()}
     for lang, table in ALPHABET.items()
 }
+
+
+def _spelling_word(word: str, lang: str) -> str | None:
+    """The spelling word a listener takes `word` for: itself, or the one it is a near spelling
+    of ("maaria", "désirées", "marta"): the recogniser's spelling of a name it heard is not a
+    mishearing, and a spelling alphabet is chosen so that a near miss still names one word."""
+    words = _SPELLING_WORDS[lang]
+    if word in words:
+        return word
+    near = difflib.get_close_matches(word, words, n=1, cutoff=SPELLING_WORD_CUTOFF)
+    return near[0] if near else None
 
 
 def _spelled(tokens: list[str], lang: str) -> list[str]:
@@ -241,10 +259,11 @@ def _spelled(tokens: list[str], lang: str) -> list[str]:
     while i < len(tokens):
         tok = tokens[i]
         word = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if tok == _LIKE[lang] and word in _SPELLING_WORDS[lang]:
+        known = _spelling_word(word, lang) if tok == _LIKE[lang] else None
+        if known:
             if out and len(out[-1]) == 1 and out[-1].isalpha():
                 out.pop()
-            out.append(_SPELLING_WORDS[lang][word])
+            out.append(_SPELLING_WORDS[lang][known])
             i += 2
             continue
         out.append(tok)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from bench.intelligibility_corpus import CORPUS
+from bench.intelligibility_facts import ENDED, exact, fact_tests
 from bench.intelligibility_line import alaw_decode, alaw_encode, g711, ulaw_decode, ulaw_encode
 from bench.intelligibility_score import canonical, facts_in, score
 from tts import normalise
@@ -47,15 +48,24 @@ def test_g711_round_trip_keeps_speech_level_audio(law: str) -> None:
         ("nl", "vierhonderdtweeëntachtig", "482"),
         ("fr", "à vingt et une heures trente", "à 21h30"),
         ("fr", "un, ka, emme, té", "Un, cas, homme, t'es"),
+        ("fr", "un, ka, emme", "Un, qu'à, homme"),
         ("fr", "quatre-vingt-douze, septante-sept", "92, 77"),
         ("de", "eins, kah, emm, teh", "1 km t"),
         ("de", "zweiundachtzig", "82"),
         ("en", "one hundred and five, double you", "105, W"),
         ("nl", "em van Maria", "M van Maria"),
+        ("nl", "em van Maria", "N van Maaria"),  # the name, misspelt, still names the letter
+        ("fr", "emme comme Marcel, dé comme Désiré", "N comme Marcelle, B comme désirées"),
+        ("de", "emm wie Martha", "M wie Marta"),
     ],
 )
 def test_same_sound_same_canonical_form(lang: str, said: str, heard: str) -> None:
     assert canonical(said, lang) == canonical(heard, lang)
+
+
+def test_a_word_far_from_every_spelling_word_is_no_spelling_word() -> None:
+    assert canonical("M van Murnaart", "nl") == ["m", "van", "murnaart"]
+    assert canonical("B comme buzz", "fr") == ["b", "comme", "buzz"]
 
 
 def test_facts_are_exact_only_when_every_token_is_right() -> None:
@@ -82,3 +92,41 @@ def test_corpus_has_30_sentences_and_every_fact_is_found_in_what_is_said(lang: s
             exact, total = s.share(kind)
             assert exact == total >= 1, (sentence, written, canonical(said, lang))
     assert kinds == {"plate", "phone", "time"}
+
+
+def test_closed_set_tests_follow_the_facts_as_they_are_said() -> None:
+    sentence = "Een Audi met plaat 1-NMV-356 stond om 23u15 en 18u00 aan het kerkhof."
+    first, repeat, quarter, full = fact_tests(sentence, "nl")
+    assert (first.kind, first.context) == ("plate", "Een Audi met plaat")
+    assert [min(item.right) for item in first.items] == [" 1", " N", " M", " V", " 3", " 5", " 6"]
+    assert ENDED not in first.items[0].choices and ENDED in first.items[1].choices
+    assert len(first.items[1].choices) == 37  # ten digits, 26 letters, or the end
+    assert repeat.context == "Een Audi met plaat 1, N, M, V, 3, 5, 6. Ik herhaal:"
+    assert quarter.context.endswith("Ik herhaal: 1, N, M, V, 3, 5, 6. stond om")
+    assert [(i.before, min(i.right)) for i in quarter.items] == [("", " 23"), (" uur", " 15")]
+    assert full.context.endswith("stond om 23 uur 15 en")
+    assert [min(i.right) for i in full.items] == [" 18"]  # a full hour is its hour
+
+
+def test_closed_set_tests_of_phones_times_and_spelling_words() -> None:
+    (phone,) = fact_tests("Bel 0477/21.64.90 nu.", "nl")
+    assert "".join(min(i.right) for i in phone.items) == " 0 4 7 7 2 1 6 4 9 0"
+    (emergency,) = fact_tests("Appelez le 101.", "fr")
+    assert [min(i.right) for i in emergency.items] == [" 1", " 0", " 1"]
+    (time,) = fact_tests("Um 4:20 Uhr.", "de")
+    assert [(i.before, min(i.right)) for i in time.items] == [("", " 4"), (" Uhr", " 20")]
+    (time,) = fact_tests("à 17h05.", "fr")
+    assert [(i.before, min(i.right)) for i in time.items] == [("", " 17"), ("h", "05")]
+    first, repeat = fact_tests("Plaque 2-MNP-530.", "fr", spelling_words=True)
+    assert first.items[1].written == " M comme Marcel"
+    assert repeat.context == (
+        "Plaque 2, M comme Marcel, N comme Nicolas, P comme Pierre, 5, 3, 0. Je répète:"
+    )
+    assert len(fact_tests("Plaque 2-MNP-530.", "fr", repeated=False)) == 1
+
+
+def test_a_fact_is_exact_only_with_every_item_picked_right() -> None:
+    (test,) = fact_tests("Appelez le 101.", "fr")
+    assert exact(test, [" 1", " 0", " 1"])
+    assert not exact(test, [" 1", " 0"])  # ended early
+    assert not exact(test, [" 1", " 6"])
