@@ -42,6 +42,12 @@ class Item:
     choices: tuple[str, ...]
     right: frozenset[str]
     written: str  # how it is written when heard right (the context of what follows)
+    # A letter said with its spelling word ("em van Maria") is taken from the word: after the
+    # letter is picked, the word is picked from the alphabet's words, and the word decides.
+    then: Item | None = None
+
+    def deciding(self) -> Item:
+        return self.then or self
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class FactTest:
 
 def exact(test: FactTest, picked: list[str]) -> bool:
     return len(picked) == len(test.items) and all(
-        p in item.right for p, item in zip(picked, test.items, strict=True)
+        p in item.deciding().right for p, item in zip(picked, test.items, strict=True)
     )
 
 
@@ -66,11 +72,20 @@ def _spelled(
     out = []
     for i, c in enumerate(chars):
         allowed = choices if i == 0 else (*choices, ENDED)
-        written = f" {c}"
+        written, then = f" {c}", None
         if words and c in BLURRED:
             written = " " + SPELLING[lang].format(letter=c, word=ALPHABET[lang][c])
-        out.append(Item("" if i == 0 else ",", allowed, frozenset({f" {c}"}), written))
+            then = _spelling_word(c, lang)
+        out.append(Item("" if i == 0 else ",", allowed, frozenset({f" {c}"}), written, then))
     return tuple(out)
+
+
+def _spelling_word(letter: str, lang: str) -> Item:
+    """The word after a letter ("van Maria"), picked from the alphabet's 26 words."""
+    connector = SPELLING[lang].split("{letter}")[1].split("{word}")[0].rstrip()
+    word = f" {ALPHABET[lang][letter]}"
+    words = tuple(f" {w}" for w in ALPHABET[lang].values())
+    return Item(connector, words, frozenset({word}), word)
 
 
 def _minutes(lang: str) -> tuple[str, ...]:

@@ -171,11 +171,14 @@ class Listener:
         start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
         text, picked = test.context, []
         for item in test.items:
-            text += item.before
-            picked.append(self._pick(encoded, start, text, item.choices, tokenizer.eot))
-            if picked[-1] not in item.right:
+            pick = self._pick(encoded, start, text + item.before, item.choices, tokenizer.eot)
+            if item.then is not None:  # the letter as heard, then its spelling word decides
+                after = text + item.before + pick + item.then.before
+                pick = self._pick(encoded, start, after, item.then.choices, tokenizer.eot)
+            picked.append(pick)
+            if pick not in item.deciding().right:
                 break
-            text += item.written
+            text += item.before + item.written
         return picked
 
     def _pick(
@@ -197,15 +200,13 @@ class Listener:
         return allowed.get(said[0], ENDED) if said else ENDED
 
     def _closed_set(self, choices: tuple[str, ...], eot: int) -> tuple[dict[int, str], list[int]]:
-        """Token id -> choice for a set of single-token choices, and every other id to suppress
-        (the end of text stands for 'it ended here' where that is a choice)."""
+        """First token id -> choice, and every other id to suppress (the end of text stands for
+        'it ended here' where that is a choice). Choices are told apart by their first token."""
         if choices not in self._suppressed:
             encode = self.model.hf_tokenizer.encode
             ids = {encode(c, add_special_tokens=False).ids[0]: c for c in choices}
-            if len(ids) != len(choices) or any(
-                len(encode(c, add_special_tokens=False).ids) != 1 for c in choices
-            ):
-                raise ValueError(f"choices must be distinct single tokens: {choices}")
+            if len(ids) != len(choices):
+                raise ValueError(f"choices must start with distinct tokens: {choices}")
             keep = set(ids) | ({eot} if ENDED in choices else set())
             vocabulary = self.model.hf_tokenizer.get_vocab_size()
             self._suppressed[choices] = (ids, [i for i in range(vocabulary) if i not in keep])

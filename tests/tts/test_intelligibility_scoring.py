@@ -119,6 +119,12 @@ def test_closed_set_tests_of_phones_times_and_spelling_words() -> None:
     assert [(i.before, min(i.right)) for i in time.items] == [("", " 17"), ("h", "05")]
     first, repeat = fact_tests("Plaque 2-MNP-530.", "fr", spelling_words=True)
     assert first.items[1].written == " M comme Marcel"
+    word = first.items[1].then  # the letter is taken from its spelling word
+    assert word is not None and word.before == " comme" and word.right == {" Marcel"}
+    assert len(word.choices) == 26 and first.items[1].deciding() is word
+    assert first.items[0].then is None  # a digit has no spelling word
+    assert exact(first, [" 2", " Marcel", " Nicolas", " Pierre", " 5", " 3", " 0"])
+    assert not exact(first, [" 2", " M", " N", " P", " 5", " 3", " 0"])
     assert repeat.context == (
         "Plaque 2, M comme Marcel, N comme Nicolas, P comme Pierre, 5, 3, 0. Je répète:"
     )
