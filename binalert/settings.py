@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     tts_voices: str = ""
     tts_rate: str = "140"  # words per minute, or per language: "nl=140,fr=130"
     tts_piper_models: str = ""  # "nl=/models/nl_BE-nathalie-medium.onnx"
+    tts_plate_style: str = ""
+    """How plates are said: "" (letters and digits by name, said twice), "spelled" (with a
+    spelling word after the letters that blur on a phone line; about 3 s longer a call), per
+    language "nl=spelled,fr=spelled" (docs/tts.md)."""
     tts_voices_dir: Path | None = None
     """Where `binalert tts install-voice` puts Piper voices and `piper:NAME` finds them
     (default ~/.local/share/binalert/voices)."""
@@ -245,6 +249,7 @@ class Settings(BaseSettings):
             rate=self.tts_rate,
             piper_models=self.tts_piper_models,
             voices_dir=self.tts_voices_dir,
+            plate_style=self.tts_plate_style,
         )
 
 

@@ -59,6 +59,8 @@ SPELLING = {
     "de": "{letter} wie {word}",
     "en": "{letter} for {word}",
 }
+# How a plate can be said (tts.normalise.plates): by name with pauses, with spelling words, plain.
+PLATE_STYLES = ("pauses", "spelled", "plain")
 BLURRED = frozenset("BDPTMNFSV")  # letters a phone line's band limit makes hard to tell apart
 
 DIGITS: dict[str, list[str]] = {

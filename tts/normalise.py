@@ -13,6 +13,7 @@ from tts.lexicon import (
     DIGITS,
     I_REPEAT,
     LETTER_NAMES,
+    PLATE_STYLES,
     SPELLING,
     UNITS,
     hour_phrase,
@@ -26,7 +27,7 @@ FACT_OPEN, FACT_CLOSE = "\u27e6", "\u27e7"
 # "I repeat" and the plate again), "spelled" (the same, with a spelling word after letters that
 # blur on a phone line: "em van Maria"), "plain" (no marks, no pauses, the rate of the text).
 # Chosen with bench/intelligibility_bench.py (docs/tts.md).
-PLATE_STYLE = "pauses"
+PLATE_STYLE = "pauses"  # one of PLATE_STYLES
 
 _PLATE = re.compile(
     r"(?<![\w-])(?:[12]-[A-Z]{3}-\d{3}|[A-Z]{3}-\d{3}|\d{3}-[A-Z]{3})(?![\w-])[.,;:]?",
@@ -62,8 +63,8 @@ def spell(token: str, language: str, spelling: bool = False) -> str:
     return ", ".join(words)
 
 
-def plates(text: str, language: str) -> str:
-    style = PLATE_STYLE
+def plates(text: str, language: str, style: str | None = None) -> str:
+    style = style or PLATE_STYLE
 
     def say(m: re.Match[str]) -> str:
         spelled = spell(m.group(0), language, spelling=style == "spelled")
@@ -116,13 +117,15 @@ def phone_groups(number: str) -> list[str]:
     return groups
 
 
-def phones(text: str, language: str) -> str:
+def phones(text: str, language: str, style: str | None = None) -> str:
+    style = style or PLATE_STYLE
+
     def say(m: re.Match[str]) -> str:
         number = national_digits(m.group(0))
         if len(number) not in (9, 10) or (len(number) == 10 and number[1] != "4"):
             return m.group(0)
         said = ", ".join(digits(g, language) for g in phone_groups(number))
-        return said if PLATE_STYLE == "plain" else _fact(said)
+        return said if style == "plain" else _fact(said)
 
     return _PHONE.sub(say, text)
 
@@ -164,12 +167,16 @@ def french_numbers(text: str) -> str:
     return _NUMBER.sub(say, text)
 
 
-def normalise(text: str, language: str) -> str:
-    """Text as the voice must read it in `language` (nl, fr, de, en)."""
+def normalise(text: str, language: str, plate_style: str | None = None) -> str:
+    """Text as the voice must read it in `language` (nl, fr, de, en); plates (and whether
+    phone numbers are key facts) in `plate_style`, one of PLATE_STYLES (default PLATE_STYLE)."""
     lang = check_language(language)
+    if plate_style is not None and plate_style not in PLATE_STYLES:
+        raise ValueError(f"unknown plate style {plate_style!r}; use one of {PLATE_STYLES}")
     text = unicodedata.normalize("NFC", text)
     text = _SPACES.sub(" ", re.sub(f"[{FACT_OPEN}{FACT_CLOSE}]", "", text)).strip()
-    for rule in (plates, phones, emergency, times, units, abbreviations):
+    text = phones(plates(text, lang, plate_style), lang, plate_style)
+    for rule in (emergency, times, units, abbreviations):
         text = rule(text, lang)
     if lang == "fr":
         text = french_numbers(text)

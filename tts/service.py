@@ -149,7 +149,7 @@ class SpeechService:
     ) -> tuple[SpeechPath, str, str]:
         """(path, engine, voice) that really spoke `text`."""
         lang = check_language(language)
-        spoken = normalise(text, lang)
+        spoken = normalise(text, lang, self.config.plate_style_for(lang))
         if not spoken:
             raise ValueError("nothing to say")
         wpm = rate_wpm or self.config.rate_for(lang)

@@ -49,6 +49,24 @@ def test_speech_settings_per_language_rates() -> None:
     )
 
 
+def test_speech_settings_plate_style_per_language_or_for_all() -> None:
+    cfg = Settings(tts_plate_style="nl=spelled,fr=spelled").speech_config()
+    assert [cfg.plate_style_for(lang) for lang in ("nl", "fr", "de")] == [
+        "spelled",
+        "spelled",
+        None,
+    ]
+    every = Settings(tts_plate_style="spelled").speech_config()
+    assert every.plate_style_for("de") == "spelled"
+    assert Settings().speech_config().plate_style_for("nl") is None  # tts.normalise's default
+
+
+@pytest.mark.parametrize("style", ["nato", "nl=loud", "xx=spelled"])
+def test_speech_settings_refuse_an_unknown_plate_style(style: str) -> None:
+    with pytest.raises(ValueError, match="plate style"):
+        Settings(tts_plate_style=style)
+
+
 @pytest.mark.parametrize("rate", ["40", "nl=300", "fast", ""])
 def test_speech_settings_refuse_a_bad_rate(rate: str) -> None:
     with pytest.raises(ValueError, match="rate"):

@@ -177,6 +177,15 @@ def test_spelled_plates_name_the_letters_that_blur(
     assert pieces(normalise("1-MNK-234", lang))[0] == (spoken, True)
 
 
+def test_plate_style_given_per_call() -> None:
+    spelled = normalise("Wagen 1-MNK-234, bel 0477 21 64 90.", "nl", plate_style="spelled")
+    assert "em van Maria" in spelled and "⟦nul vier zeven zeven" in spelled
+    plain_style = normalise("Wagen 1-MNK-234, bel 0477 21 64 90.", "nl", plate_style="plain")
+    assert "van Maria" not in plain_style and "⟦" not in plain_style  # no key-fact pieces
+    with pytest.raises(ValueError, match="plate style"):
+        normalise("1-MNK-234", "nl", plate_style="nato")
+
+
 def test_unknown_language_rejected() -> None:
     with pytest.raises(ValueError, match="unsupported language"):
         normalise("hallo", "es")

@@ -100,3 +100,16 @@ def test_a_non_urgent_message_is_not_introduced_as_urgent(tmp_path: Path, lang: 
     notice = svc.call_audio(lang, "Brugge", "BIN Centrum", "Sluit uw ramen.", urgent=False)
     assert notice.intro != urgent.intro and notice.machine != urgent.machine
     assert notice.message == urgent.message and notice.prompt == urgent.prompt
+
+
+def test_spelled_plates_are_a_setting_per_language(tmp_path: Path) -> None:
+    """`plate_styles` (BINALERT_TTS_PLATE_STYLE): spelling words after M and N, in Dutch only."""
+    letters = SpeechService(SpeechConfig(cache_dir=tmp_path / "letters"))
+    words = SpeechService(
+        SpeechConfig(cache_dir=tmp_path / "words", plate_styles={"nl": "spelled"})
+    )
+    text = "Wagen 1-MNK-234 gezien."
+    said, spelled = letters.synthesize(text, "nl"), words.synthesize(text, "nl")
+    check_phone_file(spelled)
+    assert spelled.duration_s > said.duration_s + 1.5  # "van Maria", "van Nico", said twice
+    assert words.synthesize(text, "de").key == letters.synthesize(text, "de").key
