@@ -116,8 +116,7 @@ def fact_tests(
     when `repeated`, as binalert says it; with its spelling words when `spelling_words`)."""
     found: list[tuple[int, str, tuple[Item, ...]]] = []
     for m in _PLATE.finditer(sentence):
-        chars = "".join(c for c in m.group(0).upper() if c.isalnum())
-        found.append((m.start(), "plate", _spelled(chars, CHARACTERS, lang, spelling_words)))
+        found.append((m.start(), "plate", _plate_items(m, lang, spelling_words)))
     for m in _PHONE.finditer(sentence):
         found.append((m.start(), "phone", _spelled(national_digits(m.group(0)), DIGITS)))
     for m in _EMERGENCY.finditer(sentence):
@@ -129,18 +128,26 @@ def fact_tests(
         context = _heard(sentence[:start], lang, spelling_words)
         tests.append(FactTest(kind, context, items))
         if kind == "plate" and repeated:  # said twice: the repeat comes after the first reading
-            repeat = f"{context} {_written(items)}. {I_REPEAT[lang].capitalize()}:"
+            repeat = f"{context} {_written(items)}. {_i_repeat(lang)}"
             tests.append(FactTest(kind, repeat.strip(), items))
     return tests
+
+
+def _plate_items(m: re.Match[str], lang: str, spelling_words: bool) -> tuple[Item, ...]:
+    chars = "".join(c for c in m.group(0).upper() if c.isalnum())
+    return _spelled(chars, CHARACTERS, lang, spelling_words)
+
+
+def _i_repeat(lang: str) -> str:
+    return f"{I_REPEAT[lang].capitalize()}:"
 
 
 def _heard(text: str, lang: str, spelling_words: bool = False) -> str:
     """Words before a fact, with the facts before it written as Whisper writes them heard."""
 
     def plate(m: re.Match[str]) -> str:
-        chars = "".join(c for c in m.group(0).upper() if c.isalnum())
-        said = _written(_spelled(chars, CHARACTERS, lang, spelling_words))
-        return f"{said}. {I_REPEAT[lang].capitalize()}: {said}."
+        said = _written(_plate_items(m, lang, spelling_words))
+        return f"{said}. {_i_repeat(lang)} {said}."
 
     def time(m: re.Match[str]) -> str:
         return _written(_time_items(int(m.group(1)), _minutes_of(m), lang))
