@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from api.deps import CallerDep, Id, RuntimeDep
 from api.errors import ERROR_RESPONSES
@@ -38,9 +40,25 @@ def _replay(runtime: Runtime, caller: CallerDep, key: str) -> MessageDetail:
         return service.message_detail(session, earlier, runtime.settings)
 
 
-def _answer(response: Response, created: bool) -> None:
+def _stored_once(
+    runtime: Runtime,
+    caller: CallerDep,
+    response: Response,
+    idempotency_key: str | None,
+    store: Callable[[Session], tuple[MessageDetail, bool]],
+) -> MessageDetail:
+    """`store` in a session of its own; when a concurrent request with the same key won the
+    race, its message, marked replayed."""
+    try:
+        with runtime.store.session() as session:
+            message, created = store(session)
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        message, created = _replay(runtime, caller, idempotency_key), False
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
+    return message
 
 
 @router.post("/api/v1/messages", status_code=202)
@@ -54,17 +72,13 @@ def send_message(
     """A non-urgent message to BINs: called within each BIN's calling hours (`calls_start`
     says when, in Brussels time), after any urgent alert's calls. A coordinator's message
     waits for the police's approval where the zone requires it (`awaiting_approval`)."""
-    try:
-        with runtime.store.session() as session:
-            message, created = service.send(
-                session, caller, data, idempotency_key, runtime.settings
-            )
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
-        message, created = _replay(runtime, caller, idempotency_key), False
-    _answer(response, created)
-    return message
+    return _stored_once(
+        runtime,
+        caller,
+        response,
+        idempotency_key,
+        lambda session: service.send(session, caller, data, idempotency_key, runtime.settings),
+    )
 
 
 @router.get("/api/v1/messages")
@@ -112,17 +126,15 @@ def send_feedback(
     """A follow-up on the alert to the same members (audience all, or acknowledged: those
     who pressed 1 or were put through), in each member's language. By default within the
     BINs' calling hours; `at_once` calls now, at any hour."""
-    try:
-        with runtime.store.session() as session:
-            message, created = service.feedback(
-                session, caller, alert_id, data, idempotency_key, runtime.settings
-            )
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
-        message, created = _replay(runtime, caller, idempotency_key), False
-    _answer(response, created)
-    return message
+    return _stored_once(
+        runtime,
+        caller,
+        response,
+        idempotency_key,
+        lambda session: service.feedback(
+            session, caller, alert_id, data, idempotency_key, runtime.settings
+        ),
+    )
 
 
 @router.get("/api/v1/alerts/{alert_id}/follow-ups")

@@ -382,3 +382,22 @@ def test_bin_calling_hours_by_coordinator_police_and_admin(
     found = client.get(path, headers=world.auth("police")).json()
     assert found["calling_start"] == "10:00" and found["call_on_sundays"] is True
     assert len(audit(store, "bin.calling_hours")) == 3
+
+
+def test_a_message_and_a_follow_up_sent_twice_with_one_key_are_stored_once(
+    client: TestClient, world: World, store: Store
+) -> None:
+    with travel(NIGHT):
+        first = create_alert(client, world)
+        sends = [
+            ("/api/v1/messages", {"bin_ids": [world.bin_a], **HOLIDAY_WATCH}, "message-7"),
+            (f"/api/v1/alerts/{first['id']}/feedback", {"template": "all_clear"}, "follow-7"),
+        ]
+        for path, body, key in sends:
+            headers = world.auth("police") | {"Idempotency-Key": key}
+            once, again = (client.post(path, json=body, headers=headers) for _ in range(2))
+            assert (once.status_code, again.status_code) == (202, 202), again.text
+            assert "Idempotent-Replayed" not in once.headers
+            assert again.headers["Idempotent-Replayed"] == "true"
+            assert again.json()["id"] == once.json()["id"]
+            assert len(deliveries(store, once.json()["id"])) == len(deliveries(store, first["id"]))
