@@ -25,10 +25,10 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 
 from binalert import migrate
-from binalert.db import Store
 from binalert.deliveries import lifecycle
 from binalert.models import Alert, Bin, CallAttempt, Delivery, Member, Membership
 from ivr import wire
+from store.db import Store
 
 URGENT_MEMBERS = 5_000
 MESSAGE_MEMBERS = 20_000

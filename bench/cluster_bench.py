@@ -25,11 +25,11 @@ import psycopg
 
 from bench.dialer_lab import WireTap, count_final
 from binalert import migrate
-from binalert.db import Store
 from lab.cli import lab_environment
 from lab.pbx import LabPbx, free_port, temporary_lab
 from lab.seed import seed_alert
 from lab.sim import SIM
+from store.db import Store
 
 say = functools.partial(print, flush=True)
 PG_ADMIN = os.environ.get("BINALERT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -27,11 +27,11 @@ from bench.dialer_lab import (
     new_store,
 )
 from bench.dialer_memory import WorkerRun, bench_memory
-from binalert.db import Store
 from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx
 from lab.seed import seed_alert
 from lab.sim import SIM
+from store.db import Store
 
 LATENCY_TARGET_MS = 100.0
 UTILISATION_TARGET = 0.95

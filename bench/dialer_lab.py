@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from binalert import migrate
-from binalert.db import Store
 from binalert.models import CallAttempt, Delivery
 from ivr.ami import AmiConnection
 from lab.harness import FINAL
 from lab.pbx import LabPbx, temporary_lab
+from store.db import Store
 
 
 def lab_pbx() -> contextlib.AbstractContextManager[LabPbx]:

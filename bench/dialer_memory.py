@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.dialer_lab import count_attempted, count_final, new_store
-from binalert.db import Store
 from lab.cli import lab_environment
 from lab.pbx import LabPbx
 from lab.seed import seed_alert
 from lab.sim import SIM
+from store.db import Store
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -22,12 +22,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bench.dialer_lab import new_store
-from binalert.db import Store
 from binalert.models import CallAttempt, Delivery
 from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx, temporary_network
 from lab.seed import seed_alert
 from lab.sim import SIM
+from store.db import Store
 
 STEPS = (50, 100, 200, 300, 500, 700, 1000)
 CALL_SECONDS = 20

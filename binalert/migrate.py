@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from binalert.db import make_engine, normalise_url
+from store.db import make_engine, normalise_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

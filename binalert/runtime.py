@@ -6,12 +6,12 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from binalert.announce import take_announced
-from binalert.bus import EventBus
-from binalert.db import Store
 from binalert.deliveries import events
 from binalert.settings import Settings
 from binalert.webhooks import jobs as webhook_jobs
+from store.announce import take_announced
+from store.bus import EventBus
+from store.db import Store
 from tts import SpeechService
 
 

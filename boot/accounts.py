@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from binalert import migrate
 from binalert.auth import accounts
 from binalert.auth.schemas import AccountInvite, Caller, IssuedLink, TokenOut
-from binalert.db import Store
 from binalert.errors import DomainError, NotFound
 from binalert.models import Role
 from binalert.settings import get_settings
 from binalert.tokens import list_tokens
+from store.db import Store
 
 account_app = typer.Typer(no_args_is_help=True, help="Accounts of people (the pages).")
 T = TypeVar("T")

@@ -8,7 +8,6 @@ import typer
 
 from binalert import migrate
 from binalert.auth import sessions
-from binalert.db import Store
 from binalert.errors import DomainError
 from binalert.models import Role
 from binalert.retention import cutoff, purge_call_details, purge_sounds
@@ -18,6 +17,7 @@ from boot.accounts import LAB_ADMIN, account_app, current_store, lab_admin_link,
 from boot.process import run_worker
 from lab.cli import lab_app, lab_environment, lab_network
 from lab.demo import seed_demo
+from store.db import Store
 from tts import SpeechService
 from tts.cli import build_tts_app
 

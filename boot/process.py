@@ -10,12 +10,12 @@ import logging
 import signal
 
 from binalert import logredact, migrate
-from binalert.db import Store
-from binalert.pgnotify import PgWakeups
 from binalert.runtime import Runtime
 from binalert.settings import Settings
-from binalert.webhooks.sender import WebhookSender
+from hooks.sender import WebhookSender
 from ivr.service import DispatcherService
+from store.db import Store
+from store.pgnotify import PgWakeups
 
 log = logging.getLogger("binalert")
 

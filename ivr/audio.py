@@ -10,10 +10,10 @@ from typing import Any, Protocol
 
 from binalert.alerts.recorded import call_audio, recording_path
 from binalert.alerts.spoken import SpokenTexts, alert_recording, alert_texts
-from binalert.db import Store
 from binalert.media import MediaSigner, expiry
 from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
+from store.db import Store
 from tts import SpeechPath, SpeechService
 
 RunDb = Callable[..., Awaitable[Any]]

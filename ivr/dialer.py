@@ -21,10 +21,7 @@ from panoramisk.message import Message
 from sqlalchemy.exc import SQLAlchemyError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from binalert.announce import ALERTS_CHANGED, DELIVERY_EVENTS
-from binalert.bus import EventBus
 from binalert.clock import utcnow
-from binalert.db import Store
 from binalert.deliveries import lifecycle as deliveries
 from binalert.deliveries import two_way
 from binalert.deliveries.policy import RetryPolicy
@@ -48,6 +45,9 @@ from ivr.originate import originate_action
 from ivr.ratelimit import RateLimiter
 from ivr.storewriter import StoreWriter
 from ivr.wire import UnsafeValue
+from store.announce import ALERTS_CHANGED, DELIVERY_EVENTS
+from store.bus import EventBus
+from store.db import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

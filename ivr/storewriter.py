@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from binalert.db import Store
+from store.db import Store
 
 T = TypeVar("T")
 

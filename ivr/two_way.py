@@ -16,7 +16,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from binalert.db import Store
 from binalert.deliveries.two_way import dispatch_number_of_alert
 from binalert.media import MediaSigner, expiry
 from binalert.phones import InvalidPhone, national_of
@@ -24,6 +23,7 @@ from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
 from ivr import wire
 from ivr.audio import MEDIA_URL_MARGIN, AudioSource
+from store.db import Store
 from tts import SpeechService
 from tts.two_way_phrases import (
     SLOW_PIECES,

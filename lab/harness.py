@@ -9,8 +9,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from binalert.announce import ALERTS_CHANGED
-from binalert.db import Store
 from binalert.models import OPEN_DELIVERY_STATUSES, DeliveryStatus
 from binalert.runtime import Runtime
 from binalert.settings import Settings
@@ -19,6 +17,8 @@ from ivr.service import DispatcherService
 from lab.cli import lab_environment
 from lab.config import SIM_SOUNDS
 from lab.pbx import LabPbx
+from store.announce import ALERTS_CHANGED
+from store.db import Store
 
 FINAL = frozenset(s.value for s in DeliveryStatus if s not in OPEN_DELIVERY_STATUSES)
 """The statuses a delivery ends in (acknowledged, unacknowledged, unreachable, ...)."""

@@ -22,7 +22,7 @@ from binalert.settings import SAMPLE_AMI_SECRET
 from lab.chroot import cache_root, ensure_chroot
 from lab.config import LabInstance
 from lab.greetings import write_greetings
-from lab.network import CarrierInstance, ProductionInstance
+from lab.network import RTP_SPAN, CarrierInstance, ProductionInstance
 
 PROJECT_DIALPLANS = Path(__file__).resolve().parents[1] / "dialplans"
 
@@ -231,11 +231,17 @@ def free_udp_port() -> int:
         return int(sock.getsockname()[1])
 
 
+RTP_SLOTS = 8
+
+
 def _rtp_slot() -> int:
-    """Which of four RTP port ranges this process's lab network takes: parallel test workers
-    (pytest-xdist's gw0, gw1, ...) each their own, else by process id."""
+    """Which of eight RTP port ranges this process's lab network takes: parallel test workers
+    (pytest-xdist's gw0, gw1, ...) each their own, else by process id. BINALERT_LAB_RTP_SLOT
+    moves a whole test run to other ranges (two checkouts testing at once on one machine)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    return int(worker[2:]) % 4 if worker[2:].isdigit() else os.getpid() % 4
+    base = int(os.environ.get("BINALERT_LAB_RTP_SLOT", "0") or 0)
+    index = int(worker[2:]) if worker[2:].isdigit() else os.getpid()
+    return (base + index) % RTP_SLOTS
 
 
 @contextlib.contextmanager
@@ -243,7 +249,7 @@ def temporary_network(name: str, **pbx_options: Any) -> Iterator[tuple[LabPbx, L
     """binalert's PBX with the shipped production configuration and a carrier holding the
     simulated members (lab.network), on free ports; both stopped and removed afterwards."""
     carrier_port, sip_port = free_udp_port(), free_udp_port()
-    rtp = 30000 + _rtp_slot() * 8000
+    rtp = 30000 + _rtp_slot() * 2 * RTP_SPAN
     carrier = LabPbx(
         CarrierInstance(f"{name}c", free_port(), "binalert", SAMPLE_AMI_SECRET, carrier_port, rtp)
     )
@@ -254,7 +260,7 @@ def temporary_network(name: str, **pbx_options: Any) -> Iterator[tuple[LabPbx, L
             "binalert",
             SAMPLE_AMI_SECRET,
             sip_port=sip_port,
-            rtp_start=rtp + 4000,
+            rtp_start=rtp + RTP_SPAN,
             carrier_port=carrier_port,
             **pbx_options,
         )

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
-from binalert.announce import ALERTS_CHANGED, announce
-from binalert.db import Store
 from binalert.models import Alert, Bin, Delivery, Member, Membership
 from binalert.phones import parse_phone
+from store.announce import ALERTS_CHANGED, announce
+from store.db import Store
 
 
 def seed_alert(

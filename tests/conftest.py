@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from binalert import migrate
-from binalert.db import Store
 from lab.pbx import LabPbx, sweep_stale_labs, temporary_lab
+from store.db import Store
 
 PG_ADMIN_URL = os.environ.get("BINALERT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 

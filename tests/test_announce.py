@@ -8,10 +8,10 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from binalert.announce import ALERTS_CHANGED, CHANNEL, DELIVERY_EVENTS, announce
-from binalert.db import Store
 from binalert.runtime import Runtime
 from binalert.settings import Settings
+from store.announce import ALERTS_CHANGED, CHANNEL, DELIVERY_EVENTS, announce
+from store.db import Store
 
 pytestmark = pytest.mark.timeout(30)
 

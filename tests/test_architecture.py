@@ -4,8 +4,9 @@ Layers, top to bottom (a module may import its own package and any lower layer):
     bench           benchmarks
     boot            the composition root: the `binalert` command, serve, worker, lab run
     lab             the lab PBXes and a dispatcher on them, for make run, tests and bench
-    api, ivr        HTTP face, PBX adapter: side by side, never each other
-    binalert        the domain: models, store, settings, services, the delivery lifecycle
+    api, ivr, hooks HTTP face, PBX adapter, webhook sender: side by side, never each other
+    binalert        the domain: models, settings, services, the delivery lifecycle
+    store           the store's plumbing: database, wake-up bus, announce, NOTIFY, SQL hints
     tts             speech, which knows nothing of the rest
 Every import counts, also one inside a function: a lazy import does not hide an arrow.
 """
@@ -23,8 +24,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bench",),
     ("boot",),
     ("lab",),
-    ("api", "ivr"),
+    ("api", "ivr", "hooks"),
     ("binalert",),
+    ("store",),
     ("tts",),
 )
 LEVEL = {package: level for level, row in enumerate(LAYERS) for package in row}

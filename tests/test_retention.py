@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 
 from binalert import migrate
 from binalert.clock import utcnow
-from binalert.db import Store
 from binalert.models import (
     Alert,
     AlertStats,
@@ -31,6 +30,7 @@ from binalert.models import (
 )
 from binalert.retention import cutoff, purge_call_details, purge_sounds
 from boot.cli import app as binalert_app
+from store.db import Store
 
 NOW = datetime.now(UTC)
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"

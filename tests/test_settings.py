@@ -10,9 +10,9 @@ import pytest
 
 from binalert.alerts.stats import estimate
 from binalert.clock import utcnow
-from binalert.db import Store
 from binalert.models import Alert, AlertStatus
 from binalert.settings import SAMPLE_AMI_SECRET, PbxSettings, Settings
+from store.db import Store
 
 
 @pytest.fixture(autouse=True)

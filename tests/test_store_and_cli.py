@@ -13,7 +13,6 @@ from sqlalchemy import inspect, select, text
 
 from binalert import migrate
 from binalert.auth import accounts
-from binalert.db import Store
 from binalert.deliveries import lifecycle as deliveries
 from binalert.deliveries.machine import Event
 from binalert.deliveries.policy import RetryPolicy
@@ -24,6 +23,7 @@ from binalert.tokens import find_token, hash_token
 from ivr import wire
 from lab.seed import seed_alert
 from lab.sim import SIM
+from store.db import Store
 
 BINALERT = str(Path(sys.executable).parent / "binalert")
 

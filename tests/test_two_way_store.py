@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from binalert.db import Store
 from binalert.deliveries import lifecycle, two_way
 from binalert.deliveries.policy import RetryPolicy
 from binalert.deliveries.two_way import CallBackKind
@@ -26,6 +25,7 @@ from binalert.zones import repository as zones
 from ivr import wire
 from lab.seed import seed_alert
 from lab.sim import SIM
+from store.db import Store
 
 POLICY = RetryPolicy(3, (60,))
 PBX = "pbx1"

@@ -20,12 +20,12 @@ from api.deps import MAX_ID, CallerDep, Id, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.alerts import repository as repo
 from binalert.alerts.service import member_scope, visible_alert
-from binalert.announce import DELIVERY_EVENTS
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
 from binalert.errors import Invalid
 from binalert.models import AlertStatus, DeliveryEvent, Role
 from binalert.runtime import Runtime
+from store.announce import DELIVERY_EVENTS
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["live"], responses=ERROR_RESPONSES)
 BATCH = 200

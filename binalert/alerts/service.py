@@ -18,7 +18,6 @@ from binalert.alerts.schemas import (
 )
 from binalert.alerts.stats import alert_stats
 from binalert.alerts.templates import DEFAULT_ORDER, render
-from binalert.announce import ALERTS_CHANGED, announce
 from binalert.audit.service import record
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role, visible_bin_ids
@@ -31,6 +30,7 @@ from binalert.messages.schedule import schedule
 from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus, Member, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.settings import Settings
+from store.announce import ALERTS_CHANGED, announce
 
 MAX_MESSAGE = 1000
 

@@ -19,9 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from binalert.db import on_postgres
 from binalert.deliveries.tables import ATTEMPTS, AnyRow
 from binalert.models import CallAttempt, CallDirection, Delivery
+from store.db import on_postgres
 
 _c = ATTEMPTS.c
 _when = _c.answered_at.type  # a bound value inside coalesce() needs its type said

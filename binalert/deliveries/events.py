@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from binalert.announce import DELIVERY_EVENTS, announce
 from binalert.clock import utcnow
-from binalert.db import Store
 from binalert.models import DeliveryEvent
+from store.announce import DELIVERY_EVENTS, announce
+from store.db import Store
 
 ACKNOWLEDGED = "acknowledged"
 CALL_STARTED = "call_started"

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import case
 from sqlalchemy.orm import Session
 
-from binalert.announce import ALERTS_CHANGED, announce
 from binalert.calling_hours import CallingHours
 from binalert.clock import utcnow
 from binalert.deliveries import attempts, events, hours, two_way
@@ -34,6 +33,7 @@ from binalert.deliveries.repository import ClaimedCall
 from binalert.deliveries.tables import DELIVERIES, OPEN, AnyRow
 from binalert.errors import Conflict
 from binalert.models import AlertStatus, CallDirection, CallOutcome, DeliveryStatus
+from store.announce import ALERTS_CHANGED, announce
 
 
 @dataclass(frozen=True)

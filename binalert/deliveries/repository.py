@@ -24,7 +24,7 @@ from binalert.deliveries.tables import (
 )
 from binalert.errors import Conflict
 from binalert.models import Alert, AlertStatus, DeliveryStatus
-from binalert.sqlhints import not_indexed
+from store.sqlhints import not_indexed
 
 _d, _a = DELIVERIES.c, ALERTS.c
 ACTIVE = AlertStatus.ACTIVE.value

@@ -23,7 +23,6 @@ from sqlalchemy import Insert, bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from binalert.db import on_postgres
 from binalert.deliveries import attempts, events
 from binalert.deliveries import repository as repo
 from binalert.deliveries.machine import Event
@@ -39,6 +38,7 @@ from binalert.models import (
     Member,
 )
 from binalert.zones import repository as zones
+from store.db import on_postgres
 
 TRANSFERRED = "transferred"
 """The delivery event of a member put through to the police (live page, SSE, webhooks)."""

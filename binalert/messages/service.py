@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from binalert.alerts import repository as alerts_repo
 from binalert.alerts import service as alerts
 from binalert.alerts.schemas import AlertOut
-from binalert.announce import ALERTS_CHANGED, announce
 from binalert.audit.service import record
 from binalert.auth.schemas import Caller, Principal
 from binalert.auth.service import require_role, visible_bin_ids
@@ -47,6 +46,7 @@ from binalert.messages.when import calls_start
 from binalert.models import Alert, AlertStatus, Audience, Bin, Language, Role
 from binalert.settings import Settings
 from binalert.zones import repository as zones_repo
+from store.announce import ALERTS_CHANGED, announce
 
 MAX_MESSAGE = 1000
 UNDECIDED = AlertStatus.AWAITING_APPROVAL.value

@@ -1,7 +1,7 @@
 from alembic import context
 
-from binalert.db import make_engine
 from binalert.models import Base
+from store.db import make_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from binalert.announce import WEBHOOK_JOBS, announce
 from binalert.clock import utcnow
 from binalert.deliveries import events, two_way
 from binalert.models import DeliveryEvent, WebhookDelivery
 from binalert.webhooks import repository as repo
+from store.announce import WEBHOOK_JOBS, announce
 
 WEBHOOK_EVENTS = (events.ACKNOWLEDGED, two_way.TRANSFERRED, events.ALERT_COMPLETED)
 

@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from binalert.clock import utcnow
-from binalert.db import Store
 from binalert.models import Bin, Member, Membership, Role
 from binalert.runtime import Runtime
 from binalert.settings import Settings
 from binalert.tokens import create_token
+from store.db import Store
 
 ZONE_1 = "Brugge"
 ZONE_2 = "Liège"

@@ -11,8 +11,8 @@ from httpx import Response
 
 from binalert.auth import accounts
 from binalert.auth.schemas import AccountInvite, Caller
-from binalert.db import Store
 from binalert.models import Role
+from store.db import Store
 from tests.api.conftest import World
 
 

@@ -18,10 +18,10 @@ from api.web.signing import sign, unsign
 from binalert.auth import accounts, sessions, signin
 from binalert.auth.schemas import AccountInvite, Caller
 from binalert.clock import utcnow
-from binalert.db import Store
 from binalert.errors import Invalid, NotFound
 from binalert.models import Account, AuditLog, Role, WebSession
 from binalert.runtime import Runtime
+from store.db import Store
 from tests.api.conftest import ZONE_1, World
 from tests.api.helpers import PASSWORD, csrf_of, make_account, page_sign_in
 

@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from binalert.announce import ALERTS_CHANGED
-from binalert.db import Store
 from binalert.models import AuditLog, Delivery, DeliveryEvent
 from binalert.runtime import Runtime
+from store.announce import ALERTS_CHANGED
+from store.db import Store
 from tests.api.conftest import World
 from tests.api.helpers import all_items, create_alert
 

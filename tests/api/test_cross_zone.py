@@ -8,11 +8,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from binalert.clock import utcnow
-from binalert.db import Store
 from binalert.deliveries.lifecycle import ClaimOptions, claim_due, finish_call
 from binalert.deliveries.policy import RetryPolicy
 from binalert.models import CallOutcome, Delivery
 from ivr import wire
+from store.db import Store
 from tests.api.conftest import World
 from tests.api.helpers import all_items, create_alert
 from tests.api.test_events import read_stream

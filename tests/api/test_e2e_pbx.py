@@ -13,15 +13,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from binalert.db import Store
 from binalert.models import Role
 from binalert.runtime import Runtime
 from binalert.tokens import create_token
-from binalert.webhooks.sender import SenderOptions, WebhookSender
+from hooks.sender import SenderOptions, WebhookSender
 from ivr.service import DispatcherService
 from lab.harness import lab_settings
 from lab.pbx import LabPbx
 from lab.sim import SIM
+from store.db import Store
 from tests.api.receiver import webhook_receiver
 from tests.api.test_events import read_stream
 from tests.api.test_webhooks import SECRET, verified

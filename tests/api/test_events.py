@@ -13,9 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from binalert.announce import DELIVERY_EVENTS
 from binalert.clock import utcnow
-from binalert.db import Store
 from binalert.deliveries.lifecycle import (
     ClaimedCall,
     ClaimOptions,
@@ -27,6 +25,8 @@ from binalert.deliveries.policy import RetryPolicy
 from binalert.models import CallOutcome, DeliveryEvent
 from binalert.runtime import Runtime
 from ivr import wire
+from store.announce import DELIVERY_EVENTS
+from store.db import Store
 from tests.api.conftest import World
 from tests.api.helpers import create_alert
 

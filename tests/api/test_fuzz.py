@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from api.app import create_app
-from binalert.db import Store
 from binalert.runtime import Runtime
+from store.db import Store
 from tests.api.conftest import World, api_settings, build_world
 from tests.api.helpers import create_alert
 

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from binalert.db import Store
 from binalert.runtime import Runtime
+from store.db import Store
 from tests.api.conftest import World, api_settings
 
 

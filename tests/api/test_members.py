@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from binalert.db import Store
 from binalert.members import csvio
 from binalert.models import Delivery, Member
+from store.db import Store
 from tests.api.conftest import World
 from tests.api.helpers import all_items, create_alert
 

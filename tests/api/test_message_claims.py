@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from binalert.clock import travel
-from binalert.db import Store
 from binalert.deliveries.hours import CALL_DEFERRED, urgent_reserve
 from binalert.deliveries.lifecycle import ClaimedCall, ClaimOptions, claim_due, finish_call
 from binalert.deliveries.policy import RetryPolicy
 from binalert.models import CallAttempt, CallOutcome, Delivery, DeliveryEvent
 from ivr import wire
+from store.db import Store
 from tests.api.conftest import World, add_member
 from tests.api.helpers import create_alert
 

@@ -15,9 +15,9 @@ from sqlalchemy import select, update
 
 from binalert.auth.schemas import Caller
 from binalert.clock import Travel, travel, utcnow
-from binalert.db import Store
 from binalert.models import Alert, AuditLog, Delivery, Zone
 from binalert.reports.service import bin_report
+from store.db import Store
 from tests.api.conftest import ZONE_1, World
 from tests.api.helpers import create_alert
 

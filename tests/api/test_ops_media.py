@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from binalert.db import Store
 from binalert.media import MediaSigner
 from binalert.runtime import Runtime
+from store.db import Store
 from tests.api.conftest import World, api_settings
 from tests.api.helpers import create_alert
 from tests.api.test_events import run_calls

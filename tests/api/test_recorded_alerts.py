@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 
 from api.limits import DEFAULT_LIMIT, RECORDING_LIMIT, limit_for
 from binalert.alerts.recorded import STAND_IN
-from binalert.db import Store
 from binalert.models import Alert, AuditLog, Delivery, Role
 from binalert.runtime import Runtime
+from store.db import Store
 from tests.api.conftest import ZONE_1, World
 from tests.api.helpers import csrf_of, make_account, page_sign_in
 from tests.recordings import encoded, middle, samples, similarity, speech_wav

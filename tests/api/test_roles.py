@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from binalert.db import Store
 from binalert.models import Alert, Member, Webhook
+from store.db import Store
 from tests.api.conftest import World, add_member
 from tests.api.helpers import create_alert
 

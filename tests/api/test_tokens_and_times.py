@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from binalert.db import Store
 from binalert.errors import Conflict, NotFound
 from binalert.models import Alert, ApiToken, Role
 from binalert.tokens import create_token, revoke_token
+from store.db import Store
 from tests.api.conftest import World
 from tests.api.helpers import PASSWORD, csrf_of, make_account, page_sign_in
 

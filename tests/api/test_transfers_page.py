@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.web.times import local
-from binalert.db import Store
 from binalert.deliveries import lifecycle, two_way
 from binalert.models import Delivery, Role, WebhookDelivery
 from ivr import wire
+from store.db import Store
 from tests.api.conftest import ZONE_1, World
 from tests.api.helpers import create_alert, make_account, page_sign_in
 

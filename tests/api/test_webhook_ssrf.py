@@ -20,13 +20,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from binalert.db import Store
 from binalert.runtime import Runtime
 from binalert.settings import get_settings
 from binalert.webhooks import guard as guard_module
 from binalert.webhooks.addresses import Address, AddressPolicy, Refused, target_of
 from binalert.webhooks.guard import Unresolved
-from binalert.webhooks.sender import SenderOptions, WebhookSender
+from hooks.sender import SenderOptions, WebhookSender
+from store.db import Store
 from tests.api.conftest import World, api_settings
 from tests.api.helpers import create_alert
 from tests.api.receiver import endless, tls_contexts, trickle, webhook_receiver

@@ -10,11 +10,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from binalert.announce import DELIVERY_EVENTS
-from binalert.db import Store
 from binalert.runtime import Runtime
 from binalert.webhooks import signing
-from binalert.webhooks.sender import SenderOptions, WebhookSender
+from hooks.sender import SenderOptions, WebhookSender
+from store.announce import DELIVERY_EVENTS
+from store.db import Store
 from tests.api.conftest import World
 from tests.api.helpers import all_items, create_alert
 from tests.api.receiver import Received, webhook_receiver

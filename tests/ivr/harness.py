@@ -13,10 +13,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from binalert.db import Store
 from binalert.models import Alert, CallAttempt, Delivery
 from lab.harness import FINAL
 from lab.pbx import LabPbx
+from store.db import Store
 
 
 def channels_left(pbxes: Iterable[LabPbx], wait: float = 15.0) -> dict[str, int]:

@@ -15,8 +15,6 @@ from panoramisk import Manager
 from panoramisk.ami_protocol import AMIProtocol
 from sqlalchemy import func, select, update
 
-from binalert.bus import EventBus
-from binalert.db import Store
 from binalert.deliveries.repository import ClaimedCall
 from binalert.models import CallAttempt, CallOutcome, Delivery
 from binalert.phones import InvalidPhone
@@ -31,6 +29,8 @@ from lab.harness import LabSoundsAudio, lab_settings, running_dispatcher
 from lab.pbx import LabPbx
 from lab.seed import seed_alert
 from lab.sim import SIM
+from store.bus import EventBus
+from store.db import Store
 from tests.ivr.harness import wait_until_final
 
 QUEUED_7 = b"Response: Success\r\nActionID: o7\r\nMessage: Originate successfully queued\r\n\r\n"

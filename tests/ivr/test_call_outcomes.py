@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from binalert.db import Store
 from lab.harness import LabSoundsAudio, lab_settings, running_dispatcher
 from lab.pbx import LabPbx
 from lab.seed import seed_alert
 from lab.sim import SIM, SimMember
+from store.db import Store
 from tests.ivr.harness import alert_status, attempts, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(90)]

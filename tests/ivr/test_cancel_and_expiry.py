@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from binalert.db import Store
 from binalert.deliveries.lifecycle import cancel_alert
 from binalert.models import Alert, CallAttempt, Delivery
 from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx
 from lab.seed import seed_alert
 from lab.sim import SIM
+from store.db import Store
 from tests.ivr.harness import alert_status, deliveries, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(90)]

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from binalert.db import Store
 from binalert.models import CallAttempt, Delivery
 from lab.cli import lab_environment
 from lab.pbx import LabPbx, temporary_lab
 from lab.seed import seed_alert
 from lab.sim import SIM, SimMember
+from store.db import Store
 from tests.ivr.harness import deliveries, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.postgres]

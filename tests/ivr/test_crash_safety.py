@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from binalert.db import Store
 from binalert.models import CallAttempt, Delivery
 from lab.cli import lab_environment
 from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx
 from lab.seed import seed_alert
 from lab.sim import SIM
+from store.db import Store
 from tests.ivr.harness import deliveries, wait_until_final
 
 pytestmark = [pytest.mark.pbx]

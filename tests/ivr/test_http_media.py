@@ -15,7 +15,6 @@ import uvicorn
 
 from api.app import create_app
 from binalert.alerts.spoken import SpokenTexts
-from binalert.db import Store
 from binalert.media import GRID_SECONDS, MediaSigner
 from binalert.runtime import Runtime
 from binalert.settings import Settings
@@ -26,6 +25,7 @@ from lab.harness import lab_settings
 from lab.pbx import LabPbx, free_port
 from lab.seed import seed_alert
 from lab.sim import SIM
+from store.db import Store
 from tests.ivr.harness import deliveries
 
 SIGNED = re.compile(r"^http://10\.0\.0\.5:8000/media/(\d+)/([0-9a-f]{64})/([a-z]{2}-[\w-]+)\.wav$")

@@ -15,7 +15,6 @@ from binalert.alerts import service as alerts
 from binalert.alerts.schemas import AlertCreate
 from binalert.auth.schemas import Caller, Principal
 from binalert.clock import travel
-from binalert.db import Store
 from binalert.messages import service as messages
 from binalert.messages.schemas import MessageCreate
 from binalert.models import Bin, CallAttempt, Member, Membership, Role
@@ -23,6 +22,7 @@ from binalert.phones import parse_phone
 from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx
 from lab.sim import SIM
+from store.db import Store
 from tests.ivr.harness import attempts, deliveries, wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(120)]

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from binalert.db import Store
 from binalert.models import CallAttempt
 from binalert.settings import PbxSettings
 from lab.cli import lab_environment
@@ -18,6 +17,7 @@ from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx, temporary_lab
 from lab.seed import seed_alert
 from lab.sim import SIM
+from store.db import Store
 from tests.ivr.harness import wait_until_final
 
 pytestmark = [pytest.mark.pbx, pytest.mark.timeout(150)]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from binalert.db import Store
 from ivr.audio import TtsAudio
 from lab.harness import lab_settings, running_dispatcher
 from lab.pbx import LabPbx
 from lab.seed import seed_alert
 from lab.sim import SIM
+from store.db import Store
 from tests.ivr.harness import wait_until_final
 from tts import SpeechService
 

@@ -21,7 +21,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from binalert.clock import utcnow
-from binalert.db import Store
 from binalert.models import Bin, Member, Membership, Role
 from binalert.phones import parse_phone
 from binalert.runtime import Runtime
@@ -32,6 +31,7 @@ from ivr.service import DispatcherService
 from lab.harness import FINAL, lab_settings
 from lab.pbx import LabPbx, temporary_network
 from lab.sim import SIM
+from store.db import Store
 from tests.ivr.harness import deliveries
 from tests.recordings import encoded, middle, samples, similarity, speech_wav
 

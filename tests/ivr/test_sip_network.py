@@ -19,7 +19,6 @@ import pytest
 import soundfile as sf
 from sqlalchemy.exc import OperationalError
 
-from binalert.db import Store
 from binalert.deliveries import lifecycle
 from binalert.models import DeliveryEvent
 from ivr import channelvars as cv
@@ -28,6 +27,7 @@ from lab.network import TRUNK_NUMBER
 from lab.pbx import LabPbx, temporary_network
 from lab.seed import seed_alert
 from lab.sim import SIM, SimMember
+from store.db import Store
 from tests.ivr.harness import attempts, channels_left, deliveries, wait_until_final
 
 pytestmark = [pytest.mark.pbx]

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from binalert.db import Store
 from binalert.models import Bin
 from ivr.storewriter import StoreWriter
+from store.db import Store
 
 pytestmark = pytest.mark.timeout(30)
 

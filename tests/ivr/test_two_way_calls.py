@@ -21,7 +21,6 @@ import pytest
 import soundfile as sf
 from sqlalchemy import select, update
 
-from binalert.db import Store
 from binalert.deliveries import lifecycle
 from binalert.deliveries.policy import RetryPolicy
 from binalert.models import CallOutcome, Delivery, DeliveryEvent
@@ -33,6 +32,7 @@ from lab.network import TRUNK_NUMBER
 from lab.pbx import LabPbx, temporary_network
 from lab.seed import seed_alert
 from lab.sim import CALLERS, SIM
+from store.db import Store
 from tests.ivr.harness import attempts, channels_left, deliveries, wait_until_final
 from tts.two_way_phrases import UNKNOWN_LANGUAGES, two_way_phrase
 

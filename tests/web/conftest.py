@@ -14,11 +14,11 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
 from binalert.clock import utcnow
-from binalert.db import Store
 from binalert.models import Bin, Member, Membership, Role
 from binalert.phones import parse_phone
 from binalert.runtime import Runtime
 from lab.pbx import free_port
+from store.db import Store
 from tests.api.helpers import PASSWORD, make_account
 
 CHROMIUM = "/usr/bin/chromium"

@@ -13,9 +13,9 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from binalert.db import Store
 from binalert.models import Role
 from binalert.runtime import Runtime
+from store.db import Store
 from tests.api.conftest import api_settings
 from tests.api.helpers import PASSWORD
 from tests.web.conftest import add_bin, person, serve, shoot, sign_in

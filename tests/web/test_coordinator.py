@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import FilePayload, Page
 
 from binalert.clock import utcnow
-from binalert.db import Store
 from binalert.models import Alert, Delivery, Member, Membership, Role
 from binalert.runtime import Runtime
 from lab.sim import SIM
+from store.db import Store
 from tests.api.conftest import api_settings
 from tests.web.conftest import add_bin, person, serve, shoot, sign_in
 

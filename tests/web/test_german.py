@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from binalert.db import Store
 from binalert.models import Alert, Role
 from binalert.runtime import Runtime
+from store.db import Store
 from tests.api.conftest import api_settings
 from tests.web.conftest import add_bin, person, serve, shoot, sign_in
 

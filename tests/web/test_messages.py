@@ -17,10 +17,10 @@ from binalert.alerts import service as alerts
 from binalert.alerts.schemas import AlertCreate
 from binalert.auth.schemas import Caller
 from binalert.clock import Travel, travel, utcnow
-from binalert.db import Store
 from binalert.models import Delivery, Member, Role, Zone
 from binalert.runtime import Runtime
 from lab.sim import SIM
+from store.db import Store
 from tests.api.conftest import api_settings
 from tests.web.conftest import add_bin, person, serve, shoot, sign_in
 

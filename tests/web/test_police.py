@@ -9,13 +9,13 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page
 
-from binalert.db import Store
 from binalert.models import Role
 from binalert.runtime import Runtime
 from ivr.service import DispatcherService
 from lab.harness import lab_settings
 from lab.pbx import LabPbx
 from lab.sim import SIM
+from store.db import Store
 from tests.web.conftest import add_bin, person, serve, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.pbx, pytest.mark.timeout(180)]

@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
-from binalert.db import Store
 from binalert.models import Alert, Role
 from binalert.runtime import Runtime
+from store.db import Store
 from tests.api.conftest import api_settings
 from tests.recordings import speech_wav
 from tests.web.conftest import (

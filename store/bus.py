@@ -3,7 +3,7 @@
 The store holds the facts (alerts, deliveries, delivery_events); the bus only wakes up
 whoever waits for them (the dispatcher for new alerts, SSE streams for new events).
 Services never publish here themselves: they announce() in their transaction
-(binalert.announce), and the Runtime publishes after the commit. publish() may be called
+(store.announce), and the Runtime publishes after the commit. publish() may be called
 from any thread.
 """
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from binalert.db import on_postgres
+from store.db import on_postgres
 
 ALERTS_CHANGED = "alerts_changed"
 """An alert was created, cancelled or changed: the dispatcher should look again."""

@@ -35,13 +35,13 @@ from tenacity import (
     wait_exponential,
 )
 
-from binalert.announce import WEBHOOK_JOBS
 from binalert.clock import utcnow
 from binalert.runtime import Runtime
 from binalert.webhooks import repository as repo
 from binalert.webhooks import signing
 from binalert.webhooks.addresses import Address, AddressPolicy, Refused, Target, target_of
 from binalert.webhooks.guard import Pinned, Resolver, Unresolved, UrlGuard, pin
+from store.announce import WEBHOOK_JOBS
 
 log = logging.getLogger(__name__)
 

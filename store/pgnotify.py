@@ -1,6 +1,6 @@
 """PostgreSQL LISTEN: wake this process when another one announced a change.
 
-Writers NOTIFY in their own transaction (binalert.announce; PostgreSQL delivers it at
+Writers NOTIFY in their own transaction (store.announce; PostgreSQL delivers it at
 commit, never for a rolled-back write). Each process LISTENs and republishes on its
 in-process EventBus.
 """
@@ -13,8 +13,8 @@ import logging
 
 import psycopg
 
-from binalert.announce import CHANNEL, TOPICS
-from binalert.bus import EventBus
+from store.announce import CHANNEL, TOPICS
+from store.bus import EventBus
 
 log = logging.getLogger(__name__)
 
