@@ -239,9 +239,11 @@ def _rtp_slot() -> int:
     (pytest-xdist's gw0, gw1, ...) each their own, else by process id. BINALERT_LAB_RTP_SLOT
     moves a whole test run to other ranges (two checkouts testing at once on one machine)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    base = int(os.environ.get("BINALERT_LAB_RTP_SLOT", "0") or 0)
-    index = int(worker[2:]) if worker[2:].isdigit() else os.getpid()
-    return (base + index) % RTP_SLOTS
+    chosen = os.environ.get("BINALERT_LAB_RTP_SLOT", "")
+    base = int(chosen) if chosen.isdigit() else 0
+    if worker[2:].isdigit():
+        return (base + int(worker[2:])) % RTP_SLOTS
+    return base % RTP_SLOTS if chosen.isdigit() else os.getpid() % RTP_SLOTS
 
 
 @contextlib.contextmanager
