@@ -5,6 +5,7 @@ one and a restart keeps sessions, signed links and encrypted TOTP secrets workin
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import stat
@@ -29,9 +30,11 @@ def _read(path: Path) -> str:
     return value
 
 
+@functools.cache
 def load_or_create(path: Path) -> str:
-    """The secret kept in `path`, made first if the file does not exist yet. Two processes
-    starting at once agree: the file appears whole (written aside, then linked) or not at all."""
+    """The secret kept in `path`, made first if the file does not exist yet (read once a
+    process). Two processes starting at once agree: the file appears whole (written aside,
+    then linked) or not at all."""
     try:
         return _load_or_create(path)
     except OSError as error:

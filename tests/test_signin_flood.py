@@ -90,6 +90,8 @@ def test_a_sign_in_flood_keeps_memory_flat_and_the_owner_signs_in(tmp_path: Path
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_up(base, server)
+        kept = tmp_path / "secret"  # no secret set: a random one, made at start, kept 0600
+        assert kept.stat().st_mode & 0o777 == 0o600
         with _client(base, "127.0.0.4") as warm:  # one hash's memory before the baseline
             assert _sign_in(warm, "not the password at all") == 401
         baseline = _peak_rss_kb(server.pid)

@@ -6,7 +6,10 @@ PostgreSQL, through the test client."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 import threading
 import time
 from datetime import timedelta
@@ -27,10 +30,12 @@ from binalert.clock import utcnow
 from binalert.errors import TooMany
 from binalert.models import Account, Role, WebSession
 from binalert.runtime import Runtime
+from boot.process import build_runtime
 from store.db import Store
 from tests.api.conftest import ZONE_1, World, api_settings
 from tests.api.helpers import PASSWORD, csrf_of, make_account, page_sign_in
 
+BINALERT = shutil.which("binalert") or str(Path(__file__).parents[2] / ".venv/bin/binalert")
 OWNER = "owner@binalert.example"
 POLICE = "dispatcher@politie.example"
 STRANGER = "203.0.113.9"
@@ -318,12 +323,44 @@ def test_migration_0011_marks_plain_totp_secrets_and_the_start_encrypts_them(
             marked = s.scalars(select(Account.totp_secret)).one()
         assert marked == "plain:JBSWY3DPEHPK3PXP"
         settings = api_settings(store, tmp_path)
+        build_runtime(settings, with_dispatcher=False).store.dispose()  # as serve, worker do
         keys = totpkeys.TotpKeys.from_settings(settings)
-        with store.session() as s:
-            assert totpkeys.reseal_all(s, keys) == (1, 0)
         with store.session() as s:
             sealed = s.scalars(select(Account.totp_secret)).one()
         assert sealed is not None and "JBSWY3DPEHPK3PXP" not in sealed
         assert keys.open(sealed) == "JBSWY3DPEHPK3PXP"
+    finally:
+        store.dispose()
+
+
+def test_the_cli_encrypts_totp_secrets_with_a_new_server_secret(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    migrate.upgrade(url)
+    store = Store(url)
+    old, new = "the old server secret, " + "o" * 20, "the new server secret, " + "n" * 20
+    old_keys = totpkeys.TotpKeys.from_settings(
+        api_settings(store, tmp_path, session_secret=SecretStr(old))
+    )
+    secret = pyotp.random_base32()
+    make_account(store, POLICE, Role.POLICE, totp_secret=secret, keys=old_keys, police_zone="Z")
+    env = os.environ | {
+        "BINALERT_DATABASE_URL": url,
+        "BINALERT_ENVIRONMENT": "test",
+        "BINALERT_SESSION_SECRET": new,
+    }
+    run = [BINALERT, "account", "rotate-totp-key"]
+    try:
+        refused = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 2 and "1 TOTP secret(s) not readable" in refused.stderr
+        env["BINALERT_PREVIOUS_SESSION_SECRET"] = old
+        done = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and "1 TOTP secret(s) encrypted" in done.stdout
+        new_keys = totpkeys.TotpKeys.from_settings(
+            api_settings(store, tmp_path, session_secret=SecretStr(new))
+        )
+        with store.session() as s:
+            stored = s.scalars(select(Account.totp_secret)).one()
+        assert stored is not None and new_keys.open(stored) == secret
+        assert old_keys.open(stored) is None
     finally:
         store.dispose()
