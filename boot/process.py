@@ -25,10 +25,10 @@ log = logging.getLogger("binalert")
 
 def build_runtime(settings: Settings, with_dispatcher: bool) -> Runtime:
     """The store (at the current schema), the speech service and the background services."""
-    settings.server_secret()  # made (development) or refused now, not at the first request
-    passwords.set_slots(settings.signin_hash_slots)
     store = Store(settings.database_url)
     migrate.require_current_schema(store.engine)
+    settings.server_secret()  # made (development) or refused now, not at the first request
+    passwords.set_slots(settings.signin_hash_slots)
     _seal_totp_secrets(settings, store)
     runtime = Runtime(settings, store)
     if store.is_postgres:
