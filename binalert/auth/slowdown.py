@@ -31,6 +31,7 @@ FIRST_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(minutes=15)
 PAIR_FORGET_AFTER = timedelta(hours=24)
 ADDRESS_FORGET_AFTER = timedelta(hours=1)
+CLEAN_UP_ROWS = 100
 
 
 def delay_after(failures: int, free: int = FREE_TRIES) -> timedelta:
@@ -93,8 +94,19 @@ def failed(session: Session, email: str, source: str | None, now: datetime) -> N
     pair, address = _keys(email, source)
     _count(session, pair, now, FREE_TRIES, PAIR_FORGET_AFTER)
     _count(session, address, now, ADDRESS_FREE_TRIES, ADDRESS_FORGET_AFTER)
-    forgotten = now - PAIR_FORGET_AFTER - MAX_DELAY
-    session.execute(delete(SigninThrottle).where(SigninThrottle.last_failed_at < forgotten))
+    _forget_old(session, now - PAIR_FORGET_AFTER - MAX_DELAY)
+
+
+def _forget_old(session: Session, before: datetime) -> None:
+    """Delete a few counters idle since before this time (rows another sign-in holds are
+    left for the next one: no waiting, no deadlock)."""
+    old = (
+        select(SigninThrottle.key)
+        .where(SigninThrottle.last_failed_at < before)
+        .limit(CLEAN_UP_ROWS)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(delete(SigninThrottle).where(SigninThrottle.key.in_(old.scalar_subquery())))
 
 
 def succeeded(session: Session, email: str, source: str | None) -> None:

@@ -28,7 +28,7 @@ from binalert.auth import accounts, passwords, signin, totpkeys
 from binalert.auth.schemas import Caller
 from binalert.clock import utcnow
 from binalert.errors import TooMany
-from binalert.models import Account, Role, WebSession
+from binalert.models import Account, Role, SigninThrottle, WebSession
 from binalert.runtime import Runtime
 from boot.process import build_runtime
 from store.db import Store
@@ -183,6 +183,17 @@ def test_an_address_that_guesses_many_accounts_waits_for_all_of_them(
         assert not _attempt(store, f"guess{i}@x.example", "guess", now, STRANGER)
     assert not _attempt(store, POLICE, PASSWORD, now + timedelta(seconds=1), STRANGER)
     assert _attempt(store, POLICE, PASSWORD, now + timedelta(seconds=1), HOME)
+
+
+def test_counters_of_long_ago_are_forgotten(store: Store, world: World) -> None:
+    now = utcnow()
+    assert not _attempt(store, "first@x.example", "guess", now, STRANGER)
+    with store.session() as s:
+        assert len(s.scalars(select(SigninThrottle)).all()) == 2  # the pair, the address
+    assert not _attempt(store, "later@x.example", "guess", now + timedelta(days=2), HOME)
+    with store.session() as s:
+        left = s.scalars(select(SigninThrottle)).all()
+    assert len(left) == 2 and all(row.last_failed_at > now for row in left)
 
 
 def test_one_address_hashes_one_password_at_a_time_and_the_rest_are_refused_at_once(
