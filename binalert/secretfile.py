@@ -44,7 +44,7 @@ def load_or_create(path: Path) -> str:
 def _load_or_create(path: Path) -> str:
     if path.exists():
         return _read(path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.parent.mkdir(parents=True, exist_ok=True)  # the folder may hold sounds others read
     aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
