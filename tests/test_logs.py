@@ -83,7 +83,11 @@ def test_the_access_log_of_the_real_server_holds_no_phone_number(tmp_path: Path)
     db = f"sqlite:///{tmp_path / 'logs.db'}"
     migrate.upgrade(db)
     port = _free_port()
-    env = os.environ | {"BINALERT_DATABASE_URL": db, "BINALERT_SOUNDS_DIR": str(tmp_path)}
+    env = os.environ | {
+        "BINALERT_DATABASE_URL": db,
+        "BINALERT_SOUNDS_DIR": str(tmp_path),
+        "BINALERT_SECRET_FILE": str(tmp_path / "secret"),
+    }
     server = subprocess.Popen(
         [BINALERT, "serve", "--no-dispatcher", "--port", str(port)],
         env=env,
