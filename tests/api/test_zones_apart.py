@@ -28,7 +28,7 @@ from binalert.tokens import create_token
 from ivr import wire
 from store.db import Store
 from tests.api.conftest import ZONE_1, ZONE_2, World, build_world
-from tests.api.helpers import create_alert
+from tests.api.helpers import create_alert, csrf_of, make_account, page_sign_in
 
 HOLIDAY_WATCH = {"subject": "Vakantietoezicht", "template": {"kind": "holiday_watch"}}
 
@@ -319,3 +319,31 @@ def test_a_message_awaiting_approval_before_the_upgrade_waits_for_each_of_its_zo
             ]
     finally:
         store.dispose()
+
+
+def test_the_pages_offer_each_zones_police_their_own_part_only(
+    client: TestClient, world: World, store: Store, two_zone_coordinator: dict[str, str]
+) -> None:
+    _require_approval(client, world, ZONE_1, ZONE_2)
+    message = _send(client, world, two_zone_coordinator)
+    path = f"/api/v1/messages/{message['id']}"
+    assert client.post(f"{path}/approve", headers=world.auth("police")).status_code == 200
+    make_account(store, "agent@politie-brugge.example", Role.POLICE, police_zone=ZONE_1)
+    make_account(store, "agent@police-liege.example", Role.POLICE, police_zone=ZONE_2)
+    page = f"/messages/{message['id']}"
+
+    assert page_sign_in(client, "agent@politie-brugge.example").status_code == 303
+    assert 'id="approve"' not in client.get(page).text  # Brugge decided its part
+    assert 'id="waiting"' not in client.get("/messages").text
+    client.cookies.clear()
+
+    assert page_sign_in(client, "agent@police-liege.example").status_code == 303
+    assert (
+        f'href="/messages/{message["id"]}"'
+        in client.get("/messages").text.split('id="waiting"')[1].split("</ul>")[0]
+    )
+    html = client.get(page).text
+    assert 'id="approve"' in html and "dispatch-101" not in html
+    form = {"csrf_token": csrf_of(html)}
+    assert client.post(f"{page}/approve", data=form, follow_redirects=False).status_code == 303
+    assert world.members["cora"] in _called(store, message["id"])
