@@ -117,6 +117,13 @@ def decision_note(session: Session, alert_id: int) -> str | None:
 AWAITING = AlertStatus.AWAITING_APPROVAL.value
 
 
+def locked(session: Session, alert_id: int) -> Alert:
+    """The message, read again and locked (PostgreSQL) until the transaction ends: two zones
+    approving at once schedule one after the other (no member twice, no validity lost)."""
+    query = select(Alert).where(Alert.id == alert_id).with_for_update()
+    return session.scalars(query.execution_options(populate_existing=True)).one()
+
+
 def add_parts(session: Session, alert_id: int, zones: Collection[str], validity: int) -> None:
     """One awaiting part per zone that must approve; `validity` in seconds."""
     for zone in sorted(zones):

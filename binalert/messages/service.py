@@ -242,7 +242,7 @@ def approve(
     # A message over several zones names no single decider (each zone sees its own part).
     by = caller.principal.actor if _one_zone(session, alert) else None
     repo.decide(session, alert_id, AlertStatus.ACTIVE, by, now)  # False: active already
-    alert = alerts.visible_alert(session, caller, alert_id)
+    alert = repo.locked(session, alert_id)
     parts = [p for p in repo.parts(session, [alert_id]) if p.police_zone in zones]
     bins = [b.id for b in repo.bins(session, alert.bin_ids) if b.police_zone in zones]
     validity = timedelta(seconds=max(p.validity_seconds for p in parts))
