@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -168,3 +169,45 @@ def test_a_traceback_in_the_log_holds_no_phone_number() -> None:
     for shown in ("0470 12 34 56", "50 12 34 56", "+32 50"):
         assert shown not in err
     assert err.count(MASK) >= 2
+
+
+@pytest.mark.timeout(90)
+def test_the_real_server_links_to_its_own_address_whatever_host_a_request_names(
+    tmp_path: Path,
+) -> None:
+    """#21 point 11: without BINALERT_PUBLIC_URL, a link names the address `binalert serve`
+    listens at (its --port), never the forged Host of the admin's request."""
+    base, server = _serve(tmp_path)
+    env = os.environ | {"BINALERT_DATABASE_URL": f"sqlite:///{tmp_path / 'logs.db'}"}
+    try:
+        made = subprocess.run(
+            [BINALERT, "account", "invite", "--email", "admin@example.be", "--role", "admin"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert made.returncode == 0, made.stderr
+        setup = made.stdout.strip().split("/setup/", 1)[1]
+        with httpx.Client(base_url=base, timeout=10) as browser:
+            form = {"password": "correct horse battery", "password_again": "correct horse battery"}
+            page = browser.get(f"/setup/{setup}").text
+            form["csrf_token"] = _csrf(page)
+            assert browser.post(f"/setup/{setup}", data=form).status_code == 303
+            form = {"email": "admin@example.be", "password": "correct horse battery"}
+            form["csrf_token"] = _csrf(browser.get("/signin").text)
+            assert browser.post("/signin", data=form).status_code == 303
+            invite = {"email": "new@example.be", "display_name": "New", "role": "admin"}
+            invite["csrf_token"] = _csrf(browser.get("/admin/accounts").text)
+            forged = browser.post("/admin/accounts", data=invite, headers={"Host": "evil.example"})
+    finally:
+        server.terminate()
+        server.communicate(timeout=20)
+    assert forged.status_code == 200, forged.text
+    assert f"{base}/setup/" in forged.text and "evil.example" not in forged.text
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None, html
+    return found.group(1)
