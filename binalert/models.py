@@ -205,6 +205,24 @@ class Alert(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class MessageApproval(Base):
+    """One zone's part of a coordinator's message where that zone requires approval: its
+    BINs' members are called only once the zone's police approve it (#21 point 4)."""
+
+    __tablename__ = "message_approvals"
+    __table_args__ = (UniqueConstraint("alert_id", "police_zone"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    police_zone: Mapped[str] = mapped_column(String(200))
+    # awaiting_approval, active (approved) or rejected: AlertStatus values, per zone
+    status: Mapped[str] = mapped_column(String(20), default=AlertStatus.AWAITING_APPROVAL.value)
+    validity_seconds: Mapped[int] = mapped_column(Integer)  # the calls' validity once approved
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
 _WAITING = text("status IN ('pending', 'waiting_retry')")
 
 

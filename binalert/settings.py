@@ -135,8 +135,9 @@ class Settings(BaseSettings):
     then the session cookie is Secure and the audit log has the real client address."""
     public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     """The address people open the pages at (https://binalert.example.be): invitation and reset
-    links start with it; unset, the pages use the address they were opened at and the CLI
-    http://HOST:PORT."""
+    links start with it, never with the Host a request names (a forged Host would send the
+    link's secret to someone else's server). Required in production; unset elsewhere, links
+    start with http://HOST:PORT."""
     phone_countries: str = "BE,NL,FR,DE,LU"
     """Countries whose numbers members may have (ISO codes); others are never called."""
     max_import_rows: int = Field(default=20_000, ge=1, le=100_000)
@@ -249,6 +250,11 @@ class Settings(BaseSettings):
             if self.session_secret is None:
                 raise ValueError("BINALERT_SESSION_SECRET is required in production")
             _refuse_weak(self.session_secret, "the session secret")
+            if self.public_url is None:
+                raise ValueError(
+                    "refusing to start in production without BINALERT_PUBLIC_URL (the https "
+                    "address people open the pages at: invitation and reset links start with it)"
+                )
         elif self.environment == "development" and self.session_secret is not None:
             _refuse_example(self.session_secret, "the session secret")
         return self
@@ -270,6 +276,11 @@ class Settings(BaseSettings):
     def https(self) -> bool:
         """Whether people reach the pages over https (then cookies are Secure and __Host-)."""
         return self.environment == "production" or (self.public_url or "").startswith("https:")
+
+    @property
+    def public_base(self) -> str:
+        """Where one-time links point: BINALERT_PUBLIC_URL, else this server's own address."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def retry_delay_seconds(self) -> tuple[int, ...]:

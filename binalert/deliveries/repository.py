@@ -23,7 +23,7 @@ from binalert.deliveries.tables import (
     waiting,
 )
 from binalert.errors import Conflict
-from binalert.models import Alert, AlertStatus, DeliveryStatus
+from binalert.models import Alert, AlertStatus, DeliveryStatus, MessageApproval
 from store.sqlhints import not_indexed
 
 _d, _a = DELIVERIES.c, ALERTS.c
@@ -212,6 +212,21 @@ _HAS_OPEN = (
 
 def has_open_deliveries(session: Session, alert_id: int) -> bool:
     return session.connection().scalar(_HAS_OPEN, {"alert": alert_id}) is not None
+
+
+_AWAITS = (
+    select(MessageApproval.id)
+    .where(
+        MessageApproval.alert_id == bindparam("alert"),
+        MessageApproval.status == AlertStatus.AWAITING_APPROVAL.value,
+    )
+    .limit(1)
+)
+
+
+def awaits_approval(session: Session, alert_id: int) -> bool:
+    """A zone's part of this message still awaits approval (binalert.messages)."""
+    return session.connection().scalar(_AWAITS, {"alert": alert_id}) is not None
 
 
 def expired_delivery_count(session: Session, alert_id: int) -> int:
