@@ -129,7 +129,9 @@ def test_the_cli_audits_tokens_it_creates_and_revokes(tmp_path: Path) -> None:
 @pytest.fixture
 def public_client(store: Store, tmp_path: Path) -> Iterator[TestClient]:
     settings = api_settings(store, tmp_path, public_url=PUBLIC)
-    with TestClient(create_app(Runtime(settings=settings, store=store))) as client:
+    # An https public address makes the session cookie Secure: the client speaks https too.
+    app = create_app(Runtime(settings=settings, store=store))
+    with TestClient(app, base_url="https://testserver") as client:
         yield client
 
 
