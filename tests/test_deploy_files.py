@@ -510,3 +510,16 @@ def test_only_binalert_reaches_the_ami_and_its_user_runs_no_commands() -> None:
     )
     for kind in ("read", "write"):
         assert not {"command", "config", "dialplan", "agi", "all"} & set(rights[kind].split(","))
+
+
+def test_only_the_proxy_on_the_host_is_believed_about_the_client_address() -> None:
+    """#21 point 8: "*" let any client write its own X-Forwarded-For (its address for
+    /metrics, /media and the audit log). Only the `binalert` network's gateway, where the TLS
+    proxy on the host comes from, is believed; the compose file says the proxy overwrites."""
+    trusted = service("binalert")["environment"]["BINALERT_FORWARDED_ALLOW_IPS"]
+    [network] = compose()["networks"]["binalert"]["ipam"]["config"]
+    assert ipaddress.ip_address(trusted) == ipaddress.ip_address(network["gateway"])
+    assert ipaddress.ip_address(trusted) in ipaddress.ip_network(network["subnet"])
+    assert service("binalert")["ports"] == ["127.0.0.1:8000:8000/tcp"]  # the host's proxy only
+    text = (DOCKER / "compose.yml").read_text()
+    assert "OVERWRITE" in text and '"*"' not in text.split("BINALERT_FORWARDED_ALLOW_IPS:")[1][:40]
