@@ -21,6 +21,8 @@ import yaml
 
 from binalert.settings import FLAT_PBX_KEYS, Settings
 from boot import cli
+from ivr.ami import BOOT_EVENT
+from ivr.dialer import AMI_EVENTS, AMI_EXCLUDED
 from lab.chroot import chroot_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -377,7 +379,15 @@ def _check_manager(path: Path) -> dict[str, list[str]]:
     assert general["channelvars"] == ["BINALERT_CALL_ID"]
     user = section(path, "binalert")
     assert set(user["read"][0].split(",")) == {"system", "call", "user", "originate"}
-    assert set(user["write"][0].split(",")) == {"system", "call", "originate"}
+    # #21 point 9: no `system` write (Originate Application=System, ModuleLoad, DBDel, ...)
+    assert set(user["write"][0].split(",")) == {"call", "originate", "reporting"}
+    include = "eventfilter(action(include),name({}))"
+    included = {key for key in user if key.startswith(include[:-4])}
+    assert included == {include.format(name) for name in (BOOT_EVENT, *AMI_EVENTS)}
+    [other_half] = AMI_EXCLUDED
+    assert user["eventfilter(action(exclude),header(Uniqueid),method(starts_with))"] == [
+        other_half.removeprefix("Uniqueid: ")
+    ]
     assert user["deny"] == ["0.0.0.0/0.0.0.0"]
     assert all(not p.startswith("0.0.0.0") for p in user["permit"])
     return general
@@ -510,6 +520,7 @@ def test_only_binalert_reaches_the_ami_and_its_user_runs_no_commands() -> None:
     )
     for kind in ("read", "write"):
         assert not {"command", "config", "dialplan", "agi", "all"} & set(rights[kind].split(","))
+    assert "system" not in rights["write"].split(",")  # #21 point 9: a shell on the PBX
 
 
 def test_only_the_proxy_on_the_host_is_believed_about_the_client_address() -> None:
@@ -523,3 +534,4 @@ def test_only_the_proxy_on_the_host_is_believed_about_the_client_address() -> No
     assert service("binalert")["ports"] == ["127.0.0.1:8000:8000/tcp"]  # the host's proxy only
     text = (DOCKER / "compose.yml").read_text()
     assert "OVERWRITE" in text and '"*"' not in text.split("BINALERT_FORWARDED_ALLOW_IPS:")[1][:40]
+
