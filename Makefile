@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml requirements/dev.txt
 # Re-resolve the locks after a change of pyproject.toml's dependencies (review the diff):
 # runtime.txt for the image, piper.txt for an image with Piper voices, dev.txt for make.
 LOCK := $(BIN)/uv pip compile pyproject.toml requirements/build.in --generate-hashes \
-	--universal --python-version 3.11 --no-header -q
+	--universal --python-version 3.11 --custom-compile-command "make lock" -q
 lock: install
 	$(LOCK) -o requirements/runtime.txt
 	$(LOCK) --extra piper -o requirements/piper.txt
