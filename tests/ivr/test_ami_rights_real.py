@@ -17,6 +17,7 @@ from panoramisk.message import Message
 from ivr import channelvars as cv
 from ivr.ami import AmiConfig, AmiConnection
 from ivr.originate import forget_action
+from ivr.recovery import acknowledged_in_astdb, acknowledgements_in_astdb, live_channels
 from lab.harness import lab_settings
 from lab.pbx import LabPbx
 from store.db import Store
@@ -108,3 +109,18 @@ async def test_a_stored_key_press_is_forgotten_through_the_dialplan(
     names = {m.event for m in seen}
     assert names <= {"FullyBooted", "OriginateResponse", "Hangup", "UserEvent"}, names
     assert "Hangup" in names
+
+
+async def test_the_reads_binalert_needs_pass_with_the_reporting_right(
+    pbx: LabPbx, session: tuple[AmiConnection, list]
+) -> None:
+    """Recovery reads the live channels and AstDB; those actions need `system` or
+    `reporting`, and the user has only the latter."""
+    ami, _seen = session
+    pbx.rx(f"database put {cv.ACK_DB_FAMILY} {CALL_ID} 1765000000")
+    try:
+        assert await acknowledged_in_astdb(ami, CALL_ID)
+        assert await acknowledgements_in_astdb(ami) == [CALL_ID]
+        assert await live_channels(ami) == {}
+    finally:
+        pbx.rx(f"database del {cv.ACK_DB_FAMILY} {CALL_ID}")
