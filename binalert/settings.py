@@ -130,9 +130,11 @@ class Settings(BaseSettings):
     answered 429 at once, without hashing."""
     host: str = "127.0.0.1"
     port: int = 8000
-    forwarded_allow_ips: str = "127.0.0.1"
-    """Proxies whose X-Forwarded-For/-Proto binalert believes (the TLS proxy in front of it):
-    then the session cookie is Secure and the audit log has the real client address."""
+    forwarded_allow_ips: str = ""
+    """The TLS proxy whose X-Forwarded-For/-Proto binalert believes (its addresses or networks,
+    comma-separated; default nobody): then the session cookie is Secure and the audit log,
+    /metrics and /media see the real client address. The proxy must overwrite both headers
+    (a client writes its own); never "*", which lets any client choose its address."""
     public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     """The address people open the pages at (https://binalert.example.be): invitation and reset
     links start with it, never with the Host a request names (a forged Host would send the
@@ -206,6 +208,19 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(part, strict=False)
             except ValueError as error:
                 raise ValueError(f"BINALERT_METRICS_ALLOW: {part!r} is not a network") from error
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as error:
+                raise ValueError(
+                    f"BINALERT_FORWARDED_ALLOW_IPS: {part!r} is not the proxy's address or "
+                    'network ("*" would believe any client\'s X-Forwarded-For)'
+                ) from error
         return value
 
     @field_validator("media_allow")

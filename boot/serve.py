@@ -24,6 +24,7 @@ def serve_forever(
         port=settings.port,
         log_level="info",
         log_config=None,  # uvicorn's records reach the root handlers and their phone filter
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # X-Forwarded-* only from the proxy named in the settings; none named: from nobody
+        proxy_headers=bool(settings.forwarded_allow_ips.strip()),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
     )

@@ -41,7 +41,7 @@ from ivr.calls import (
     outcome_of_failed_originate,
 )
 from ivr.health import PbxHealth
-from ivr.originate import originate_action
+from ivr.originate import forget_action, originate_action
 from ivr.ratelimit import RateLimiter
 from ivr.storewriter import StoreWriter
 from ivr.wire import UnsafeValue
@@ -410,9 +410,7 @@ class Dialer:
         written = self.writer.submit(deliveries.acknowledge, *args)
         await self._until_stored(written, deliveries.acknowledge, *args)
         with contextlib.suppress(AmiError):
-            await self.ami.action(
-                {"Action": "DBDel", "Family": cv.ACK_DB_FAMILY, "Key": channel_id}
-            )
+            await self.ami.action(forget_action(cv.ACK_DB_FAMILY, channel_id))
 
     async def record_transfer(self, channel_id: str) -> None:
         """Store a press of 3 (put through to the police) as durably as a press of 1: retried
@@ -421,9 +419,7 @@ class Dialer:
         written = self.writer.submit(two_way.transfer, *args)
         await self._until_stored(written, two_way.transfer, *args)
         with contextlib.suppress(AmiError):
-            await self.ami.action(
-                {"Action": "DBDel", "Family": cv.TRANSFER_DB_FAMILY, "Key": channel_id}
-            )
+            await self.ami.action(forget_action(cv.TRANSFER_DB_FAMILY, channel_id))
 
     async def _until_stored(
         self, first: asyncio.Future[Any], fn: Callable[..., Any], *args: Any

@@ -20,7 +20,7 @@ from binalert.settings import PbxSettings
 from ivr.ami import AmiConfig, AmiConnection
 from ivr.audio import AudioSource, TtsAudio
 from ivr.callbacks import CallBacks
-from ivr.dialer import AMI_EVENTS, AMI_EXCLUDED, Dialer
+from ivr.dialer import Dialer
 from ivr.recovery import Recovery
 from ivr.storewriter import StoreWriter
 from ivr.two_way import TransferLines, TwoWaySounds, WithTransfer
@@ -69,9 +69,7 @@ class DispatcherService:
             port=pbx.ami_port,
             username=pbx.ami_username,
             secret=pbx.ami_secret.get_secret_value(),
-            events=AMI_EVENTS,
-            excluded=AMI_EXCLUDED,
-        )
+        )  # events: the PBX sends AMI_EVENTS only (manager.conf eventfilter; no Filter right)
         ami = AmiConnection(config, on_event=lambda message: dialer.on_event(message))
         audio = self._audio or TtsAudio(
             settings, self.runtime.store, self.runtime.speech, pbx, self._run_db

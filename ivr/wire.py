@@ -18,7 +18,7 @@ class UnsafeValue(ValueError):
     """A value would change the meaning of an AMI action or of the dialplan."""
 
 
-_CALL_ID = re.compile(r"^b[a-z][0-9]{16}$")
+CALL_ID_PATTERN = re.compile(r"^b[a-z][0-9]{16}$")
 _SOUND = re.compile(r"^(/[A-Za-z0-9_.\-]+)+$|^https?://[A-Za-z0-9_.\-:/]+$")
 _CHANNEL = re.compile(r"^[A-Za-z]+/[A-Za-z0-9_+\-.@/]+$")
 _NUMBER_DIGITS = re.compile(r"^\+?[0-9]{3,16}$")
@@ -64,7 +64,7 @@ def context(name: str) -> str:
 
 def channel_id(value: str) -> str:
     """A call's ChannelId as call_id() makes it."""
-    return check(_CALL_ID, value, "ChannelId")
+    return check(CALL_ID_PATTERN, value, "ChannelId")
 
 
 def variables(values: Mapping[str, str]) -> list[str]:
@@ -80,7 +80,7 @@ def variables(values: Mapping[str, str]) -> list[str]:
 def variable_value(name: str, value: str) -> str:
     """One channel variable's value, checked by its kind (call id, sound, dial string)."""
     if name == channelvars.CALL_ID:
-        return check(_CALL_ID, value, name)
+        return check(CALL_ID_PATTERN, value, name)
     if name.endswith("_AUDIO"):
         return check(_SOUND, value, name)
     if name == channelvars.TRANSFER_DIAL:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from api.deps import Id, RuntimeDep
 from api.routers.media import preview_of
 from api.web import alert_form, alert_recordings
-from api.web.guard import Csrf, WebCaller, WebRoute
+from api.web.guard import Csrf, SignedIn, WebCaller, WebRoute
 from api.web.messages import follow_links
 from api.web.render import page, redirect
 from api.web.sealing import seal, unseal
@@ -56,7 +56,7 @@ def new_alert(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Respo
     return _form(request, caller, runtime)
 
 
-@router.post("/alerts/preview", dependencies=[Csrf])
+@router.post("/alerts/preview", dependencies=[SignedIn, Csrf])
 async def preview_alert(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Response:
     form = await request.form()
     values = alert_form.values_of(form)
@@ -70,7 +70,7 @@ async def preview_alert(request: Request, caller: WebCaller, runtime: RuntimeDep
             draft = alerts.draft(db, caller, data)
         sounds = runtime.settings.sounds_dir
         made = await run_in_threadpool(recorded.convert_all, uploads, sounds)
-    except (Invalid, recorded.TooLarge, recorded.NotAudio) as error:
+    except (Invalid, recorded.TooLarge, recorded.NotAudio, recorded.Busy) as error:
         return _form(request, caller, runtime, values=values, errors=[error.message], kept=kept)
     recordings = kept | made.keys
     found = {
