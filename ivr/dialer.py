@@ -149,6 +149,10 @@ class Dialer:
         self.calls.add(call)
         self.spawn(self._await_end(call), f"adopted-{call.channel_id}")
 
+    def line(self) -> DialerLine:
+        """What calls coming in on this PBX (ivr.callbacks) may use of this dialer."""
+        return DialerLine(self)
+
     # -- the scheduling loop -------------------------------------------------------------
 
     async def run(self) -> None:
@@ -463,3 +467,43 @@ class Dialer:
         if self._own_pool is not None:
             self._own_pool.shutdown(wait=True)
         log.info("dialer %s stopped: %d originates", self.pbx.name, self.originates_sent)
+
+
+class DialerLine:
+    """A dialer as calls coming in on its PBX see it (ivr.callbacks.Line): its store thread,
+    its AMI session, the calls it follows and an alert call's variables; nothing else."""
+
+    def __init__(self, dialer: Dialer) -> None:
+        self._dialer = dialer
+
+    @property
+    def pbx_name(self) -> str:
+        return self._dialer.pbx.name
+
+    @property
+    def ami_ready(self) -> bool:
+        return self._dialer.ami.ready.is_set()
+
+    async def run_db(self, fn: Callable[..., T], *args: Any) -> T:
+        return await self._dialer.db(fn, *args)
+
+    def spawn(self, coro: Any, name: str) -> None:
+        self._dialer.spawn(coro, name)
+
+    async def action(self, action: dict[str, str]) -> Message:
+        response: Message = await self._dialer.ami.action(action)
+        return response
+
+    def is_following(self, call_id: str) -> bool:
+        return call_id in self._dialer.calls
+
+    def follow(self, call: LiveCall) -> None:
+        self._dialer.follow(call)
+
+    def end(self, call_id: str) -> None:
+        call = self._dialer.calls.get(call_id)
+        if call is not None:
+            call.ended.set()
+
+    async def call_variables(self, alert_id: int, language: str) -> dict[str, str]:
+        return await self._dialer.audio.variables(alert_id, language)

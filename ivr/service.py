@@ -88,7 +88,7 @@ class DispatcherService:
             pbx,
             self._writer,
         )
-        call_backs = CallBacks(dialer, sounds)
+        call_backs = CallBacks(dialer.line(), sounds, settings)
         dialer.on_inbound = call_backs.on_inbound
         self.call_backs.append(call_backs)
         recovery = Recovery(dialer)

@@ -27,6 +27,7 @@ from binalert.zones.schemas import (
     ZoneSettings,
 )
 
+
 def dispatch_e164(text: str, allowed: Collection[str]) -> str:
     """A dispatch line members are put through to (binalert.phones.dispatch_line: an allow
     list, never a deny list), as E.164; a clear error otherwise."""
