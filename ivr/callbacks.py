@@ -84,10 +84,13 @@ class Line(Protocol):
 
 
 class CallBacks:
-    def __init__(self, line: Line, sounds: TwoWaySounds, settings: Settings) -> None:
+    def __init__(
+        self, line: Line, sounds: TwoWaySounds, settings: Settings, inbound_cap: int = 5
+    ) -> None:
         self.line = line
         self.sounds = sounds
         self.settings = settings
+        self.inbound_cap = inbound_cap  # calls on the BIN number at once (PbxSettings)
         self.name = f"d{secrets.token_hex(6)}"  # this dispatcher, in the election
         self._unknown_audio: str | None = None
         self.answered: dict[str, int] = {kind.value: 0 for kind in CallBackKind}
@@ -98,15 +101,20 @@ class CallBacks:
         call_id = wire.inbound_call_id(uniqueid)
         if call_id is None or self.line.is_following(call_id):
             return
-        self.line.spawn(
-            self.answer(uniqueid, call_id, message.get("Caller")), f"call-back-{call_id}"
-        )
+        number = wire.caller_number(message.get("Caller"))
+        asserted = wire.caller_asserted(message.get("Asserted"))
+        self.line.spawn(self.answer(uniqueid, call_id, number, asserted), f"call-back-{call_id}")
 
-    async def answer(self, uniqueid: str, call_id: str, caller: str | None) -> None:
+    async def answer(
+        self, uniqueid: str, call_id: str, number: str | None, asserted: bool = False
+    ) -> None:
+        """`number`: the caller's, as the dialplan found it; `asserted`: the trunk vouches
+        for it. A number nobody vouches for is anyone's to write: such a caller is not taken
+        for the member (they hear what this number is, as a stranger does)."""
         started = time.monotonic()
         try:
             await self._setvar(uniqueid, cv.HANDLER, self.name)
-            e164 = two_way.caller_e164(wire.caller_number(caller))
+            e164 = two_way.caller_e164(number) if asserted else None
             await self._pause_until(started + SETTLE_SECONDS)
             if not await self._elected(uniqueid):
                 return
@@ -174,6 +182,15 @@ class CallBacks:
             self._unknown_audio = audio
         except Exception:  # speech or the PBX briefly away: the next sweep tries again
             log.exception("could not give PBX %s the unknown-caller message", self.line.pbx_name)
+
+    async def publish_inbound_cap(self) -> None:
+        """How many calls on the BIN number the dialplan lets in at once (a global, after
+        every login: a restarted PBX forgets it and falls back to the dialplan's 5)."""
+        try:
+            name, value = wire.setvar(cv.INBOUND_MAX, str(self.inbound_cap))
+            await self.line.action({"Action": "Setvar", "Variable": name, "Value": value})
+        except Exception:  # the PBX away again: the next login sets it
+            log.exception("could not give PBX %s its inbound cap", self.line.pbx_name)
 
     def forget_published(self) -> None:
         """A new AMI session (the PBX may have restarted): publish the global again."""
