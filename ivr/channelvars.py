@@ -21,11 +21,14 @@ TRANSFER_DIAL = "BINALERT_TRANSFER_DIAL"
 TRANSFER_OFFER_AUDIO = "BINALERT_TRANSFER_OFFER_AUDIO"  # "to report it to the police: press 3"
 TRANSFERRING_AUDIO = "BINALERT_TRANSFERRING_AUDIO"  # "we are putting you through to the police"
 TRANSFER_FAILED_AUDIO = "BINALERT_TRANSFER_FAILED_AUDIO"  # "no answer: call 101 (112)"
+TRANSFER_BUSY_AUDIO = "BINALERT_TRANSFER_BUSY_AUDIO"  # "the police line is busy: call 101"
+TRANSFER_MAX = "BINALERT_TRANSFER_MAX"  # members put through to one dispatch line at once
 
 # Variables the dialplan sets for itself (never sent by binalert).
 PLAYS = "BINALERT_PLAYS"
 INVALID = "BINALERT_INVALID"
 MACHINE = "BINALERT_MACHINE"  # 1 once a long greeting was heard
+TRANSFER_LINE = "BINALERT_TRANSFER_LINE"  # the dispatch line's digits: its GROUP's name
 
 ORIGINATE_VARIABLES = (
     CALL_ID,
@@ -41,6 +44,8 @@ ORIGINATE_VARIABLES = (
     TRANSFER_OFFER_AUDIO,
     TRANSFERRING_AUDIO,
     TRANSFER_FAILED_AUDIO,
+    TRANSFER_BUSY_AUDIO,
+    TRANSFER_MAX,
 )
 
 # A member calling the BIN number back (#14): the dialplan (binalert-inbound) reports the
@@ -51,6 +56,7 @@ PAI = "BINALERT_PAI"  # set by the dialplan: the network's P-Asserted-Identity, 
 FROM = "BINALERT_FROM"  # set by the dialplan: the From header, raw (only parsed by Asterisk)
 ASSERTED = "BINALERT_ASSERTED"  # set by the dialplan: 1 when the trunk asserted the number
 INBOUND_MAX = "BINALERT_INBOUND_MAX"  # a global binalert sets: calls on the BIN number at once
+INBOUND_GROUP = "inbound@binalert"  # the dialplan's GROUP of calls on the BIN number
 INBOUND_CAP = "BINALERT_INBOUND_CAP"  # set by the dialplan: INBOUND_MAX, or 5 before binalert
 CALLBACK_AUDIO = "BINALERT_CALLBACK_AUDIO"  # "you are calling the BIN number; the last message"
 NO_ALERT_AUDIO = "BINALERT_NO_ALERT_AUDIO"  # a member without a current alert: "none; call 101"
@@ -75,6 +81,7 @@ DIALPLAN_ONLY_VARIABLES = (
     PLAYS,
     INVALID,
     MACHINE,
+    TRANSFER_LINE,
     CALLER,
     PAI,
     FROM,

@@ -177,6 +177,8 @@ class CarrierInstance(LabInstance):
             'exten => _0X.,1,Set(CALLERID(all)="Member" <+32${EXTEN:1}>)\n'
             f" same => n,Dial(PJSIP/{TRUNK_NUMBER}@{TRUNK_USERNAME},30,"
             "b(lab-record-call-back^s^1(${EXTEN}^+32${EXTEN:1})))\n"
+            "; how binalert's PBX answered (BUSY 17 when it is full): AstDB call_back/<number>\n"
+            " same => n,Set(DB(call_back/${EXTEN})=${DIALSTATUS} ${HANGUPCAUSE})\n"
             " same => n,Hangup()\n"
             f"[{UNASSERTED_CALL_BACK_CONTEXT}]\n"
             "; The same, but the network asserts nothing: the From (the member's number) is\n"
