@@ -211,8 +211,8 @@ class Dialer:
     async def _claim_and_place(self, moment: datetime) -> None:
         while self._claiming:
             inbound = await self.inbound_calls()
-            if inbound is None:  # the PBX's free channels unknown: place nothing this round
-                return
+            if inbound is None:  # unknown: as many as the dialplan lets in, at worst
+                inbound = self.pbx.inbound_cap
             free = self.pbx.max_channels - self._outbound_in_flight() - inbound
             self._inbound_held = inbound > 0 and free <= 0
             batch = min(free, max(1, int(self.pbx.max_cps)))
@@ -236,7 +236,8 @@ class Dialer:
         puts each in the group inbound@binalert, and lets BINALERT_INBOUND_MAX in at once).
         They hold channels of the same trunk, so every claim counts them: read live on the
         PBX, which knows them from their first ring whether or not binalert answered them
-        (a row in the store would come late, and a flood would write it). None: unknown."""
+        (a row in the store would come late, and a flood would write it). None: unknown
+        (the AMI user may not read it, an older dialplan may not count them)."""
         try:
             response = await self.ami.action(
                 {"Action": "Getvar", "Variable": f"GROUP_COUNT({cv.INBOUND_GROUP})"}
