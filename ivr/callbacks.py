@@ -1,13 +1,15 @@
 """Members calling the BIN number back (#14), on one PBX.
 
 The dialplan (binalert-inbound) answers nothing at first: the caller hears ringing while it
-reports `BinalertInbound` with the caller's SIP identity and waits a few seconds. Here:
+reports `BinalertInbound` with the caller's number (a URI's user part) and whether the trunk
+asserted it, and waits a few seconds. Here (seeing the dialer only through a `Line`):
 
 1. every dispatcher on this PBX sees that event; each names itself on the channel (AMI
    Setvar BINALERT_HANDLER) at once and, after a short settling time, only the one whose name
    stayed there answers (a last-writer-wins election; the store's unique call id is the
    second guard: one inbound attempt per call whatever happens);
-2. the number is checked (ivr.wire, then phonenumbers) and looked up
+2. the number, if the trunk asserted it (else the caller is a stranger), is checked
+   (ivr.wire, then phonenumbers) and looked up
    (binalert.deliveries.two_way.answer_call_back): a member with an alert of the last 12 hours
    gets an inbound call attempt on that delivery, whose id (made of the channel's Uniqueid)
    the call keeps as BINALERT_CALL_ID, so its press of 1 is the usual `BinalertAck` ->
