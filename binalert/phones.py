@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import phonenumbers
@@ -67,3 +68,47 @@ def parse_phone(text: str, region: str = "BE") -> Phone:
         raise InvalidPhone(f"{raw!r} is not a landline or mobile number")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return Phone(e164=e164, kind=ACCEPTED_TYPES[number_type])
+
+
+def dispatch_line(text: str, allowed: Collection[str] = ()) -> str:
+    """A police zone's dispatch line (press 3 puts members through to it), as E.164: a
+    Belgian geographic landline (police zones answer on one), or a number an admin listed
+    (BINALERT_DISPATCH_ALLOW, as E.164). Anything else is refused, whatever its kind: a
+    stolen police account must not turn press 3 into calls to mobiles, premium-rate or
+    foreign numbers, short codes or service numbers."""
+    raw = text.strip()
+    if not raw or len(raw) > 32 or any(ord(ch) < 32 for ch in raw):
+        raise InvalidPhone("a dispatch line is a phone number (at most 32 characters)")
+    try:
+        parsed = phonenumbers.parse(raw, "BE")
+    except phonenumbers.NumberParseException as error:
+        raise InvalidPhone(f"{raw!r} is not a phone number") from error
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if e164 in allowed:
+        return e164
+    if not (
+        phonenumbers.is_valid_number(parsed)
+        and phonenumbers.region_code_for_number(parsed) == "BE"
+        and phonenumbers.number_type(parsed) == PhoneNumberType.FIXED_LINE
+        and phonenumbers.is_number_geographical(parsed)
+    ):
+        raise InvalidPhone(
+            f"{raw!r} is not a Belgian landline with an area code (101 and 112, mobiles, "
+            "service and foreign numbers are not put through; an admin may allow a number "
+            "with BINALERT_DISPATCH_ALLOW)"
+        )
+    return e164
+
+
+def dispatch_allow_list(text: str) -> frozenset[str]:
+    """BINALERT_DISPATCH_ALLOW: comma-separated numbers (any notation), as E.164."""
+    allowed = set()
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        try:
+            parsed = phonenumbers.parse(part, "BE")
+        except phonenumbers.NumberParseException as error:
+            raise InvalidPhone(f"{part!r} is not a phone number") from error
+        if not phonenumbers.is_valid_number(parsed):
+            raise InvalidPhone(f"{part!r} is not a valid phone number")
+        allowed.add(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    return frozenset(allowed)

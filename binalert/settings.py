@@ -20,6 +20,7 @@ from pydantic_settings import (
 
 from binalert import secretfile
 from binalert.members.policy import MemberPolicy
+from binalert.phones import InvalidPhone, dispatch_allow_list
 from tts import SpeechConfig
 
 SAMPLE_AMI_SECRET = "binalert-lab-secret"
@@ -47,8 +48,22 @@ class PbxSettings(BaseModel):
     max_channels: int = Field(default=20, ge=1, le=2000)
     max_cps: float = Field(default=10.0, gt=0, le=1000)
     dial_template: str = "PJSIP/{e164}@trunk"
+    max_inbound: int | None = Field(default=None, ge=0, le=2000)
+    """Calls coming in at once (members calling back, or anyone) this PBX answers; more are
+    answered busy, so strangers cannot take the trunk. Unset: a quarter of max_channels
+    (at least 1). They count against max_channels while they last."""
+    max_transfers: int = Field(default=2, ge=0, le=100)
+    """Members put through to one dispatch line at once (press 3); the next hears that the
+    line is busy and to call 101 themselves."""
     media_base_url: str | None = None
     pbx_sounds_dir: Path | None = None  # the sounds folder as this PBX sees it; unset: the same
+
+    @property
+    def inbound_cap(self) -> int:
+        """max_inbound, or a quarter of the channels; never more than the channels."""
+        if self.max_inbound is not None:
+            return min(self.max_inbound, self.max_channels)
+        return max(1, self.max_channels // 4)
 
     @field_validator("dial_template")
     @classmethod
@@ -142,6 +157,9 @@ class Settings(BaseSettings):
     start with http://HOST:PORT."""
     phone_countries: str = "BE,NL,FR,DE,LU"
     """Countries whose numbers members may have (ISO codes); others are never called."""
+    dispatch_allow: str = ""
+    """Dispatch lines allowed besides Belgian geographic landlines (comma-separated numbers):
+    a police zone whose line is not one (binalert.phones.dispatch_line)."""
     max_import_rows: int = Field(default=20_000, ge=1, le=100_000)
     max_members_per_bin: int = Field(default=20_000, ge=1, le=1_000_000)
     metrics_allow: str = "127.0.0.1/32,::1/128"
@@ -199,6 +217,15 @@ class Settings(BaseSettings):
         if not parts or not all(p.isdigit() for p in parts):
             raise ValueError("BINALERT_RETRY_DELAYS must be comma-separated whole seconds")
         return ",".join(parts)
+
+    @field_validator("dispatch_allow")
+    @classmethod
+    def _dispatch_numbers(cls, value: str) -> str:
+        try:
+            dispatch_allow_list(value)
+        except InvalidPhone as error:
+            raise ValueError(f"BINALERT_DISPATCH_ALLOW: {error}") from error
+        return value
 
     @field_validator("metrics_allow")
     @classmethod
@@ -304,6 +331,9 @@ class Settings(BaseSettings):
     def member_policy(self) -> MemberPolicy:
         countries = {c.strip().upper() for c in self.phone_countries.split(",") if c.strip()}
         return MemberPolicy(frozenset(countries), self.max_import_rows, self.max_members_per_bin)
+
+    def dispatch_allow_list(self) -> frozenset[str]:
+        return dispatch_allow_list(self.dispatch_allow)
 
     def speech_config(self) -> SpeechConfig:
         """What the one speech service of a process is built from (dialers and previews)."""

@@ -52,6 +52,7 @@ from store.db import Store
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SAFETY_WAKE_SECONDS = 5.0
+INBOUND_POLL_SECONDS = 1.0  # lines held by calls coming in: how often to look for a free one
 DRAIN_AFTER_SECONDS = 30.0  # PBX unreachable this long: its calls end as lost, retried elsewhere
 RELEASE_DELAY = 10.0  # a call that could not be prepared is tried again after this
 CAUSE_WAIT_SECONDS = 1.0  # a failed Originate's Hangup (with the network's cause) may come later
@@ -105,6 +106,7 @@ class Dialer:
         self.originates_sent = 0
         self._last_expiry = 0.0
         self._capped = False  # other workers hold this PBX's channels: wake on their events
+        self._inbound_held = False  # calls coming in hold the channels: look again soon
         self.pbx_health = PbxHealth()
         # Someone calls the BIN number (ivr.callbacks answers it); None: the dialplan's own
         # timeout tells them what this number is.
@@ -149,6 +151,10 @@ class Dialer:
         self.calls.add(call)
         self.spawn(self._await_end(call), f"adopted-{call.channel_id}")
 
+    def line(self) -> DialerLine:
+        """What calls coming in on this PBX (ivr.callbacks) may use of this dialer."""
+        return DialerLine(self)
+
     # -- the scheduling loop -------------------------------------------------------------
 
     async def run(self) -> None:
@@ -191,6 +197,8 @@ class Dialer:
             await self._claim_and_place(moment)
         else:
             self._drain_if_pbx_gone()
+        if self._inbound_held:
+            return INBOUND_POLL_SECONDS  # calls coming in hold the lines: their end wakes nobody
         if len(self.calls) >= self.pbx.max_channels:
             return SAFETY_WAKE_SECONDS  # every line is busy: a call that ends wakes us
         next_due = await self.db(next_due_time)
@@ -202,13 +210,19 @@ class Dialer:
 
     async def _claim_and_place(self, moment: datetime) -> None:
         while self._claiming:
-            free = self.pbx.max_channels - len(self.calls)
+            inbound = await self.inbound_calls()
+            if inbound is None:  # unknown: as many as the dialplan lets in, at worst
+                inbound = self.pbx.inbound_cap
+            free = self.pbx.max_channels - self._outbound_in_flight() - inbound
+            self._inbound_held = inbound > 0 and free <= 0
             batch = min(free, max(1, int(self.pbx.max_cps)))
             if not self.pbx_health.healthy:  # one probe call per back-off, else nothing
                 batch = min(batch, int(self.pbx_health.may_probe(time.monotonic())))
             if batch <= 0:
                 return
-            claimed = await self.db(deliveries.claim_due, moment, batch, self.claim_options)
+            claimed = await self.db(
+                deliveries.claim_due, moment, batch, self.claim_options, inbound
+            )
             for call in claimed:
                 self._track(call)
                 self.spawn(self._place(call), f"call-{call.channel_id}")
@@ -216,6 +230,30 @@ class Dialer:
                 self._capped = len(claimed) == 0 and len(self.calls) < self.pbx.max_channels
                 return
             moment = utcnow()
+
+    async def inbound_calls(self) -> int | None:
+        """Calls coming in on this PBX now (members calling back, or anyone: the dialplan
+        puts each in the group inbound@binalert, and lets BINALERT_INBOUND_MAX in at once).
+        They hold channels of the same trunk, so every claim counts them: read live on the
+        PBX, which knows them from their first ring whether or not binalert answered them
+        (a row in the store would come late, and a flood would write it). None: unknown
+        (the AMI user may not read it, an older dialplan may not count them)."""
+        try:
+            response = await self.ami.action(
+                {"Action": "Getvar", "Variable": f"GROUP_COUNT({cv.INBOUND_GROUP})"}
+            )
+        except AmiError as error:
+            log.warning("PBX %s: inbound calls unknown: %s", self.pbx.name, error)
+            return None
+        value = response.get("Value") or "0"
+        if response.get("Response") != "Success" or not value.isdigit():
+            log.warning("PBX %s: inbound calls unknown: %s", self.pbx.name, response.get("Message"))
+            return None
+        return int(value)
+
+    def _outbound_in_flight(self) -> int:
+        """The calls this dialer placed (the call backs it follows are inbound calls)."""
+        return sum(not c.channel_id.startswith(wire.INBOUND_PREFIX) for c in self.calls.all())
 
     def _drain_if_pbx_gone(self) -> None:
         """The PBX has been unreachable too long: end its calls as lost so they are retried
@@ -459,3 +497,43 @@ class Dialer:
         if self._own_pool is not None:
             self._own_pool.shutdown(wait=True)
         log.info("dialer %s stopped: %d originates", self.pbx.name, self.originates_sent)
+
+
+class DialerLine:
+    """A dialer as calls coming in on its PBX see it (ivr.callbacks.Line): its store thread,
+    its AMI session, the calls it follows and an alert call's variables; nothing else."""
+
+    def __init__(self, dialer: Dialer) -> None:
+        self._dialer = dialer
+
+    @property
+    def pbx_name(self) -> str:
+        return self._dialer.pbx.name
+
+    @property
+    def ami_ready(self) -> bool:
+        return self._dialer.ami.ready.is_set()
+
+    async def run_db(self, fn: Callable[..., T], *args: Any) -> T:
+        return await self._dialer.db(fn, *args)
+
+    def spawn(self, coro: Any, name: str) -> None:
+        self._dialer.spawn(coro, name)
+
+    async def action(self, action: dict[str, str]) -> Message:
+        response: Message = await self._dialer.ami.action(action)
+        return response
+
+    def is_following(self, call_id: str) -> bool:
+        return call_id in self._dialer.calls
+
+    def follow(self, call: LiveCall) -> None:
+        self._dialer.follow(call)
+
+    def end(self, call_id: str) -> None:
+        call = self._dialer.calls.get(call_id)
+        if call is not None:
+            call.ended.set()
+
+    async def call_variables(self, alert_id: int, language: str) -> dict[str, str]:
+        return await self._dialer.audio.variables(alert_id, language)

@@ -86,13 +86,14 @@ class DispatcherService:
             pbx,
             self._writer,
         )
-        call_backs = CallBacks(dialer, sounds)
+        call_backs = CallBacks(dialer.line(), sounds, settings, pbx.inbound_cap)
         dialer.on_inbound = call_backs.on_inbound
         self.call_backs.append(call_backs)
         recovery = Recovery(dialer)
         ami.on_ready(recovery.reconcile)
         ami.on_ready(call_backs.forget_published)
         ami.on_ready(call_backs.publish_unknown_audio)
+        ami.on_ready(call_backs.publish_inbound_cap)
         return dialer, recovery
 
     async def _sweep(self, dialer: Dialer, recovery: Recovery, call_backs: CallBacks) -> None:

@@ -41,6 +41,7 @@ TRANSFER_PIECES = {
     cv.TRANSFER_OFFER_AUDIO: "transfer_offer",
     cv.TRANSFERRING_AUDIO: "transferring",
     cv.TRANSFER_FAILED_AUDIO: "transfer_failed",
+    cv.TRANSFER_BUSY_AUDIO: "transfer_busy",
 }
 UNKNOWN = "unknown"
 
@@ -121,7 +122,7 @@ class TransferLines:
             dial = await self.dial_string(alert_id)
             if dial is None:
                 return {}
-            values = {cv.TRANSFER_DIAL: dial}
+            values = {cv.TRANSFER_DIAL: dial, cv.TRANSFER_MAX: str(self.pbx.max_transfers)}
             for variable, piece in TRANSFER_PIECES.items():
                 values[variable] = await self.sounds.piece(piece, language)
         except Exception:

@@ -167,13 +167,14 @@ class SimCaller:
     extension: str
     does: str
 
-    def command(self, national: str) -> str:
+    def command(self, national: str, via: str = CALL_BACK_CONTEXT) -> str:
         """The carrier's CLI command that places the call from `national` (a number of nine
-        or ten digits, as dialled at home)."""
+        or ten digits, as dialled at home). `via`: how the network presents it (lab.network:
+        asserted by default; UNASSERTED_CALL_BACK_CONTEXT, FORGED_CALL_BACK_CONTEXT)."""
         if not (national.isdigit() and national.startswith("0") and 9 <= len(national) <= 10):
             raise ValueError(f"{national!r} is not a national number")
         return (
-            f"channel originate Local/{national}@{CALL_BACK_CONTEXT}/n "
+            f"channel originate Local/{national}@{via}/n "
             f"extension {self.extension}@{CALLERS_CONTEXT}"
         )
 

@@ -73,6 +73,12 @@ FUNCTION_MODULES = {
     "CURL": "func_curl.so",
     "FILTER": "func_strings.so",
     "PJSIP_HEADER": "res_pjsip_header_funcs.so",
+    "PJSIP_PARSE_URI_FROM": "chan_pjsip.so",
+    "PJSIP_ENDPOINT": "func_pjsip_endpoint.so",
+    "GROUP": "func_groupcount.so",
+    "GROUP_COUNT": "func_groupcount.so",
+    "CUT": "func_cut.so",
+    "FIELDQTY": "func_strings.so",
 }
 # Playback of an http(s) URL (BINALERT_MEDIA_BASE_URL), the WAV files, and one PJSIP trunk.
 MEDIA_MODULES = {"res_http_media_cache.so", "res_curl.so", "format_wav.so", "codec_resample.so"}

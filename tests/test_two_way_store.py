@@ -112,12 +112,26 @@ def test_the_callers_number_in_e164(given: str | None, e164: str | None) -> None
     assert two_way.caller_e164(given) == e164
 
 
-def test_the_sip_identity_gives_the_number_or_nothing() -> None:
-    assert wire.caller_number("Member<sip:+3250100042@127.0.0.1>tag1a2b") == "+3250100042"
-    assert wire.caller_number("<tel:+3250100042>") == "+3250100042"
+def test_the_callers_field_gives_the_number_or_nothing() -> None:
+    """The dialplan sends a URI's user part filtered to [0-9+]; anything else (a display
+    name, a whole header, an injection) is no number."""
+    assert wire.caller_number("+3250100042") == "+3250100042"
     assert wire.caller_number("050100042") == "050100042"
-    for nothing in ("Anonymous<sip:anonymous@anonymous.invalid>", "", None, "a,b", "x\r\ny"):
+    for nothing in (
+        "sip:+3250123456<sip:+3227778899@carrier>",
+        "Member<sip:+3250100042@127.0.0.1>",
+        "anonymous",
+        "",
+        None,
+        "+",
+        "a,b",
+        "x\r\ny",
+        "+3250100042\r\nAction: Originate",
+    ):
         assert wire.caller_number(nothing) is None
+    assert wire.caller_asserted("1")
+    for not_asserted in ("0", "", None, "yes", "11", " 1"):
+        assert not wire.caller_asserted(not_asserted)
 
 
 def test_members_are_found_by_phone_or_second_phone_never_inactive(store: Store) -> None:

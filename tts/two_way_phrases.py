@@ -6,6 +6,7 @@ offer is for reporting to the police what one has seen, nothing more.
 
 - transfer_offer: after the keys prompt, only when the police zone has a dispatch line;
 - transferring / transfer_failed: after a 3 (the police line does not answer: call yourself);
+- transfer_busy: after a 3 when as many members as allowed talk to that line already;
 - callback / callback_confirmed: a member calling the BIN number back, before their newest
   alert (confirmed: they pressed 1 already, the alert is played again all the same);
 - no_alert: a member calling back without an alert of the last hours;
@@ -19,6 +20,7 @@ TWO_WAY_PHRASES: dict[str, dict[str, str]] = {
         "transfer_offer": "Hebt u iets gezien? Om het aan de politie te melden: druk op 3.",
         "transferring": "Een ogenblik. U wordt doorverbonden met de politie.",
         "transfer_failed": "De politie neemt nu niet op. Bel zelf 101. Bij nood: bel 112.",
+        "transfer_busy": "De lijn van de politie is nu bezet. Bel zelf 101. Bij nood: bel 112.",
         "callback": "U belt het nummer van het buurtinformatienetwerk. "
         "Dit is het laatste bericht voor u.",
         "callback_confirmed": "U belt het nummer van het buurtinformatienetwerk. "
@@ -34,6 +36,8 @@ TWO_WAY_PHRASES: dict[str, dict[str, str]] = {
         "transferring": "Un instant. Nous vous mettons en communication avec la police.",
         "transfer_failed": "La police ne répond pas pour le moment. Appelez vous-même le 101. "
         "En cas d'urgence : appelez le 112.",
+        "transfer_busy": "La ligne de la police est occupée pour le moment. "
+        "Appelez vous-même le 101. En cas d'urgence : appelez le 112.",
         "callback": "Vous appelez le numéro du réseau d'information de quartier. "
         "Voici le dernier message pour vous.",
         "callback_confirmed": "Vous appelez le numéro du réseau d'information de quartier. "
@@ -50,6 +54,8 @@ TWO_WAY_PHRASES: dict[str, dict[str, str]] = {
         "transferring": "Einen Moment bitte. Wir verbinden Sie mit der Polizei.",
         "transfer_failed": "Die Polizei antwortet gerade nicht. Rufen Sie selbst die 101 an. "
         "Im Notfall: Rufen Sie die 112 an.",
+        "transfer_busy": "Die Leitung der Polizei ist gerade besetzt. "
+        "Rufen Sie selbst die 101 an. Im Notfall: Rufen Sie die 112 an.",
         "callback": "Sie rufen die Nummer des Nachbarschaftsinformationsnetzwerks an. "
         "Hier ist die letzte Nachricht für Sie.",
         "callback_confirmed": "Sie rufen die Nummer des Nachbarschaftsinformationsnetzwerks "
@@ -66,6 +72,8 @@ TWO_WAY_PHRASES: dict[str, dict[str, str]] = {
         "transferring": "One moment, please. We are putting you through to the police.",
         "transfer_failed": "The police are not answering right now. Please call 101 yourself. "
         "In an emergency: call 112.",
+        "transfer_busy": "The police line is busy right now. Please call 101 yourself. "
+        "In an emergency: call 112.",
         "callback": "You are calling the neighbourhood information network. "
         "Here is the latest message for you.",
         "callback_confirmed": "You are calling the neighbourhood information network. "
@@ -81,6 +89,7 @@ TWO_WAY_PIECES = (
     "transfer_offer",
     "transferring",
     "transfer_failed",
+    "transfer_busy",
     "callback",
     "callback_confirmed",
     "no_alert",

@@ -27,9 +27,9 @@ def patch_zone(
 ) -> ZoneSettings:
     """The zone's police (or an admin): its dispatch line (members press 3 to be put
     through) and whether coordinators' messages need a police officer's approval."""
-    countries = runtime.settings.member_policy().countries
+    allowed = runtime.settings.dispatch_allow_list()
     with runtime.store.session() as session:
-        return service.update_zone(session, caller, name, data, countries)
+        return service.update_zone(session, caller, name, data, allowed)
 
 
 @router.get("/api/v1/bins/{bin_id}/calling-hours")

@@ -342,10 +342,10 @@ def save_zone(
         dispatch_number=dispatch_number.strip() or None,
         approval_required=approval_required == "1",
     )
-    countries = runtime.settings.member_policy().countries
+    allowed = runtime.settings.dispatch_allow_list()
     try:
         with runtime.store.session() as db:
-            zones.update_zone(db, caller, name[:200], data, countries)
+            zones.update_zone(db, caller, name[:200], data, allowed)
     except Invalid as error:
         return _zone_page(request, caller, runtime, name[:200], errors=[error.message])
     return redirect(request, f"/zones/{name[:200]}?saved=1")

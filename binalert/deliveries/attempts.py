@@ -34,10 +34,17 @@ def lock_pbx(session: Session, pbx: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:pbx))"), {"pbx": pbx})
 
 
-_OPEN_COUNT = select(func.count()).where(_c.pbx == bindparam("pbx"), _c.ended_at.is_(None))
+_OPEN_COUNT = select(func.count()).where(
+    _c.pbx == bindparam("pbx"),
+    _c.ended_at.is_(None),
+    _c.direction == CallDirection.OUTBOUND.value,
+)
 
 
 def open_attempt_count(session: Session, pbx: str) -> int:
+    """Calls binalert placed on this PBX that are still open (by any worker). Calls coming
+    in (call backs among them) are counted on the PBX itself, live: the dialer reads them
+    there (ivr.dialer) and hands them to the claim."""
     return session.connection().scalar(_OPEN_COUNT, {"pbx": pbx}) or 0
 
 

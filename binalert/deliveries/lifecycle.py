@@ -52,7 +52,7 @@ AVOID_SECONDS = 60  # how long another PBX has to take a retry this PBX's networ
 
 
 def claim_due(
-    session: Session, now: datetime, limit: int, options: ClaimOptions
+    session: Session, now: datetime, limit: int, options: ClaimOptions, inbound: int = 0
 ) -> list[ClaimedCall]:
     """Claim up to `limit` due deliveries and open one call attempt for each, in a few
     statements for the whole batch.
@@ -60,12 +60,13 @@ def claim_due(
     With max_channels set, the calls already open on this PBX (by any worker) count
     against its limit; claims for one PBX are serialised (an advisory lock on PostgreSQL).
     Non-urgent deliveries keep their BIN's calling hours and a share of the channels free
-    (deliveries.hours).
+    (deliveries.hours). `inbound`: the calls coming in on this PBX now (read on the PBX by
+    the dialer): they hold channels of the same trunk.
     """
     open_calls = 0
     if options.max_channels is not None:
         attempts.lock_pbx(session, options.pbx)
-        open_calls = attempts.open_attempt_count(session, options.pbx)
+        open_calls = attempts.open_attempt_count(session, options.pbx) + inbound
         limit = min(limit, options.max_channels - open_calls)
     if limit <= 0:
         return []
