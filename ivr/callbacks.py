@@ -7,11 +7,14 @@ reports `BinalertInbound` with the caller's SIP identity and waits a few seconds
    Setvar BINALERT_HANDLER) at once and, after a short settling time, only the one whose name
    stayed there answers (a last-writer-wins election; the store's unique call id is the
    second guard: one inbound attempt per call whatever happens);
-2. the number is checked (ivr.wire, then phonenumbers) and looked up
-   (binalert.deliveries.two_way.answer_call_back): a member with an alert of the last 12 hours
-   gets an inbound call attempt on that delivery, whose id (made of the channel's Uniqueid)
-   the call keeps as BINALERT_CALL_ID, so its press of 1 is the usual `BinalertAck` ->
-   `Dialer.record_ack` -> `lifecycle.acknowledge`, durable in AstDB like any other;
+2. the number is checked (ivr.wire, then binalert.phones) and looked up
+   (binalert.deliveries.lifecycle.open_call_back): a member with an alert of the last 12
+   hours, within the call-back limits, gets an inbound call attempt on that delivery, whose id
+   (made of the channel's Uniqueid) the call keeps as BINALERT_CALL_ID, so its press of 1 is
+   the usual `BinalertAck` -> `Dialer.record_ack` -> `lifecycle.acknowledge`, durable in
+   AstDB like any other. A caller ID proves nothing: that 1 is kept as heard on a call back
+   (unverified) and the member is called straight back, where a 1 counts; a call back is
+   never put through to the police (no press 3);
 3. the call's variables are set (AMI Setvar, each checked) and the channel is moved on
    (AMI Redirect) to binalert-callback, binalert-no-alert or binalert-unknown.
 
@@ -30,8 +33,9 @@ from datetime import datetime, timedelta
 from panoramisk.message import Message
 
 from binalert.clock import utcnow
-from binalert.deliveries import two_way
+from binalert.deliveries import lifecycle
 from binalert.deliveries.two_way import CallBack, CallBackKind
+from binalert.phones import caller_e164
 from ivr import channelvars as cv
 from ivr import wire
 from ivr.ami import AmiError
@@ -67,14 +71,14 @@ class CallBacks:
         started = time.monotonic()
         try:
             await self._setvar(uniqueid, cv.HANDLER, self.name)
-            e164 = two_way.caller_e164(wire.caller_number(caller))
+            e164 = caller_e164(wire.caller_number(caller))
             await self._pause_until(started + SETTLE_SECONDS)
             if not await self._elected(uniqueid):
                 return
             now = utcnow()
             deadline = now + timedelta(seconds=self.dialer.settings.call_deadline)
             found: CallBack = await self.dialer.db(
-                two_way.answer_call_back, e164, call_id, self.dialer.pbx.name, now, deadline
+                lifecycle.open_call_back, e164, call_id, self.dialer.pbx.name, now, deadline
             )
             self.answered[found.kind.value] += 1
             if found.kind is CallBackKind.TAKEN:
@@ -110,6 +114,8 @@ class CallBacks:
         )
         self.dialer.follow(call)  # its Hangup, its 1 or 3: as on any alert call
         values = await self.dialer.audio.variables(target.alert_id, found.language)
+        # A caller ID is no proof of who calls: nobody is put through to the police on it.
+        values.pop(cv.TRANSFER_DIAL, None)
         settings = self.dialer.settings
         values |= {
             cv.CALL_ID: call_id,

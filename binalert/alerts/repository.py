@@ -24,11 +24,6 @@ def add(session: Session, alert: Alert) -> Alert:
     return alert
 
 
-def add_deliveries(session: Session, deliveries: Sequence[Delivery]) -> None:
-    session.add_all(deliveries)
-    session.flush()
-
-
 def get(session: Session, alert_id: int) -> Alert | None:
     return session.get(Alert, alert_id, populate_existing=True)
 

@@ -7,8 +7,6 @@ from collections.abc import Collection
 from datetime import time
 from typing import Any
 
-import phonenumbers
-from phonenumbers import PhoneNumberType
 from sqlalchemy.orm import Session
 
 from binalert.audit.service import record
@@ -20,6 +18,7 @@ from binalert.calling_hours import CallingHours
 from binalert.clock import utcnow
 from binalert.errors import Forbidden, Invalid, NotFound
 from binalert.models import Bin, Role, Zone
+from binalert.phones import InvalidPhone, dispatch_line_e164
 from binalert.zones import repository as repo
 from binalert.zones.schemas import (
     BinCallingHours,
@@ -28,36 +27,13 @@ from binalert.zones.schemas import (
     ZoneSettings,
 )
 
-REFUSED_DISPATCH = {
-    PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
-    PhoneNumberType.SHARED_COST: "a shared-cost number",
-    PhoneNumberType.PAGER: "a pager number",
-    PhoneNumberType.PERSONAL_NUMBER: "a personal (forwarding) number",
-}
-
 
 def dispatch_e164(text: str, countries: Collection[str]) -> str:
-    """A dispatch line members are put through to: a valid number of an allowed country
-    (the member policy's), never premium-rate; as E.164."""
-    raw = text.strip()
+    """A dispatch line members are put through to (binalert.phones.dispatch_line_e164)."""
     try:
-        parsed = phonenumbers.parse(raw, "BE")
-    except phonenumbers.NumberParseException as error:
-        raise Invalid(f"{raw!r} is not a phone number") from error
-    if not phonenumbers.is_valid_number(parsed):
-        raise Invalid(
-            f"{raw!r} is not a valid phone number (101 and 112 are not: give the zone's own "
-            "dispatch line)"
-        )
-    region = phonenumbers.region_code_for_number(parsed)
-    if region not in countries:
-        raise Invalid(
-            f"numbers of that country are not called (allowed: {', '.join(sorted(countries))})"
-        )
-    kind = phonenumbers.number_type(parsed)
-    if kind in REFUSED_DISPATCH:
-        raise Invalid(f"{raw!r} is {REFUSED_DISPATCH[kind]}, not a dispatch line")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return dispatch_line_e164(text, countries)
+    except InvalidPhone as error:
+        raise Invalid(str(error)) from error
 
 
 def _settings(name: str, found: Zone | None) -> ZoneSettings:

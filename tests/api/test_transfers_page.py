@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.web.times import local
-from binalert.deliveries import lifecycle, two_way
+from binalert.deliveries import lifecycle
 from binalert.models import Delivery, Role, WebhookDelivery
 from ivr import wire
 from store.db import Store
@@ -34,7 +34,7 @@ def test_the_live_page_shows_who_was_put_through_and_when(
     call = next(c for c in calls if c.alert_id == alert["id"])
     moment = datetime(2026, 7, 1, 12, 34, tzinfo=UTC)  # 14:34 in Brussels (summer time)
     with store.session() as s:
-        assert two_way.transfer(s, call.channel_id, moment)
+        assert lifecycle.acknowledge(s, call.channel_id, "3", moment)
         member_id = s.scalars(select(Delivery.member_id).where(Delivery.id == call.delivery_id))
         member = member_id.one()
     make_account(store, POLICE, Role.POLICE, police_zone=ZONE_1)
