@@ -73,6 +73,20 @@ def first_ack(session: Session, alert_id: int) -> datetime | None:
     )
 
 
+def heard_on_call_back_count(session: Session, alert_id: int) -> int:
+    """Deliveries not acknowledged whose member pressed 1 on a call back (unverified)."""
+    query = (
+        select(func.count())
+        .select_from(Delivery)
+        .where(
+            Delivery.alert_id == alert_id,
+            Delivery.heard_on_call_back_at.is_not(None),
+            Delivery.status != DeliveryStatus.ACKNOWLEDGED.value,
+        )
+    )
+    return session.scalar(query) or 0
+
+
 def untried_count(session: Session, alert_id: int) -> int:
     query = (
         select(func.count())
