@@ -38,7 +38,6 @@ WRITERS: dict[str, frozenset[str]] = {
             "stop_dialling",
             "insert_deliveries",
             "mark_transferred",
-            "extend_lease",
             "mark_heard_on_call_back",
             "hold_retry",
             "call_now",
@@ -46,7 +45,7 @@ WRITERS: dict[str, frozenset[str]] = {
         }
     ),
     "binalert.deliveries.attempts": frozenset(
-        {"insert_many", "insert_once", "close", "set_digit", "extend_deadline"}
+        {"insert_many", "insert_once", "close", "set_digit", "keep_alive"}
     ),
     "binalert.deliveries.events": frozenset({"record", "record_many", "record_delivery"}),
 }
@@ -173,7 +172,8 @@ def test_every_writing_function_of_the_lifecycles_modules_is_listed(module: str)
     defined = {n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
     assert WRITERS[module] <= defined, f"listed but gone: {sorted(WRITERS[module] - defined)}"
     public = {name for name in _writing_functions(module) if not name.startswith("_")}
-    assert public <= WRITERS[module], f"writes but is not listed: {sorted(public - WRITERS[module])}"
+    unlisted = sorted(public - WRITERS[module])
+    assert not unlisted, f"writes but is not listed: {unlisted}"
 
 
 def test_the_lifecycle_is_what_uses_them() -> None:

@@ -81,15 +81,26 @@ def insert_once(session: Session, row: dict[str, Any]) -> bool:
     return session.connection().execute(statement.returning(_c.id)).first() is not None
 
 
-_EXTEND = (
+_EXTEND_ATTEMPT = (
     update(ATTEMPTS)
     .where(_c.channel_id == bindparam("cid"), _c.ended_at.is_(None))
     .values(deadline=bindparam("until"))
 )
+_EXTEND_LEASE = (
+    update(DELIVERIES)
+    .where(DELIVERIES.c.id == bindparam("delivery"), DELIVERIES.c.claimed_by.is_not(None))
+    .values(lease_until=bindparam("lease"))
+)
 
 
-def extend_deadline(session: Session, channel_id: str, deadline: datetime) -> None:
-    session.connection().execute(_EXTEND, {"cid": channel_id, "until": deadline})
+def keep_alive(
+    session: Session, channel_id: str, delivery_id: int, deadline: datetime, lease: datetime
+) -> None:
+    """A call that lasts longer (a member put through to the police): its deadline, and the
+    claim of its delivery, move on, so no dispatcher hangs up on it or takes it over."""
+    connection = session.connection()
+    connection.execute(_EXTEND_ATTEMPT, {"cid": channel_id, "until": deadline})
+    connection.execute(_EXTEND_LEASE, {"delivery": delivery_id, "lease": lease})
 
 
 _INBOUND_SINCE = (
@@ -144,13 +155,8 @@ def close(
     """Close an open attempt once: its (id, delivery_id, phone_index, pbx, direction, digit),
     or None if it was unknown or already closed (idempotent replays). An answer time already
     recorded stays."""
-    values = {
-        "cid": channel_id,
-        "ended": ended_at,
-        "result": outcome,
-        "cause": hangup_cause,
-        "answered": answered_at,
-    }
+    values = {"cid": channel_id, "ended": ended_at, "result": outcome}
+    values |= {"cause": hangup_cause, "answered": answered_at}
     return session.connection().execute(_CLOSE, values).first()
 
 

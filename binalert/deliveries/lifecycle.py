@@ -268,8 +268,8 @@ def acknowledge(session: Session, channel_id: str, digit: str, now: datetime) ->
         events.record_delivery(session, row, events.ACKNOWLEDGED, channel_id=channel_id)
         return True
     deadline = now + timedelta(seconds=TRANSFER_SECONDS)
-    attempts.extend_deadline(session, channel_id, deadline)
-    repo.extend_lease(session, row.id, deadline + timedelta(seconds=LEASE_MARGIN_SECONDS))
+    lease = deadline + timedelta(seconds=LEASE_MARGIN_SECONDS)
+    attempts.keep_alive(session, channel_id, row.id, deadline, lease)
     events.record_delivery(
         session, row, events.TRANSFERRED, channel_id=channel_id, transferred_at=now.isoformat()
     )

@@ -302,18 +302,6 @@ def mark_transferred(session: Session, delivery_id: int, now: datetime) -> AnyRo
     return session.connection().execute(_MARK_TRANSFERRED, params).first()
 
 
-_EXTEND_LEASE = (
-    update(DELIVERIES)
-    .where(_d.id == bindparam("delivery"), _d.claimed_by.is_not(None))
-    .values(lease_until=bindparam("lease"))
-)
-
-
-def extend_lease(session: Session, delivery_id: int, lease_until: datetime) -> None:
-    """The claim of a call that lasts longer (a member put through to the police)."""
-    session.connection().execute(_EXTEND_LEASE, {"delivery": delivery_id, "lease": lease_until})
-
-
 _HEARD_ON_CALL_BACK = (
     update(DELIVERIES)
     .where(
@@ -378,14 +366,9 @@ def newest_for_call_back(
     if row is None:
         return None
     phones = list(row.phones or [])
-    return CallBackTarget(
-        delivery_id=row.id,
-        alert_id=row.alert_id,
-        member_id=row.member_id,
-        language=row.language,
-        status=row.status,
-        phone_index=phones.index(e164) if e164 in phones else 0,
-    )
+    phone_index = phones.index(e164) if e164 in phones else 0
+    found = (row.id, row.alert_id, row.member_id, row.language, row.status)
+    return CallBackTarget(*found, phone_index=phone_index)
 
 
 def of_member(session: Session, member_id: int) -> list[int]:

@@ -1,31 +1,24 @@
-"""deliveries.heard_on_call_back_at: a 1 pressed on a call back, recognised by caller ID only
+"""deliveries.heard_on_call_back_at (revision 0008, after 0007): a 1 pressed on a call back.
 
-A caller ID is a claim, not a proof: such a 1 is shown to the police as heard on a call back
-(unverified) and never counts as an acknowledgement; binalert calls the member straight back.
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-07
+Such a caller is recognised by caller ID only, which anyone can send: the police see the 1 as
+heard on a call back (unverified), it never counts as an acknowledgement, and binalert calls
+the member straight back, where a 1 counts.
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 from binalert.models import UTCDateTime
 
-revision: str = "0008"
-down_revision: str | None = "0007"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0008"
+down_revision = "0007"
+COLUMN = "heard_on_call_back_at"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("deliveries") as batch:
-        batch.add_column(sa.Column("heard_on_call_back_at", UTCDateTime(), nullable=True))
+    op.add_column("deliveries", sa.Column(COLUMN, UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("deliveries") as batch:
-        batch.drop_column("heard_on_call_back_at")
+    with op.batch_alter_table("deliveries") as batch:  # SQLite drops a column by a copy
+        batch.drop_column(COLUMN)
