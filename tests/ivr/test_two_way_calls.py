@@ -108,10 +108,13 @@ async def test_a_member_who_rings_back_is_called_straight_back_and_acknowledges_
 ) -> None:
     """The member's line was busy; they ring the BIN number back and press 1. A caller ID
     proves nothing, so that 1 stops nothing: binalert calls them straight back (not after
-    the 10 minutes' retry), and the 1 on that call acknowledges."""
+    the 10 minutes' retry), and the 1 on that call acknowledges. The zone has a dispatch
+    line, but nobody is put through to the police on a caller ID: no press 3 on the call
+    back (the one on binalert's own call is offered)."""
     pbx, carrier = network
     member = SIM.BUSY_THEN_PRESS_1.number(32)
     alert_id = seed_alert(sqlite_store, [member], languages=("fr",))
+    _set_dispatch_line(sqlite_store, SIM.DISPATCH_LINE.e164(32))
     settings = lab_settings(pbx, sqlite_store, ring_timeout=5, retry_delays="600")
     async with running_dispatcher(settings, sqlite_store) as service:
         await _until(
@@ -120,6 +123,10 @@ async def test_a_member_who_rings_back_is_called_straight_back_and_acknowledges_
             "the busy call",
         )
         carrier.rx(CALLERS.PRESS_1.command(member))
+        await _until(
+            lambda: f"{cv.CALLBACK_AUDIO}=" in _variables_of_call_back(pbx), 30, "its variables"
+        )
+        assert f"{cv.TRANSFER_DIAL}=" not in _variables_of_call_back(pbx)
         await _until(
             lambda: deliveries(sqlite_store, alert_id)[0].heard_on_call_back_at is not None,
             60,
@@ -149,6 +156,15 @@ async def test_a_member_who_rings_back_is_called_straight_back_and_acknowledges_
     assert "0 results found" in pbx.rx(f"database show {cv.ACK_DB_FAMILY}")
     heard = _speech(carrier.host_path(carrier.instance.recordings) / f"callback-heard-{member}.wav")
     assert heard[0] <= 1.5, f"{heard[0]:.1f} s of ringing silence after the answer"
+
+
+def _variables_of_call_back(pbx: LabPbx) -> str:
+    """`core show channel` (its variables too) of the call back up on binalert's PBX."""
+    for line in pbx.rx("core show channels concise").splitlines():
+        name, _, rest = line.partition("!")
+        if name.startswith("PJSIP/") and "!binalert-" in f"!{rest}":
+            return pbx.rx(f"core show channel {name}")
+    return ""
 
 
 @pytest.mark.timeout(120)
