@@ -125,6 +125,8 @@ class CallBacks:
         }
         greeting = "callback_confirmed" if target.acknowledged else "callback"
         values[cv.CALLBACK_AUDIO] = await self.sounds.piece(greeting, found.language)
+        if target.open:  # its 1 confirms nothing: the member is called straight back
+            values[cv.THANKS_AUDIO] = await self.sounds.piece("callback_thanks", found.language)
         for name, value in values.items():
             await self._setvar(uniqueid, name, value)
         await self._redirect(uniqueid, cv.CALLBACK_CONTEXT)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from binalert.models import AlertStatus, DeliveryStatus
+from binalert.models import OPEN_DELIVERY_STATUSES, AlertStatus, DeliveryStatus
 
 TRANSFER_DIGIT = "3"
 TRANSFER_SECONDS = 3600
@@ -61,6 +61,11 @@ class CallBackTarget:
     @property
     def acknowledged(self) -> bool:
         return self.status == DeliveryStatus.ACKNOWLEDGED.value
+
+    @property
+    def open(self) -> bool:
+        """Still being called: a 1 on the call back is followed by a call straight back."""
+        return self.status in {s.value for s in OPEN_DELIVERY_STATUSES}
 
 
 class CallBackKind(enum.StrEnum):

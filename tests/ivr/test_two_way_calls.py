@@ -110,7 +110,7 @@ async def test_a_member_who_rings_back_is_called_straight_back_and_acknowledges_
     proves nothing, so that 1 stops nothing: binalert calls them straight back (not after
     the 10 minutes' retry), and the 1 on that call acknowledges. The zone has a dispatch
     line, but nobody is put through to the police on a caller ID: no press 3 on the call
-    back (the one on binalert's own call is offered)."""
+    back (the one on binalert's own call is offered), and its thanks say a call follows."""
     pbx, carrier = network
     member = SIM.BUSY_THEN_PRESS_1.number(32)
     alert_id = seed_alert(sqlite_store, [member], languages=("fr",))
@@ -126,7 +126,11 @@ async def test_a_member_who_rings_back_is_called_straight_back_and_acknowledges_
         await _until(
             lambda: f"{cv.CALLBACK_AUDIO}=" in _variables_of_call_back(pbx), 30, "its variables"
         )
-        assert f"{cv.TRANSFER_DIAL}=" not in _variables_of_call_back(pbx)
+        variables = _variables_of_call_back(pbx)
+        assert f"{cv.TRANSFER_DIAL}=" not in variables
+        # After its 1 the member hears that we call back to confirm, not "the police know".
+        thanks = await service.call_backs[0].sounds.piece("callback_thanks", "fr")
+        assert f"{cv.THANKS_AUDIO}={thanks}" in variables
         await _until(
             lambda: deliveries(sqlite_store, alert_id)[0].heard_on_call_back_at is not None,
             60,
