@@ -43,7 +43,7 @@ def get_caller(
     sid = session_id(request) if raw is None and request.method in SAFE_METHODS else None
     with runtime.store.session() as session:
         if sid is not None:
-            principal = sessions.principal(session, sid)
+            principal = sessions.principal(session, sid, runtime.settings.session_idle)
         else:
             principal = authenticate(session, raw)
     source = request.client.host if request.client is not None else None

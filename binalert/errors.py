@@ -45,3 +45,8 @@ class Invalid(DomainError):
 class Unavailable(DomainError):
     status = 503
     code = "unavailable"
+
+
+class TooMany(DomainError):
+    status = 429
+    code = "too_many"

@@ -40,7 +40,7 @@ class MediaSigner:
     @classmethod
     def from_settings(cls, settings: Settings) -> MediaSigner:
         """Derived from the session secret, so a signature is good for nothing else."""
-        secret = settings.session_secret.get_secret_value().encode()
+        secret = settings.server_secret().encode()
         return cls(hmac.new(secret, PURPOSE, hashlib.sha256).digest())
 
     def signature(self, sound: str, expires: int) -> str:

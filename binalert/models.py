@@ -208,6 +208,24 @@ class Alert(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class MessageApproval(Base):
+    """One zone's part of a coordinator's message where that zone requires approval: its
+    BINs' members are called only once the zone's police approve it (#21 point 4)."""
+
+    __tablename__ = "message_approvals"
+    __table_args__ = (UniqueConstraint("alert_id", "police_zone"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    police_zone: Mapped[str] = mapped_column(String(200))
+    # awaiting_approval, active (approved) or rejected: AlertStatus values, per zone
+    status: Mapped[str] = mapped_column(String(20), default=AlertStatus.AWAITING_APPROVAL.value)
+    validity_seconds: Mapped[int] = mapped_column(Integer)  # the calls' validity once approved
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
 _WAITING = text("status IN ('pending', 'waiting_retry')")
 
 
@@ -331,7 +349,7 @@ class Account(Base):
     police_zone: Mapped[str | None] = mapped_column(String(200))
     bin_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2; None until set
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(255))  # encrypted (auth/totpkeys)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # no code used twice
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -372,6 +390,37 @@ class WebSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SigninStep(Base):
+    """A second step pending after a right password (the code, or enrolling the app): kept
+    here, never in the browser; the browser holds only its random ticket. Single use, for the
+    browser that passed the password, for a few minutes."""
+
+    __tablename__ = "signin_steps"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the ticket
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    browser_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the browser's CSRF token
+    totp_secret: Mapped[str | None] = mapped_column(String(255))  # to enrol; encrypted
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SigninThrottle(Base):
+    """Wrong sign-ins of one client address, or of one e-mail address from one client
+    address (the key says which, hashed): how many in a row, and until when it waits."""
+
+    __tablename__ = "signin_throttle"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    waits_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RolePolicy(Base):

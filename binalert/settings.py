@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
 import socket
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +18,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from binalert import secretfile
 from binalert.members.policy import MemberPolicy
 from tts import SpeechConfig
 
@@ -29,6 +32,8 @@ EXAMPLE_SECRETS = frozenset(
 to anyone, so refused in production whatever their length."""
 
 DEFAULT_VAR = Path("var")
+_TEST_SECRET = secrets.token_urlsafe(48)
+"""The server secret of a test process that set none: random, and gone with the process."""
 
 
 class PbxSettings(BaseModel):
@@ -110,7 +115,19 @@ class Settings(BaseSettings):
     worker_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-worker")
     shutdown_grace: float = Field(default=30.0, ge=0, le=600)
 
-    session_secret: SecretStr = SecretStr(SAMPLE_WEBHOOK_KEY)
+    session_secret: SecretStr | None = None
+    """The server secret: signs cookies and /media URLs, and is the key TOTP secrets are
+    encrypted with. Required in production; unset elsewhere, a random one is made at the first
+    start and kept in BINALERT_SECRET_FILE (read `server_secret()`, never this field)."""
+    secret_file: Path = DEFAULT_VAR / "secret"
+    previous_session_secret: SecretStr | None = None
+    """The secret before a rotation: TOTP secrets encrypted with it are still read, and
+    re-encrypted with the new one at the next start (docs/decisions.md)."""
+    session_idle_minutes: int = Field(default=30, ge=1, le=720)
+    """A page session unused this long ends (besides the 12 h limit of every session)."""
+    signin_hash_slots: int = Field(default=2, ge=1, le=32)
+    """Password hashes (Argon2id, 64 MiB each) at once in one process; more sign-ins are
+    answered 429 at once, without hashing."""
     host: str = "127.0.0.1"
     port: int = 8000
     forwarded_allow_ips: str = "127.0.0.1"
@@ -118,8 +135,9 @@ class Settings(BaseSettings):
     then the session cookie is Secure and the audit log has the real client address."""
     public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     """The address people open the pages at (https://binalert.example.be): invitation and reset
-    links start with it; unset, the pages use the address they were opened at and the CLI
-    http://HOST:PORT."""
+    links start with it, never with the Host a request names (a forged Host would send the
+    link's secret to someone else's server). Required in production; unset elsewhere, links
+    start with http://HOST:PORT."""
     phone_countries: str = "BE,NL,FR,DE,LU"
     """Countries whose numbers members may have (ISO codes); others are never called."""
     max_import_rows: int = Field(default=20_000, ge=1, le=100_000)
@@ -229,8 +247,40 @@ class Settings(BaseSettings):
         if self.environment == "production":
             for pbx in self.pbxes:
                 _refuse_weak(pbx.ami_secret, f"the AMI secret of {pbx.name}")
+            if self.session_secret is None:
+                raise ValueError("BINALERT_SESSION_SECRET is required in production")
             _refuse_weak(self.session_secret, "the session secret")
+            if self.public_url is None:
+                raise ValueError(
+                    "refusing to start in production without BINALERT_PUBLIC_URL (the https "
+                    "address people open the pages at: invitation and reset links start with it)"
+                )
+        elif self.environment == "development" and self.session_secret is not None:
+            _refuse_example(self.session_secret, "the session secret")
         return self
+
+    def server_secret(self) -> str:
+        """The server secret: the one set, else (tests) one random per process, else the one
+        kept in the secret file (made at the first start). Never a value known to others."""
+        if self.session_secret is not None:
+            return self.session_secret.get_secret_value()
+        if self.environment == "test":
+            return _TEST_SECRET
+        return secretfile.load_or_create(self.secret_file)
+
+    @property
+    def session_idle(self) -> timedelta:
+        return timedelta(minutes=self.session_idle_minutes)
+
+    @property
+    def https(self) -> bool:
+        """Whether people reach the pages over https (then cookies are Secure and __Host-)."""
+        return self.environment == "production" or (self.public_url or "").startswith("https:")
+
+    @property
+    def public_base(self) -> str:
+        """Where one-time links point: BINALERT_PUBLIC_URL, else this server's own address."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def retry_delay_seconds(self) -> tuple[int, ...]:
@@ -253,10 +303,15 @@ class Settings(BaseSettings):
         )
 
 
-def _refuse_weak(secret: SecretStr, what: str) -> None:
+def _refuse_example(secret: SecretStr, what: str) -> None:
     value = secret.get_secret_value()
     if value in EXAMPLE_SECRETS or "change-me" in value:
-        raise ValueError(f"refusing to start in production with an example value as {what}")
+        raise ValueError(f"refusing to start with an example value as {what}")
+
+
+def _refuse_weak(secret: SecretStr, what: str) -> None:
+    _refuse_example(secret, what)
+    value = secret.get_secret_value()
     if len(value) < MIN_SECRET_LENGTH:
         raise ValueError(
             f"refusing to start in production: {what} is shorter than {MIN_SECRET_LENGTH} "

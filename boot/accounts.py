@@ -1,5 +1,6 @@
 """`binalert account ...` (people's accounts: invite, list, disable, enable, reset, the TOTP
-policy per role) and the table `binalert token list` prints."""
+policy per role, re-encrypting TOTP secrets after a new server secret) and the table
+`binalert token list` prints."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from binalert import migrate
 from binalert.auth import accounts
 from binalert.auth.schemas import AccountInvite, Caller, IssuedLink, TokenOut
+from binalert.auth.totpkeys import TotpKeys, reseal_all
 from binalert.errors import DomainError, NotFound
 from binalert.models import Role
 from binalert.settings import get_settings
@@ -65,9 +67,7 @@ def _when(value: datetime | None) -> str:
 
 
 def _link(link: IssuedLink) -> str:
-    settings = get_settings()
-    base = settings.public_url or f"http://{settings.host}:{settings.port}"
-    return f"{base.rstrip('/')}/setup/{link.token}"
+    return accounts.link_url(get_settings(), link)
 
 
 def _print_link(link: IssuedLink) -> None:
@@ -136,6 +136,22 @@ def require_totp(role: Role, state: OnOff) -> None:
     """Whether this role's accounts sign in with a code from an app (enrolled at next sign-in)."""
     _run(lambda s: accounts.require_totp(s, Caller.operator(), role, state is OnOff.ON))
     typer.echo(f"TOTP for {role.value}: {state.value}")
+
+
+@account_app.command("rotate-totp-key")
+def rotate_totp_key() -> None:
+    """After a new BINALERT_SESSION_SECRET (the old one as BINALERT_PREVIOUS_SESSION_SECRET):
+    encrypt every TOTP secret with the new key (each start does it too)."""
+    keys = TotpKeys.from_settings(get_settings())
+    done, unreadable = _run(lambda s: reseal_all(s, keys))
+    typer.echo(f"{done} TOTP secret(s) encrypted with the current key")
+    if unreadable:
+        typer.echo(
+            f"error: {unreadable} TOTP secret(s) not readable with the current or previous "
+            "secret: set BINALERT_PREVIOUS_SESSION_SECRET, or reset those accounts",
+            err=True,
+        )
+        raise typer.Exit(2)
 
 
 def print_tokens(store: Store) -> None:

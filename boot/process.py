@@ -10,7 +10,10 @@ import logging
 import signal
 
 from binalert import logredact, migrate
+from binalert.auth import passwords
+from binalert.auth.totpkeys import TotpKeys, reseal_all
 from binalert.runtime import Runtime
+from binalert.secretfile import SecretFileError
 from binalert.settings import Settings
 from hooks.sender import WebhookSender
 from ivr.service import DispatcherService
@@ -24,6 +27,9 @@ def build_runtime(settings: Settings, with_dispatcher: bool) -> Runtime:
     """The store (at the current schema), the speech service and the background services."""
     store = Store(settings.database_url)
     migrate.require_current_schema(store.engine)
+    settings.server_secret()  # made (development) or refused now, not at the first request
+    passwords.set_slots(settings.signin_hash_slots)
+    _seal_totp_secrets(settings, store)
     runtime = Runtime(settings, store)
     if store.is_postgres:
         runtime.services.append(PgWakeups(store.url, runtime.bus))
@@ -31,6 +37,22 @@ def build_runtime(settings: Settings, with_dispatcher: bool) -> Runtime:
     if with_dispatcher:
         runtime.services.append(DispatcherService(runtime))
     return runtime
+
+
+def _seal_totp_secrets(settings: Settings, store: Store) -> None:
+    """TOTP secrets still plain (from before migration 0011) or under the previous server
+    secret are encrypted with the current one."""
+    with store.session() as session:
+        done, unreadable = reseal_all(session, TotpKeys.from_settings(settings))
+    if done:
+        log.info("%d TOTP secret(s) encrypted with the current server secret", done)
+    if unreadable:
+        log.warning(
+            "%d TOTP secret(s) are not readable with the current or previous server secret: "
+            "those accounts cannot sign in until BINALERT_PREVIOUS_SESSION_SECRET is set or "
+            "an admin resets them",
+            unreadable,
+        )
 
 
 def configure_logging() -> None:
@@ -43,7 +65,7 @@ def configure_logging() -> None:
 def runtime_or_exit(settings: Settings, with_dispatcher: bool) -> Runtime:
     try:
         return build_runtime(settings, with_dispatcher)
-    except migrate.SchemaOutOfDate as error:
+    except (migrate.SchemaOutOfDate, SecretFileError) as error:
         raise SystemExit(f"binalert: {error}") from error
 
 

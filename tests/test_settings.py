@@ -4,14 +4,16 @@ what a BINALERT_PBXES entry leaves out."""
 from __future__ import annotations
 
 import json
+import stat
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from binalert.alerts.stats import estimate
 from binalert.clock import utcnow
 from binalert.models import Alert, AlertStatus
-from binalert.settings import SAMPLE_AMI_SECRET, PbxSettings, Settings
+from binalert.settings import SAMPLE_AMI_SECRET, SAMPLE_WEBHOOK_KEY, PbxSettings, Settings
 from store.db import Store
 
 
@@ -70,6 +72,7 @@ def test_production_refuses_the_sample_ami_secret_on_any_pbx(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("BINALERT_ENVIRONMENT", "production")
+    monkeypatch.setenv("BINALERT_PUBLIC_URL", "https://binalert.example.be")
     monkeypatch.setenv("BINALERT_SESSION_SECRET", "s" * 40)
     monkeypatch.setenv("BINALERT_AMI_SECRET", "zone-secret-" + "x" * 30)
     entries = [{"name": "a"}, {"name": "b", "ami_secret": SAMPLE_AMI_SECRET}]
@@ -118,3 +121,35 @@ def test_the_alert_eta_counts_every_pbx(sqlite_store: Store) -> None:
     )
     with sqlite_store.session() as session:
         assert estimate(session, alert, two, open_deliveries=1).calls_per_second == 14.0
+
+
+def test_without_a_session_secret_development_makes_a_random_one_and_keeps_it(
+    tmp_path: Path,
+) -> None:
+    kept = tmp_path / "var" / "secret"
+    first = settings(secret_file=kept).server_secret()
+    assert first != SAMPLE_WEBHOOK_KEY and len(first) >= 32
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert settings(secret_file=kept).server_secret() == first  # the next start: the same
+    assert settings(secret_file=tmp_path / "other").server_secret() != first  # never a constant
+
+
+def test_a_secret_file_others_may_read_is_refused(tmp_path: Path) -> None:
+    kept = tmp_path / "secret"
+    kept.write_text("r" * 40)
+    kept.chmod(0o644)
+    with pytest.raises(ValueError, match="others may read"):
+        settings(secret_file=kept).server_secret()
+
+
+def test_the_example_session_secret_is_refused_outside_tests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BINALERT_SESSION_SECRET", SAMPLE_WEBHOOK_KEY)
+    with pytest.raises(ValueError, match="example value as the session secret"):
+        settings()
+    monkeypatch.delenv("BINALERT_SESSION_SECRET")
+    monkeypatch.setenv("BINALERT_ENVIRONMENT", "production")
+    monkeypatch.setenv("BINALERT_AMI_SECRET", "a" * 40)
+    with pytest.raises(ValueError, match="BINALERT_SESSION_SECRET is required in production"):
+        settings()

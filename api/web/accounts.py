@@ -64,13 +64,8 @@ def accounts_page(request: Request, caller: WebCaller, runtime: RuntimeDep) -> R
     return _list(request, caller, runtime)
 
 
-def link_url(request: Request, runtime: Runtime, link: IssuedLink) -> str:
-    base = runtime.settings.public_url or str(request.base_url)
-    return f"{base.rstrip('/')}/setup/{link.token}"
-
-
 def _link_page(request: Request, runtime: Runtime, link: IssuedLink, purpose: str) -> Response:
-    url = link_url(request, runtime, link)
+    url = accounts.link_url(runtime.settings, link)  # never from the request's Host
     return page(request, "account_link.html", link=link, url=url, purpose=purpose)
 
 

@@ -51,7 +51,7 @@ def web_caller(request: Request, runtime: RuntimeDep) -> Caller:
     if sid is None:
         raise SignInNeeded()
     with runtime.store.session() as db:
-        principal = sessions.principal(db, sid)
+        principal = sessions.principal(db, sid, runtime.settings.session_idle)
     request.state.principal = principal
     return Caller(principal=principal, source=request.client.host if request.client else None)
 

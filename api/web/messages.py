@@ -160,7 +160,8 @@ def messages_page(request: Request, caller: WebCaller, runtime: RuntimeDep) -> R
     principal = caller.principal
     with runtime.store.session() as db:
         recent = service.list_messages(db, caller)
-        waiting = [m for m in recent if service.may_decide(db, principal, m)]
+        awaiting = service.list_messages(db, caller, AlertStatus.AWAITING_APPROVAL)
+        waiting = [m for m in awaiting if service.may_decide(db, principal, m)]
     return page(request, "messages.html", messages=recent, waiting=waiting, now=utcnow())
 
 

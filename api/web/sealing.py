@@ -19,7 +19,7 @@ from binalert.settings import Settings
 
 
 def _fernet(settings: Settings, purpose: str) -> Fernet:
-    secret = settings.session_secret.get_secret_value().encode()
+    secret = settings.server_secret().encode()
     kdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"seal:{purpose}".encode())
     return Fernet(base64.urlsafe_b64encode(kdf.derive(secret)))
 

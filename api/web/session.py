@@ -1,6 +1,10 @@
-"""The browser's session cookie: signed (itsdangerous, the session secret), HTTP-only,
+"""The browser's session cookie: signed (itsdangerous, the server secret), HTTP-only,
 SameSite=Strict. It holds the id of a server-side session (binalert.auth.sessions; the store
-keeps only its hash and whether it is live), a CSRF token and the chosen language."""
+keeps only its hash and whether it is live), a CSRF token and the chosen language.
+
+Wherever the pages are reached over https (BINALERT_PUBLIC_URL https, production, or a request
+that came over https), the cookie is `__Host-binalert_session`: Secure, Path=/ and no Domain,
+so neither plain http nor a sibling subdomain can set or read it."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from api.web.signing import sign, unsign
 from binalert.settings import Settings
 
 COOKIE = "binalert_session"
+HOST_COOKIE = "__Host-" + COOKIE
 MAX_AGE = 12 * 3600
 PURPOSE = "session"
 
@@ -37,8 +42,16 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _https(request: Request) -> bool:
+    return _settings(request).https or request.url.scheme == "https"
+
+
+def cookie_name(request: Request) -> str:
+    return HOST_COOKIE if _https(request) else COOKIE
+
+
 def read(request: Request) -> WebSession | None:
-    raw = request.cookies.get(COOKIE)
+    raw = request.cookies.get(cookie_name(request))
     if not raw or len(raw) > 4000:
         return None
     value = unsign(_settings(request), PURPOSE, raw, MAX_AGE)
@@ -64,17 +77,20 @@ def update(request: Request, **changes: object) -> WebSession:
 
 
 def write(request: Request, response: Response, value: WebSession | None) -> None:
+    secure = _https(request)
     if value is None:
-        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+        response.delete_cookie(
+            cookie_name(request), path="/", secure=secure, httponly=True, samesite="strict"
+        )
         return
     response.set_cookie(
-        COOKIE,
+        cookie_name(request),
         sign(_settings(request), PURPOSE, asdict(value)),
         max_age=MAX_AGE,
         path="/",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure,
     )
 
 

@@ -13,6 +13,7 @@ from api.web.guard import Csrf, WebRoute
 from api.web.render import page, redirect
 from api.web.signing import sign, unsign
 from binalert.auth import accounts, totp
+from binalert.auth.totpkeys import TotpKeys
 from binalert.errors import Invalid
 from binalert.runtime import Runtime
 from binalert.tokens import hash_token
@@ -78,7 +79,8 @@ def setup(
             raise Invalid("this form is too old: add the new key below to the app")
         with runtime.store.session() as db:
             chosen = secret if code.strip() else None
-            accounts.complete_link(db, token, password, (chosen, code), source)
+            keys = TotpKeys.from_settings(runtime.settings)
+            accounts.complete_link(db, token, password, (chosen, code), source, keys)
     except Invalid as error:
         return _form(request, runtime, token, secret, error=error.message)
     return redirect(request, "/signin?done=true")

@@ -4,31 +4,48 @@ side form. Each sign-in starts a server-side session; signing out ends it on the
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from api.deps import RuntimeDep
 from api.web import session
 from api.web.guard import Csrf, WebRoute
 from api.web.render import page, redirect, safe_next
-from api.web.signing import sign, unsign
+from binalert.audit.service import ANONYMOUS, record_as, tried_email
 from binalert.auth import sessions, signin, totp
+from binalert.auth.schemas import Principal
 from binalert.auth.service import authenticate
+from binalert.auth.totpkeys import TotpKeys
 from binalert.clock import utcnow
 from binalert.errors import Unauthorized
 from binalert.runtime import Runtime
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-STEP = "signin-step"
-STEP_MAX_AGE = 300
 Next = Annotated[str, Form(max_length=500)]
 
 
 def _source(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def _audit(
+    db: Session, request: Request, action: str, target: str, who: Principal | None, **detail: Any
+) -> None:
+    """The audit entry of a sign-in, a failed one (no principal) or a sign-out (#21 point 11)."""
+    actor = who.actor if who is not None else ANONYMOUS
+    record_as(db, actor, _source(request), action, target, **detail)
+
+
+def _audit_failed(request: Request, runtime: Runtime, target: str, **detail: Any) -> None:
+    with runtime.store.session() as db:
+        _audit(db, request, "signin.failed", target, None, **detail)
+
+
+def _email_digest(runtime: Runtime, email: str) -> str:
+    return tried_email(email, runtime.settings.server_secret().encode())
 
 
 @router.get("/signin")
@@ -53,55 +70,51 @@ def signin_password(
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Next = "/",
 ) -> Response:
+    now, browser = utcnow(), session.current(request).csrf
+    pending: signin.Pending | None = None
     with runtime.store.session() as db:
-        checked = signin.check_password(db, email, password, utcnow(), _source(request))
-    if checked is None:
+        checked = signin.check_password(db, email, password, now, _source(request))
+        if checked is not None and checked.next is not signin.Next.SESSION:
+            keys = TotpKeys.from_settings(runtime.settings)
+            pending = signin.begin_second_step(db, checked, browser, now, keys)
+    if checked is None:  # unknown e-mail, wrong password, disabled or slowed down: alike
+        _audit_failed(request, runtime, _email_digest(runtime, email), step="password")
         context = {"next": safe_next(next), "email": email[:254], "failed": True}
         return page(request, "signin.html", 401, **context)
-    if checked.next is signin.Next.SESSION:
+    if pending is None:
         return _start(request, runtime, next, account_id=checked.account_id)
-    secret = totp.new_secret() if checked.next is signin.Next.ENROL else None
-    step = {"a": checked.account_id, "e": checked.email, "n": safe_next(next), "s": secret}
-    step["c"] = session.current(request).csrf
-    return _code_page(request, runtime, step)
+    return _code_page(request, pending, safe_next(next))
 
 
 def _code_page(
-    request: Request, runtime: Runtime, step: dict[str, Any], failed: bool = False
+    request: Request, pending: signin.Pending, next: str, failed: bool = False
 ) -> Response:
-    context: dict[str, Any] = {"ticket": sign(runtime.settings, STEP, step), "failed": failed}
-    if step["s"]:
-        context.update(secret=step["s"], uri=totp.uri(step["s"], step["e"]))
+    """The code form: the pending step's ticket (the step itself stays on the server)."""
+    context: dict[str, Any] = {"ticket": pending.ticket, "next": next, "failed": failed}
+    if pending.secret:
+        context.update(secret=pending.secret, uri=totp.uri(pending.secret, pending.email))
     return page(request, "signin_code.html", 401 if failed else 200, **context)
-
-
-def _step(request: Request, runtime: Runtime, ticket: str) -> dict[str, Any] | None:
-    """The password step's ticket: recent, signed, and for this browser (its CSRF token)."""
-    step = unsign(runtime.settings, STEP, ticket, STEP_MAX_AGE)
-    if step is None or not isinstance(step.get("a"), int) or not isinstance(step.get("c"), str):
-        return None
-    return step if hmac.compare_digest(step["c"], session.current(request).csrf) else None
 
 
 @router.post("/signin/code", dependencies=[Csrf])
 def signin_code(
     request: Request,
     runtime: RuntimeDep,
-    ticket: Annotated[str, Form(max_length=2000)],
+    ticket: Annotated[str, Form(max_length=200)],
     code: Annotated[str, Form(max_length=20)] = "",
+    next: Next = "/",
 ) -> Response:
-    step = _step(request, runtime, ticket)
-    if step is None:
-        return redirect(request, "/signin")
-    now, source = utcnow(), _source(request)
+    now, browser = utcnow(), session.current(request).csrf
+    keys = TotpKeys.from_settings(runtime.settings)
     with runtime.store.session() as db:
-        if step["s"]:
-            ok = signin.enrol(db, step["a"], str(step["s"]), code, now, source)
-        else:
-            ok = signin.check_code(db, step["a"], code, now, source)
-    if not ok:
-        return _code_page(request, runtime, step, failed=True)
-    return _start(request, runtime, str(step["n"]), account_id=step["a"])
+        account_id = signin.finish(db, ticket, browser, code, now, _source(request), keys)
+    if account_id is not None:
+        return _start(request, runtime, next, account_id=account_id)
+    with runtime.store.session() as db:
+        pending = signin.pending(db, ticket, browser, now, keys)
+    if pending is None:  # unknown, used up, expired or another browser's
+        return redirect(request, "/signin")
+    return _code_page(request, pending, safe_next(next), failed=True)
 
 
 @router.post("/signin/token", dependencies=[Csrf])
@@ -115,14 +128,23 @@ def signin_token(
     try:
         with runtime.store.session() as db:
             principal = authenticate(db, token.strip())
+            _audit(db, request, "token.signin", f"token:{principal.token_id}", principal)
     except Unauthorized:
+        _audit_failed(request, runtime, "web", **{"with": "token"})  # never the token
         return page(request, "signin.html", 401, next=safe_next(next), token_failed=True)
     return _start(request, runtime, next, token_id=principal.token_id)
 
 
 @router.post("/signout", dependencies=[Csrf])
 def signout(request: Request, runtime: RuntimeDep) -> Response:
+    sid = session.current(request).sid
     with runtime.store.session() as db:
-        sessions.end(db, session.current(request).sid)
+        try:
+            who: Principal | None = sessions.principal(db, sid)
+        except Unauthorized:  # ended or expired already: nobody to name
+            who = None
+        sessions.end(db, sid)
+        if who is not None:
+            _audit(db, request, "signout", "web", who)
     request.state.web_session = session.current(request).signed_out()
     return redirect(request, "/signin")

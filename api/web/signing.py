@@ -13,7 +13,7 @@ from binalert.settings import Settings
 
 def _serializer(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(
-        settings.session_secret.get_secret_value(),
+        settings.server_secret(),
         salt=f"binalert-web:{purpose}",
         signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha256},
     )

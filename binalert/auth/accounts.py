@@ -9,18 +9,26 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from binalert.audit.service import record
-from binalert.auth import passwords, totp
+from binalert.auth import passwords, slowdown, totp
 from binalert.auth import repository as repo
 from binalert.auth.schemas import AccountInvite, AccountOut, Caller, IssuedLink, normalise_email
 from binalert.auth.scope import check_scope
 from binalert.auth.service import account_principal, require_role
+from binalert.auth.totpkeys import TotpKeys
 from binalert.clock import utcnow
 from binalert.errors import Conflict, Invalid, NotFound
 from binalert.models import Account, AccountLink, Role, RolePolicy
+from binalert.settings import Settings
 from binalert.tokens import hash_token
 
 LINK_LIFETIME = timedelta(hours=72)
 BAD_LINK = "link not found, used or expired: ask an administrator for a new one"
+
+
+def link_url(settings: Settings, link: IssuedLink) -> str:
+    """The one-time link of an invitation or a reset (api/web/setup.py), at the configured
+    public address."""
+    return f"{settings.public_base}/setup/{link.token}"
 
 
 def _out(found: Account, now: datetime) -> AccountOut:
@@ -176,18 +184,27 @@ def _enrolled_step(found: Account, secret: str | None, code: str, now: datetime)
 
 
 def complete_link(
-    session: Session, raw: str, password: str, enrol: tuple[str | None, str], source: str | None
+    session: Session,
+    raw: str,
+    password: str,
+    enrol: tuple[str | None, str],
+    source: str | None,
+    keys: TotpKeys | None = None,
 ) -> None:
-    """Set the password (and the TOTP secret, enrol = (secret, code)) and use up the link."""
+    """Set the password (and the TOTP secret, enrol = (secret, code), encrypted with `keys`)
+    and use up the link. TooMany when no hash slot is free."""
     now = utcnow()
     link, found = _live_link(session, raw, now)
     passwords.check_strength(password, found.email)
     secret, code = enrol
     if secret is None and totp_required(session, found.role):
         raise Invalid("this role signs in with a code: set up the authenticator app")
+    if secret is not None and keys is None:
+        raise ValueError("a TOTP secret is only ever kept encrypted: pass the keys")
     found.totp_last_step = _enrolled_step(found, secret, code, now)
-    found.password_hash = passwords.hash_password(password)
-    found.totp_secret = secret
+    with passwords.slot(slowdown.client_address(source)):
+        found.password_hash = passwords.hash_password(password)
+    found.totp_secret = keys.seal(secret) if secret is not None and keys is not None else None
     found.failed_logins, found.locked_until = 0, None
     link.used_at = now
     repo.end_sessions(session, found.id, now)

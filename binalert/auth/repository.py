@@ -8,7 +8,15 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from binalert.models import Account, AccountLink, ApiToken, Bin, RolePolicy, WebSession
+from binalert.models import (
+    Account,
+    AccountLink,
+    ApiToken,
+    Bin,
+    RolePolicy,
+    SigninStep,
+    WebSession,
+)
 from binalert.tokens import find_token
 
 
@@ -37,7 +45,9 @@ def accounts(session: Session) -> list[Account]:
     return list(session.scalars(select(Account).order_by(Account.role, Account.email)))
 
 
-def add(session: Session, row: Account | AccountLink | WebSession | RolePolicy) -> None:
+def add(
+    session: Session, row: Account | AccountLink | WebSession | RolePolicy | SigninStep
+) -> None:
     session.add(row)
     session.flush()
 
@@ -83,3 +93,12 @@ def delete_old_sessions(session: Session, before: datetime) -> int:
     ended = or_(WebSession.ended_at < before, WebSession.expires_at < before)
     result = session.execute(delete(WebSession).where(ended))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def signin_step(session: Session, step_hash: str, lock: bool = False) -> SigninStep | None:
+    return session.get(SigninStep, step_hash, with_for_update=lock or None)
+
+
+def delete_old_steps(session: Session, before: datetime) -> None:
+    """Forget pending second steps that expired before this time."""
+    session.execute(delete(SigninStep).where(SigninStep.expires_at < before))

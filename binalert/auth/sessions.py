@@ -17,6 +17,7 @@ from binalert.models import WebSession
 from binalert.tokens import hash_token, is_live, mark_used
 
 LIFETIME = timedelta(hours=12)
+IDLE = timedelta(minutes=30)  # the default of BINALERT_SESSION_IDLE_MINUTES
 SEEN_EVERY = timedelta(minutes=1)
 MAX_ID_LENGTH = 100
 ENDED = "this session has ended; sign in again"
@@ -39,11 +40,16 @@ def start(
     return raw
 
 
-def _live(session: Session, raw: str | None, now: datetime) -> WebSession | None:
+def _live(
+    session: Session, raw: str | None, now: datetime, idle: timedelta = IDLE
+) -> WebSession | None:
+    """The live session of this id: not ended, within its 12 h, used within `idle`."""
     if not raw or len(raw) > MAX_ID_LENGTH:
         return None
     row = repo.web_session(session, hash_token(raw))
     if row is None or row.ended_at is not None or row.expires_at <= now:
+        return None
+    if now - row.last_seen_at > idle:
         return None
     return row
 
@@ -61,10 +67,11 @@ def _owner(session: Session, row: WebSession, now: datetime) -> Principal:
     return token_principal(token)
 
 
-def principal(session: Session, raw: str | None) -> Principal:
-    """Whose live session this is; Unauthorized when it ended, expired or never existed."""
+def principal(session: Session, raw: str | None, idle: timedelta = IDLE) -> Principal:
+    """Whose live session this is; Unauthorized when it ended, expired, was left idle longer
+    than `idle` or never existed. Its use is noted (at most once a minute)."""
     now = utcnow()
-    row = _live(session, raw, now)
+    row = _live(session, raw, now, idle)
     if row is None:
         raise Unauthorized(ENDED)
     found = _owner(session, row, now)
@@ -76,7 +83,7 @@ def principal(session: Session, raw: str | None) -> Principal:
 def end(session: Session, raw: str | None) -> None:
     """Sign out: the session stops working on the server, whatever copy of the cookie exists."""
     now = utcnow()
-    row = _live(session, raw, now)
+    row = _live(session, raw, now, LIFETIME)
     if row is not None:
         row.ended_at = now
 

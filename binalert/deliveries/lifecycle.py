@@ -479,7 +479,9 @@ def _decremented(column: Any, by: int) -> Any:
 
 
 def complete_if_done(session: Session, alert_id: int, now: datetime) -> None:
-    if repo.has_open_deliveries(session, alert_id):
+    """Complete (or expire) the alert when no delivery is open and no zone's part of the
+    message still awaits approval (its members may be called yet)."""
+    if repo.has_open_deliveries(session, alert_id) or repo.awaits_approval(session, alert_id):
         return
     alert = repo.alert(session, alert_id)
     ran_out = now >= alert.valid_until or repo.expired_delivery_count(session, alert_id) > 0

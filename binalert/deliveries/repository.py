@@ -35,7 +35,7 @@ from binalert.deliveries.tables import (
 )
 from binalert.deliveries.two_way import CALLBACK_ALERT_STATUSES, CallBackTarget
 from binalert.errors import Conflict
-from binalert.models import Alert, AlertStatus, CallOutcome, DeliveryStatus
+from binalert.models import Alert, AlertStatus, CallOutcome, DeliveryStatus, MessageApproval
 from store.sqlhints import not_indexed
 
 _d, _a = DELIVERIES.c, ALERTS.c
@@ -225,6 +225,21 @@ _HAS_OPEN = (
 
 def has_open_deliveries(session: Session, alert_id: int) -> bool:
     return session.connection().scalar(_HAS_OPEN, {"alert": alert_id}) is not None
+
+
+_AWAITS = (
+    select(MessageApproval.id)
+    .where(
+        MessageApproval.alert_id == bindparam("alert"),
+        MessageApproval.status == AlertStatus.AWAITING_APPROVAL.value,
+    )
+    .limit(1)
+)
+
+
+def awaits_approval(session: Session, alert_id: int) -> bool:
+    """A zone's part of this message still awaits approval (binalert.messages)."""
+    return session.connection().scalar(_AWAITS, {"alert": alert_id}) is not None
 
 
 def expired_delivery_count(session: Session, alert_id: int) -> int:

@@ -11,6 +11,7 @@ from httpx import Response
 
 from binalert.auth import accounts
 from binalert.auth.schemas import AccountInvite, Caller
+from binalert.auth.totpkeys import TotpKeys
 from binalert.models import Role
 from store.db import Store
 from tests.api.conftest import World
@@ -59,16 +60,18 @@ def make_account(
     role: Role,
     password: str | None = PASSWORD,
     totp_secret: str | None = None,
+    keys: TotpKeys | None = None,
     **scope: Any,
 ) -> int:
-    """An account as if invited by an admin and set up through its link (None: only invited)."""
+    """An account as if invited by an admin and set up through its link (None: only invited);
+    a TOTP secret is kept encrypted with `keys`."""
     data = AccountInvite(email=email, display_name=email.split("@")[0], role=role, **scope)
     with store.session() as s:
         link = accounts.invite(s, Caller.operator(), data)
     if password is not None:
         code = pyotp.TOTP(totp_secret).now() if totp_secret else ""
         with store.session() as s:
-            accounts.complete_link(s, link.token, password, (totp_secret, code), None)
+            accounts.complete_link(s, link.token, password, (totp_secret, code), None, keys)
     return link.account_id
 
 
