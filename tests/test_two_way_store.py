@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from binalert.deliveries import lifecycle, two_way
+from binalert.deliveries import attempts, lifecycle, two_way
 from binalert.deliveries import repository as deliveries_repo
 from binalert.deliveries.policy import RetryPolicy
 from binalert.deliveries.two_way import CallBackKind
@@ -387,3 +387,26 @@ def test_the_dispatch_line_is_that_of_the_zone_the_alert_names(store: Store) -> 
     with store.session() as s:
         assert zones.dispatch_number_of_alert(s, alert_id) == "+3252100001"
         assert zones.dispatch_number_of_alert(s, alert_id + 1) is None
+
+
+def test_two_inserts_of_one_call_back_keep_one_and_fail_nothing(store: Store) -> None:
+    """Two dispatchers that both passed the look-up insert the same call back: the second
+    insert is skipped (ON CONFLICT DO NOTHING), its transaction goes on."""
+    alert_id = seed_alert(store, ["050100042"])
+    delivery = _delivery(store, alert_id)
+    now = _now()
+    row = {
+        "delivery_id": delivery.id,
+        "number": 0,
+        "phone_index": 0,
+        "channel_id": "bi1796045058000500",
+        "pbx": PBX,
+        "started_at": now,
+        "deadline": now + timedelta(minutes=5),
+        "direction": "inbound",
+    }
+    with store.session() as s:
+        assert attempts.insert_once(s, row)
+        assert not attempts.insert_once(s, row)
+        assert attempts.known(s, "bi1796045058000500")
+    assert len(_attempts(store, delivery.id)) == 1
