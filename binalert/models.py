@@ -106,6 +106,9 @@ class CallOutcome(enum.StrEnum):
     HANGUP_NO_ACK = "hangup_no_ack"
     INVALID_NUMBER = "invalid_number"  # the network says the number does not exist
     TRANSFERRED = "transferred"  # the member pressed 3 and was put through to the police
+    # A 1 on a call back: the caller ID says it is the member, which anyone can claim. Shown
+    # to the police as such, never counted as acknowledged (lifecycle.acknowledge).
+    CALLBACK_UNVERIFIED = "callback_unverified"
 
 
 class CallDirection(enum.StrEnum):
@@ -274,6 +277,8 @@ class Delivery(Base):
     bin_id: Mapped[int | None] = mapped_column(BigId)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # pressed 3
+    # The first 1 pressed on a call back (a caller ID, unverified: not an acknowledgement).
+    heard_on_call_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     digit: Mapped[str | None] = mapped_column(String(1))
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,11 +9,13 @@ asserted it, and waits a few seconds. Here (seeing the dialer only through a `Li
    stayed there answers (a last-writer-wins election; the store's unique call id is the
    second guard: one inbound attempt per call whatever happens);
 2. the number, if the trunk asserted it (else the caller is a stranger), is checked
-   (ivr.wire, then phonenumbers) and looked up
-   (binalert.deliveries.two_way.answer_call_back): a member with an alert of the last 12 hours
-   gets an inbound call attempt on that delivery, whose id (made of the channel's Uniqueid)
-   the call keeps as BINALERT_CALL_ID, so its press of 1 is the usual `BinalertAck` ->
-   `Dialer.record_ack` -> `lifecycle.acknowledge`, durable in AstDB like any other;
+   (ivr.wire, then binalert.phones) and looked up (binalert.deliveries.lifecycle.open_call_back):
+   a member with an alert of the last 12 hours, within the call-back limits, gets an inbound
+   call attempt on that delivery, whose id (made of the channel's Uniqueid) the call keeps as
+   BINALERT_CALL_ID, so its press of 1 is the usual `BinalertAck` -> `Dialer.record_ack` ->
+   `lifecycle.acknowledge`, durable in AstDB like any other. A caller ID proves nothing: that 1
+   is kept as heard on a call back (unverified) and the member is called straight back, where
+   a 1 counts; a call back is never put through to the police (no press 3);
 3. the call's variables are set (AMI Setvar, each checked) and the channel is moved on
    (AMI Redirect) to binalert-callback, binalert-no-alert or binalert-unknown.
 
@@ -34,8 +36,9 @@ from typing import Any, Protocol, TypeVar
 from panoramisk.message import Message
 
 from binalert.clock import utcnow
-from binalert.deliveries import two_way
+from binalert.deliveries import lifecycle
 from binalert.deliveries.two_way import CallBack, CallBackKind
+from binalert.phones import caller_e164
 from binalert.settings import Settings
 from ivr import channelvars as cv
 from ivr import wire
@@ -116,14 +119,14 @@ class CallBacks:
         started = time.monotonic()
         try:
             await self._setvar(uniqueid, cv.HANDLER, self.name)
-            e164 = two_way.caller_e164(number) if asserted else None
+            e164 = caller_e164(number) if asserted else None
             await self._pause_until(started + SETTLE_SECONDS)
             if not await self._elected(uniqueid):
                 return
             now = utcnow()
             deadline = now + timedelta(seconds=self.settings.call_deadline)
             found: CallBack = await self.line.run_db(
-                two_way.answer_call_back, e164, call_id, self.line.pbx_name, now, deadline
+                lifecycle.open_call_back, e164, call_id, self.line.pbx_name, now, deadline
             )
             self.answered[found.kind.value] += 1
             if found.kind is CallBackKind.TAKEN:
@@ -155,6 +158,8 @@ class CallBacks:
         )
         self.line.follow(call)  # its Hangup, its 1 or 3: as on any alert call
         values = await self.line.call_variables(target.alert_id, found.language)
+        # A caller ID is no proof of who calls: nobody is put through to the police on it.
+        values.pop(cv.TRANSFER_DIAL, None)
         settings = self.settings
         values |= {
             cv.CALL_ID: call_id,
@@ -164,6 +169,8 @@ class CallBacks:
         }
         greeting = "callback_confirmed" if target.acknowledged else "callback"
         values[cv.CALLBACK_AUDIO] = await self.sounds.piece(greeting, found.language)
+        if target.open:  # its 1 confirms nothing: the member is called straight back
+            values[cv.THANKS_AUDIO] = await self.sounds.piece("callback_thanks", found.language)
         for name, value in values.items():
             await self._setvar(uniqueid, name, value)
         await self._redirect(uniqueid, cv.CALLBACK_CONTEXT)

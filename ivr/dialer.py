@@ -453,9 +453,9 @@ class Dialer:
     async def record_transfer(self, channel_id: str) -> None:
         """Store a press of 3 (put through to the police) as durably as a press of 1: retried
         while the store is away, forgotten in AstDB only once stored (recovery sweeps it)."""
-        args = (channel_id, utcnow())
-        written = self.writer.submit(two_way.transfer, *args)
-        await self._until_stored(written, two_way.transfer, *args)
+        args = (channel_id, two_way.TRANSFER_DIGIT, utcnow())
+        written = self.writer.submit(deliveries.acknowledge, *args)
+        await self._until_stored(written, deliveries.acknowledge, *args)
         with contextlib.suppress(AmiError):
             await self.ami.action(forget_action(cv.TRANSFER_DB_FAMILY, channel_id))
 

@@ -16,10 +16,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from binalert.deliveries.two_way import dispatch_number_of_alert
 from binalert.media import MediaSigner, expiry
 from binalert.phones import InvalidPhone, national_of
 from binalert.settings import PbxSettings, Settings
+from binalert.zones.repository import dispatch_number_of_alert
 from ivr import channelvars as cv
 from ivr import wire
 from ivr.audio import MEDIA_URL_MARGIN, AudioSource

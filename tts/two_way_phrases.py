@@ -9,6 +9,8 @@ offer is for reporting to the police what one has seen, nothing more.
 - transfer_busy: after a 3 when as many members as allowed talk to that line already;
 - callback / callback_confirmed: a member calling the BIN number back, before their newest
   alert (confirmed: they pressed 1 already, the alert is played again all the same);
+- callback_thanks: after a 1 on a call back, instead of the alert's thanks: a caller ID proves
+  nothing, so binalert calls the member straight back, and the 1 on that call confirms;
 - no_alert: a member calling back without an alert of the last hours;
 - unknown: anyone else (spoken in every language of UNKNOWN_LANGUAGES, one after the other).
 """
@@ -25,6 +27,8 @@ TWO_WAY_PHRASES: dict[str, dict[str, str]] = {
         "Dit is het laatste bericht voor u.",
         "callback_confirmed": "U belt het nummer van het buurtinformatienetwerk. "
         "U hebt dit bericht al bevestigd. Dank u. U hoort het nog eens.",
+        "callback_thanks": "Dank u. We bellen u nu meteen terug. "
+        "Druk in dat gesprek op 1 om te bevestigen.",
         "no_alert": "Dit is het nummer van het buurtinformatienetwerk. "
         "Er is nu geen bericht voor u. Voor de politie: bel 101. Bij nood: bel 112.",
         "unknown": "Dit nummer stuurt alleen berichten van het buurtinformatienetwerk. "
@@ -42,6 +46,8 @@ TWO_WAY_PHRASES: dict[str, dict[str, str]] = {
         "Voici le dernier message pour vous.",
         "callback_confirmed": "Vous appelez le numéro du réseau d'information de quartier. "
         "Vous avez déjà confirmé ce message. Merci. Le voici encore une fois.",
+        "callback_thanks": "Merci. Nous vous rappelons tout de suite. "
+        "Pendant cet appel, appuyez sur 1 pour confirmer.",
         "no_alert": "Ici le numéro du réseau d'information de quartier. "
         "Il n'y a pas de message pour vous en ce moment. "
         "Pour la police : appelez le 101. En cas d'urgence : appelez le 112.",
@@ -60,6 +66,8 @@ TWO_WAY_PHRASES: dict[str, dict[str, str]] = {
         "Hier ist die letzte Nachricht für Sie.",
         "callback_confirmed": "Sie rufen die Nummer des Nachbarschaftsinformationsnetzwerks "
         "an. Sie haben diese Nachricht schon bestätigt. Danke. Sie hören sie noch einmal.",
+        "callback_thanks": "Danke. Wir rufen Sie gleich zurück. "
+        "Drücken Sie in diesem Anruf die 1, um zu bestätigen.",
         "no_alert": "Hier ist die Nummer des Nachbarschaftsinformationsnetzwerks. "
         "Im Moment gibt es keine Nachricht für Sie. "
         "Für die Polizei: Rufen Sie die 101 an. Im Notfall: Rufen Sie die 112 an.",
@@ -78,6 +86,8 @@ TWO_WAY_PHRASES: dict[str, dict[str, str]] = {
         "Here is the latest message for you.",
         "callback_confirmed": "You are calling the neighbourhood information network. "
         "You have already confirmed this message. Thank you. Here it is again.",
+        "callback_thanks": "Thank you. We are calling you back right away. "
+        "On that call, press 1 to confirm.",
         "no_alert": "This is the number of the neighbourhood information network. "
         "There is no message for you right now. "
         "For the police: call 101. In an emergency: call 112.",
@@ -92,6 +102,7 @@ TWO_WAY_PIECES = (
     "transfer_busy",
     "callback",
     "callback_confirmed",
+    "callback_thanks",
     "no_alert",
     "unknown",
 )

@@ -23,7 +23,8 @@
   function soon() { if (!timer) timer = setTimeout(refresh, 300); }
   if (isFinal()) return;
   source = new EventSource(root.getAttribute("data-events"));
-  ["call_started", "call_ended", "acknowledged", "transferred", "delivery_final",
+  ["call_started", "call_ended", "acknowledged", "transferred", "heard_on_call_back",
+   "call_deferred", "delivery_final",
    "alert_completed", "alert_cancelled", "alert_expired"].forEach(function (kind) {
     source.addEventListener(kind, soon);
   });

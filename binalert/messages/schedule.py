@@ -12,14 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from binalert.deliveries import lifecycle
 from binalert.deliveries.hours import DEFAULT_HOURS, hours_by_bin
 from binalert.messages import repository as repo
-from binalert.models import Alert, Delivery, DeliveryStatus, Member
-
-_INSERT = insert(Delivery)
+from binalert.models import Alert, Member
 
 
 def _grouped(pairs: Sequence[tuple[Member, int]]) -> list[tuple[Member, list[int]]]:
@@ -27,21 +25,6 @@ def _grouped(pairs: Sequence[tuple[Member, int]]) -> list[tuple[Member, list[int
     for member, bin_id in pairs:
         found.setdefault(member.id, (member, []))[1].append(bin_id)
     return list(found.values())
-
-
-def _row(alert: Alert, member: Member, bin_id: int | None, at: datetime) -> dict[str, Any]:
-    language = member.language if member.language in alert.messages else next(iter(alert.messages))
-    return {
-        "alert_id": alert.id,
-        "member_id": member.id,
-        "status": DeliveryStatus.PENDING.value,
-        "urgent": alert.urgent,
-        "language": language,
-        "phones": [member.phone] + ([member.second_phone] if member.second_phone else []),
-        "next_attempt_at": at,
-        "bin_id": bin_id,
-        "updated_at": alert.created_at,
-    }
 
 
 def schedule(
@@ -60,22 +43,21 @@ def schedule(
     members = _grouped(repo.members_in_bins(session, bins, only, not_of=alert.id))
     hours = hours_by_bin(session, bins)
     openings = {b: hours.get(b, DEFAULT_HOURS).next_opening(now) for b in bins}
-    rows = []
+    planned: list[lifecycle.Planned] = []
     for member, member_bins in members:
         if alert.urgent:
-            rows.append(_row(alert, member, member_bins[0], now))
+            planned.append((member, now, member_bins[0]))
         else:
             at, bin_id = min((openings[b], b) for b in member_bins)
-            rows.append(_row(alert, member, bin_id, at))
-    if rows:
-        session.execute(_INSERT, rows)
+            planned.append((member, at, bin_id))
+    lifecycle.open_deliveries(session, alert, planned)
     if alert.urgent:
         starts = now
     else:
-        starts = min((row["next_attempt_at"] for row in rows), default=min(openings.values()))
+        starts = min((due for _, due, _ in planned), default=min(openings.values()))
         earlier = alert.calls_from  # a part approved before this one
         alert.calls_from = starts if earlier is None else min(earlier, starts)
     # A part approved later keeps the calls of the earlier parts valid, and its own.
     alert.valid_until = max(alert.valid_until, starts + validity)
     session.flush()
-    return len(rows)
+    return len(planned)

@@ -12,12 +12,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from binalert.clock import utcnow
-from binalert.deliveries import events, two_way
+from binalert.deliveries import events
 from binalert.models import DeliveryEvent, WebhookDelivery
 from binalert.webhooks import repository as repo
 from store.announce import WEBHOOK_JOBS, announce
 
-WEBHOOK_EVENTS = (events.ACKNOWLEDGED, two_way.TRANSFERRED, events.ALERT_COMPLETED)
+WEBHOOK_EVENTS = (events.ACKNOWLEDGED, events.TRANSFERRED, events.ALERT_COMPLETED)
 
 
 def payload(session: Session, event: DeliveryEvent) -> dict[str, object]:
