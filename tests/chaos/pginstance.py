@@ -62,7 +62,20 @@ class PgInstance:
         if self.as_root:
             user = pwd.getpwnam(SERVER_USER)
             os.chown(self.folder, user.pw_uid, user.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-N")
+        # No locale of the machine's (one not generated makes initdb fail); no fsync.
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-N",
+            "--no-locale",
+            "-E",
+            "UTF8",
+        )
 
     def start(self) -> None:
         """Start on this instance's port (TCP on the loopback only, its socket in its own
@@ -129,7 +142,9 @@ def _wait_gone(pid: int, timeout: float) -> None:
 @contextlib.contextmanager
 def own_postgres() -> Iterator[PgInstance]:
     """A started PostgreSQL of its own in a temporary folder; gone afterwards."""
-    instance = PgInstance(Path(tempfile.mkdtemp(prefix="binalert-chaos-pg-")))
+    # As root, in /tmp: the postgres user must reach the folder (TMPDIR may be under /root).
+    parent = "/tmp" if os.geteuid() == 0 else None
+    instance = PgInstance(Path(tempfile.mkdtemp(prefix="binalert-chaos-pg-", dir=parent)))
     try:
         instance.init()
         instance.start()
