@@ -389,9 +389,18 @@ class Dialer:
         await self._until_stored(written, deliveries.finish_call, *args)
 
     async def _release(self, call: LiveCall, reason: str, delay: float = 0.0) -> None:
+        """The call was never placed: requeue its delivery, retrying while the store is away
+        (the PBX and the database down together). The call leaves the book whatever
+        happens: if the store stays away, its attempt stays open in the store, still counted
+        against the PBX's channels, until the lease sweep closes it (a call still in the
+        book would be skipped by the sweep, and its delivery stay `calling` for ever)."""
         call.finished = True
-        await self.db(deliveries.release, call.channel_id, utcnow(), reason, delay)
-        self.calls.remove(call.channel_id)
+        args = (call.channel_id, utcnow(), reason, delay)
+        try:
+            written = self.writer.submit(deliveries.release, *args)
+            await self._until_stored(written, deliveries.release, *args)
+        finally:
+            self.calls.remove(call.channel_id)
 
     # -- AMI events (called on the loop; must not raise, must not block) ----------------
 

@@ -9,8 +9,11 @@ the acknowledgements the dialplan wrote to AstDB, which survive a dispatcher out
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from binalert.clock import utcnow
 from binalert.deliveries import attempts as attempt_store
@@ -22,6 +25,7 @@ from ivr.calls import LiveCall
 from ivr.dialer import Dialer
 
 log = logging.getLogger(__name__)
+STORE_WAIT_SECONDS = 1.0  # a reconcile that met the store away tries again after this
 
 
 def _messages(response: Any) -> list[Any]:
@@ -113,24 +117,46 @@ class Recovery:
         self.dialer = dialer
 
     async def reconcile(self) -> None:
-        """Run after every AMI login (the dialer places nothing new until this is done)."""
+        """Run after every AMI login (the dialer places nothing new until this is done).
+
+        The store may be away when the PBX comes back (both down together): the reconcile
+        waits for it, round after round, while this session lasts. Giving up would leave the
+        dialer held for ever (no other login comes to reconcile again)."""
         dialer = self.dialer
         dialer.hold_for_reconcile()
-        try:
-            live = await live_channels(dialer.ami)
-            moment = utcnow()
-            attempts = await dialer.db(
-                attempt_store.open_attempts, dialer.settings.worker_id, dialer.pbx.name, moment
-            )
-            for attempt in attempts:
-                await self._reconcile_one(attempt, live)
-            log.info("reconciled %d open call(s) with PBX %s", len(attempts), dialer.pbx.name)
-            await self.store_acknowledgements()
-            await self.check_pbx()
-        except AmiError:
-            log.exception("reconcile with PBX %s failed; the next login retries", dialer.pbx.name)
-            return
+        session = dialer.ami.reconnects  # this login's session
+        while True:
+            try:
+                await self._reconcile_open_calls()
+                break
+            except AmiError:
+                log.exception(
+                    "reconcile with PBX %s failed; the next login retries", dialer.pbx.name
+                )
+                return
+            except SQLAlchemyError as error:
+                log.warning(
+                    "reconcile with PBX %s waits for the store (%s)",
+                    dialer.pbx.name,
+                    type(error).__name__,
+                )
+            await asyncio.sleep(STORE_WAIT_SECONDS)
+            if not dialer.ami.ready.is_set() or dialer.ami.reconnects != session:
+                return  # this session ended: the next login reconciles
         dialer.reconciled()
+
+    async def _reconcile_open_calls(self) -> None:
+        dialer = self.dialer
+        live = await live_channels(dialer.ami)
+        moment = utcnow()
+        attempts = await dialer.db(
+            attempt_store.open_attempts, dialer.settings.worker_id, dialer.pbx.name, moment
+        )
+        for attempt in attempts:
+            await self._reconcile_one(attempt, live)
+        log.info("reconciled %d open call(s) with PBX %s", len(attempts), dialer.pbx.name)
+        await self.store_acknowledgements()
+        await self.check_pbx()
 
     async def check_pbx(self) -> None:
         """Can this PBX place calls at all? Its channel driver, its trunk's registration."""

@@ -124,12 +124,11 @@ _DUE_URGENT = _DUE.where(_d.urgent == true())
 
 
 @functools.lru_cache(maxsize=8)
-def _claim(allowed: tuple[str, ...], to: str, urgent_only: bool = False) -> Update:
+def _claim(allowed: tuple[str, ...], to: str) -> Update:
     new_round = case((_d.next_phone_index == 0, _d.rounds + 1), (_d.rounds < 1, 1), else_=_d.rounds)
-    due = _DUE_URGENT if urgent_only else _DUE
     return (
         update(DELIVERIES)
-        .where(_d.id.in_(due.correlate(None)), status_in(_d.status, allowed))
+        .where(_d.id.in_(bindparam("ids", expanding=True)), status_in(_d.status, allowed))
         .values(
             status=to,
             attempts=_d.attempts + 1,
@@ -151,17 +150,28 @@ def claim_due(
     avoid_until: datetime | None = None,
     urgent_only: bool = False,
 ) -> list[AnyRow]:
-    """Claim up to `limit` due deliveries in one guarded update: urgent alerts first, first
-    attempts before retries; attempts + 1, and a new round when the first number is dialled.
-    Returns the rows claimed in that order (snapshot columns, rounds, phones,
-    next_phone_index, urgent, bin_id). On PostgreSQL the rows are chosen with SKIP LOCKED, so
-    several workers never claim the same delivery; SQLite (one writer at a time) has no lock
-    clause. `urgent_only`: leave non-urgent deliveries waiting.
+    """Claim up to `limit` due deliveries: urgent alerts first, first attempts before
+    retries; attempts + 1, and a new round when the first number is dialled. Returns the
+    rows claimed in that order (snapshot columns, rounds, phones, next_phone_index, urgent,
+    bin_id). On PostgreSQL the rows are chosen with SKIP LOCKED, so several workers never
+    claim the same delivery; SQLite (one writer at a time) has no lock clause.
+    `urgent_only`: leave non-urgent deliveries waiting.
+
+    The rows are chosen by one SELECT, then exactly those are updated: never more than
+    `limit`, whatever plan PostgreSQL picks. (As one `UPDATE ... WHERE id IN (SELECT ...
+    LIMIT n FOR UPDATE SKIP LOCKED)`, a plan that rescans the subquery for each row of the
+    outer scan, which PostgreSQL picks when its statistics say few deliveries wait, skips
+    the rows the UPDATE itself already changed on every rescan and takes the next n: one
+    claim of 20 claimed every waiting delivery, far beyond the PBX's channel limit.)
     """
+    due = _DUE_URGENT if urgent_only else _DUE
+    choice = {"now": now, "limit": limit, "pbx": pbx, "avoid_until": avoid_until or now}
+    ids = list(session.connection().scalars(due, choice))  # pbx "": nothing avoided
+    if not ids:
+        return []
     allowed = tuple(s.value for s in machine.sources(Event.CLAIM))
-    statement = _claim(allowed, machine.target(Event.CLAIM).value, urgent_only)
-    params = {"now": now, "limit": limit, "worker": worker_id, "lease": lease_until}
-    params |= {"pbx": pbx, "avoid_until": avoid_until or now}  # pbx "": nothing avoided
+    statement = _claim(allowed, machine.target(Event.CLAIM).value)
+    params = {"ids": ids, "worker": worker_id, "lease": lease_until}
     rows = list(session.connection().execute(statement, params).all())
     rows.sort(key=lambda r: (not r.urgent, r.attempts, r.next_attempt_at, r.id))
     return rows
