@@ -66,14 +66,19 @@ _d, _a, _c = DELIVERIES.c, ALERTS.c, ATTEMPTS.c
 
 def dispatch_number_of_alert(session: Session, alert_id: int) -> str | None:
     """The dispatch line (E.164) members of this alert may be put through to: that of the
-    police zone its introduction names (its first BIN's, as binalert.alerts.spoken says it);
-    None when that zone has set none."""
+    police zone its introduction names (its first BIN's, as binalert.alerts.spoken says it).
+    Only an urgent alert invites members to it: a prevention message or a follow-up does only
+    where the zone asks for it (`Zone.press3_on_messages`). None: no press 3 on this call."""
     alert = session.get(Alert, alert_id)
     if alert is None or not alert.bin_ids:
         return None
     query = select(Bin.police_zone).where(Bin.id.in_(list(alert.bin_ids))).order_by(Bin.id)
-    zone = session.scalars(query.limit(1)).first()
-    return zones.dispatch_number(session, zone) if zone else None
+    name = session.scalars(query.limit(1)).first()
+    zone = zones.get(session, name) if name else None
+    if zone is None:
+        return None
+    invites = (alert.urgent and alert.parent_id is None) or zone.press3_on_messages
+    return zone.dispatch_number if invites else None
 
 
 def transfer(session: Session, channel_id: str, now: datetime) -> bool:

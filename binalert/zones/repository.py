@@ -20,12 +20,6 @@ def get_or_create(session: Session, name: str) -> Zone:
     return found
 
 
-def dispatch_number(session: Session, name: str) -> str | None:
-    """The zone's dispatch line (E.164), or None: then members are not offered "press 3"."""
-    found = session.get(Zone, name)
-    return found.dispatch_number if found is not None else None
-
-
 def approval_required(session: Session, name: str) -> bool:
     found = session.get(Zone, name)
     return bool(found and found.approval_required)
