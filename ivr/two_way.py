@@ -1,6 +1,6 @@
 """The audio and channel variables of two-way calls (#14), for one PBX.
 
-- `TwoWaySounds`: the two-way pieces (tts.two_way_phrases), synthesised once per language by
+- `TwoWaySounds`: the two-way pieces (tts.phrases), synthesised once per language by
   the process's speech service, named as this PBX plays them (ivr.audio.PbxSounds);
 - `TransferLines`: the zone's dispatch line as a dial string over this PBX's trunk, and the
   press-3 variables (ivr.keys) an alert call gets when it offers 3 (an urgent alert whose
@@ -23,12 +23,7 @@ from ivr import keys, wire
 from ivr.audio import AudioSource, PbxSounds
 from store.db import Store
 from tts import SpeechPath, SpeechService
-from tts.two_way_phrases import (
-    SLOW_PIECES,
-    SLOW_RATE,
-    UNKNOWN_LANGUAGES,
-    two_way_phrase,
-)
+from tts.phrases import KEY_PIECES, PROMPT_RATE, UNKNOWN_LANGUAGES, phrase
 
 log = logging.getLogger(__name__)
 RunDb = Callable[..., Awaitable[Any]]
@@ -66,14 +61,13 @@ class TwoWaySounds:
     def _synthesise(self, name: str, language: str) -> SpeechPath:
         if name == UNKNOWN:  # every language, one after the other
             parts = [
-                self.speech.synthesize(two_way_phrase(UNKNOWN, lang), lang)
-                for lang in UNKNOWN_LANGUAGES
+                self.speech.synthesize(phrase(UNKNOWN, lang), lang) for lang in UNKNOWN_LANGUAGES
             ]
             return self.speech.join(parts)
         rate = None
-        if name in SLOW_PIECES:
-            rate = round(self.speech.config.rate_for(language) * SLOW_RATE)
-        return self.speech.synthesize(two_way_phrase(name, language), language, rate)
+        if name in KEY_PIECES:
+            rate = round(self.speech.config.rate_for(language) * PROMPT_RATE)
+        return self.speech.synthesize(phrase(name, language), language, rate)
 
 
 class TransferLines:
