@@ -105,5 +105,5 @@ async def test_a_member_put_through_and_the_dispatcher_hear_each_other_every_tim
             member_heard = tone_seconds(_recording(carrier, member), DISPATCHER_TONE)
             line_heard = tone_seconds(_recording(carrier, line), MEMBER_TONE)
             heard.append((member_heard, line_heard, technologies))
-    report = [f"member heard {m:.1f} s, police heard {p:.1f} s ({t})" for m, p, t in heard]
+    report = "\n".join(f"member heard {m:.1f} s, police {p:.1f} s ({t})" for m, p, t in heard)
     assert all(m >= HEARD_AT_LEAST and p >= HEARD_AT_LEAST for m, p, _ in heard), report
