@@ -144,6 +144,9 @@ class Zone(Base):
     dispatch_number: Mapped[str | None] = mapped_column(String(20))
     # Coordinators' non-urgent messages wait for a police officer's approval.
     approval_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Press 3 is offered on urgent alerts only; with this on, on the zone's non-urgent
+    # messages and follow-ups too.
+    press3_on_messages: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

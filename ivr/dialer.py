@@ -30,7 +30,7 @@ from binalert.models import CallOutcome
 from binalert.phones import InvalidPhone
 from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
-from ivr import wire
+from ivr import keys, wire
 from ivr.ami import AmiConnection, AmiError, NotConnected
 from ivr.audio import AudioSource
 from ivr.calls import (
@@ -433,10 +433,11 @@ class Dialer:
         if call is None:
             return
         call.answered_at = call.answered_at or utcnow()
-        if kind == cv.EVENT_ACK and not call.acknowledged:
+        key = keys.by_event(kind)  # a press of 1 or 3 (ivr.keys)
+        if key is keys.ACK and not call.acknowledged:
             call.acknowledged = True
             self.spawn(self.record_ack(call.channel_id), f"ack-{call.channel_id}")
-        elif kind == cv.EVENT_TRANSFER and not call.transferred:
+        elif key is keys.TRANSFER and not call.transferred:
             # Pressed 3: acknowledged, and the call lasts as long as the member talks to the
             # police (its deadline moves on, here and in the store).
             call.transferred = call.acknowledged = True
@@ -453,20 +454,20 @@ class Dialer:
         """Store a press of 1, retrying while the store is away; only then forget it in
         AstDB (where the dialplan wrote it first). If the store stays away, the key stays,
         and the next AstDB sweep (recovery) stores it."""
-        args = (channel_id, "1", utcnow())
+        args = (channel_id, keys.ACK.digit, utcnow())
         written = self.writer.submit(deliveries.acknowledge, *args)
         await self._until_stored(written, deliveries.acknowledge, *args)
         with contextlib.suppress(AmiError):
-            await self.ami.action(forget_action(cv.ACK_DB_FAMILY, channel_id))
+            await self.ami.action(forget_action(keys.ACK.astdb_family, channel_id))
 
     async def record_transfer(self, channel_id: str) -> None:
         """Store a press of 3 (put through to the police) as durably as a press of 1: retried
         while the store is away, forgotten in AstDB only once stored (recovery sweeps it)."""
-        args = (channel_id, two_way.TRANSFER_DIGIT, utcnow())
+        args = (channel_id, keys.TRANSFER.digit, utcnow())
         written = self.writer.submit(deliveries.acknowledge, *args)
         await self._until_stored(written, deliveries.acknowledge, *args)
         with contextlib.suppress(AmiError):
-            await self.ami.action(forget_action(cv.TRANSFER_DB_FAMILY, channel_id))
+            await self.ami.action(forget_action(keys.TRANSFER.astdb_family, channel_id))
 
     async def _until_stored(
         self, first: asyncio.Future[Any], fn: Callable[..., Any], *args: Any

@@ -19,7 +19,7 @@ from binalert.clock import utcnow
 from binalert.deliveries import attempts as attempt_store
 from binalert.models import CallAttempt
 from ivr import channelvars as cv
-from ivr import wire
+from ivr import keys, wire
 from ivr.ami import AmiConnection, AmiError
 from ivr.calls import LiveCall
 from ivr.dialer import Dialer
@@ -175,11 +175,9 @@ class Recovery:
         whatever became of its call (closed, retried, taken over): a member who pressed 1 is
         never called again for that alert."""
         dialer = self.dialer
-        families = (
-            (cv.ACK_DB_FAMILY, dialer.record_ack),
-            (cv.TRANSFER_DB_FAMILY, dialer.record_transfer),
-        )
-        for family, record in families:
+        record_of = {keys.ACK: dialer.record_ack, keys.TRANSFER: dialer.record_transfer}
+        for key in keys.ACKNOWLEDGING:
+            family, record = key.astdb_family, record_of[key]
             for channel_id in await acknowledgements_in_astdb(dialer.ami, family):
                 if channel_id in dialer.calls:
                     continue  # its own call records it

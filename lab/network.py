@@ -49,6 +49,7 @@ CARRIER_MODULES = (
     "res_pjsip_header_funcs.so",
     "res_rtp_asterisk.so",
     "app_mixmonitor.so",
+    "app_playtones.so",  # simulated people "talk" in steady tones a recording can tell apart
     "app_dial.so",  # a simulated member calls the BIN number back (lab-calls-binalert)
     "res_clioriginate.so",  # ... started by a test with `channel originate`
 )

@@ -90,6 +90,12 @@ class SIM:
     )
     PRESS_3 = SimMember("0522", "answers, listens to the end, presses 3, talks for 15 s")
     PRESS_3_THEN_1 = SimMember("0523", "answers, listens to the end, presses 3, then 1")
+    PRESS_3_TALKS = SimMember(
+        "0524", "answers, listens to the end, presses 3, talks (a 600 Hz tone) for 15 s"
+    )
+    DISPATCH_LINE_TALKS = SimMember(
+        "0525", "a police dispatch line: answers, talks (a 1500 Hz tone) for 25 s, hangs up"
+    )
 
     NAMED = (
         PRESS_1,
@@ -113,6 +119,8 @@ class SIM:
         DISPATCH_LINE,
         PRESS_3,
         PRESS_3_THEN_1,
+        PRESS_3_TALKS,
+        DISPATCH_LINE_TALKS,
     )
 
     @staticmethod

@@ -337,10 +337,12 @@ def save_zone(
     name: str,
     dispatch_number: Annotated[str, Form(max_length=32)] = "",
     approval_required: Annotated[str, Form(max_length=5)] = "",
+    press3_on_messages: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     data = ZonePatch(
         dispatch_number=dispatch_number.strip() or None,
         approval_required=approval_required == "1",
+        press3_on_messages=press3_on_messages == "1",
     )
     allowed = runtime.settings.dispatch_allow_list()
     try:

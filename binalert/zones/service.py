@@ -42,6 +42,7 @@ def _settings(name: str, found: Zone | None) -> ZoneSettings:
         name=name,
         dispatch_number=found.dispatch_number if found else None,
         approval_required=bool(found and found.approval_required),
+        press3_on_messages=bool(found and found.press3_on_messages),
         updated_at=found.updated_at if found else None,
     )
 
@@ -90,6 +91,9 @@ def update_zone(
     if data.approval_required is not None:
         found.approval_required = data.approval_required
         changes["approval_required"] = data.approval_required
+    if data.press3_on_messages is not None:
+        found.press3_on_messages = data.press3_on_messages
+        changes["press3_on_messages"] = data.press3_on_messages
     found.updated_at = utcnow()
     session.flush()
     record(session, caller, "zone.update", f"zone:{name}", **changes)

@@ -27,7 +27,7 @@ from lab.sim import CALLERS, SIM
 from store.announce import ALERTS_CHANGED
 from store.db import Store
 from tests.ivr.harness import attempts, channels_left, deliveries, wait_until_final
-from tts.two_way_phrases import two_way_phrase
+from tts.phrases import phrase
 
 pytestmark = [pytest.mark.pbx]
 Network = tuple[LabPbx, LabPbx]
@@ -184,8 +184,8 @@ async def test_members_beyond_the_cap_of_a_dispatch_line_hear_it_is_busy(
     # The third heard "the police line is busy, call 101" after their 3, and nothing more.
     member = members[rows.index(refused)]
     heard = carrier.host_path(carrier.instance.recordings) / f"heard-{member}.wav"
-    phrase = speech.synthesize(two_way_phrase("transfer_busy", "nl"), "nl")
-    said = _loud(Path(phrase))
+    busy = speech.synthesize(phrase("transfer_busy", "nl"), "nl")
+    said = _loud(Path(busy))
     after = _loud(heard)
     starts = np.concatenate(([0], np.flatnonzero(np.diff(after) > 15) + 1))  # 0.3 s pauses
     assert len(starts) > 2, "nothing said after the message and the offer"

@@ -35,7 +35,7 @@ from lab.seed import seed_alert
 from lab.sim import CALLERS, SIM
 from store.db import Store
 from tests.ivr.harness import attempts, channels_left, deliveries, wait_until_final
-from tts.two_way_phrases import UNKNOWN_LANGUAGES, two_way_phrase
+from tts.phrases import UNKNOWN_LANGUAGES, phrase
 
 pytestmark = [pytest.mark.pbx]
 Network = tuple[LabPbx, LabPbx]
@@ -188,7 +188,7 @@ async def test_an_unknown_caller_is_told_to_call_101(network: Network, sqlite_st
         carrier.host_path(carrier.instance.recordings) / f"callback-heard-{stranger}.wav"
     )
     assert start <= 1.5, f"{start:.1f} s before binalert spoke"  # binalert, not the timeout
-    said = [speech.synthesize(two_way_phrase("unknown", lang), lang) for lang in UNKNOWN_LANGUAGES]
+    said = [speech.synthesize(phrase("unknown", lang), lang) for lang in UNKNOWN_LANGUAGES]
     expected = sum(p.duration_s for p in said)
     assert span >= 0.9 * expected, f"heard {span:.1f} s of the {expected:.1f} s message"
 
