@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,11 +42,20 @@ def _message(client: TestClient, world: World, bin_id: Any) -> Response:
 def _recorded(client: TestClient, world: World, bin_id: Any) -> Response:
     """The multipart endpoint: its alert field is the same JSON as POST /api/v1/alerts."""
     body = json.dumps({"bin_ids": [bin_id], "incident_ref": "PV-STRICT"})
-    wav = speech_wav(Path(tempfile.mkdtemp(dir=client.app.state.runtime.settings.sounds_dir.parent)), "Blijf binnen.")  # type: ignore[attr-defined]
-    files = {"recording_nl": ("nl.wav", wav.read_bytes(), "audio/wav")}
+    files = {"recording_nl": ("nl.wav", RECORDING[0], "audio/wav")}
     return client.post(
         "/api/v1/alerts/recorded", data={"alert": body}, files=files, headers=world.auth("police")
     )
+
+
+RECORDING: list[bytes] = []  # the police's recording for the multipart endpoint (made once)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _recording(tmp_path_factory: pytest.TempPathFactory) -> None:
+    if not RECORDING:
+        folder = tmp_path_factory.mktemp("recording")
+        RECORDING.append(speech_wav(folder, "Blijf binnen.").read_bytes())
 
 
 JSON_ENDPOINTS: dict[str, Send] = {
