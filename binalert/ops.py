@@ -50,15 +50,16 @@ def local_reports(runtime: Runtime, services: Health, now: datetime) -> list[Dia
     interval = runtime.settings.heartbeat_seconds
     reports = []
     for pbx in (p for s in services for p in _pbxes(s)):
+        silent = pbx.get("connected") is True and pbx.get("answering") is False
         problems = (
-            _text(pbx.get("last_error")),
+            "no answer" if silent else _text(pbx.get("last_error")),
             _text(pbx.get("why")),
             _text(pbx.get("speech_why")),
         )
         report = health.report_of(
             str(pbx.get("worker") or runtime.settings.worker_id),
             str(pbx["pbx"]),
-            connected=pbx.get("connected") is True,
+            connected=pbx.get("connected") is True and pbx.get("answering") is not False,
             placing=pbx.get("healthy") is not False,
             speaking=pbx.get("speech_healthy") is not False,
             problems=problems,

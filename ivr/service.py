@@ -153,13 +153,17 @@ class DispatcherService:
     def report(self, dialer: Dialer) -> DialerReport:
         """What this process says about one PBX: binalert.workers judges it."""
         settings = self.runtime.settings
+        ami = dialer.ami
+        lost = ami.last_error
+        if ami.ready.is_set() and not ami.answering:
+            lost = f"no answer for {ami.silent_for():.0f} s"
         return report_of(
             settings.worker_id,
             dialer.pbx.name,
-            connected=dialer.ami.ready.is_set(),
+            connected=ami.answering,
             placing=dialer.pbx_health.healthy,
             speaking=self.speech_health.healthy,
-            problems=(dialer.ami.last_error, dialer.pbx_health.reason, self.speech_health.reason),
+            problems=(lost, dialer.pbx_health.reason, self.speech_health.reason),
             now=utcnow(),
             interval_seconds=settings.heartbeat_seconds,
         )

@@ -23,6 +23,7 @@ from api.app import create_app
 from binalert.models import CallAttempt, Role
 from binalert.runtime import Runtime
 from binalert.settings import Settings
+from ivr.ami import SILENCE_GRACE, AmiConfig
 from lab.cli import lab_environment
 from lab.pbx import LabPbx, temporary_lab
 from store.db import Store
@@ -31,6 +32,7 @@ from tests.api.helpers import create_alert, make_account, page_sign_in
 
 pytestmark = [pytest.mark.pbx, pytest.mark.postgres, pytest.mark.timeout(240)]
 HEARTBEAT = 1.0  # seconds; a worker silent for three of them is dead
+AMI_PING = AmiConfig.ping_interval  # a hung PBX is seen within a ping and a grace
 
 
 @pytest.fixture
@@ -131,6 +133,19 @@ def test_ready_follows_a_real_worker_and_its_pbx(
             own_pbx.start()
             wait_for("200 once the PBX is back", lambda: ready() == 200, 60, log)
             assert f"{healthy_metric} 1.0" in metric()
+
+            hung = own_pbx.pid()  # SIGSTOP: hung, its TCP connection still open
+            assert hung is not None
+            os.kill(hung, signal.SIGSTOP)
+            try:
+                frozen = time.monotonic()
+                wait_for("503 while the PBX is hung", lambda: ready() == 503, 20, log)
+                took = time.monotonic() - frozen
+                assert "no answer" in api.get("/ready").json()["why"][0]
+            finally:
+                os.kill(hung, signal.SIGCONT)
+            assert took < AMI_PING + SILENCE_GRACE + 3 * HEARTBEAT + 1, took
+            wait_for("200 once the PBX answers again", lambda: ready() == 200, 30, log)
 
             process.send_signal(signal.SIGKILL)  # a crash: no goodbye, the heartbeat ages
             process.wait(10)
