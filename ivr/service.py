@@ -49,6 +49,7 @@ class DispatcherService:
         self._db_pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
         self._writer = StoreWriter(runtime.store, self._db_pool)
         self.speech_health = SpeechHealth()
+        self.speech_checks = 0  # SpeechService.check() runs so far (start, then while failing)
         self._beating = False  # a heartbeat could not be written: log it once, not each time
         self._last_beat: asyncio.Future[None] | None = None
 
@@ -180,6 +181,7 @@ class DispatcherService:
             problem = await asyncio.to_thread(self.runtime.speech.check)
         except Exception as error:  # a check that crashes is a failing engine too
             problem = f"{type(error).__name__}: {error}"
+        self.speech_checks += 1
         if problem is None:
             if self.speech_health.spoke():
                 log.warning("worker %s can speak again", self.runtime.settings.worker_id)
