@@ -28,10 +28,11 @@ def beat(
     pbx_healthy: bool = True,
     speech_healthy: bool = True,
     reason: str | None = None,
+    interval: float = 1.0,
 ) -> None:
-    """A heartbeat as a worker writes it, `age` seconds ago (interval 1 s)."""
+    """A heartbeat as a worker writes it, `age` seconds ago (every `interval` s)."""
     seen = utcnow() - timedelta(seconds=age)
-    report = DialerReport(worker, pbx, pbx_healthy, speech_healthy, reason, seen, 1.0)
+    report = DialerReport(worker, pbx, pbx_healthy, speech_healthy, reason, seen, interval)
     with store.session() as s:
         repository.beat(s, [report])
 
