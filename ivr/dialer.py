@@ -258,7 +258,7 @@ class Dialer:
             self.speech_failed(str(error))
             await self._release(call, f"speech engine failing: {error}", RELEASE_DELAY)
             return
-        except Exception as error:  # e.g. speech failed: nothing was dialled, try again soon
+        except Exception as error:  # e.g. the store briefly away: nothing dialled, try again soon
             log.exception("call %s not placed", claimed.channel_id)
             await self._release(call, f"{type(error).__name__}: {error}", RELEASE_DELAY)
             return

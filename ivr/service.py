@@ -133,19 +133,25 @@ class DispatcherService:
         dialers' store thread: a long claim must not make this worker look dead."""
         interval = self.runtime.settings.heartbeat_seconds
         while True:
-            reports = [self.report(d) for d in self.dialers]
-            write = asyncio.ensure_future(asyncio.to_thread(self._write_beat, reports))
-            self._last_beat = write
-            try:
-                await asyncio.wait_for(asyncio.shield(write), interval * STALE_BEATS)
-                if self._beating:
-                    log.warning("heartbeat written again")
-                self._beating = False
-            except Exception as error:  # the store away: readers see the heartbeat age
-                if not self._beating:
-                    log.warning("heartbeat not written: %s", type(error).__name__)
-                self._beating = True
+            if self._last_beat is None or self._last_beat.done():  # else the last write
+                # still hangs (the store away): one at a time, never a pile of threads
+                await self._beat(interval)
             await asyncio.sleep(interval)
+
+    async def _beat(self, interval: float) -> None:
+        reports = [self.report(d) for d in self.dialers]
+        write = asyncio.ensure_future(asyncio.to_thread(self._write_beat, reports))
+        write.add_done_callback(_retrieved)  # a write that fails after its wait: no warning
+        self._last_beat = write
+        try:
+            await asyncio.wait_for(asyncio.shield(write), interval * STALE_BEATS)
+            if self._beating:
+                log.warning("heartbeat written again")
+            self._beating = False
+        except Exception as error:  # the store away: readers see the heartbeat age
+            if not self._beating:
+                log.warning("heartbeat not written: %s", type(error).__name__)
+            self._beating = True
 
     def _write_beat(self, reports: list[DialerReport]) -> None:
         with self.runtime.store.session() as session:
@@ -246,3 +252,8 @@ class DispatcherService:
 def _pbx_state(dialer: Dialer) -> dict[str, object]:
     health = dialer.pbx_health
     return {"calls_in_flight": len(dialer.calls), "healthy": health.healthy, "why": health.reason}
+
+
+def _retrieved(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()
