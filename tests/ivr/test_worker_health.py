@@ -42,12 +42,11 @@ def own_pbx() -> Iterator[LabPbx]:
         yield pbx
 
 
-@contextmanager
-def worker(
-    store: Store, pbx: LabPbx, folder: Path, name: str, **env: str
-) -> Iterator[subprocess.Popen[bytes]]:
-    """`binalert worker` as compose runs it, with its log in `folder`; stopped afterwards."""
-    variables = (
+BINALERT = str(Path(sys.executable).parent / "binalert")
+
+
+def worker_env(store: Store, pbx: LabPbx, name: str) -> dict[str, str]:
+    return (
         os.environ
         | lab_environment(pbx)
         | {
@@ -59,11 +58,22 @@ def worker(
             "BINALERT_SHUTDOWN_GRACE": "2",
         }
     )
-    binalert = Path(sys.executable).parent / "binalert"
+
+
+def alive(store: Store, pbx: LabPbx, name: str) -> int:
+    """`binalert alive` as compose's healthcheck runs it beside the worker: its exit status."""
+    env = worker_env(store, pbx, name)
+    return subprocess.run([BINALERT, "alive"], env=env, capture_output=True, timeout=30).returncode
+
+
+@contextmanager
+def worker(
+    store: Store, pbx: LabPbx, folder: Path, name: str, **env: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`binalert worker` as compose runs it, with its log in `folder`; stopped afterwards."""
+    variables = worker_env(store, pbx, name) | env
     with (folder / f"{name}.log").open("wb") as log:
-        process = subprocess.Popen(
-            [str(binalert), "worker"], env=variables | env, stdout=log, stderr=log
-        )
+        process = subprocess.Popen([BINALERT, "worker"], env=variables, stdout=log, stderr=log)
     try:
         yield process
     finally:
@@ -120,6 +130,7 @@ def test_ready_follows_a_real_worker_and_its_pbx(
         with worker(pg_store, own_pbx, tmp_path, "w1") as process:
             wait_for("ready with the worker", lambda: ready() == 200, 60, log)
             assert f"{healthy_metric} 1.0" in metric()
+            assert alive(pg_store, own_pbx, "w1") == 0  # compose's liveness check
 
             own_pbx.stop()  # `core stop now`: the PBX is gone when this returns
             stopped = time.monotonic()
@@ -129,6 +140,7 @@ def test_ready_follows_a_real_worker_and_its_pbx(
             assert body["why"][0].startswith(f"PBX {name}: w1: the phone system is unreachable")
             assert f"{healthy_metric} 0.0" in metric()
             assert took < 5 * HEARTBEAT + 3, f"503 came {took:.1f} s after the PBX stopped"
+            assert alive(pg_store, own_pbx, "w1") == 0  # a PBX outage restarts no worker
 
             own_pbx.start()
             wait_for("200 once the PBX is back", lambda: ready() == 200, 60, log)
@@ -155,6 +167,7 @@ def test_ready_follows_a_real_worker_and_its_pbx(
             [pbx] = api.get("/ready").json()["pbxes"]
             assert pbx["held"] == "no_worker" and pbx["workers"][0]["alive"] is False
             assert f'binalert_dialers_alive{{pbx="{name}"}} 0.0' in metric()
+            assert alive(pg_store, own_pbx, "w1") == 1
 
 
 def test_a_worker_that_stops_cleanly_is_gone_at_once(
