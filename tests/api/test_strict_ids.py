@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
@@ -129,6 +130,12 @@ def test_a_resume_point_is_digits_only(client: TestClient, world: World) -> None
     for text in ("1.0", "true", "-1", "+1"):
         response = client.get(path, params={"after": text}, headers=world.auth("police"))
         assert response.status_code == 422, (text, response.text)
+    for inside in ("id: 1", "id:+1", "id:1_0", "id:true"):  # a forged paging cursor
+        cursor = base64.urlsafe_b64encode(inside.encode()).decode().rstrip("=")
+        response = client.get(
+            "/api/v1/bins", params={"cursor": cursor}, headers=world.auth("admin")
+        )
+        assert response.status_code == 422, (inside, response.text)
 
 
 POLICE = "agent@politie.example"
