@@ -21,6 +21,7 @@ from binalert.runtime import Runtime
 from binalert.webhooks import repository as webhooks_repo
 from binalert.workers import health
 from binalert.workers import repository as workers_repo
+from binalert.workers.health import HELD_NO_WORKER as NO_WORKER
 from binalert.workers.health import DialerReport, PbxVerdict
 
 Health = list[dict[str, object]]  # what each background service says (service_health)
@@ -99,10 +100,15 @@ def readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
     local = all(s.get("connected") is True and s.get("healthy", True) is True for s in services)
     ready = db and local and all(v.healthy for v in verdicts)
     why = [f"PBX {v.pbx}: {v.reason}" for v in verdicts if not v.healthy]
+    if not db:  # the heartbeats are in it: "no worker" would be a guess
+        held = [f"PBX {v.pbx}: {v.reason}" for v in verdicts if v.held not in (None, NO_WORKER)]
+        why = ["the database is unreachable (the workers' heartbeats are in it)", *held]
+    if not local:
+        why.append("a service of this process is not connected or not healthy (see services)")
     body = {
         "ready": ready,
         "database": db,
-        "why": why if db else ["the database is unreachable", *why],
+        "why": why,
         "pbxes": [v.as_dict(now) for v in verdicts],
         "services": services,
     }

@@ -76,6 +76,9 @@ def test_not_ready_without_database(tmp_path: Path, runtime: Runtime) -> None:
     broken = Runtime(runtime.settings, Store("postgresql://nobody@127.0.0.1:1/none"))
     with TestClient(create_app(broken)) as client:
         assert client.get("/ready").status_code == 503
+        assert client.get("/ready").json()["why"] == [
+            "the database is unreachable (the workers' heartbeats are in it)"
+        ]
         response = client.get("/api/v1/bins", headers={"Authorization": "Bearer x"})
         assert response.status_code == 503 and response.json()["error"] == "unavailable"
 
