@@ -494,3 +494,20 @@ class AlertStats(Base):
     seconds_to_first_ack: Mapped[float | None] = mapped_column(Float)
     median_seconds_to_ack: Mapped[float | None] = mapped_column(Float)
     p90_seconds_to_ack: Mapped[float | None] = mapped_column(Float)
+
+
+class WorkerHeartbeat(Base):
+    """What a dialing process (`binalert worker`, or `serve` with its dispatcher) last said
+    about one PBX it dials through; written every few seconds, read by /ready, /metrics and
+    the police's alert page (binalert.workers). A row not renewed for three of its intervals
+    is a dead worker's."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    pbx: Mapped[str] = mapped_column(String(40), primary_key=True)
+    pbx_healthy: Mapped[bool] = mapped_column(Boolean)
+    speech_healthy: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    interval_seconds: Mapped[float] = mapped_column(Float)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)

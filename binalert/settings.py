@@ -127,7 +127,12 @@ class Settings(BaseSettings):
     amd_enabled: bool = True
     digit_timeout: int = Field(default=6, ge=2, le=30)
     max_plays: int = Field(default=3, ge=1, le=5)
-    worker_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-worker")
+    worker_id: str = Field(
+        default_factory=lambda: f"{socket.gethostname()}-worker", min_length=1, max_length=100
+    )
+    heartbeat_seconds: float = Field(default=5.0, ge=0.2, le=60)
+    """How often each dialing process writes its heartbeat (binalert.workers); a process
+    silent for three of them counts as dead, and its PBX as not dialled."""
     shutdown_grace: float = Field(default=30.0, ge=0, le=600)
 
     session_secret: SecretStr | None = None

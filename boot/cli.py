@@ -11,11 +11,13 @@ from binalert import migrate
 from binalert.audit.service import record
 from binalert.auth import sessions
 from binalert.auth.schemas import Caller
+from binalert.clock import utcnow
 from binalert.errors import DomainError
 from binalert.models import ApiToken, Role
 from binalert.retention import cutoff, purge_call_details, purge_sounds
 from binalert.settings import get_settings
 from binalert.tokens import create_token, find_token, revoke_token
+from binalert.workers import repository as heartbeats
 from boot.accounts import LAB_ADMIN, account_app, current_store, lab_admin_link, print_tokens
 from boot.process import run_worker
 from lab.cli import lab_app, lab_environment, lab_network
@@ -127,6 +129,24 @@ def serve(
 def worker() -> None:
     """Run the dispatcher alone (the API runs elsewhere)."""
     run_worker(get_settings())
+
+
+@app.command("alive")
+def alive() -> None:
+    """Exit 0 if this worker (BINALERT_WORKER_ID) wrote its heartbeat lately (within three
+    of its intervals), else 1: a liveness check for compose or Kubernetes. Whether its PBX
+    places calls is /ready's business (a PBX outage must not restart the workers)."""
+    worker_id = get_settings().worker_id
+    store = _current_store()
+    try:
+        with store.session() as session:
+            mine = [r for r in heartbeats.reports(session) if r.worker_id == worker_id]
+    finally:
+        store.dispose()
+    if not any(r.alive(utcnow()) for r in mine):
+        typer.echo(f"no live heartbeat from worker {worker_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"worker {worker_id} is alive")
 
 
 @app.command("purge")

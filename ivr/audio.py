@@ -26,6 +26,11 @@ def _key(piece: Any) -> str:
     return str(getattr(piece, "key", None) or Path(piece).stem)
 
 
+class SpeechFailed(RuntimeError):
+    """The call's speech could not be made (engine missing or failing, sounds folder
+    unwritable): nothing was dialled, and the process cannot speak (ivr.health.SpeechHealth)."""
+
+
 class AudioSource(Protocol):
     async def variables(self, alert_id: int, language: str) -> dict[str, str]: ...
 
@@ -102,7 +107,10 @@ class TtsAudio:
     async def _build(self, alert_id: int, language: str) -> dict[str, str]:
         texts: SpokenTexts = await self._run_db(self._alert_texts, alert_id, language)
         recording = await self._run_db(self._recording, alert_id, language)
-        return await asyncio.to_thread(self._synthesise, language, texts, recording)
+        try:
+            return await asyncio.to_thread(self._synthesise, language, texts, recording)
+        except Exception as error:  # whatever the engine raised: this process cannot speak
+            raise SpeechFailed(f"{type(error).__name__}: {error}") from error
 
     def _synthesise(
         self,

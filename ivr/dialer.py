@@ -32,7 +32,7 @@ from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
 from ivr import keys, wire
 from ivr.ami import AmiConnection, AmiError, NotConnected
-from ivr.audio import AudioSource
+from ivr.audio import AudioSource, SpeechFailed
 from ivr.calls import (
     REASON_ANSWERED,
     CallBook,
@@ -40,7 +40,7 @@ from ivr.calls import (
     NotPlaced,
     outcome_of_failed_originate,
 )
-from ivr.health import PbxHealth
+from ivr.health import PbxHealth, SpeechHealth
 from ivr.originate import forget_action, originate_action
 from ivr.ratelimit import RateLimiter
 from ivr.storewriter import StoreWriter
@@ -74,6 +74,7 @@ class Dialer:
         audio: AudioSource,
         pbx: PbxSettings | None = None,
         writer: StoreWriter | None = None,
+        speech_health: SpeechHealth | None = None,
     ) -> None:
         self.settings = settings
         self.pbx = pbx or settings.pbxes[0]
@@ -108,6 +109,8 @@ class Dialer:
         self._capped = False  # other workers hold this PBX's channels: wake on their events
         self._inbound_held = False  # calls coming in hold the channels: look again soon
         self.pbx_health = PbxHealth()
+        # One per process (the speech service is): shared by the dialers of every PBX.
+        self.speech_health = speech_health or SpeechHealth()
         # Someone calls the BIN number (ivr.callbacks answers it); None: the dialplan's own
         # timeout tells them what this number is.
         self.on_inbound: Callable[[Message], None] | None = None
@@ -218,6 +221,9 @@ class Dialer:
             batch = min(free, max(1, int(self.pbx.max_cps)))
             if not self.pbx_health.healthy:  # one probe call per back-off, else nothing
                 batch = min(batch, int(self.pbx_health.may_probe(time.monotonic())))
+            if not self.speech_health.healthy:  # calls claimed here would not be placed:
+                # leave them to workers that can speak; one probe call now and then
+                batch = min(batch, int(self.speech_health.may_probe(time.monotonic())))
             if batch <= 0:
                 return
             claimed = await self.db(
@@ -279,13 +285,18 @@ class Dialer:
         assert call is not None
         try:
             variables = await self.audio.variables(claimed.alert_id, claimed.language)
+            self._spoke()
             await self.limiter.acquire()
             action = originate_action(self.settings, self.pbx.dial_template, claimed, variables)
         except (UnsafeValue, InvalidPhone) as error:  # this number can never be dialled
             log.error("call %s refused: %s", claimed.channel_id, error)
             await self._finish(call, CallOutcome.FAILED)
             return
-        except Exception as error:  # e.g. speech failed: nothing was dialled, try again soon
+        except SpeechFailed as error:  # nothing was dialled; this process cannot speak
+            self.speech_failed(str(error))
+            await self._release(call, f"speech engine failing: {error}", RELEASE_DELAY)
+            return
+        except Exception as error:  # e.g. the store briefly away: nothing dialled, try again soon
             log.exception("call %s not placed", claimed.channel_id)
             await self._release(call, f"{type(error).__name__}: {error}", RELEASE_DELAY)
             return
@@ -336,6 +347,19 @@ class Dialer:
         if turned:
             log.error(
                 "PBX %s is unhealthy: %s; its calls wait or go elsewhere", self.pbx.name, why.value
+            )
+
+    def _spoke(self) -> None:
+        if self.speech_health.spoke():
+            log.warning("speech works again on worker %s", self.settings.worker_id)
+
+    def speech_failed(self, reason: str) -> None:
+        """This process cannot speak: claim nothing until a check or a call speaks again."""
+        if self.speech_health.failed(reason, time.monotonic()):
+            log.error(
+                "worker %s cannot speak: %s; it places no calls until speech works again",
+                self.settings.worker_id,
+                reason,
             )
 
     def mark_unhealthy(self, reason: str) -> None:

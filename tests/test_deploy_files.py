@@ -217,7 +217,8 @@ def test_the_image_runs_the_commands_the_tests_run() -> None:
     invocations = _invocations(cmds[-1])
     assert invocations == [["db", "upgrade"], ["serve", "--host", "0.0.0.0"]]
     assert _invocations(service("worker")["command"]) == [["worker"]]
-    for args in [*invocations, ["worker"]]:
+    assert _invocations(service("worker")["healthcheck"]["test"][1:]) == [["alive"]]
+    for args in [*invocations, ["worker"], ["alive"]]:
         _parse_with_the_real_cli(args)
 
 

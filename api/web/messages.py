@@ -23,6 +23,7 @@ from binalert.auth.service import require_role
 from binalert.bins import service as bins
 from binalert.clock import utcnow
 from binalert.errors import Invalid
+from binalert.ids import ids_from_form
 from binalert.messages import service
 from binalert.messages.schemas import Decision, FeedbackCreate, MessageCreate
 from binalert.messages.templates import FEEDBACK_KINDS, Modus
@@ -77,7 +78,7 @@ def _message_values(form: Any) -> dict[str, Any]:
         key: str(form.get(key) or "").strip()[:1000]
         for key in ("subject", "source", "modus", "area", "valid_days", "key")
     }
-    values["bin_ids"] = [int(v) for v in form.getlist("bin_ids") if str(v).isdigit()][:100]
+    values["bin_ids"] = ids_from_form([str(v) for v in form.getlist("bin_ids")][:100])
     values |= {
         f"text_{lang}": str(form.get(f"text_{lang}") or "")[:1000] for lang in TEXT_LANGUAGES
     }

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from binalert.alerts.templates import TemplateFields
+from binalert.ids import Id
 from binalert.models import Language
 from binalert.text import MessageText, ShortText
 
-BinId = Annotated[int, Field(ge=1, le=2**53)]
+BinId = Id  # strict: `"bin_ids": [true]` is refused, not BIN 1
 
 
 class AlertCreate(BaseModel):
