@@ -34,6 +34,7 @@ WORKER_SETTINGS = {
     "max_attempts": "3",
     "digit_timeout": "3",
     "shutdown_grace": "3",
+    "heartbeat_seconds": "1",  # /ready follows the workers' PBX within a few seconds
 }
 
 
