@@ -79,7 +79,11 @@ class ChannelWatch(threading.Thread):
         count = 0
         while True:
             message = _read_message(ami)
-            if message.get("Event") == "CoreShowChannel":
+            # Only the trunk's channels are calls: binalert also runs short Local channels
+            # on the PBX (forgetting a stored key press), which hold no line of the trunk.
+            if message.get("Event") == "CoreShowChannel" and message.get("Channel", "").startswith(
+                "PJSIP/"
+            ):
                 count += 1
             elif message.get("Event") == "CoreShowChannelsComplete":
                 return count

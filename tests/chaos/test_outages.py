@@ -168,9 +168,9 @@ def test_a_database_stopped_15_s_mid_alert_keeps_presses_and_readiness_says_so(
     watch: ChannelWatch,
 ) -> None:
     processes.start_api()
-    assert processes.ready()[0] == 200
+    _start_workers(processes)  # /ready is 200 once a worker dials the PBX (its heartbeat)
+    _until("/ready answers 200", lambda: processes.ready()[0] == 200, 30)
     alert_id = seed_alert(store, MEMBERS)
-    _start_workers(processes)
     _mid_alert(store, alert_id, watch)
     store.dispose()  # the test's own connections go with the server too
     failed_at = datetime.now(UTC)

@@ -23,10 +23,10 @@ from store.announce import ALERTS_CHANGED
 from store.db import Store
 from tests.ivr.harness import wait_until_final
 
-pytestmark = [pytest.mark.pbx, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.pbx, pytest.mark.timeout(240)]
 
 
-async def _until(what: str, check: object, timeout: float = 30) -> None:
+async def _until(what: str, check: object, timeout: float = 60) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not await asyncio.to_thread(check):  # type: ignore[arg-type]
         assert asyncio.get_running_loop().time() < deadline, f"not within {timeout} s: {what}"

@@ -191,7 +191,7 @@ async def test_members_beyond_the_cap_of_a_dispatch_line_hear_it_is_busy(
     assert len(starts) > 2, "nothing said after the message and the offer"
     after = after[starts[2] :]  # the lab's message, then the press-3 offer, then this
     assert after.size >= 0.85 * said.size, (after.size, said.size)
-    assert (after[-1] - after[0]) / 50 <= phrase.duration_s + 2
+    assert (after[-1] - after[0]) / 50 <= busy.duration_s + 2
 
 
 def _loud(path: Path) -> np.ndarray:
