@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from binalert.alerts import repository as repo
+from binalert.alerts.schedule import schedule
 from binalert.alerts.schemas import (
     AlertCreate,
     AlertDetail,
@@ -26,7 +27,6 @@ from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, Invalid, NotFound
 from binalert.members import repository as members_repo
-from binalert.messages.schedule import schedule
 from binalert.models import Alert, AlertStatus, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.settings import Settings
@@ -132,7 +132,7 @@ def create(
             idempotency_key=key,
         ),
     )
-    # One delivery per active member (binalert.messages.schedule): at once when urgent, else
+    # One delivery per active member (binalert.alerts.schedule): at once when urgent, else
     # within their BIN's calling hours.
     count = schedule(session, alert, now, timedelta(minutes=data.valid_minutes))
     announce(session, ALERTS_CHANGED)
