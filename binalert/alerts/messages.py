@@ -61,7 +61,7 @@ def message_detail(
 ) -> MessageDetail:
     """The message as this caller may see it: the decisions of their own zones' parts only
     (a zone never sees who decided, or why, in another zone)."""
-    base = alerts.detail(session, alert, settings)
+    base = alerts.detail(session, alert, settings, alerts.member_scope(session, caller, alert))
     calls_from = alert.calls_from
     parts = _own_parts(session, caller, alert)
     decided = [p for p in parts if p.decided_at is not None]

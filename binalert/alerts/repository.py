@@ -71,39 +71,60 @@ def deliveries_page(
     return list(session.scalars(query.order_by(Delivery.id).limit(limit)))
 
 
-def count_by(session: Session, alert_id: int, column: object) -> dict[str, int]:
+Scope = Collection[int] | None
+"""The BINs whose members' deliveries a caller may see in an alert (alerts.service.member_scope);
+None: all of them. Every count below is taken within it, so a zone never reads another
+zone's numbers on a shared alert."""
+
+
+def _of_alert(alert_id: int, member_bins: Scope) -> list[ColumnElement[bool]]:
+    where = [Delivery.alert_id == alert_id]
+    if member_bins is not None:
+        where.append(Delivery.member_id.in_(_members_of(member_bins)))
+    return where
+
+
+def count_by(
+    session: Session, alert_id: int, column: object, member_bins: Scope = None
+) -> dict[str, int]:
     query = (
         select(column, func.count())  # type: ignore[call-overload]
-        .where(Delivery.alert_id == alert_id)
+        .where(*_of_alert(alert_id, member_bins))
         .group_by(column)
     )
     return {str(key): int(n) for key, n in session.execute(query) if key is not None}
 
 
-def first_ack(session: Session, alert_id: int) -> datetime | None:
-    return session.scalar(
-        select(func.min(Delivery.acknowledged_at)).where(Delivery.alert_id == alert_id)
-    )
+def first_ack(session: Session, alert_id: int, member_bins: Scope = None) -> datetime | None:
+    query = select(func.min(Delivery.acknowledged_at)).where(*_of_alert(alert_id, member_bins))
+    return session.scalar(query)
 
 
-def _delivery_count(session: Session, alert_id: int, *where: ColumnElement[bool]) -> int:
-    query = select(func.count()).select_from(Delivery).where(Delivery.alert_id == alert_id)
+def _delivery_count(
+    session: Session, alert_id: int, *where: ColumnElement[bool], member_bins: Scope = None
+) -> int:
+    query = select(func.count()).select_from(Delivery).where(*_of_alert(alert_id, member_bins))
     return int(session.scalar(query.where(*where)) or 0)
 
 
-def heard_on_call_back_count(session: Session, alert_id: int) -> int:
+def heard_on_call_back_count(session: Session, alert_id: int, member_bins: Scope = None) -> int:
     """Deliveries not acknowledged whose member pressed 1 on a call back (unverified)."""
     return _delivery_count(
         session,
         alert_id,
         Delivery.heard_on_call_back_at.is_not(None),
         Delivery.status != DeliveryStatus.ACKNOWLEDGED.value,
+        member_bins=member_bins,
     )
 
 
-def untried_count(session: Session, alert_id: int) -> int:
+def untried_count(session: Session, alert_id: int, member_bins: Scope = None) -> int:
     return _delivery_count(
-        session, alert_id, Delivery.status == DeliveryStatus.PENDING.value, Delivery.attempts == 0
+        session,
+        alert_id,
+        Delivery.status == DeliveryStatus.PENDING.value,
+        Delivery.attempts == 0,
+        member_bins=member_bins,
     )
 
 
@@ -155,8 +176,10 @@ def deliveries_only_in(
     return list(session.scalars(query.order_by(Delivery.id)))
 
 
-def open_count(session: Session, alert_id: int) -> int:
-    return _delivery_count(session, alert_id, Delivery.status.in_(OPEN_STATUSES))
+def open_count(session: Session, alert_id: int, member_bins: Scope = None) -> int:
+    return _delivery_count(
+        session, alert_id, Delivery.status.in_(OPEN_STATUSES), member_bins=member_bins
+    )
 
 
 def status_counts(session: Session) -> dict[str, int]:
