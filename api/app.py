@@ -17,10 +17,11 @@ from api.routers import alerts, audit, bins, events, media, members, ops, record
 from api.routers import messages as message_api
 from api.routers import zones as zone_api
 from api.security import SecurityHeaders
-from api.web import accounts, home, reports, setup, signin
+from api.web import accounts, calling_hours, follow_ups, home, reports, setup, signin
 from api.web import alerts as alert_pages
 from api.web import members as member_pages
 from api.web import messages as message_pages
+from api.web import zones as zone_pages
 from binalert.alerts.preview import Preview
 from binalert.ops import RuntimeCollector
 from binalert.runtime import Runtime
@@ -39,7 +40,19 @@ API_ROUTERS = (
     message_api,
     zone_api,
 )
-PAGE_ROUTERS = (signin, setup, home, accounts, alert_pages, member_pages, reports, message_pages)
+PAGE_ROUTERS = (
+    signin,
+    setup,
+    home,
+    accounts,
+    alert_pages,
+    follow_ups,
+    member_pages,
+    reports,
+    message_pages,
+    zone_pages,
+    calling_hours,
+)
 
 DESCRIPTION = """Voice alerts for Belgian neighbourhood information networks (BIN).
 

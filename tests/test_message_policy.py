@@ -7,10 +7,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from binalert.calling_hours import CallingHours
-from binalert.deliveries.hours import non_urgent_room, urgent_reserve
-from binalert.deliveries.policy import CallNow, Decision, GiveUp, RetryAfter, next_call_at
-from binalert.messages.templates import (
+from binalert.alerts.prevention import (
     FEEDBACK_KINDS,
     DarkEvenings,
     HolidayWatch,
@@ -19,7 +16,10 @@ from binalert.messages.templates import (
     render_feedback,
     render_prevention,
 )
-from binalert.messages.when import calls_start, day_and_time
+from binalert.alerts.when import calls_start, day_and_time
+from binalert.calling_hours import CallingHours
+from binalert.deliveries.hours import non_urgent_room, urgent_reserve
+from binalert.deliveries.policy import CallNow, Decision, GiveUp, RetryAfter, next_call_at
 from binalert.models import Language
 
 DEFAULT = CallingHours()

@@ -13,17 +13,17 @@ from sqlalchemy.orm import Session
 from api.deps import CallerDep, Id, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from api.routers.alerts import IdempotencyKey
+from binalert.alerts import messages as service
 from binalert.alerts import service as alerts
-from binalert.alerts.schemas import AlertOut
-from binalert.errors import Conflict
-from binalert.messages import service
-from binalert.messages.schemas import (
+from binalert.alerts.schemas import (
+    AlertOut,
     Decision,
     FeedbackCreate,
     FollowUps,
     MessageCreate,
     MessageDetail,
 )
+from binalert.errors import Conflict
 from binalert.models import AlertStatus
 from binalert.runtime import Runtime
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from api.web import forms
 from binalert.alerts.recorded import with_recordings
 from binalert.alerts.schemas import AlertCreate
 from binalert.ids import ids_from_form
@@ -20,7 +21,7 @@ FIELDS = {
     "suspect_person": ("who", "clothing", "clothing_colour", "direction"),
     "all_clear": (),
 }
-TEXT_LANGUAGES = ("nl", "fr", "de", "en")
+TEXT_LANGUAGES = forms.TEXT_LANGUAGES  # the languages a text may be typed in
 TEXT_KEYS = (
     "incident_ref",
     "source",

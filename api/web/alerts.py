@@ -15,8 +15,8 @@ from starlette.responses import Response
 from api.deps import Id, RuntimeDep
 from api.routers.media import preview_of
 from api.web import alert_form, alert_recordings
+from api.web.follow_ups import follow_links
 from api.web.guard import Csrf, SignedIn, WebCaller, WebRoute
-from api.web.messages import follow_links
 from api.web.render import page, redirect
 from api.web.sealing import seal, unseal
 from binalert.alerts import recorded

@@ -3,11 +3,13 @@ follows them. One delivery per active member, in the member's language when the 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from binalert.alerts import repository as repo
+from binalert.alerts.schedule import schedule
 from binalert.alerts.schemas import (
     AlertCreate,
     AlertDetail,
@@ -26,7 +28,6 @@ from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, Invalid, NotFound
 from binalert.members import repository as members_repo
-from binalert.messages.schedule import schedule
 from binalert.models import Alert, AlertStatus, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.settings import Settings
@@ -39,8 +40,12 @@ def _out(alert: Alert) -> AlertOut:
     return AlertOut.model_validate(alert, from_attributes=True)
 
 
-def detail(session: Session, alert: Alert, settings: Settings) -> AlertDetail:
-    return AlertDetail(**_out(alert).model_dump(), stats=alert_stats(session, alert, settings))
+def detail(
+    session: Session, alert: Alert, settings: Settings, member_bins: Collection[int] | None = None
+) -> AlertDetail:
+    """The alert with its counts, within `member_bins` (member_scope) where given."""
+    stats = alert_stats(session, alert, settings, member_bins)
+    return AlertDetail(**_out(alert).model_dump(), stats=stats)
 
 
 def _messages(data: AlertCreate) -> dict[str, str]:
@@ -132,7 +137,7 @@ def create(
             idempotency_key=key,
         ),
     )
-    # One delivery per active member (binalert.messages.schedule): at once when urgent, else
+    # One delivery per active member (binalert.alerts.schedule): at once when urgent, else
     # within their BIN's calling hours.
     count = schedule(session, alert, now, timedelta(minutes=data.valid_minutes))
     announce(session, ALERTS_CHANGED)
@@ -176,7 +181,10 @@ def recent_alerts(session: Session, caller: Caller, limit: int = 30) -> list[Ale
 
 
 def get(session: Session, caller: Caller, alert_id: int, settings: Settings) -> AlertDetail:
-    return detail(session, visible_alert(session, caller, alert_id), settings)
+    """The alert as this caller may see it: on an alert shared with another zone, the counts
+    of their own zone's members only (as its delivery rows)."""
+    alert = visible_alert(session, caller, alert_id)
+    return detail(session, alert, settings, member_scope(session, caller, alert))
 
 
 def deliveries(
@@ -211,4 +219,5 @@ def cancel(session: Session, caller: Caller, alert_id: int, settings: Settings) 
             bins=bins,
         )
     alert = visible_alert(session, caller, alert_id)
-    return CancelResult(alert=detail(session, alert, settings), cancelled_deliveries=cancelled)
+    shown = detail(session, alert, settings, member_scope(session, caller, alert))
+    return CancelResult(alert=shown, cancelled_deliveries=cancelled)

@@ -22,10 +22,16 @@ def average_call_seconds(session: Session) -> float:
     return sum(spans) / len(spans) if spans else DEFAULT_CALL_SECONDS
 
 
-def estimate(session: Session, alert: Alert, settings: Settings, open_deliveries: int) -> Estimate:
+def estimate(
+    session: Session,
+    alert: Alert,
+    settings: Settings,
+    open_deliveries: int,
+    member_bins: repo.Scope = None,
+) -> Estimate:
     call_seconds = max(average_call_seconds(session), 1.0)
     rate = sum(min(pbx.max_cps, pbx.max_channels / call_seconds) for pbx in settings.pbxes)
-    untried = repo.untried_count(session, alert.id)
+    untried = repo.untried_count(session, alert.id, member_bins)
     if alert.status != AlertStatus.ACTIVE.value or open_deliveries == 0:
         return Estimate(
             calls_per_second=rate,
@@ -53,19 +59,25 @@ def _seconds_since(start: datetime, end: datetime | None) -> float | None:
     return (end - start).total_seconds() if end is not None else None
 
 
-def alert_stats(session: Session, alert: Alert, settings: Settings) -> AlertStatsOut:
-    by_status = repo.count_by(session, alert.id, Delivery.status)
-    by_outcome = repo.count_by(session, alert.id, Delivery.last_outcome)
+def alert_stats(
+    session: Session, alert: Alert, settings: Settings, member_bins: repo.Scope = None
+) -> AlertStatsOut:
+    """The alert's counts as a caller may read them: within `member_bins` (their zone's part
+    of a shared alert), all of them when None."""
+    by_status = repo.count_by(session, alert.id, Delivery.status, member_bins)
+    by_outcome = repo.count_by(session, alert.id, Delivery.last_outcome, member_bins)
     total = sum(by_status.values())
     acknowledged = by_status.get(DeliveryStatus.ACKNOWLEDGED.value, 0)
-    open_now = repo.open_count(session, alert.id)
+    open_now = repo.open_count(session, alert.id, member_bins)
     return AlertStatsOut(
         deliveries=total,
         by_status=by_status,
         by_outcome=by_outcome,
         acknowledged=acknowledged,
         acknowledgement_rate=round(acknowledged / total, 4) if total else 0.0,
-        seconds_to_first_ack=_seconds_since(alert.created_at, repo.first_ack(session, alert.id)),
-        estimate=estimate(session, alert, settings, open_now),
-        heard_on_call_back=repo.heard_on_call_back_count(session, alert.id),
+        seconds_to_first_ack=_seconds_since(
+            alert.created_at, repo.first_ack(session, alert.id, member_bins)
+        ),
+        estimate=estimate(session, alert, settings, open_now, member_bins),
+        heard_on_call_back=repo.heard_on_call_back_count(session, alert.id, member_bins),
     )

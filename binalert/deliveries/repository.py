@@ -248,7 +248,7 @@ _AWAITS = (
 
 
 def awaits_approval(session: Session, alert_id: int) -> bool:
-    """A zone's part of this message still awaits approval (binalert.messages)."""
+    """A zone's part of this message still awaits approval (binalert.alerts.messages)."""
     return session.connection().scalar(_AWAITS, {"alert": alert_id}) is not None
 
 

@@ -36,6 +36,27 @@ def test_each_zone_sees_only_its_own_members(client: TestClient, world: World) -
     assert _members(client, world, "admin", alert_id) == zone_1 | {world.members["cora"]}
 
 
+def test_each_zone_reads_the_counts_of_its_own_members_only(
+    client: TestClient, world: World, store: Store
+) -> None:
+    alert_id = _two_zone_alert(client, world)
+    with store.session() as s:  # Cora, in Liège, presses 1
+        cora = s.scalar(select(Delivery.id).where(Delivery.member_id == world.members["cora"]))
+        calls = claim_due(s, utcnow(), 10, ClaimOptions("t", "pbx1", wire.call_id, 300))
+        hers = next(c for c in calls if c.delivery_id == cora)
+        finish_call(s, hers.channel_id, CallOutcome.ANSWERED, utcnow(), RetryPolicy())
+
+    def stats(who: str) -> dict[str, object]:
+        response = client.get(f"/api/v1/alerts/{alert_id}", headers=world.auth(who))
+        assert response.status_code == 200, response.text
+        return dict(response.json()["stats"])
+
+    liege, brugge, admin = stats("police2"), stats("police"), stats("admin")
+    assert (liege["deliveries"], liege["acknowledged"]) == (1, 1)
+    assert (brugge["deliveries"], brugge["acknowledged"]) == (3, 0)  # not Liège's 1
+    assert (admin["deliveries"], admin["acknowledged"]) == (4, 1)
+
+
 @pytest.mark.timeout(60)
 def test_the_live_events_of_a_zone_name_only_its_deliveries(
     client: TestClient, world: World, store: Store

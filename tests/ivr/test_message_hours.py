@@ -11,12 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from binalert.alerts import messages
 from binalert.alerts import service as alerts
-from binalert.alerts.schemas import AlertCreate
+from binalert.alerts.schemas import AlertCreate, MessageCreate
 from binalert.auth.schemas import Caller, Principal
 from binalert.clock import travel
-from binalert.messages import service as messages
-from binalert.messages.schemas import MessageCreate
 from binalert.models import Bin, CallAttempt, Member, Membership, Role
 from binalert.phones import parse_phone
 from lab.harness import lab_settings, running_dispatcher

@@ -1,8 +1,8 @@
-"""Messages and follow-ups.
+"""Messages and follow-ups: the non-urgent alerts (stored as alerts, one subject with them).
 
 - A message is non-urgent prevention advice to BINs: a coordinator sends it to the BINs they
   manage, the police to their zone's BINs. Its calls keep each BIN's calling hours
-  (binalert.messages.schedule; the dialer's claim keeps them there, deliveries.hours) and
+  (binalert.alerts.schedule; the dialer's claim keeps them there, deliveries.hours) and
   always come after any urgent alert's calls. Where a BIN's zone requires it, a
   coordinator's message waits for a police officer of that zone to approve it (its calls
   are planned then) or reject it (nobody is called); both are audited. Each zone decides
@@ -21,19 +21,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from binalert.alerts import repository as alerts_repo
+from binalert.alerts import repository as repo
 from binalert.alerts import service as alerts
-from binalert.alerts.schemas import AlertOut
-from binalert.audit.service import record
-from binalert.auth.schemas import Caller, Principal
-from binalert.auth.service import require_role, visible_bin_ids
-from binalert.calling_hours import BRUSSELS
-from binalert.clock import utcnow
-from binalert.deliveries import lifecycle
-from binalert.errors import Conflict, Forbidden, Invalid, NotFound
-from binalert.messages import repository as repo
-from binalert.messages.schedule import schedule
-from binalert.messages.schemas import (
+from binalert.alerts.prevention import (
+    DEFAULT_ORDER,
+    render_feedback,
+    render_prevention,
+    template_name,
+)
+from binalert.alerts.schedule import schedule
+from binalert.alerts.schemas import (
+    AlertOut,
     Decision,
     FeedbackCreate,
     FollowUps,
@@ -41,13 +39,14 @@ from binalert.messages.schemas import (
     MessageDetail,
     ZonePart,
 )
-from binalert.messages.templates import (
-    DEFAULT_ORDER,
-    render_feedback,
-    render_prevention,
-    template_name,
-)
-from binalert.messages.when import calls_start
+from binalert.alerts.when import calls_start
+from binalert.audit.service import record
+from binalert.auth.schemas import Caller, Principal
+from binalert.auth.service import require_role, visible_bin_ids
+from binalert.calling_hours import BRUSSELS
+from binalert.clock import utcnow
+from binalert.deliveries import lifecycle
+from binalert.errors import Conflict, Forbidden, Invalid, NotFound
 from binalert.models import Alert, AlertStatus, Audience, Bin, Language, MessageApproval, Role
 from binalert.settings import Settings
 from binalert.zones import repository as zones_repo
@@ -62,7 +61,7 @@ def message_detail(
 ) -> MessageDetail:
     """The message as this caller may see it: the decisions of their own zones' parts only
     (a zone never sees who decided, or why, in another zone)."""
-    base = alerts.detail(session, alert, settings)
+    base = alerts.detail(session, alert, settings, alerts.member_scope(session, caller, alert))
     calls_from = alert.calls_from
     parts = _own_parts(session, caller, alert)
     decided = [p for p in parts if p.decided_at is not None]
@@ -155,7 +154,7 @@ def send(
     at_once = [b for zone, bin_ids in zones.items() if zone not in waiting for b in bin_ids]
     now = utcnow()
     validity = timedelta(days=data.valid_days)
-    alert = alerts_repo.add(
+    alert = repo.add(
         session,
         Alert(
             created_by=principal.actor,
@@ -310,7 +309,7 @@ def feedback(
     texts = _texts(data.messages, rendered)
     now = utcnow()
     validity = timedelta(hours=data.valid_hours)
-    alert = alerts_repo.add(
+    alert = repo.add(
         session,
         Alert(
             created_by=principal.actor,
@@ -360,7 +359,7 @@ def follow_ups(session: Session, caller: Caller, alert_id: int) -> FollowUps:
     visible = visible_bin_ids(session, caller.principal)
     parent = None
     if alert.parent_id is not None:
-        found = alerts_repo.get(session, alert.parent_id)
+        found = repo.get(session, alert.parent_id)
         parent = _out(found) if found is not None and _sees(visible, found) else None
     shown = [_out(a) for a in repo.follow_ups(session, alert.id) if _sees(visible, a)]
     return FollowUps(parent=parent, follow_ups=shown)

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from binalert.alerts import repository as repo
 from binalert.deliveries import lifecycle
 from binalert.deliveries.hours import DEFAULT_HOURS, hours_by_bin
-from binalert.messages import repository as repo
 from binalert.models import Alert, Member
 
 
