@@ -127,6 +127,15 @@ class Bin(Base):
     calling_end: Mapped[str] = mapped_column(String(5), default="20:00")
     call_on_sundays: Mapped[bool] = mapped_column(Boolean, default=False)
     call_on_holidays: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Its area on the map (#23): checked GeoJSON in WGS84 (binalert.bins.geo), and its bounding
+    # box in Lambert 2008 metres, which every database filters fast before shapely decides.
+    area: Mapped[str | None] = mapped_column(Text)
+    area_x_min: Mapped[float | None] = mapped_column(Float, index=True)
+    area_y_min: Mapped[float | None] = mapped_column(Float)
+    area_x_max: Mapped[float | None] = mapped_column(Float)
+    area_y_max: Mapped[float | None] = mapped_column(Float)
+    area_km2: Mapped[float | None] = mapped_column(Float)
+    area_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="bin")
 
@@ -203,6 +212,9 @@ class Alert(Base):
     calls_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(200))  # approved or rejected by
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sent by the map (#23): the place {"lat","lon","radius_m"} and the route {"line","width_m"}
+    place: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    route: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 _WAITING = text("status IN ('pending', 'waiting_retry')")
