@@ -70,7 +70,8 @@ GEOMETRIES = _Geometries()
 
 
 def _database(session: Session) -> str:
-    return str(session.get_bind().url)
+    bind = session.get_bind()
+    return str(bind.engine.url)
 
 
 def _area_out(found: Bin) -> AreaOut:

@@ -190,3 +190,19 @@ def route_reach(coordinates: list[tuple[float, float]], width_m: float) -> Reach
 
 def line_km(coordinates: list[tuple[float, float]]) -> float:
     return float(to_metres(LineString(coordinates)).length) / 1000
+
+
+def where_text(place: dict[str, Any] | None, route: dict[str, Any] | None) -> str | None:
+    """An alert's place and route in a few language-free symbols (reports, CSV), e.g.
+    "51.20930, 3.22470 ± 2000 m" and "51.20930, 3.22470 → 51.21000, 3.23000 (3) ↔ 500 m"."""
+    parts = []
+    if place:
+        parts.append(f"{place['lat']:.5f}, {place['lon']:.5f} ± {place['radius_m']} m")
+    if route:
+        points = route["line"]["coordinates"]
+        first, last = points[0], points[-1]
+        parts.append(
+            f"{first[1]:.5f}, {first[0]:.5f} → {last[1]:.5f}, {last[0]:.5f} ({len(points)})"
+            f" ↔ {route['width_m']} m"
+        )
+    return "; ".join(parts) or None

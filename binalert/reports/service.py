@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
+from binalert.bins.geo import where_text
 from binalert.bins.service import visible_bin
 from binalert.models import Alert, Delivery, DeliveryStatus, Member, Role
 from binalert.reports import repository as repo
@@ -52,6 +53,7 @@ def _alert_row(alert: Alert, rows: Sequence[Delivery]) -> AlertRow:
         median_seconds_to_ack=_median(_ack_seconds(alert, rows)),
         urgent=alert.urgent,
         parent_id=alert.parent_id,
+        place=where_text(alert.place, alert.route),
     )
 
 
