@@ -19,6 +19,7 @@ from api.routers import zones as zone_api
 from api.security import SecurityHeaders
 from api.web import accounts, home, reports, setup, signin
 from api.web import alerts as alert_pages
+from api.web import areas as area_pages
 from api.web import members as member_pages
 from api.web import messages as message_pages
 from binalert.alerts.preview import Preview
@@ -39,7 +40,17 @@ API_ROUTERS = (
     message_api,
     zone_api,
 )
-PAGE_ROUTERS = (signin, setup, home, accounts, alert_pages, member_pages, reports, message_pages)
+PAGE_ROUTERS = (
+    signin,
+    setup,
+    home,
+    accounts,
+    alert_pages,
+    member_pages,
+    reports,
+    message_pages,
+    area_pages,
+)
 
 DESCRIPTION = """Voice alerts for Belgian neighbourhood information networks (BIN).
 
@@ -73,7 +84,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.metrics = registry
     app.add_middleware(BodyLimit)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, tiles_url=runtime.settings.map_tiles_url)
     errors.install(app)
     for module in (*API_ROUTERS, *PAGE_ROUTERS):
         app.include_router(module.router)

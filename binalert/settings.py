@@ -137,6 +137,18 @@ class Settings(BaseSettings):
     """The address people open the pages at (https://binalert.example.be): invitation and reset
     links start with it; unset, the pages use the address they were opened at and the CLI
     http://HOST:PORT."""
+    map_tiles_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        pattern=r"^(https://[A-Za-z0-9.{}:-]+/[^\s\"'<>;]*)?$",
+    )
+    """The map's background tiles ({z}/{x}/{y}, {s} for subdomains); empty: no tiles, the BIN
+    areas are still drawn (offline deployments). The pages' CSP allows images from its host."""
+    map_tiles_attribution: str = Field(
+        default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+        "contributors",
+        max_length=500,
+    )
+    """Shown on the map under the tiles (HTML, as the tile provider asks for it)."""
     phone_countries: str = "BE,NL,FR,DE,LU"
     """Countries whose numbers members may have (ISO codes); others are never called."""
     max_import_rows: int = Field(default=20_000, ge=1, le=100_000)

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from binalert.alerts.recorded import with_recordings
 from binalert.alerts.schemas import AlertCreate
+from binalert.bins.schemas import TargetsIn
 from tts.recorded import MAX_BYTES
 
 SOURCES = ("suspect_vehicle", "suspect_person", "all_clear", "free")
@@ -31,7 +32,11 @@ TEXT_KEYS = (
     "who",
     "clothing",
     "clothing_colour",
+    "place_lat",
+    "place_lon",
+    "radius_m",
 )
+PLACE_KEYS = ("place_lat", "place_lon", "radius_m")
 
 
 def values_of(form: FormData) -> dict[str, Any]:
@@ -39,8 +44,38 @@ def values_of(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {key: str(form.get(key) or "")[:1200] for key in TEXT_KEYS}
     for lang in TEXT_LANGUAGES:
         values[f"text_{lang}"] = str(form.get(f"text_{lang}") or "")[:1200]
-    values["bin_ids"] = [str(v) for v in form.getlist("bin_ids")][:100]
+    values["bin_ids"] = [str(v) for v in form.getlist("bin_ids")][:1100]
+    values["proposed"] = [str(v) for v in form.getlist("proposed")][:1100]
+    for key in PLACE_KEYS:  # "51,2093" as typed in Belgium
+        values[key] = values[key].strip().replace(",", ".")[:20]
     return values
+
+
+def _place(values: dict[str, Any]) -> dict[str, Any] | None:
+    if not (values.get("place_lat") or values.get("place_lon")):
+        return None
+    place = {"lat": values["place_lat"], "lon": values["place_lon"]}
+    return place | ({"radius_m": values["radius_m"]} if values.get("radius_m") else {})
+
+
+def _errors(error: ValidationError) -> list[str]:
+    messages = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"] if not isinstance(p, int))
+        text = str(item["msg"]).removeprefix("Value error, ")
+        messages.append(f"{where}: {text}" if where else text)
+    return messages
+
+
+def place_of(values: dict[str, Any]) -> tuple[TargetsIn | None, list[str]]:
+    """The place typed or clicked on the form (None without one), or the errors to show."""
+    place = _place(values)
+    if place is None:
+        return None, []
+    try:
+        return TargetsIn.model_validate({"place": place}), []
+    except ValidationError as error:
+        return None, _errors(error)
 
 
 def _payload(values: dict[str, Any]) -> dict[str, Any]:
@@ -48,6 +83,12 @@ def _payload(values: dict[str, Any]) -> dict[str, Any]:
         "bin_ids": values["bin_ids"],
         "incident_ref": values["incident_ref"],
     }
+    place = _place(values)
+    if place is not None:  # the place's BINs come from the place; unticked ones are excluded
+        proposed = set(values.get("proposed") or [])
+        payload["place"] = place
+        payload["bin_ids"] = [b for b in values["bin_ids"] if b not in proposed]
+        payload["exclude_bin_ids"] = sorted(proposed - set(values["bin_ids"]))
     source = values["source"] if values["source"] in SOURCES else "free"
     if source == "free":
         payload["messages"] = {
@@ -85,9 +126,4 @@ def parse(
     try:
         return AlertCreate.model_validate(payload), []
     except ValidationError as error:
-        messages = []
-        for item in error.errors():
-            where = ".".join(str(p) for p in item["loc"] if not isinstance(p, int))
-            text = str(item["msg"]).removeprefix("Value error, ")
-            messages.append(f"{where}: {text}" if where else text)
-        return None, messages
+        return None, _errors(error)

@@ -77,6 +77,7 @@ def _database(session: Session) -> str:
 def _area_out(found: Bin) -> AreaOut:
     return AreaOut(
         bin_id=found.id,
+        name=found.name,
         area=json.loads(found.area) if found.area else None,
         km2=found.area_km2,
         updated_at=found.area_updated_at,

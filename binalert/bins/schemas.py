@@ -107,6 +107,7 @@ class TargetsIn(BaseModel):
 
 class AreaOut(BaseModel):
     bin_id: int
+    name: str = ""
     area: dict[str, Any] | None = Field(description="GeoJSON Polygon or MultiPolygon, WGS84")
     km2: float | None = None
     updated_at: datetime | None = None
