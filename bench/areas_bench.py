@@ -50,7 +50,7 @@ def _seed(store: Store) -> None:
             found = Bin(name=f"BIN {n}", municipality="Bench", police_zone=f"Zone {n % 40}")
             s.add(found)
             s.flush()
-            areas._store_area(found, geo.parse_area(json.loads(shapely.to_geojson(shape))))
+            areas.store_area(found, geo.parse_area(json.loads(shapely.to_geojson(shape))))
 
 
 def _random_place(rng: random.Random, radius_m: int) -> TargetsIn:

@@ -17,6 +17,7 @@ from binalert.bins import areas, geo
 from binalert.bins.schemas import TargetsIn
 from binalert.errors import Invalid
 from binalert.models import Bin, Role
+from lab.demo import DEMO_BIN, seed_demo
 from store.db import Store
 
 ORIGIN = geo.to_metres(Point(3.2247, 51.2093))  # Brugge, Markt
@@ -170,3 +171,14 @@ def test_a_refused_area_leaves_the_old_one(store: Store) -> None:
     with store.session() as s:
         kept = s.scalar(select(Bin.area_km2).where(Bin.id == ids["A"]))
     assert kept == pytest.approx(1.0, abs=0.001)
+
+
+def test_the_demo_has_four_bins_with_areas_around_brugge_s_markt(store: Store) -> None:
+    with store.session() as s:
+        seed_demo(s)
+        seed_demo(s)  # a second run finds them
+    markt = TargetsIn.model_validate({"place": {"lat": 51.2093, "lon": 3.2247, "radius_m": 2000}})
+    with store.session() as s:
+        found = areas.targets(s, ADMIN, markt)
+    assert found.bins[0].name == DEMO_BIN  # the place lies in it
+    assert len(found.bins) == 4 and found.members == 17

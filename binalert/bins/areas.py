@@ -90,7 +90,8 @@ def _editable_bin(session: Session, caller: Caller, bin_id: int) -> Bin:
     return found
 
 
-def _store_area(found: Bin, area: geo.Area | None) -> None:
+def store_area(found: Bin, area: geo.Area | None) -> None:
+    """Write a checked area (None: no area) into the BIN's columns; its version changes."""
     found.area = area.geojson if area else None
     found.area_x_min = area.x_min if area else None
     found.area_y_min = area.y_min if area else None
@@ -107,7 +108,7 @@ def get_area(session: Session, caller: Caller, bin_id: int) -> AreaOut:
 def set_area(session: Session, caller: Caller, bin_id: int, data: Any) -> AreaOut:
     found = _editable_bin(session, caller, bin_id)
     area = geo.parse_area(data)
-    _store_area(found, area)
+    store_area(found, area)
     session.flush()
     record(session, caller, "bin.area", f"bin:{bin_id}", km2=found.area_km2)
     return _area_out(found)
@@ -115,7 +116,7 @@ def set_area(session: Session, caller: Caller, bin_id: int, data: Any) -> AreaOu
 
 def clear_area(session: Session, caller: Caller, bin_id: int) -> AreaOut:
     found = _editable_bin(session, caller, bin_id)
-    _store_area(found, None)
+    store_area(found, None)
     session.flush()
     record(session, caller, "bin.area_clear", f"bin:{bin_id}")
     return _area_out(found)
@@ -181,7 +182,7 @@ def import_areas(session: Session, caller: Caller, data: Any) -> AreaImportResul
             f"nothing imported: {len(errors)} of {len(features)} features have errors", errors
         )
     for found, area in chosen:
-        _store_area(found, area)
+        store_area(found, area)
     session.flush()
     record(session, caller, "bin.area_import", "bins", bin_ids=[b.id for b, _ in chosen])
     return AreaImportResult(imported=[_area_out(b) for b, _ in chosen])
