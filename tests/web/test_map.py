@@ -21,7 +21,7 @@ from binalert.models import Bin, Delivery, Membership, Role
 from binalert.runtime import Runtime
 from store.db import Store
 from tests.api.conftest import api_settings
-from tests.test_bin_areas import ADMIN, square
+from tests.test_bin_areas import ADMIN, lonlat, square
 from tests.web.conftest import add_bin, person, serve, shoot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
@@ -102,6 +102,7 @@ def test_a_dispatcher_alerts_the_bins_around_a_clicked_place_less_one(
     page.locator("#text_nl").fill("Verdachte wagen gezien, richting Assebroek.")
     page.locator("form.card button[type=submit]").click()
     page.wait_for_url(f"{base}/alerts/preview")
+    assert f"{lat:.5f}" in page.locator("#preview-place").inner_text()
     page.locator("#send").click()
 
     page.wait_for_url(f"{base}/alerts/*")
@@ -164,3 +165,39 @@ def test_a_coordinator_imports_three_areas_and_draws_a_fourth(
         assert stored is not None and stored.area is not None
         assert json.loads(stored.area) == drawn and 0.01 <= (stored.area_km2 or 0) <= 500
     assert errors == []
+
+
+def test_a_place_typed_at_the_keyboard_proposes_its_bins_and_one_abroad_is_refused(
+    base: str, page: Page, sqlite_store: Store
+) -> None:
+    ids = _bins(sqlite_store)
+    with sqlite_store.session() as s:
+        for name, (x1, x2) in SIDES.items():
+            areas.set_area(s, ADMIN, ids[name], square(x1, 0, x2, 1000))
+    errors = _errors(page)
+    sign_in(page, base, person(sqlite_store, Role.POLICE, police_zone=ZONE))
+    page.goto(f"{base}/alerts/new")
+    lon, lat = lonlat(500, 500)  # inside A
+    page.get_by_label("Breedtegraad").fill(f"{lat:.5f}".replace(".", ","))  # as typed here
+    page.get_by_label("Lengtegraad").fill(f"{lon:.5f}")
+    page.get_by_label("Straal (meter)").fill("100")
+    page.locator("#find-bins").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/alerts/nearby")
+    assert page.locator("#proposed-bins label").all_inner_texts() == ["BIN A"]
+
+    page.get_by_label("Breedtegraad").fill("48.85341")  # Paris
+    page.get_by_label("Lengtegraad").fill("2.34880")
+    page.locator("#find-bins").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("div.error")
+    assert "outside Belgium" in page.locator("div.error").inner_text()
+    assert page.locator("#proposed-bins").count() == 0
+    page.get_by_label("Referentie (PV)").fill("PV-BR-2026-0024")
+    page.locator("#source-all_clear").check()
+    page.locator("form.card button[type=submit]").click()  # Preview: refused again
+    page.wait_for_selector("div.error")
+    assert "outside Belgium" in page.locator("div.error").inner_text()
+    with sqlite_store.session() as s:
+        assert s.scalars(select(Delivery)).first() is None  # nothing sent
+    assert [e for e in errors if not e.startswith("422 ")] == []
