@@ -319,6 +319,8 @@ class ApiToken(Base):
     role: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     police_zone: Mapped[str | None] = mapped_column(String(200))
+    # A dispatch centre (CIC) acting for several zones: the zones besides police_zone (#23)
+    extra_zones: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     bin_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -336,6 +338,7 @@ class Account(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     police_zone: Mapped[str | None] = mapped_column(String(200))
+    extra_zones: Mapped[list[str] | None] = mapped_column(JSON, default=list)  # a CIC (#23)
     bin_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2; None until set
     totp_secret: Mapped[str | None] = mapped_column(String(255))  # encrypted (auth/totpkeys)

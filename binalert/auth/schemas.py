@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from binalert.models import Role
 from binalert.text import Name
@@ -29,6 +29,12 @@ class Principal:
     bin_ids: frozenset[int] = field(default_factory=frozenset)
     account_id: int | None = None
     email: str | None = None
+    extra_zones: frozenset[str] = field(default_factory=frozenset)  # a CIC's further zones
+
+    @property
+    def zones(self) -> frozenset[str]:
+        """The police zones this principal acts for: its zone, and a CIC's further zones."""
+        return frozenset(z for z in (self.police_zone, *self.extra_zones) if z)
 
     @property
     def actor(self) -> str:
@@ -66,6 +72,9 @@ class AccountInvite(BaseModel):
     display_name: Name
     role: Role
     police_zone: str | None = None
+    extra_zones: list[Name] = Field(
+        default=[], max_length=50, description="a dispatch centre (CIC): its further zones"
+    )
     bin_ids: list[int] = []
 
     @field_validator("email")
@@ -90,6 +99,7 @@ class AccountOut(BaseModel):
     display_name: str
     role: str
     police_zone: str | None
+    extra_zones: list[str] | None = None  # a dispatch centre (CIC): its further zones
     bin_ids: list[int]
     created_at: datetime
     last_signin_at: datetime | None
@@ -108,6 +118,7 @@ class TokenOut(BaseModel):
     name: str
     role: str
     police_zone: str | None
+    extra_zones: list[str] | None = None  # a dispatch centre (CIC): its further zones
     bin_ids: list[int]
     created_at: datetime
     last_used_at: datetime | None

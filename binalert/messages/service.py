@@ -150,7 +150,7 @@ def _decidable(session: Session, caller: Caller, alert_id: int) -> Alert:
         raise Conflict(f"message {alert_id} is {alert.status}, not awaiting approval")
     if principal.role is Role.POLICE:
         zones = _zones_requiring_approval(session, repo.bins(session, alert.bin_ids))
-        if principal.police_zone not in zones:
+        if not principal.zones & set(zones):
             raise Forbidden("only the police of the zone that requires approval may decide")
     return alert
 
@@ -295,4 +295,4 @@ def may_decide(session: Session, principal: Principal, alert: AlertOut) -> bool:
     if principal.role is Role.ADMIN:
         return True
     zones = _zones_requiring_approval(session, repo.bins(session, alert.bin_ids))
-    return principal.police_zone in zones
+    return bool(principal.zones & set(zones))

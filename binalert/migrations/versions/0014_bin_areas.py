@@ -1,4 +1,5 @@
-"""BIN areas on the map, and the place or route an alert was sent to (#23)
+"""BIN areas on the map, the place or route an alert was sent to, and the further zones of a
+dispatch centre's (CIC) tokens and accounts (#23)
 
 Revision ID: 0014
 Revises: 0011
@@ -30,9 +31,15 @@ def upgrade() -> None:
     with op.batch_alter_table("alerts") as batch:
         batch.add_column(sa.Column("place", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("route", sa.JSON(), nullable=True))
+    for table in ("api_tokens", "accounts"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("extra_zones", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    for table in ("accounts", "api_tokens"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("extra_zones")
     with op.batch_alter_table("alerts") as batch:
         batch.drop_column("route")
         batch.drop_column("place")
