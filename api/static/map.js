@@ -54,12 +54,42 @@
       shown = L.circle([y, x], { radius: r, color: "#b91c1c", weight: 2, fillOpacity: 0.08 }).addTo(map);
       return true;
     }
+    var route = document.getElementById("route_points");
+    var drawRoute = document.getElementById("draw-route");
+    var routeLine = null;
+    function routePoints() {
+      return route.value.split("\n").map(function (line) {
+        var parts = line.trim().split(/\s*[,; ]\s*/);
+        return parts.length === 2 ? [number(parts[0]), number(parts[1])] : null;
+      }).filter(function (p) { return p && p[0] !== null && p[1] !== null; });
+    }
+    function showRoute() {
+      if (routeLine) { map.removeLayer(routeLine); routeLine = null; }
+      var points = routePoints();
+      if (points.length) { routeLine = L.polyline(points, { color: "#b91c1c", weight: 4 }).addTo(map); }
+    }
+    showRoute();
+    route.addEventListener("change", showRoute);
+    var undoPoint = document.getElementById("undo-route-point");
+    undoPoint.addEventListener("click", function () {
+      var lines = route.value.split("\n").filter(function (l) { return l.trim(); });
+      lines.pop();
+      route.value = lines.join("\n");
+      showRoute();
+    });
     var hasPlace = drawPlace();
-    drawAreas(el, map, !hasPlace).then(function () {
+    drawAreas(el, map, !hasPlace && !routeLine).then(function () {
       if (hasPlace) { map.fitBounds(shown.getBounds(), { maxZoom: 15 }); }
+      else if (routeLine) { map.fitBounds(routeLine.getBounds(), { maxZoom: 15 }); }
       el.dataset.ready = "1";
     });
     map.on("click", function (event) {
+      if (drawRoute.checked) {  // a point of the route; the button asks for its BINs
+        var point = event.latlng.lat.toFixed(5) + ", " + event.latlng.lng.toFixed(5);
+        route.value = (route.value.trim() ? route.value.trim() + "\n" : "") + point;
+        showRoute();
+        return;
+      }
       lat.value = event.latlng.lat.toFixed(5);
       lon.value = event.latlng.lng.toFixed(5);
       drawPlace();

@@ -29,7 +29,7 @@ from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
 from binalert.bins import areas
 from binalert.bins import service as bins
-from binalert.bins.geo import DEFAULT_RADIUS_M
+from binalert.bins.geo import DEFAULT_RADIUS_M, DEFAULT_WIDTH_M
 from binalert.errors import Invalid, NotFound, Unavailable
 from binalert.models import OPEN_DELIVERY_STATUSES, AlertStatus, Language, Role
 from binalert.paging import PageRequest
@@ -58,14 +58,16 @@ def _form(request: Request, caller: Caller, runtime: Runtime, **context: Any) ->
             "vehicle": "car",
             "who": "person",
             "radius_m": str(DEFAULT_RADIUS_M),
+            "route_width_m": str(DEFAULT_WIDTH_M),
         },
     )
     where, errors = alert_form.place_of(context["values"])
     with runtime.store.session() as db:
         zone_bins = bins.list_bins(db, caller, PageRequest(limit=200)).items
         proposed = areas.targets(db, caller, where) if where is not None else None
-    if errors:
-        context["errors"] = [*context.get("errors", []), *errors]
+    shown = list(context.get("errors") or [])
+    if errors:  # the place's own errors, once (a refused preview names them already)
+        context["errors"] = shown + [e for e in errors if e not in shown]
     if proposed is not None:  # the place's BINs above, the others of the zone below
         near = {b.id for b in proposed.bins}
         zone_bins = [b for b in zone_bins if b.id not in near]

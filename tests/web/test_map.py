@@ -93,7 +93,7 @@ def test_a_dispatcher_alerts_the_bins_around_a_clicked_place_less_one(
     }
     assert shown == {"BIN C": "2", "BIN B": "1"}
     assert "3" in page.locator("#proposed p").inner_text()  # members to call
-    lat = float(page.locator("#place_lat").input_value())
+    lat = float(page.get_by_label("Breedtegraad", exact=True).input_value())
     shoot(page, "alert-form-place")
 
     page.locator(f"#bin-{ids['B']}").uncheck()
@@ -178,16 +178,18 @@ def test_a_place_typed_at_the_keyboard_proposes_its_bins_and_one_abroad_is_refus
     sign_in(page, base, person(sqlite_store, Role.POLICE, police_zone=ZONE))
     page.goto(f"{base}/alerts/new")
     lon, lat = lonlat(500, 500)  # inside A
-    page.get_by_label("Breedtegraad").fill(f"{lat:.5f}".replace(".", ","))  # as typed here
-    page.get_by_label("Lengtegraad").fill(f"{lon:.5f}")
+    page.get_by_label("Breedtegraad", exact=True).fill(
+        f"{lat:.5f}".replace(".", ",")
+    )  # as typed here
+    page.get_by_label("Lengtegraad", exact=True).fill(f"{lon:.5f}")
     page.get_by_label("Straal (meter)").fill("100")
     page.locator("#find-bins").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/alerts/nearby")
     assert page.locator("#proposed-bins label").all_inner_texts() == ["BIN A"]
 
-    page.get_by_label("Breedtegraad").fill("48.85341")  # Paris
-    page.get_by_label("Lengtegraad").fill("2.34880")
+    page.get_by_label("Breedtegraad", exact=True).fill("48.85341")  # Paris
+    page.get_by_label("Lengtegraad", exact=True).fill("2.34880")
     page.locator("#find-bins").focus()
     page.keyboard.press("Enter")
     page.wait_for_selector("div.error")
@@ -201,3 +203,51 @@ def test_a_place_typed_at_the_keyboard_proposes_its_bins_and_one_abroad_is_refus
     with sqlite_store.session() as s:
         assert s.scalars(select(Delivery)).first() is None  # nothing sent
     assert [e for e in errors if not e.startswith("422 ")] == []
+
+
+def test_a_dispatcher_alerts_the_bins_along_a_route(
+    base: str, page: Page, sqlite_store: Store
+) -> None:
+    ids = _bins(sqlite_store)
+    with sqlite_store.session() as s:
+        for name, (x1, x2) in SIDES.items():
+            areas.set_area(s, ADMIN, ids[name], square(x1, 0, x2, 1000))
+    errors = _errors(page)
+    sign_in(page, base, person(sqlite_store, Role.POLICE, police_zone=ZONE))
+    page.goto(f"{base}/alerts/new")
+    _map_ready(page, "#place-map", 4)
+    page.locator("#draw-route").check()
+    box = page.locator("#place-map").bounding_box()
+    assert box is not None
+    for dx in (-200, 200):  # two clicks: two points of the route, nothing asked yet
+        page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2)
+    assert len(page.locator("#route_points").input_value().splitlines()) == 2
+    assert page.url == f"{base}/alerts/new"
+
+    typed = [lonlat(-500, 500), lonlat(3500, 500)]  # through A, B and C, 100 m wide
+    page.locator("#route_points").fill("\n".join(f"{lat:.6f}, {lon:.6f}" for lon, lat in typed))
+    page.locator("#route_width_m").fill("100")
+    page.locator("#find-bins").click()
+    page.wait_for_url(f"{base}/alerts/nearby")
+    names = page.locator("#proposed-bins label").all_inner_texts()
+    assert sorted(names) == ["BIN A", "BIN B", "BIN C"]
+    page.get_by_label("Referentie (PV)").fill("PV-BR-2026-0025")
+    page.locator("#source-all_clear").check()
+    page.locator("form.card button[type=submit]").click()
+    page.wait_for_url(f"{base}/alerts/preview")
+    page.locator("#send").click()
+    page.wait_for_url(f"{base}/alerts/*")
+    assert "100" in page.locator("#route-text").inner_text()
+    _map_ready(page, "#alert-map", 4)
+    alert_id = int(page.url.rsplit("/", 1)[1])
+    with sqlite_store.session() as s:
+        called = set(s.scalars(select(Delivery.member_id).where(Delivery.alert_id == alert_id)))
+        members = set(
+            s.scalars(
+                select(Membership.member_id).where(
+                    Membership.bin_id.in_([ids["A"], ids["B"], ids["C"]])
+                )
+            )
+        )
+    assert called == members and len(called) == 4
+    assert errors == []
