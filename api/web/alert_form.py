@@ -13,6 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from binalert.alerts.recorded import with_recordings
 from binalert.alerts.schemas import AlertCreate
 from binalert.bins.schemas import TargetsIn
+from binalert.ids import ids_from_form
 from tts.recorded import MAX_BYTES
 
 SOURCES = ("suspect_vehicle", "suspect_person", "all_clear", "free")
@@ -106,7 +107,7 @@ def place_of(values: dict[str, Any]) -> tuple[TargetsIn | None, list[str]]:
 
 def _payload(values: dict[str, Any], where: TargetsIn | None) -> dict[str, Any]:
     payload: dict[str, Any] = {
-        "bin_ids": values["bin_ids"],
+        "bin_ids": ids_from_form(values["bin_ids"]),
         "incident_ref": values["incident_ref"],
     }
     if where is not None:  # the BINs of the place or route come from it; unticked: excluded

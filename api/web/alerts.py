@@ -15,7 +15,7 @@ from starlette.responses import Response
 from api.deps import Id, RuntimeDep
 from api.routers.media import preview_of
 from api.web import alert_form, alert_recordings
-from api.web.guard import Csrf, WebCaller, WebRoute
+from api.web.guard import Csrf, SignedIn, WebCaller, WebRoute
 from api.web.i18n import N_
 from api.web.messages import follow_links
 from api.web.render import page, redirect
@@ -32,6 +32,7 @@ from binalert.bins import service as bins
 from binalert.bins.geo import DEFAULT_RADIUS_M, DEFAULT_WIDTH_M
 from binalert.errors import Invalid, NotFound, Unavailable
 from binalert.models import OPEN_DELIVERY_STATUSES, AlertStatus, Language, Role
+from binalert.ops import calls_held
 from binalert.paging import PageRequest
 from binalert.runtime import Runtime
 from tts import CALL_LIMIT_S, SpeechPath
@@ -89,7 +90,7 @@ def new_alert(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Respo
     return _form(request, caller, runtime)
 
 
-@router.post("/alerts/nearby", dependencies=[Csrf])
+@router.post("/alerts/nearby", dependencies=[SignedIn, Csrf])
 async def nearby_bins(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Response:
     """The form again, with the BINs near its place proposed (all ticked) and its other values
     kept: a click on the map, or the coordinates typed and this button."""
@@ -109,7 +110,7 @@ async def nearby_bins(request: Request, caller: WebCaller, runtime: RuntimeDep) 
     return _form(request, caller, runtime, values=values, errors=errors, kept=kept)
 
 
-@router.post("/alerts/preview", dependencies=[Csrf])
+@router.post("/alerts/preview", dependencies=[SignedIn, Csrf])
 async def preview_alert(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Response:
     form = await request.form()
     values = alert_form.values_of(form)
@@ -123,7 +124,7 @@ async def preview_alert(request: Request, caller: WebCaller, runtime: RuntimeDep
             draft = alerts.draft(db, caller, data)
         sounds = runtime.settings.sounds_dir
         made = await run_in_threadpool(recorded.convert_all, uploads, sounds)
-    except (Invalid, recorded.TooLarge, recorded.NotAudio) as error:
+    except (Invalid, recorded.TooLarge, recorded.NotAudio, recorded.Busy) as error:
         return _form(request, caller, runtime, values=values, errors=[error.message], kept=kept)
     recordings = kept | made.keys
     found = {
@@ -241,10 +242,19 @@ def _live(runtime: Runtime, caller: Caller, alert_id: int) -> dict[str, Any]:
             request = PageRequest(limit=200, after_id=found.items[-1].id)
     stats = alert.stats
     by_status = stats.by_status
-    final = alert.status != AlertStatus.ACTIVE.value and not any(
-        by_status.get(s.value, 0) for s in OPEN_DELIVERY_STATUSES
-    )
-    return {"alert": alert, "stats": stats, "by_status": by_status, "rows": rows, "final": final}
+    waiting = any(by_status.get(s.value, 0) for s in OPEN_DELIVERY_STATUSES)
+    final = alert.status != AlertStatus.ACTIVE.value and not waiting
+    # Why no call goes out now (no PBX reachable, no worker can speak, none is running):
+    # the police must not wait for calls that cannot come.
+    held = calls_held(runtime) if alert.status == AlertStatus.ACTIVE.value and waiting else []
+    return {
+        "alert": alert,
+        "stats": stats,
+        "by_status": by_status,
+        "rows": rows,
+        "final": final,
+        "held": held,
+    }
 
 
 @router.get("/alerts/{alert_id}")

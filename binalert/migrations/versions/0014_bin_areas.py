@@ -2,7 +2,7 @@
 dispatch centre's (CIC) tokens and accounts (#23)
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0010
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from binalert.models import UTCDateTime
 
 revision: str = "0014"
-down_revision: str | None = "0011"  # main's head when branched; the lead re-chains
+down_revision: str | None = "0010"  # main's head at the last merge; the lead re-chains
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
