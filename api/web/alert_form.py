@@ -114,8 +114,8 @@ def _payload(values: dict[str, Any], where: TargetsIn | None) -> dict[str, Any]:
         proposed = set(values.get("proposed") or [])
         payload["place"] = where.place.model_dump() if where.place else None
         payload["route"] = where.route.model_dump() if where.route else None
-        payload["bin_ids"] = [b for b in values["bin_ids"] if b not in proposed]
-        payload["exclude_bin_ids"] = sorted(proposed - set(values["bin_ids"]))
+        payload["bin_ids"] = ids_from_form([b for b in values["bin_ids"] if b not in proposed])
+        payload["exclude_bin_ids"] = ids_from_form(sorted(proposed - set(values["bin_ids"])))
     source = values["source"] if values["source"] in SOURCES else "free"
     if source == "free":
         payload["messages"] = {

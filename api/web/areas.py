@@ -12,7 +12,7 @@ from starlette.responses import Response
 from api.deps import Id, RuntimeDep
 from api.limits import IMPORT_LIMIT
 from api.web.alerts import map_context
-from api.web.guard import Csrf, WebCaller, WebRoute
+from api.web.guard import Csrf, SignedIn, WebCaller, WebRoute
 from api.web.i18n import N_
 from api.web.render import page, redirect
 from binalert.auth.schemas import Caller
@@ -63,7 +63,7 @@ def _json(text: str) -> Any:
         raise Invalid(NOT_JSON) from error
 
 
-@router.post("/bins/{bin_id}/area", dependencies=[Csrf])
+@router.post("/bins/{bin_id}/area", dependencies=[SignedIn, Csrf])
 async def save_area(
     request: Request,
     caller: WebCaller,
@@ -82,7 +82,7 @@ async def save_area(
     return redirect(request, f"/bins/{bin_id}/area?saved=1")
 
 
-@router.post("/bins/{bin_id}/area/clear", dependencies=[Csrf])
+@router.post("/bins/{bin_id}/area/clear", dependencies=[SignedIn, Csrf])
 def clear_area(request: Request, caller: WebCaller, runtime: RuntimeDep, bin_id: Id) -> Response:
     with runtime.store.session() as db:
         areas.clear_area(db, caller, bin_id)
@@ -95,7 +95,7 @@ def import_form(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Res
     return page(request, "area_import.html", map=map_context(runtime))
 
 
-@router.post("/bins/areas/import", dependencies=[Csrf])
+@router.post("/bins/areas/import", dependencies=[SignedIn, Csrf])
 async def import_file(
     request: Request,
     caller: WebCaller,
