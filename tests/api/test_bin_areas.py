@@ -5,16 +5,20 @@ Liège, for the test) the square C beside them: a place can reach BINs of two zo
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from api.app import create_app
 from binalert.models import Alert, Delivery
 from binalert.reports.service import bin_report
+from binalert.runtime import Runtime
 from store.db import Store
-from tests.api.conftest import World
+from tests.api.conftest import World, api_settings
 from tests.test_bin_areas import ADMIN, lonlat, square
 
 MESSAGE = {"nl": "Verdachte wagen gezien."}
@@ -224,3 +228,15 @@ def test_a_place_that_reaches_no_bin_of_the_zone_sends_nothing(
     assert refused.status_code == 422  # only Liège's C lies there
     assert "no BIN" in refused.json()["message"]
     assert _alerts(store) == 0
+
+
+def test_the_pages_allow_images_from_the_tile_server_only(store: Store, tmp_path: Path) -> None:
+    tiles = "https://{s}.tiles.example.be/{z}/{x}/{y}.png"
+    runtime = Runtime(settings=api_settings(store, tmp_path, map_tiles_url=tiles), store=store)
+    with TestClient(create_app(runtime)) as client:
+        policy = client.get("/signin").headers["content-security-policy"]
+    assert "img-src 'self' data: https://*.tiles.example.be;" in policy
+    assert "script-src 'self';" in policy  # no inline script for the map either
+    for bad in ("http://tiles.example.be/{z}/{x}/{y}.png", "https://a;script-src *;/x.png"):
+        with pytest.raises(ValidationError):
+            api_settings(store, tmp_path, map_tiles_url=bad)
