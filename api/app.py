@@ -19,6 +19,7 @@ from api.routers import zones as zone_api
 from api.security import SecurityHeaders
 from api.web import accounts, calling_hours, follow_ups, home, reports, setup, signin
 from api.web import alerts as alert_pages
+from api.web import areas as area_pages
 from api.web import members as member_pages
 from api.web import messages as message_pages
 from api.web import zones as zone_pages
@@ -52,6 +53,7 @@ PAGE_ROUTERS = (
     message_pages,
     zone_pages,
     calling_hours,
+    area_pages,
 )
 
 DESCRIPTION = """Voice alerts for Belgian neighbourhood information networks (BIN).
@@ -86,7 +88,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.metrics = registry
     app.add_middleware(BodyLimit)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, tiles_url=runtime.settings.map_tiles_url)
     errors.install(app)
     for module in (*API_ROUTERS, *PAGE_ROUTERS):
         app.include_router(module.router)

@@ -16,7 +16,7 @@ from tts.recorded import MAX_BYTES as RECORDING_MAX_BYTES
 
 DEFAULT_LIMIT = 1024 * 1024  # JSON and forms
 IMPORT_LIMIT = 3 * csvio.MAX_BYTES  # a CSV file as upload, or base64 in the confirm form
-IMPORT_PATHS = ("/members/import", "/members/import/confirm")
+IMPORT_PATHS = ("/members/import", "/members/import/confirm", "/areas/import")
 RECORDING_LIMIT = 4 * RECORDING_MAX_BYTES + DEFAULT_LIMIT  # a recording per language + the form
 RECORDING_PATHS = ("/api/v1/alerts/recorded", "/alerts/preview")
 

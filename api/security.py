@@ -18,6 +18,22 @@ CSP = (
     "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def tile_source(url: str) -> str:
+    """The CSP source of a map tile URL's host ({s} subdomains as a wildcard), or ""."""
+    if not url:
+        return ""
+    host = url.split("/")[2].replace("{s}", "*")
+    return f"https://{host}"
+
+
+def csp(tiles_url: str = "") -> str:
+    """The policy, with images also from the map's tile server when there is one."""
+    source = tile_source(tiles_url)
+    return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {source}") if source else CSP
+
+
 ALWAYS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -27,8 +43,9 @@ DOCS = ("/docs", "/redoc")
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, tiles_url: str = "") -> None:
         self.app = app
+        self.policy = csp(tiles_url).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -36,7 +53,7 @@ class SecurityHeaders:
             return
         extra = list(ALWAYS)
         if not str(scope.get("path", "")).startswith(DOCS):
-            extra.append((b"content-security-policy", CSP.encode()))
+            extra.append((b"content-security-policy", self.policy))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

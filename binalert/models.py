@@ -130,6 +130,15 @@ class Bin(Base):
     calling_end: Mapped[str] = mapped_column(String(5), default="20:00")
     call_on_sundays: Mapped[bool] = mapped_column(Boolean, default=False)
     call_on_holidays: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Its area on the map (#23): checked GeoJSON in WGS84 (binalert.bins.geo), and its bounding
+    # box in Lambert 2008 metres, which every database filters fast before shapely decides.
+    area: Mapped[str | None] = mapped_column(Text)
+    area_x_min: Mapped[float | None] = mapped_column(Float, index=True)
+    area_y_min: Mapped[float | None] = mapped_column(Float)
+    area_x_max: Mapped[float | None] = mapped_column(Float)
+    area_y_max: Mapped[float | None] = mapped_column(Float)
+    area_km2: Mapped[float | None] = mapped_column(Float)
+    area_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="bin")
 
@@ -209,6 +218,9 @@ class Alert(Base):
     calls_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(200))  # approved or rejected by
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sent by the map (#23): the place {"lat","lon","radius_m"} and the route {"line","width_m"}
+    place: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    route: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class MessageApproval(Base):
@@ -333,6 +345,8 @@ class ApiToken(Base):
     role: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     police_zone: Mapped[str | None] = mapped_column(String(200))
+    # A dispatch centre (CIC) acting for several zones: the zones besides police_zone (#23)
+    extra_zones: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     bin_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -350,6 +364,7 @@ class Account(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     police_zone: Mapped[str | None] = mapped_column(String(200))
+    extra_zones: Mapped[list[str] | None] = mapped_column(JSON, default=list)  # a CIC (#23)
     bin_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2; None until set
     totp_secret: Mapped[str | None] = mapped_column(String(255))  # encrypted (auth/totpkeys)

@@ -160,6 +160,18 @@ class Settings(BaseSettings):
     links start with it, never with the Host a request names (a forged Host would send the
     link's secret to someone else's server). Required in production; unset elsewhere, links
     start with http://HOST:PORT."""
+    map_tiles_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        pattern=r"^(https://[A-Za-z0-9.{}:-]+/[^\s\"'<>;]*)?$",
+    )
+    """The map's background tiles ({z}/{x}/{y}, {s} for subdomains); empty: no tiles, the BIN
+    areas are still drawn (offline deployments). The pages' CSP allows images from its host."""
+    map_tiles_attribution: str = Field(
+        default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+        "contributors",
+        max_length=500,
+    )
+    """Shown on the map under the tiles (HTML, as the tile provider asks for it)."""
     phone_countries: str = "BE,NL,FR,DE,LU"
     """Countries whose numbers members may have (ISO codes); others are never called."""
     dispatch_allow: str = ""

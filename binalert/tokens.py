@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from binalert.auth.scope import check_scope
+from binalert.auth.scope import check_extra_zones, check_scope
 from binalert.clock import utcnow
 from binalert.errors import Conflict, NotFound
 from binalert.models import ApiToken, Role
@@ -32,9 +32,11 @@ def create_token(
     bin_ids: Sequence[int] = (),
     police_zone: str | None = None,
     expires_in_days: int | None = None,
+    extra_zones: Sequence[str] = (),
 ) -> str:
     """Store a new token and return it in clear: the only time anyone sees it."""
     check_scope(session, "token", role, police_zone, bin_ids)
+    further = check_extra_zones(session, "token", role, police_zone, extra_zones)
     now = utcnow()
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires = now + timedelta(days=expires_in_days) if expires_in_days is not None else None
@@ -44,6 +46,7 @@ def create_token(
             role=role.value,
             token_hash=hash_token(token),
             police_zone=police_zone,
+            extra_zones=further,
             bin_ids=list(bin_ids),
             created_at=now,
             expires_at=expires,

@@ -82,10 +82,13 @@ def invite(
     name: str | None = typer.Option(None, help="how pages name them (default: the e-mail)"),
     zone: str | None = typer.Option(None, help="the police zone of a police account"),
     bin_id: list[int] = typer.Option([], "--bin", help="a BIN the coordinator manages"),
+    also_zone: list[str] = typer.Option(
+        [], "--also-zone", help="a dispatch centre (CIC): a further zone it acts for"
+    ),
 ) -> None:
     """Create an account and print its one-time link (72 h) to set a password."""
     data: dict[str, object] = {"email": email, "display_name": name or email, "role": role}
-    data |= {"police_zone": zone, "bin_ids": bin_id}
+    data |= {"police_zone": zone, "bin_ids": bin_id, "extra_zones": also_zone}
     with _refusals():
         invite = AccountInvite.model_validate(data)
     _print_link(_run(lambda s: accounts.invite(s, Caller.operator(), invite)))
@@ -95,7 +98,8 @@ def invite(
 def list_accounts() -> None:
     """Every account: e-mail, role, scope, state, TOTP, last sign-in."""
     for a in _run(lambda s: accounts.list_accounts(s, Caller.operator())):
-        scope = a.police_zone or ",".join(map(str, a.bin_ids)) or "-"
+        scope = ",".join([*filter(None, [a.police_zone]), *(a.extra_zones or [])])
+        scope = scope or ",".join(map(str, a.bin_ids)) or "-"
         state = "disabled" if a.disabled_at else "active" if a.has_password else "invited"
         totp = "totp" if a.has_totp else "no-totp"
         typer.echo(
@@ -159,7 +163,8 @@ def print_tokens(store: Store) -> None:
         rows = [TokenOut.model_validate(t) for t in list_tokens(session)]
     typer.echo("id\tname\trole\tscope\tcreated\tlast used\texpires\trevoked")
     for t in rows:
-        scope = t.police_zone or ",".join(map(str, t.bin_ids)) or "-"
+        scope = ",".join([*filter(None, [t.police_zone]), *(t.extra_zones or [])])
+        scope = scope or ",".join(map(str, t.bin_ids)) or "-"
         times = (t.created_at, t.last_used_at, t.expires_at, t.revoked_at)
         typer.echo("\t".join([str(t.id), t.name, t.role, scope, *map(_when, times)]))
 

@@ -67,6 +67,9 @@ def token_create(
     name: str = typer.Option(..., help="who holds the token"),
     bin_id: list[int] = typer.Option([], "--bin", help="a BIN the coordinator manages"),
     zone: str | None = typer.Option(None, help="the police zone of a police token"),
+    also_zone: list[str] = typer.Option(
+        [], "--also-zone", help="a dispatch centre (CIC): a further zone it acts for"
+    ),
     expires_in_days: int | None = typer.Option(
         None, "--expires-in-days", min=1, max=3650, help="refused after this many days"
     ),
@@ -75,7 +78,9 @@ def token_create(
     store = _current_store()
     try:
         with store.session() as session:
-            token = create_token(session, role, name, bin_id, zone, expires_in_days)
+            token = create_token(
+                session, role, name, bin_id, zone, expires_in_days, extra_zones=also_zone
+            )
             _audit_token(session, "token.create", find_token(session, token))
     except DomainError as error:
         typer.echo(f"error: {error.message}", err=True)

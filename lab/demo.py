@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from binalert.bins import areas, geo
 from binalert.models import Bin, Member, Membership
 from binalert.phones import parse_phone
 from lab.sim import SIM
@@ -30,18 +31,79 @@ DEMO_MEMBERS = (
 )
 
 
-def seed_demo(session: Session) -> Bin:
-    """Create the demo BIN and its members once; later runs find and return it."""
-    existing = session.scalar(select(Bin).where(Bin.name == DEMO_BIN))
-    if existing is not None:
-        return existing
-    demo = Bin(name=DEMO_BIN, municipality="Brugge", police_zone=DEMO_ZONE)
-    session.add(demo)
-    session.flush()
-    for name, number, language in DEMO_MEMBERS:
+# The demo BINs' areas on the map (#23): Brugge's centre inside the ring canal and three
+# neighbourhoods around it, drawn by hand (WGS84 longitude, latitude).
+DEMO_AREAS: dict[str, list[tuple[float, float]]] = {
+    DEMO_BIN: [
+        (3.2140, 51.2160),
+        (3.2290, 51.2200),
+        (3.2390, 51.2150),
+        (3.2400, 51.2050),
+        (3.2330, 51.1990),
+        (3.2200, 51.1990),
+        (3.2120, 51.2060),
+    ],
+    "Demo BIN Sint-Kruis": [
+        (3.2400, 51.2150),
+        (3.2700, 51.2200),
+        (3.2750, 51.2050),
+        (3.2400, 51.2050),
+    ],
+    "Demo BIN Assebroek": [
+        (3.2330, 51.1990),
+        (3.2400, 51.2050),
+        (3.2750, 51.2050),
+        (3.2700, 51.1850),
+        (3.2350, 51.1850),
+    ],
+    "Demo BIN Sint-Andries": [
+        (3.1800, 51.2150),
+        (3.2140, 51.2160),
+        (3.2120, 51.2060),
+        (3.2200, 51.1990),
+        (3.1850, 51.1950),
+    ],
+}
+# The neighbourhoods' members (simulated members who press 1 or do not answer)
+NEIGHBOUR_MEMBERS = {
+    "Demo BIN Sint-Kruis": (("Wim Goossens", SIM.PRESS_1.number(14), "nl"),),
+    "Demo BIN Assebroek": (
+        ("Nathalie Leroy", SIM.PRESS_1.number(15), "fr"),
+        ("Bart Willems", SIM.NO_ANSWER.number(16), "nl"),
+    ),
+    "Demo BIN Sint-Andries": (("Hilde Mertens", SIM.PRESS_1.number(17), "nl"),),
+}
+
+
+def _demo_bin(session: Session, name: str, members: tuple[tuple[str, str, str], ...]) -> Bin:
+    """The BIN of this name with its members and area, made once; later runs find it."""
+    found = session.scalar(select(Bin).where(Bin.name == name))
+    if found is None:
+        found = Bin(name=name, municipality="Brugge", police_zone=DEMO_ZONE)
+        session.add(found)
+        session.flush()
+        _add_members(session, found, members)
+    if found.area is None:  # also a demo BIN made before BINs had areas
+        ring = [list(p) for p in (*DEMO_AREAS[name], DEMO_AREAS[name][0])]
+        areas.store_area(found, geo.parse_area({"type": "Polygon", "coordinates": [ring]}))
+    return found
+
+
+def _add_members(session: Session, found: Bin, members: tuple[tuple[str, str, str], ...]) -> None:
+    for member_name, number, language in members:
         phone = parse_phone(number)
-        member = Member(name=name, phone=phone.e164, phone_kind=phone.kind, language=language)
+        member = Member(
+            name=member_name, phone=phone.e164, phone_kind=phone.kind, language=language
+        )
         session.add(member)
         session.flush()
-        session.add(Membership(bin_id=demo.id, member_id=member.id))
+        session.add(Membership(bin_id=found.id, member_id=member.id))
+
+
+def seed_demo(session: Session) -> Bin:
+    """Create the demo BIN and its members once, and three neighbourhoods around it with areas
+    on the map; later runs find and return it."""
+    demo = _demo_bin(session, DEMO_BIN, DEMO_MEMBERS)
+    for name, members in NEIGHBOUR_MEMBERS.items():
+        _demo_bin(session, name, members)
     return demo

@@ -11,6 +11,8 @@ from api.deps import CallerDep, Id, PageDep, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.alerts import service
 from binalert.alerts.schemas import AlertCreate, AlertDetail, AlertOut, CancelResult, DeliveryOut
+from binalert.bins import areas
+from binalert.bins.schemas import TargetsIn, TargetsOut
 from binalert.errors import Conflict
 from binalert.paging import Page
 
@@ -55,6 +57,14 @@ def _replay(runtime: RuntimeDep, caller: CallerDep, key: str) -> AlertDetail:
         if earlier is None:
             raise Conflict("the alert could not be stored; try again")
         return service.detail(session, earlier, runtime.settings)
+
+
+@router.post("/targets")
+def alert_targets(data: TargetsIn, caller: CallerDep, runtime: RuntimeDep) -> TargetsOut:
+    """A dry run: the BINs of your scope a place or route would reach, with their active
+    members; nothing is sent."""
+    with runtime.store.session() as session:
+        return areas.targets(session, caller, data)
 
 
 @router.get("")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
 
 from api.deps import CallerDep, Id, PageDep, RuntimeDep
 from api.errors import ERROR_RESPONSES
-from binalert.bins import service
-from binalert.bins.schemas import BinCreate, BinOut, BinPatch
+from binalert.bins import areas, service
+from binalert.bins.schemas import AreaImportResult, AreaOut, BinCreate, BinOut, BinPatch
 from binalert.paging import Page
+
+GeoJson = Annotated[dict[str, Any], Body(description="GeoJSON, longitude first, WGS84")]
 
 router = APIRouter(prefix="/api/v1/bins", tags=["bins"], responses=ERROR_RESPONSES)
 
@@ -23,6 +27,41 @@ def create_bin(data: BinCreate, caller: CallerDep, runtime: RuntimeDep) -> BinOu
 def list_bins(caller: CallerDep, runtime: RuntimeDep, page: PageDep) -> Page[BinOut]:
     with runtime.store.session() as session:
         return service.list_bins(session, caller, page)
+
+
+@router.get("/areas")
+def list_areas(caller: CallerDep, runtime: RuntimeDep) -> list[AreaOut]:
+    """Every BIN area the caller may see (the map's layer)."""
+    with runtime.store.session() as session:
+        return areas.visible_areas(session, caller)
+
+
+@router.post("/areas/import")
+def import_areas(data: GeoJson, caller: CallerDep, runtime: RuntimeDep) -> AreaImportResult:
+    """A FeatureCollection, one feature per BIN (property `bin_id` or `name`): every area
+    stored, or none and an error per bad feature."""
+    with runtime.store.session() as session:
+        return areas.import_areas(session, caller, data)
+
+
+@router.get("/{bin_id}/area")
+def get_area(caller: CallerDep, runtime: RuntimeDep, bin_id: Id) -> AreaOut:
+    with runtime.store.session() as session:
+        return areas.get_area(session, caller, bin_id)
+
+
+@router.put("/{bin_id}/area")
+def put_area(data: GeoJson, caller: CallerDep, runtime: RuntimeDep, bin_id: Id) -> AreaOut:
+    """Set the BIN's area: a GeoJSON Polygon or MultiPolygon (or a Feature with one), closed,
+    valid, inside Belgium, 0.01-500 km². The BIN's coordinators and admins."""
+    with runtime.store.session() as session:
+        return areas.set_area(session, caller, bin_id, data)
+
+
+@router.delete("/{bin_id}/area")
+def delete_area(caller: CallerDep, runtime: RuntimeDep, bin_id: Id) -> AreaOut:
+    with runtime.store.session() as session:
+        return areas.clear_area(session, caller, bin_id)
 
 
 @router.get("/{bin_id}")

@@ -3,6 +3,7 @@ the recordings it carries (recorded in the browser or uploaded), per language.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,6 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from api.web import forms
 from binalert.alerts.recorded import with_recordings
 from binalert.alerts.schemas import AlertCreate
+from binalert.bins.schemas import TargetsIn
 from binalert.ids import ids_from_form
 from tts.recorded import MAX_BYTES
 
@@ -33,7 +35,14 @@ TEXT_KEYS = (
     "who",
     "clothing",
     "clothing_colour",
+    "place_lat",
+    "place_lon",
+    "radius_m",
+    "route_width_m",
 )
+PLACE_KEYS = ("place_lat", "place_lon", "radius_m", "route_width_m")
+ROUTE_TEXT = 20_000  # 500 points of "51.20930, 3.22470"
+POINT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[,; ]\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 def values_of(form: FormData) -> dict[str, Any]:
@@ -41,15 +50,73 @@ def values_of(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {key: str(form.get(key) or "")[:1200] for key in TEXT_KEYS}
     for lang in TEXT_LANGUAGES:
         values[f"text_{lang}"] = str(form.get(f"text_{lang}") or "")[:1200]
-    values["bin_ids"] = [str(v) for v in form.getlist("bin_ids")][:100]
+    values["bin_ids"] = [str(v) for v in form.getlist("bin_ids")][:1100]
+    values["proposed"] = [str(v) for v in form.getlist("proposed")][:1100]
+    for key in PLACE_KEYS:  # "51,2093" as typed in Belgium
+        values[key] = values[key].strip().replace(",", ".")[:20]
+    values["route_points"] = str(form.get("route_points") or "")[:ROUTE_TEXT]
     return values
 
 
-def _payload(values: dict[str, Any]) -> dict[str, Any]:
+def _route(values: dict[str, Any]) -> dict[str, Any] | None:
+    """The route: one "latitude, longitude" per line, as the map writes it (or typed)."""
+    lines = [line for line in str(values.get("route_points") or "").splitlines() if line.strip()]
+    if not lines:
+        return None
+    points = []
+    for number, line in enumerate(lines, start=1):
+        found = POINT.match(line)
+        if found is None:
+            raise ValueError(
+                f"route, line {number}: give a latitude and a longitude (51.2093, 3.2247)"
+            )
+        points.append([float(found.group(2)), float(found.group(1))])  # GeoJSON: longitude first
+    route: dict[str, Any] = {"line": {"type": "LineString", "coordinates": points}}
+    return route | ({"width_m": values["route_width_m"]} if values.get("route_width_m") else {})
+
+
+def _place(values: dict[str, Any]) -> dict[str, Any] | None:
+    if not (values.get("place_lat") or values.get("place_lon")):
+        return None
+    place = {"lat": values["place_lat"], "lon": values["place_lon"]}
+    return place | ({"radius_m": values["radius_m"]} if values.get("radius_m") else {})
+
+
+def _errors(error: ValidationError) -> list[str]:
+    messages = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"] if not isinstance(p, int))
+        text = str(item["msg"]).removeprefix("Value error, ")
+        messages.append(f"{where}: {text}" if where else text)
+    return messages
+
+
+def place_of(values: dict[str, Any]) -> tuple[TargetsIn | None, list[str]]:
+    """The place and route typed or clicked on the form (None without either), or the errors
+    to show."""
+    try:
+        place, route = _place(values), _route(values)
+    except ValueError as error:
+        return None, [str(error)]
+    if place is None and route is None:
+        return None, []
+    try:
+        return TargetsIn.model_validate({"place": place, "route": route}), []
+    except ValidationError as error:
+        return None, _errors(error)
+
+
+def _payload(values: dict[str, Any], where: TargetsIn | None) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "bin_ids": ids_from_form(values["bin_ids"]),
         "incident_ref": values["incident_ref"],
     }
+    if where is not None:  # the BINs of the place or route come from it; unticked: excluded
+        proposed = set(values.get("proposed") or [])
+        payload["place"] = where.place.model_dump() if where.place else None
+        payload["route"] = where.route.model_dump() if where.route else None
+        payload["bin_ids"] = ids_from_form([b for b in values["bin_ids"] if b not in proposed])
+        payload["exclude_bin_ids"] = ids_from_form(sorted(proposed - set(values["bin_ids"])))
     source = values["source"] if values["source"] in SOURCES else "free"
     if source == "free":
         payload["messages"] = {
@@ -80,16 +147,14 @@ def parse(
 ) -> tuple[AlertCreate | None, list[str]]:
     """(the alert to create, None) or (None, the errors to show); a language with a
     recording needs no text."""
-    payload = with_recordings(_payload(values), recorded)
+    where, errors = place_of(values)
+    if errors:
+        return None, errors
+    payload = with_recordings(_payload(values, where), recorded)
     if payload.get("messages"):  # the page's order (nl, fr, de, en): the first is the fallback
         texts = payload["messages"]
         payload["messages"] = {lang: texts[lang] for lang in TEXT_LANGUAGES if lang in texts}
     try:
         return AlertCreate.model_validate(payload), []
     except ValidationError as error:
-        messages = []
-        for item in error.errors():
-            where = ".".join(str(p) for p in item["loc"] if not isinstance(p, int))
-            text = str(item["msg"]).removeprefix("Value error, ")
-            messages.append(f"{where}: {text}" if where else text)
-        return None, messages
+        return None, _errors(error)

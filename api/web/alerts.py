@@ -17,6 +17,7 @@ from api.routers.media import preview_of
 from api.web import alert_form, alert_recordings
 from api.web.follow_ups import follow_links
 from api.web.guard import Csrf, SignedIn, WebCaller, WebRoute
+from api.web.i18n import N_
 from api.web.render import page, redirect
 from api.web.sealing import seal, unseal
 from binalert.alerts import recorded
@@ -26,7 +27,9 @@ from binalert.alerts.schemas import AlertCreate, AlertDetail, DeliveryOut
 from binalert.alerts.spoken import recording_key
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
+from binalert.bins import areas
 from binalert.bins import service as bins
+from binalert.bins.geo import DEFAULT_RADIUS_M, DEFAULT_WIDTH_M
 from binalert.errors import Invalid, NotFound, Unavailable
 from binalert.models import OPEN_DELIVERY_STATUSES, AlertStatus, Language, Role
 from binalert.ops import calls_held
@@ -40,21 +43,71 @@ DRAFT_MAX_AGE = 3600
 MAX_ROWS = 1000
 
 
+def map_context(runtime: Runtime) -> dict[str, str]:
+    """What every map on the pages needs: its tiles (none: vector layers only)."""
+    settings = runtime.settings
+    return {"tiles": settings.map_tiles_url, "attribution": settings.map_tiles_attribution}
+
+
 def _form(request: Request, caller: Caller, runtime: Runtime, **context: Any) -> Response:
     require_role(caller.principal, Role.POLICE)
+    context.setdefault(
+        "values",
+        {
+            "source": "suspect_vehicle",
+            "bin_ids": [],
+            "vehicle": "car",
+            "who": "person",
+            "radius_m": str(DEFAULT_RADIUS_M),
+            "route_width_m": str(DEFAULT_WIDTH_M),
+        },
+    )
+    where, errors = alert_form.place_of(context["values"])
     with runtime.store.session() as db:
         zone_bins = bins.list_bins(db, caller, PageRequest(limit=200)).items
-    context.setdefault(
-        "values", {"source": "suspect_vehicle", "bin_ids": [], "vehicle": "car", "who": "person"}
-    )
+        proposed = areas.targets(db, caller, where) if where is not None else None
+    shown = list(context.get("errors") or [])
+    if errors:  # the place's own errors, once (a refused preview names them already)
+        context["errors"] = shown + [e for e in errors if e not in shown]
+    if proposed is not None:  # the place's BINs above, the others of the zone below
+        near = {b.id for b in proposed.bins}
+        zone_bins = [b for b in zone_bins if b.id not in near]
     context |= alert_recordings.form_context(runtime.settings, context.pop("kept", {}))
     status = 422 if context.get("errors") else 200
-    return page(request, "alert_form.html", status, bins=zone_bins, **context)
+    return page(
+        request,
+        "alert_form.html",
+        status,
+        bins=zone_bins,
+        proposed=proposed,
+        map=map_context(runtime),
+        **context,
+    )
 
 
 @router.get("/alerts/new")
 def new_alert(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Response:
     return _form(request, caller, runtime)
+
+
+@router.post("/alerts/nearby", dependencies=[SignedIn, Csrf])
+async def nearby_bins(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Response:
+    """The form again, with the BINs near its place proposed (all ticked) and its other values
+    kept: a click on the map, or the coordinates typed and this button."""
+    form = await request.form()
+    values = alert_form.values_of(form)
+    kept = alert_recordings.kept_of(runtime.settings, form)
+    where, errors = alert_form.place_of(values)
+    if where is not None:
+        with runtime.store.session() as db:
+            found = areas.targets(db, caller, where)
+        earlier = set(values["proposed"])
+        chosen = [b for b in values["bin_ids"] if b not in earlier]  # ticked by hand
+        values["bin_ids"] = chosen + [str(b.id) for b in found.bins]
+        values["proposed"] = [str(b.id) for b in found.bins]
+    elif not errors:
+        errors = [N_("Click the map or type the latitude and longitude first.")]
+    return _form(request, caller, runtime, values=values, errors=errors, kept=kept)
 
 
 @router.post("/alerts/preview", dependencies=[SignedIn, Csrf])
@@ -207,7 +260,13 @@ def _live(runtime: Runtime, caller: Caller, alert_id: int) -> dict[str, Any]:
 @router.get("/alerts/{alert_id}")
 def live_page(request: Request, caller: WebCaller, runtime: RuntimeDep, alert_id: Id) -> Response:
     links = follow_links(runtime, caller, alert_id)  # follow-ups, when a message's calls start
-    return page(request, "alert_live.html", **_live(runtime, caller, alert_id), **links)
+    return page(
+        request,
+        "alert_live.html",
+        map=map_context(runtime),
+        **_live(runtime, caller, alert_id),
+        **links,
+    )
 
 
 @router.get("/alerts/{alert_id}/live")

@@ -200,10 +200,10 @@ def _decidable(session: Session, caller: Caller, alert_id: int) -> tuple[Alert, 
     if alert.status not in (UNDECIDED, AlertStatus.ACTIVE.value) or not parts:
         raise Conflict(f"message {alert_id} is {alert.status}, not awaiting approval")
     if principal.role is Role.POLICE:
-        zone = principal.police_zone or ""
-        if zone not in parts:
+        mine = sorted(zone for zone in principal.zones if zone in parts)  # a CIC: several
+        if not mine:
             raise Forbidden("only the police of a zone that requires approval may decide")
-        zones = [zone] if parts[zone] == UNDECIDED else []
+        zones = [zone for zone in mine if parts[zone] == UNDECIDED]
     else:
         zones = [zone for zone, status in parts.items() if status == UNDECIDED]
     if not zones:
@@ -406,4 +406,4 @@ def may_decide(session: Session, principal: Principal, alert: AlertOut) -> bool:
     waiting = {p.police_zone for p in repo.parts(session, [alert.id]) if p.status == UNDECIDED}
     if principal.role is Role.ADMIN:
         return bool(waiting)
-    return principal.police_zone in waiting
+    return bool(principal.zones & waiting)  # its zone, or a dispatch centre's zones

@@ -6,11 +6,13 @@ Messages and follow-ups (non-urgent alerts) as the API takes and shows them.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from binalert.alerts.prevention import FeedbackKind, PreventionFields
 from binalert.alerts.templates import TemplateFields
+from binalert.bins.schemas import Place, Route, TargetsIn
 from binalert.ids import Id
 from binalert.models import Audience, Language
 from binalert.text import MessageText, ShortText
@@ -21,7 +23,20 @@ BinId = Id  # strict: `"bin_ids": [true]` is refused, not BIN 1
 class AlertCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    bin_ids: list[BinId] = Field(min_length=1, max_length=100)
+    bin_ids: list[BinId] = Field(
+        default=[], max_length=100, description="BINs to call; with a place or route, besides it"
+    )
+    place: Place | None = Field(
+        default=None, description="call the BINs whose area lies within radius_m of the place"
+    )
+    route: Route | None = Field(
+        default=None, description="call the BINs whose area meets the corridor along the line"
+    )
+    exclude_bin_ids: list[BinId] = Field(
+        default=[],
+        max_length=1100,
+        description="BINs the place or route reaches that are not to be called",
+    )
     incident_ref: ShortText
     urgent: bool = True
     valid_minutes: int = Field(default=60, ge=1, le=24 * 60)
@@ -49,7 +64,17 @@ class AlertCreate(BaseModel):
             raise ValueError("languages must not repeat")
         if len(set(self.bin_ids)) != len(self.bin_ids):
             raise ValueError("bin_ids must not repeat")
+        if not self.bin_ids and self.place is None and self.route is None:
+            raise ValueError("give bin_ids, a place or a route")
+        if self.exclude_bin_ids and self.place is None and self.route is None:
+            raise ValueError("exclude_bin_ids only applies to a place or route")
         return self
+
+    def targeting(self) -> TargetsIn | None:
+        """The place and route, when the alert goes by the map."""
+        if self.place is None and self.route is None:
+            return None
+        return TargetsIn(place=self.place, route=self.route)
 
 
 class Estimate(BaseModel):
@@ -98,6 +123,12 @@ class AlertOut(BaseModel):
     )
     decided_by: str | None = Field(default=None, description="who approved or rejected it")
     decided_at: datetime | None = None
+    place: dict[str, Any] | None = Field(
+        default=None, description="sent by the map: {lat, lon, radius_m}"
+    )
+    route: dict[str, Any] | None = Field(
+        default=None, description="sent by the map: {line (GeoJSON LineString), width_m}"
+    )
 
 
 class AlertDetail(AlertOut):

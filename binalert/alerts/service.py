@@ -23,6 +23,7 @@ from binalert.alerts.templates import DEFAULT_ORDER, render
 from binalert.audit.service import record
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role, visible_bin_ids
+from binalert.bins import areas
 from binalert.bins import repository as bins_repo
 from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
@@ -67,6 +68,24 @@ def _check_bins(session: Session, caller: Caller, bin_ids: list[int]) -> None:
             raise NotFound(f"BIN {bin_id} not found")
 
 
+def target_ids(session: Session, caller: Caller, data: AlertCreate) -> list[int]:
+    """The BINs an alert goes to: its bin_ids (each checked against the caller's scope) and
+    those of the caller's scope its place or route reaches, less the excluded; Invalid when
+    that leaves none (nothing is sent)."""
+    _check_bins(session, caller, data.bin_ids)
+    chosen = set(data.bin_ids)
+    where = data.targeting()
+    if where is not None:
+        visible = visible_bin_ids(session, caller.principal)
+        reached = set(areas.reached(session, where, visible)) - set(data.exclude_bin_ids)
+        if not reached and not chosen:
+            raise Invalid("no BIN you may alert has an area within this place or route")
+        chosen |= reached
+    if not chosen:
+        raise Invalid("every BIN the place or route reaches is excluded: nothing to send")
+    return sorted(chosen)
+
+
 def visible_alert(session: Session, caller: Caller, alert_id: int) -> Alert:
     alert = repo.get(session, alert_id)
     visible = visible_bin_ids(session, caller.principal)
@@ -99,10 +118,10 @@ def draft(session: Session, caller: Caller, data: AlertCreate) -> AlertDraft:
     """Validate an alert as create() would, without storing it: its texts per language and
     the languages of the members who would be called (those without a text hear the first)."""
     require_role(caller.principal, Role.POLICE)
-    _check_bins(session, caller, data.bin_ids)
+    bin_ids = target_ids(session, caller, data)
     messages = _messages(data)
     languages: dict[str, int] = {}
-    for member in members_repo.active_members_of_bins(session, data.bin_ids):
+    for member in members_repo.active_members_of_bins(session, bin_ids):
         languages[member.language] = languages.get(member.language, 0) + 1
     return AlertDraft(
         messages=messages,
@@ -119,7 +138,7 @@ def create(
     require_role(caller.principal, Role.POLICE)
     if key is not None and (earlier := existing_for_key(session, caller, key)) is not None:
         return detail(session, earlier, settings), False
-    _check_bins(session, caller, data.bin_ids)
+    bin_ids = target_ids(session, caller, data)
     now = utcnow()
     alert = repo.add(
         session,
@@ -127,7 +146,7 @@ def create(
             created_by=caller.principal.actor,
             created_at=now,
             incident_ref=data.incident_ref,
-            bin_ids=list(data.bin_ids),
+            bin_ids=bin_ids,
             messages=_messages(data),
             template=data.template.kind if data.template else None,
             urgent=data.urgent,
@@ -135,6 +154,8 @@ def create(
             valid_until=now + timedelta(minutes=data.valid_minutes),
             status=AlertStatus.ACTIVE.value,
             idempotency_key=key,
+            place=data.place.model_dump() if data.place else None,
+            route=data.route.model_dump() if data.route else None,
         ),
     )
     # One delivery per active member (binalert.alerts.schedule): at once when urgent, else
@@ -149,6 +170,8 @@ def create(
         bin_ids=alert.bin_ids,
         incident_ref=alert.incident_ref,
         deliveries=count,
+        place=alert.place,
+        route_points=len(data.route.line.coordinates) if data.route else None,
     )
     return detail(session, alert, settings), True
 

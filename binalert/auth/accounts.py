@@ -12,7 +12,7 @@ from binalert.audit.service import record
 from binalert.auth import passwords, slowdown, totp
 from binalert.auth import repository as repo
 from binalert.auth.schemas import AccountInvite, AccountOut, Caller, IssuedLink, normalise_email
-from binalert.auth.scope import check_scope
+from binalert.auth.scope import check_extra_zones, check_scope
 from binalert.auth.service import account_principal, require_role
 from binalert.auth.totpkeys import TotpKeys
 from binalert.clock import utcnow
@@ -66,6 +66,7 @@ def invite(session: Session, caller: Caller, data: AccountInvite) -> IssuedLink:
     zone = data.police_zone if data.role is Role.POLICE else None
     bins = sorted(set(data.bin_ids)) if data.role is Role.COORDINATOR else []
     check_scope(session, "account", data.role, zone, bins)
+    further = check_extra_zones(session, "account", data.role, zone, data.extra_zones)
     if repo.account_by_email(session, data.email) is not None:
         raise Conflict(f"an account for {data.email} exists already")
     now = utcnow()
@@ -74,6 +75,7 @@ def invite(session: Session, caller: Caller, data: AccountInvite) -> IssuedLink:
         display_name=data.display_name,
         role=data.role.value,
         police_zone=zone,
+        extra_zones=further,
         bin_ids=bins,
         failed_logins=0,
         created_at=now,

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from binalert.ids import Id
 from binalert.models import Role
@@ -30,6 +30,12 @@ class Principal:
     bin_ids: frozenset[int] = field(default_factory=frozenset)
     account_id: int | None = None
     email: str | None = None
+    extra_zones: frozenset[str] = field(default_factory=frozenset)  # a CIC's further zones
+
+    @property
+    def zones(self) -> frozenset[str]:
+        """The police zones this principal acts for: its zone, and a CIC's further zones."""
+        return frozenset(z for z in (self.police_zone, *self.extra_zones) if z)
 
     @property
     def actor(self) -> str:
@@ -67,6 +73,9 @@ class AccountInvite(BaseModel):
     display_name: Name
     role: Role
     police_zone: str | None = None
+    extra_zones: list[Name] = Field(
+        default=[], max_length=50, description="a dispatch centre (CIC): its further zones"
+    )
     bin_ids: list[Id] = []
 
     @field_validator("email")
@@ -91,6 +100,7 @@ class AccountOut(BaseModel):
     display_name: str
     role: str
     police_zone: str | None
+    extra_zones: list[str] | None = None  # a dispatch centre (CIC): its further zones
     bin_ids: list[int]
     created_at: datetime
     last_signin_at: datetime | None
@@ -109,6 +119,7 @@ class TokenOut(BaseModel):
     name: str
     role: str
     police_zone: str | None
+    extra_zones: list[str] | None = None  # a dispatch centre (CIC): its further zones
     bin_ids: list[int]
     created_at: datetime
     last_used_at: datetime | None

@@ -25,3 +25,20 @@ def check_scope(
     missing = sorted(set(bin_ids) - existing)
     if missing:
         raise Invalid(f"no BIN {', '.join(map(str, missing))}: a {what} names existing BINs")
+
+
+def check_extra_zones(
+    session: Session, what: str, role: Role, police_zone: str | None, zones: Sequence[str]
+) -> list[str]:
+    """A dispatch centre's (CIC) further zones: police only, each a zone with BINs (a typo
+    would silently reach nothing), none repeating its own zone; the zones, sorted."""
+    if not zones:
+        return []
+    if role is not Role.POLICE:
+        raise Invalid(f"only a police {what} acts for further zones")
+    chosen = sorted(set(zones) - {police_zone or ""})
+    known = set(session.scalars(select(Bin.police_zone).where(Bin.police_zone.in_(chosen))))
+    unknown = [zone for zone in chosen if zone not in known]
+    if unknown:
+        raise Invalid(f"no BIN in zone {', '.join(unknown)}: further zones name zones with BINs")
+    return chosen

@@ -39,6 +39,7 @@ def token_principal(found: ApiToken) -> Principal:
         role=_role(found.role),
         police_zone=found.police_zone,
         bin_ids=frozenset(found.bin_ids or []),
+        extra_zones=frozenset(found.extra_zones or []),
     )
 
 
@@ -52,6 +53,7 @@ def account_principal(found: Account) -> Principal:
         bin_ids=frozenset(found.bin_ids or []),
         account_id=found.id,
         email=found.email,
+        extra_zones=frozenset(found.extra_zones or []),
     )
 
 
@@ -65,8 +67,8 @@ def visible_bin_ids(session: Session, principal: Principal) -> set[int] | None:
     """The BINs this principal may see; None means every BIN (admin)."""
     if principal.role is Role.ADMIN:
         return None
-    if principal.role is Role.POLICE:
-        return repo.bin_ids_of_zone(session, principal.police_zone or "")
+    if principal.role is Role.POLICE:  # its zone, and a dispatch centre's (CIC) further zones
+        return set().union(*(repo.bin_ids_of_zone(session, z) for z in principal.zones))
     return set(principal.bin_ids)
 
 

@@ -20,6 +20,7 @@ class AlertRow(BaseModel):
     urgent: bool = True
     parent_id: int | None = None  # a follow-up: the alert it follows (listed right after it)
     heard_on_call_back: int = 0  # not acknowledged; a 1 on a call back (caller ID: unverified)
+    place: str | None = None  # sent by the map: its place and radius or route (#23)
 
 
 class LanguageRow(BaseModel):

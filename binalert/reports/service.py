@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
+from binalert.bins.geo import where_text
 from binalert.bins.service import visible_bin
 from binalert.models import Alert, Delivery, DeliveryStatus, Member, Role
 from binalert.reports import repository as repo
@@ -53,6 +54,7 @@ def _alert_row(alert: Alert, rows: Sequence[Delivery]) -> AlertRow:
         urgent=alert.urgent,
         parent_id=alert.parent_id,
         heard_on_call_back=sum(_heard_unverified(d) for d in rows),
+        place=where_text(alert.place, alert.route),
     )
 
 

@@ -106,7 +106,7 @@ def test_template_gives_every_language(client: TestClient, world: World, store: 
         ({"messages": None}, "body"),
         ({"template": {"kind": "suspect_vehicle", "make": "VW"}}, "body.template.suspect_vehicle"),
         ({"template": {"kind": "pursue"}}, "body.template"),
-        ({"bin_ids": []}, "body.bin_ids"),
+        ({"bin_ids": []}, "body"),  # no BIN, place or route (#23)
         ({"bin_ids": [1, 1]}, "body"),
         ({"valid_minutes": 0}, "body.valid_minutes"),
         ({"incident_ref": ""}, "body.incident_ref"),

@@ -204,7 +204,11 @@ def test_bad_audio_is_refused_with_a_clear_error_and_nothing_stored(
         ("{not json", {"recording_nl": "nl"}, "alert: not valid JSON"),
         ("[1, 2]", {"recording_nl": "nl"}, "a JSON object"),
         (None, {}, "give at least one recording"),
-        ({"bin_ids": [], "incident_ref": "x"}, {"recording_nl": "nl"}, "alert.bin_ids"),
+        (
+            {"bin_ids": [], "incident_ref": "x"},
+            {"recording_nl": "nl"},
+            "bin_ids, a place or a route",
+        ),
         ({"template": {"kind": "pursue"}}, {"recording_nl": "nl"}, "alert.template"),
     ],
 )
