@@ -171,10 +171,11 @@ class Listener:
         start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
         text, picked = test.context, []
         for item in test.items:
-            pick = self._pick(encoded, start, text + item.before, item.choices, tokenizer.eot)
-            if item.then is not None:  # the letter as heard, then its spelling word decides
-                after = text + item.before + pick + item.then.before
+            if item.then is not None:  # the spelling word decides, heard after its connector
+                after = text + item.before + item.then.before
                 pick = self._pick(encoded, start, after, item.then.choices, tokenizer.eot)
+            else:
+                pick = self._pick(encoded, start, text + item.before, item.choices, tokenizer.eot)
             picked.append(pick)
             if pick not in item.deciding().right:
                 break
