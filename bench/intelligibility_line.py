@@ -146,6 +146,7 @@ class Listener:
             str(self.path), device="cpu", compute_type="int8", cpu_threads=threads
         )
         self._suppressed: dict[tuple[str, ...], tuple[dict[int, str], list[int]]] = {}
+        self._encoded: tuple[np.ndarray, Any] | None = None  # the last audio picked from
 
     def hear(self, x8k: np.ndarray, language: str) -> str:
         wide = soxr.resample(x8k.astype(np.float32), 8000, 16000, quality="HQ")
@@ -165,8 +166,11 @@ class Listener:
         from faster_whisper.audio import pad_or_trim
         from faster_whisper.tokenizer import Tokenizer
 
-        wide = soxr.resample(x8k.astype(np.float32), 8000, 16000, quality="HQ")
-        encoded = self.model.encode(pad_or_trim(self.model.feature_extractor(wide)))
+        if self._encoded is None or self._encoded[0] is not x8k:  # a sentence's facts share it
+            wide = soxr.resample(x8k.astype(np.float32), 8000, 16000, quality="HQ")
+            features = pad_or_trim(self.model.feature_extractor(wide))
+            self._encoded = (x8k, self.model.encode(features))
+        encoded = self._encoded[1]
         tokenizer = Tokenizer(self.model.hf_tokenizer, True, "transcribe", language)
         start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
         text, picked = test.context, []
