@@ -15,7 +15,20 @@ ten minutes on two cores. Environment: BENCH_VOICE_QUICK=1 runs the default voic
 only (about three minutes); BENCH_VOICE_ALL=1 adds every setting compared once for docs/tts.md
 (about twenty-five minutes); BENCH_VOICE_LANGS=nl,fr limits the languages; BENCH_VOICE_ONLY=pico
 runs the candidates whose label contains that text; BENCH_VOICE_VERBOSE=1 prints what was said
-and heard; BENCH_WHISPER_MODEL names another CTranslate2 Whisper folder.
+and heard; BENCH_WHISPER_MODEL names another CTranslate2 Whisper folder. BENCH_VOICE_FACTS=1
+measures only the key facts (closed set, no open transcript) of the default voices in every plate
+style, and the 101/112 prompts (about a quarter of a plain run). BENCH_SPELLING_JUDGE (entry, word
+or letter) says how the closed set judges a letter said with its spelling word
+(intelligibility_line.Listener.picks).
+
+Every voice the operator configured (BINALERT_TTS_VOICES) or installed with `binalert tts
+install-voice` (in BINALERT_TTS_VOICES_DIR) is measured the same way as the defaults, so an
+operator sees what a better voice gains before switching.
+
+After the corpus, the prompts that say 101 or 112 (`intelligibility_corpus.prompts()`: the
+two-way calls' pieces, the alert templates' sentences) are spoken by each default (and
+operator's) voice in each way tts.normalise can say these numbers (EMERGENCY_STYLES), and heard
+both ways: how many came back exact.
 """
 
 from __future__ import annotations

@@ -42,9 +42,9 @@ class Item:
     choices: tuple[str, ...]
     right: frozenset[str]
     written: str  # how it is written when heard right (the context of what follows)
-    # A letter said with its spelling word ("em van Maria") is taken from the word, as a listener
-    # does: the word is picked from the alphabet's words, after the connector ("van") and without
-    # the letter as heard (so a misheard letter cannot lead the word), and the word decides.
+    # A letter said with its spelling word ("em van Maria") is taken from its alphabet entry, as
+    # a listener does: which of the 26 entries ("M van Maria") was said, the word deciding
+    # (Listener.picks); `then` is the word, picked from the alphabet's words after the connector.
     then: Item | None = None
 
     def deciding(self) -> Item:
