@@ -4,15 +4,26 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install system-deps pbx run test lint bench clean messages
+.PHONY: install system-deps pbx run test lint bench clean messages lock
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency from the lock, each file checked against its SHA-256 (--require-hashes),
+# then binalert itself without resolving anything more (--no-deps).
+$(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
+
+# Re-resolve the locks after a change of pyproject.toml's dependencies (review the diff):
+# runtime.txt for the image, piper.txt for an image with Piper voices, dev.txt for make.
+LOCK := $(BIN)/uv pip compile pyproject.toml requirements/build.in --generate-hashes \
+	--universal --python-version 3.11 --custom-compile-command "make lock" -q
+lock: install
+	$(LOCK) -o requirements/runtime.txt
+	$(LOCK) --extra piper -o requirements/piper.txt
+	$(LOCK) --extra dev -o requirements/dev.txt
 
 system-deps:
 	bash scripts/system-deps.sh

@@ -11,12 +11,12 @@ from api.web.session import session_id
 from binalert.auth import sessions
 from binalert.auth.schemas import Caller
 from binalert.auth.service import authenticate
+from binalert.ids import TextId
 from binalert.paging import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, page_request
 from binalert.runtime import Runtime
 
-MAX_ID = 2**53  # what a JavaScript client can hold exactly
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-"""A row id in a path: /alerts/{alert_id}, /bins/{bin_id}, ..."""
+Id = Annotated[TextId, Path()]
+"""A row id in a path: /alerts/{alert_id}, /bins/{bin_id}, ... (digits only: binalert.ids)"""
 
 bearer = HTTPBearer(auto_error=False, description="an API token: `binalert token create`")
 

@@ -88,8 +88,10 @@ def _validation_details(error: RequestValidationError) -> list[dict[str, Any]]:
 
 async def _domain(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+    if exc.retry_after_s is not None:
+        headers["Retry-After"] = str(exc.retry_after_s)
+    return error_response(exc.status, exc.code, exc.message, exc.details, headers or None)
 
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:

@@ -1,5 +1,10 @@
 """Request bodies are limited before they are read: 413 for a declared or streamed body over
-the limit, before any route (or the authentication) sees it."""
+the limit, before any route (or the authentication) sees it.
+
+A body without a Content-Length (chunked) is read here, before anyone is authenticated, so
+it may be DEFAULT_LIMIT at most on every path: an upload larger than that declares its
+length (browsers and HTTP clients do), and is then read only by a route that has checked
+its caller."""
 
 from __future__ import annotations
 
@@ -38,9 +43,10 @@ class BodyLimit:
                 return
             await self.app(scope, receive, send)
             return
-        body = await _read_up_to(receive, limit)  # chunked: read it here, bounded
+        unsized = min(limit, DEFAULT_LIMIT)  # chunked: read here, before any sign-in check
+        body = await _read_up_to(receive, unsized)
         if body is None:
-            await _too_large(scope, receive, send, limit)
+            await _too_large(scope, receive, send, unsized, "; send a Content-Length")
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -69,6 +75,8 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replayed
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    message = f"the request body is larger than {limit} bytes"
+async def _too_large(
+    scope: Scope, receive: Receive, send: Send, limit: int, advice: str = ""
+) -> None:
+    message = f"the request body is larger than {limit} bytes{advice}"
     await error_response(413, "too_large", message)(scope, receive, send)

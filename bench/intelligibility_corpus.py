@@ -157,11 +157,11 @@ def prompts() -> dict[str, list[str]]:
     from binalert.alerts.templates import TEXTS
     from binalert.models import Language
     from tts.normalise import _EMERGENCY
-    from tts.two_way_phrases import TWO_WAY_PIECES, two_way_phrase
+    from tts.phrases import PHRASES, phrase
 
     out: dict[str, list[str]] = {}
     for lang in CORPUS:
-        texts = [two_way_phrase(piece, lang) for piece in TWO_WAY_PIECES]
+        texts = [phrase(piece, lang) for piece in PHRASES[lang]]
         for template in TEXTS.values():
             sentences = re.split(r"(?<=[.?!])\s+", template[Language(lang)])
             texts += [s for s in sentences if "{" not in s]

@@ -10,6 +10,7 @@ class DomainError(Exception):
 
     status = 400
     code = "bad_request"
+    retry_after_s: int | None = None  # answered as Retry-After: a refusal that will pass later
 
     def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)

@@ -106,6 +106,9 @@ class CallOutcome(enum.StrEnum):
     HANGUP_NO_ACK = "hangup_no_ack"
     INVALID_NUMBER = "invalid_number"  # the network says the number does not exist
     TRANSFERRED = "transferred"  # the member pressed 3 and was put through to the police
+    # A 1 on a call back: the caller ID says it is the member, which anyone can claim. Shown
+    # to the police as such, never counted as acknowledged (lifecycle.acknowledge).
+    CALLBACK_UNVERIFIED = "callback_unverified"
 
 
 class CallDirection(enum.StrEnum):
@@ -141,6 +144,9 @@ class Zone(Base):
     dispatch_number: Mapped[str | None] = mapped_column(String(20))
     # Coordinators' non-urgent messages wait for a police officer's approval.
     approval_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Press 3 is offered on urgent alerts only; with this on, on the zone's non-urgent
+    # messages and follow-ups too.
+    press3_on_messages: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -205,6 +211,24 @@ class Alert(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class MessageApproval(Base):
+    """One zone's part of a coordinator's message where that zone requires approval: its
+    BINs' members are called only once the zone's police approve it (#21 point 4)."""
+
+    __tablename__ = "message_approvals"
+    __table_args__ = (UniqueConstraint("alert_id", "police_zone"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    police_zone: Mapped[str] = mapped_column(String(200))
+    # awaiting_approval, active (approved) or rejected: AlertStatus values, per zone
+    status: Mapped[str] = mapped_column(String(20), default=AlertStatus.AWAITING_APPROVAL.value)
+    validity_seconds: Mapped[int] = mapped_column(Integer)  # the calls' validity once approved
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
 _WAITING = text("status IN ('pending', 'waiting_retry')")
 
 
@@ -256,6 +280,8 @@ class Delivery(Base):
     bin_id: Mapped[int | None] = mapped_column(BigId)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # pressed 3
+    # The first 1 pressed on a call back (a caller ID, unverified: not an acknowledgement).
+    heard_on_call_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     digit: Mapped[str | None] = mapped_column(String(1))
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -468,3 +494,20 @@ class AlertStats(Base):
     seconds_to_first_ack: Mapped[float | None] = mapped_column(Float)
     median_seconds_to_ack: Mapped[float | None] = mapped_column(Float)
     p90_seconds_to_ack: Mapped[float | None] = mapped_column(Float)
+
+
+class WorkerHeartbeat(Base):
+    """What a dialing process (`binalert worker`, or `serve` with its dispatcher) last said
+    about one PBX it dials through; written every few seconds, read by /ready, /metrics and
+    the police's alert page (binalert.workers). A row not renewed for three of its intervals
+    is a dead worker's."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    pbx: Mapped[str] = mapped_column(String(40), primary_key=True)
+    pbx_healthy: Mapped[bool] = mapped_column(Boolean)
+    speech_healthy: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    interval_seconds: Mapped[float] = mapped_column(Float)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)

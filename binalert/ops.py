@@ -1,8 +1,13 @@
-"""Readiness and Prometheus metrics, read from the store and the services at scrape time."""
+"""Readiness and Prometheus metrics, read from the store and the services at scrape time.
+
+Whether calls go out is judged the same way wherever the dialers run (binalert.workers): from
+the heartbeats every dialing process writes to the store, and from this process's own
+dialers if it has any. A PBX no live process dials through is not healthy."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -10,9 +15,16 @@ from prometheus_client.registry import Collector
 from sqlalchemy import text
 
 from binalert.alerts import repository as alerts_repo
+from binalert.clock import utcnow
 from binalert.models import AlertStatus
 from binalert.runtime import Runtime
 from binalert.webhooks import repository as webhooks_repo
+from binalert.workers import health
+from binalert.workers import repository as workers_repo
+from binalert.workers.health import HELD_NO_WORKER as NO_WORKER
+from binalert.workers.health import DialerReport, PbxVerdict
+
+Health = list[dict[str, object]]  # what each background service says (service_health)
 
 
 def database_ok(runtime: Runtime) -> bool:
@@ -34,13 +46,73 @@ def service_health(runtime: Runtime) -> list[dict[str, object]]:
     return out
 
 
+def local_reports(runtime: Runtime, services: Health, now: datetime) -> list[DialerReport]:
+    """What this process's own dialers say, as of now (fresher than their heartbeats)."""
+    interval = runtime.settings.heartbeat_seconds
+    reports = []
+    for pbx in (p for s in services for p in _pbxes(s)):
+        silent = pbx.get("connected") is True and pbx.get("answering") is False
+        problems = (
+            "no answer" if silent else _text(pbx.get("last_error")),
+            _text(pbx.get("why")),
+            _text(pbx.get("speech_why")),
+        )
+        report = health.report_of(
+            str(pbx.get("worker") or runtime.settings.worker_id),
+            str(pbx["pbx"]),
+            connected=pbx.get("connected") is True and pbx.get("answering") is not False,
+            placing=pbx.get("healthy") is not False,
+            speaking=pbx.get("speech_healthy") is not False,
+            problems=problems,
+            now=now,
+            interval_seconds=interval,
+        )
+        reports.append(report)
+    return reports
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def dialing(runtime: Runtime, services: Health, now: datetime) -> list[PbxVerdict]:
+    """Whether calls go out through each PBX (the configured ones, and any a live worker
+    reports on), from every dialing process's heartbeat and this process's own dialers."""
+    try:
+        with runtime.store.session() as session:
+            stored = workers_repo.reports(session)
+    except Exception:  # the store is away: only what this process sees itself
+        stored = []
+    configured = [pbx.name for pbx in runtime.settings.pbxes]
+    return health.judge(configured, [*stored, *local_reports(runtime, services, now)], now)
+
+
+def calls_held(runtime: Runtime) -> list[str]:
+    """Why no call can go out now (binalert.workers.health.HELD_KINDS); empty if they can."""
+    return health.calls_held(dialing(runtime, service_health(runtime), utcnow()))
+
+
 def readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
     db = database_ok(runtime)
     services = service_health(runtime)
-    ready = db and all(
-        s.get("connected") is True and s.get("healthy", True) is True for s in services
-    )
-    return ready, {"ready": ready, "database": db, "services": services}
+    now = utcnow()
+    verdicts = dialing(runtime, services, now)
+    local = all(s.get("connected") is True and s.get("healthy", True) is True for s in services)
+    ready = db and local and all(v.healthy for v in verdicts)
+    why = [f"PBX {v.pbx}: {v.reason}" for v in verdicts if not v.healthy]
+    if not db:  # the heartbeats are in it: "no worker" would be a guess
+        held = [f"PBX {v.pbx}: {v.reason}" for v in verdicts if v.held not in (None, NO_WORKER)]
+        why = ["the database is unreachable (the workers' heartbeats are in it)", *held]
+    if not local:
+        why.append("a service of this process is not connected or not healthy (see services)")
+    body = {
+        "ready": ready,
+        "database": db,
+        "why": why,
+        "pbxes": [v.as_dict(now) for v in verdicts],
+        "services": services,
+    }
+    return ready, body
 
 
 def _pbxes(service: dict[str, object]) -> list[dict[str, object]]:
@@ -98,21 +170,41 @@ class RuntimeCollector(Collector):
         yield hooks
 
     def _service_metrics(self) -> Iterator[Metric]:
-        health = service_health(self.runtime)
-        in_flight = sum(_number(h.get("calls_in_flight")) for h in health)
+        services = service_health(self.runtime)
+        in_flight = sum(_number(h.get("calls_in_flight")) for h in services)
         yield GaugeMetricFamily("binalert_calls_in_flight", "calls up now", value=in_flight)
-        pbx = [p for h in health for p in _pbxes(h)]
+        yield from _dialing_metrics(dialing(self.runtime, services, utcnow()))
+        pbx = [p for h in services for p in _pbxes(h)]
         reconnects = CounterMetricFamily(
             "binalert_ami_reconnects", "AMI reconnects", labels=["pbx"]
         )
-        connected = GaugeMetricFamily("binalert_ami_connected", "AMI logged in", labels=["pbx"])
-        healthy = GaugeMetricFamily(
-            "binalert_pbx_healthy", "the PBX can place calls (1) or not (0)", labels=["pbx"]
+        connected = GaugeMetricFamily(
+            "binalert_ami_connected", "this process's AMI session logged in", labels=["pbx"]
         )
         for h in pbx:
             reconnects.add_metric([str(h["pbx"])], _number(h.get("reconnects")))
             connected.add_metric([str(h["pbx"])], 1.0 if h.get("connected") is True else 0.0)
-            healthy.add_metric([str(h["pbx"])], 0.0 if h.get("healthy") is False else 1.0)
         yield reconnects
         yield connected
-        yield healthy
+
+
+def _dialing_metrics(verdicts: list[PbxVerdict]) -> Iterator[Metric]:
+    healthy = GaugeMetricFamily(
+        "binalert_pbx_healthy",
+        "calls go out through the PBX (1): a live worker is logged in, it places calls, and "
+        "the worker can speak; else 0",
+        labels=["pbx"],
+    )
+    speech = GaugeMetricFamily(
+        "binalert_speech_healthy", "a live worker on the PBX can speak", labels=["pbx"]
+    )
+    workers = GaugeMetricFamily(
+        "binalert_dialers_alive", "processes dialling through the PBX", labels=["pbx"]
+    )
+    for verdict in verdicts:
+        healthy.add_metric([verdict.pbx], 1.0 if verdict.healthy else 0.0)
+        speech.add_metric([verdict.pbx], 1.0 if verdict.speech_healthy else 0.0)
+        workers.add_metric([verdict.pbx], float(len(verdict.dialers)))
+    yield healthy
+    yield speech
+    yield workers

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from binalert.errors import Invalid
+from binalert.ids import DIGITS
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -48,6 +49,8 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, value = raw.split(":", 1)
+        if not DIGITS.fullmatch(value):  # int() would take " 1", "+1" and "1_0"
+            raise ValueError(value)
         number = int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise Invalid("the cursor is not one this API gave out") from error

@@ -1,8 +1,12 @@
-"""Belgian phone numbers: any usual notation in, E.164 out; premium and service numbers refused."""
+"""Phone numbers, parsed here only: any usual notation in, E.164 out. A member's phone
+(`parse_phone`: premium and service numbers refused), a caller's number as the network gave
+it (`caller_e164`), a zone's dispatch line by allow list (`dispatch_line`), a stored
+number's country (`region_of`) and how Belgium dials it (`national_of`)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import phonenumbers
@@ -20,6 +24,14 @@ REFUSED_TYPES = {
     PhoneNumberType.SHARED_COST: "a shared-cost service number",
     PhoneNumberType.UAN: "a universal access (UAN) service number",
     PhoneNumberType.PAGER: "a pager number",
+}
+
+
+REFUSED_DISPATCH = {
+    PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    PhoneNumberType.SHARED_COST: "a shared-cost number",
+    PhoneNumberType.PAGER: "a pager number",
+    PhoneNumberType.PERSONAL_NUMBER: "a personal (forwarding) number",
 }
 
 
@@ -67,3 +79,73 @@ def parse_phone(text: str, region: str = "BE") -> Phone:
         raise InvalidPhone(f"{raw!r} is not a landline or mobile number")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return Phone(e164=e164, kind=ACCEPTED_TYPES[number_type])
+
+
+def caller_e164(number: str | None, region: str = "BE") -> str | None:
+    """A caller's number as the network gave it (+32..., 0032..., 0477..., 32477...) in
+    E.164, or None when it is no valid number. Only the form is judged: a member's stored
+    numbers are what it is compared with."""
+    if not number or len(number) > 20 or not number.lstrip("+").isdigit():
+        return None
+    candidates = [number]
+    if number.startswith("00"):
+        candidates = ["+" + number[2:]]
+    elif not number.startswith(("+", "0")):
+        candidates.append("+" + number)  # an international number without its +
+    for candidate in candidates:
+        try:
+            parsed = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def region_of(e164: str) -> str | None:
+    """The country (ISO code) of a stored E.164 number."""
+    return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+
+
+def dispatch_line(text: str, allowed: Collection[str] = ()) -> str:
+    """A police zone's dispatch line (press 3 puts members through to it), as E.164: a
+    Belgian geographic landline (police zones answer on one), or a number an admin listed
+    (BINALERT_DISPATCH_ALLOW, as E.164). Anything else is refused, whatever its kind: a
+    stolen police account must not turn press 3 into calls to mobiles, premium-rate or
+    foreign numbers, short codes or service numbers."""
+    raw = text.strip()
+    if not raw or len(raw) > 32 or any(ord(ch) < 32 for ch in raw):
+        raise InvalidPhone("a dispatch line is a phone number (at most 32 characters)")
+    try:
+        parsed = phonenumbers.parse(raw, "BE")
+    except phonenumbers.NumberParseException as error:
+        raise InvalidPhone(f"{raw!r} is not a phone number") from error
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if e164 in allowed:
+        return e164
+    if not (
+        phonenumbers.is_valid_number(parsed)
+        and phonenumbers.region_code_for_number(parsed) == "BE"
+        and phonenumbers.number_type(parsed) == PhoneNumberType.FIXED_LINE
+        and phonenumbers.is_number_geographical(parsed)
+    ):
+        raise InvalidPhone(
+            f"{raw!r} is not a Belgian landline with an area code (101 and 112, mobiles, "
+            "service and foreign numbers are not put through; an admin may allow a number "
+            "with BINALERT_DISPATCH_ALLOW)"
+        )
+    return e164
+
+
+def dispatch_allow_list(text: str) -> frozenset[str]:
+    """BINALERT_DISPATCH_ALLOW: comma-separated numbers (any notation), as E.164."""
+    allowed = set()
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        try:
+            parsed = phonenumbers.parse(part, "BE")
+        except phonenumbers.NumberParseException as error:
+            raise InvalidPhone(f"{part!r} is not a phone number") from error
+        if not phonenumbers.is_valid_number(parsed):
+            raise InvalidPhone(f"{part!r} is not a valid phone number")
+        allowed.add(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    return frozenset(allowed)

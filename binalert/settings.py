@@ -20,6 +20,7 @@ from pydantic_settings import (
 
 from binalert import secretfile
 from binalert.members.policy import MemberPolicy
+from binalert.phones import InvalidPhone, dispatch_allow_list
 from tts import SpeechConfig
 
 SAMPLE_AMI_SECRET = "binalert-lab-secret"
@@ -47,8 +48,22 @@ class PbxSettings(BaseModel):
     max_channels: int = Field(default=20, ge=1, le=2000)
     max_cps: float = Field(default=10.0, gt=0, le=1000)
     dial_template: str = "PJSIP/{e164}@trunk"
+    max_inbound: int | None = Field(default=None, ge=0, le=2000)
+    """Calls coming in at once (members calling back, or anyone) this PBX answers; more are
+    answered busy, so strangers cannot take the trunk. Unset: a quarter of max_channels
+    (at least 1). They count against max_channels while they last."""
+    max_transfers: int = Field(default=2, ge=0, le=100)
+    """Members put through to one dispatch line at once (press 3); the next hears that the
+    line is busy and to call 101 themselves."""
     media_base_url: str | None = None
     pbx_sounds_dir: Path | None = None  # the sounds folder as this PBX sees it; unset: the same
+
+    @property
+    def inbound_cap(self) -> int:
+        """max_inbound, or a quarter of the channels; never more than the channels."""
+        if self.max_inbound is not None:
+            return min(self.max_inbound, self.max_channels)
+        return max(1, self.max_channels // 4)
 
     @field_validator("dial_template")
     @classmethod
@@ -112,7 +127,12 @@ class Settings(BaseSettings):
     amd_enabled: bool = True
     digit_timeout: int = Field(default=6, ge=2, le=30)
     max_plays: int = Field(default=3, ge=1, le=5)
-    worker_id: str = Field(default_factory=lambda: f"{socket.gethostname()}-worker")
+    worker_id: str = Field(
+        default_factory=lambda: f"{socket.gethostname()}-worker", min_length=1, max_length=100
+    )
+    heartbeat_seconds: float = Field(default=5.0, ge=0.2, le=60)
+    """How often each dialing process writes its heartbeat (binalert.workers); a process
+    silent for three of them counts as dead, and its PBX as not dialled."""
     shutdown_grace: float = Field(default=30.0, ge=0, le=600)
 
     session_secret: SecretStr | None = None
@@ -130,15 +150,21 @@ class Settings(BaseSettings):
     answered 429 at once, without hashing."""
     host: str = "127.0.0.1"
     port: int = 8000
-    forwarded_allow_ips: str = "127.0.0.1"
-    """Proxies whose X-Forwarded-For/-Proto binalert believes (the TLS proxy in front of it):
-    then the session cookie is Secure and the audit log has the real client address."""
+    forwarded_allow_ips: str = ""
+    """The TLS proxy whose X-Forwarded-For/-Proto binalert believes (its addresses or networks,
+    comma-separated; default nobody): then the session cookie is Secure and the audit log,
+    /metrics and /media see the real client address. The proxy must overwrite both headers
+    (a client writes its own); never "*", which lets any client choose its address."""
     public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     """The address people open the pages at (https://binalert.example.be): invitation and reset
-    links start with it; unset, the pages use the address they were opened at and the CLI
-    http://HOST:PORT."""
+    links start with it, never with the Host a request names (a forged Host would send the
+    link's secret to someone else's server). Required in production; unset elsewhere, links
+    start with http://HOST:PORT."""
     phone_countries: str = "BE,NL,FR,DE,LU"
     """Countries whose numbers members may have (ISO codes); others are never called."""
+    dispatch_allow: str = ""
+    """Dispatch lines allowed besides Belgian geographic landlines (comma-separated numbers):
+    a police zone whose line is not one (binalert.phones.dispatch_line)."""
     max_import_rows: int = Field(default=20_000, ge=1, le=100_000)
     max_members_per_bin: int = Field(default=20_000, ge=1, le=1_000_000)
     metrics_allow: str = "127.0.0.1/32,::1/128"
@@ -197,6 +223,15 @@ class Settings(BaseSettings):
             raise ValueError("BINALERT_RETRY_DELAYS must be comma-separated whole seconds")
         return ",".join(parts)
 
+    @field_validator("dispatch_allow")
+    @classmethod
+    def _dispatch_numbers(cls, value: str) -> str:
+        try:
+            dispatch_allow_list(value)
+        except InvalidPhone as error:
+            raise ValueError(f"BINALERT_DISPATCH_ALLOW: {error}") from error
+        return value
+
     @field_validator("metrics_allow")
     @classmethod
     def _networks(cls, value: str) -> str:
@@ -205,6 +240,19 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(part, strict=False)
             except ValueError as error:
                 raise ValueError(f"BINALERT_METRICS_ALLOW: {part!r} is not a network") from error
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",") if p.strip()):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError as error:
+                raise ValueError(
+                    f"BINALERT_FORWARDED_ALLOW_IPS: {part!r} is not the proxy's address or "
+                    'network ("*" would believe any client\'s X-Forwarded-For)'
+                ) from error
         return value
 
     @field_validator("media_allow")
@@ -249,6 +297,11 @@ class Settings(BaseSettings):
             if self.session_secret is None:
                 raise ValueError("BINALERT_SESSION_SECRET is required in production")
             _refuse_weak(self.session_secret, "the session secret")
+            if self.public_url is None:
+                raise ValueError(
+                    "refusing to start in production without BINALERT_PUBLIC_URL (the https "
+                    "address people open the pages at: invitation and reset links start with it)"
+                )
         elif self.environment == "development" and self.session_secret is not None:
             _refuse_example(self.session_secret, "the session secret")
         return self
@@ -272,12 +325,20 @@ class Settings(BaseSettings):
         return self.environment == "production" or (self.public_url or "").startswith("https:")
 
     @property
+    def public_base(self) -> str:
+        """Where one-time links point: BINALERT_PUBLIC_URL, else this server's own address."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
     def retry_delay_seconds(self) -> tuple[int, ...]:
         return tuple(int(p) for p in self.retry_delays.split(","))
 
     def member_policy(self) -> MemberPolicy:
         countries = {c.strip().upper() for c in self.phone_countries.split(",") if c.strip()}
         return MemberPolicy(frozenset(countries), self.max_import_rows, self.max_members_per_bin)
+
+    def dispatch_allow_list(self) -> frozenset[str]:
+        return dispatch_allow_list(self.dispatch_allow)
 
     def speech_config(self) -> SpeechConfig:
         """What the one speech service of a process is built from (dialers and previews)."""

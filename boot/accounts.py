@@ -67,9 +67,7 @@ def _when(value: datetime | None) -> str:
 
 
 def _link(link: IssuedLink) -> str:
-    settings = get_settings()
-    base = settings.public_url or f"http://{settings.host}:{settings.port}"
-    return f"{base.rstrip('/')}/setup/{link.token}"
+    return accounts.link_url(get_settings(), link)
 
 
 def _print_link(link: IssuedLink) -> None:

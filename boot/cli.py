@@ -5,14 +5,19 @@ from __future__ import annotations
 import os
 
 import typer
+from sqlalchemy.orm import Session
 
 from binalert import migrate
+from binalert.audit.service import record
 from binalert.auth import sessions
+from binalert.auth.schemas import Caller
+from binalert.clock import utcnow
 from binalert.errors import DomainError
-from binalert.models import Role
+from binalert.models import ApiToken, Role
 from binalert.retention import cutoff, purge_call_details, purge_sounds
 from binalert.settings import get_settings
-from binalert.tokens import create_token, revoke_token
+from binalert.tokens import create_token, find_token, revoke_token
+from binalert.workers import repository as heartbeats
 from boot.accounts import LAB_ADMIN, account_app, current_store, lab_admin_link, print_tokens
 from boot.process import run_worker
 from lab.cli import lab_app, lab_environment, lab_network
@@ -47,6 +52,15 @@ def db_upgrade() -> None:
     typer.echo(f"database schema at {migrate.head_revision()}", err=True)
 
 
+def _audit_token(session: Session, action: str, found: ApiToken | None) -> None:
+    """Who made or revoked which token, and its scope (never the token, nor its hash)."""
+    assert found is not None
+    expires = found.expires_at.isoformat() if found.expires_at else None
+    scope = {"police_zone": found.police_zone, "bin_ids": found.bin_ids, "expires_at": expires}
+    target = f"token:{found.id}"
+    record(session, Caller.operator(), action, target, name=found.name, role=found.role, **scope)
+
+
 @token_app.command("create")
 def token_create(
     role: Role = typer.Option(..., help="admin, police or coordinator"),
@@ -62,6 +76,7 @@ def token_create(
     try:
         with store.session() as session:
             token = create_token(session, role, name, bin_id, zone, expires_in_days)
+            _audit_token(session, "token.create", find_token(session, token))
     except DomainError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(2) from error
@@ -89,6 +104,7 @@ def token_revoke(which: str = typer.Argument(..., metavar="ID|NAME")) -> None:
     try:
         with store.session() as session:
             revoked = revoke_token(session, which)
+            _audit_token(session, "token.revoke", revoked)
             typer.echo(f"revoked token {revoked.id} ({revoked.name})")
     except DomainError as error:
         typer.echo(f"error: {error.message}", err=True)
@@ -113,6 +129,24 @@ def serve(
 def worker() -> None:
     """Run the dispatcher alone (the API runs elsewhere)."""
     run_worker(get_settings())
+
+
+@app.command("alive")
+def alive() -> None:
+    """Exit 0 if this worker (BINALERT_WORKER_ID) wrote its heartbeat lately (within three
+    of its intervals), else 1: a liveness check for compose or Kubernetes. Whether its PBX
+    places calls is /ready's business (a PBX outage must not restart the workers)."""
+    worker_id = get_settings().worker_id
+    store = _current_store()
+    try:
+        with store.session() as session:
+            mine = [r for r in heartbeats.reports(session) if r.worker_id == worker_id]
+    finally:
+        store.dispose()
+    if not any(r.alive(utcnow()) for r in mine):
+        typer.echo(f"no live heartbeat from worker {worker_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"worker {worker_id} is alive")
 
 
 @app.command("purge")

@@ -7,7 +7,9 @@ Guards that panoramisk does not give (each one was observed against Asterisk 22)
 - an exception in an event handler is caught: otherwise it drops the connection;
 - after every login we wait for FullyBooted before reporting ready (an Originate sent
   0.1 s after re-login failed with Reason 0);
-- the keepalive checks the Pong: a half-open TCP connection is detected and closed;
+- the keepalive checks the Pong: a half-open TCP connection is detected and closed; and a
+  PBX silent for longer than a ping and a grace (hung, stopped) is not `answering` at once,
+  before the Pong's timeout closes the session;
 - reconnects back off exponentially with jitter (tenacity), forever, counting them;
 - the session asks for the events its owner handles only (an AMI `Filter` per event name):
   a Local-channel call raises 17 events, of which the dialer needs 3 or 4.
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 
 EVENT_MASK = "system,call,user"
 BOOT_EVENT = "FullyBooted"
+SILENCE_GRACE = 3.0  # seconds beyond the ping interval a PBX may stay silent
 
 
 class AmiError(RuntimeError):
@@ -94,6 +97,7 @@ class AmiConnection:
         self.connected_since: float | None = None
         self.lost_at: float | None = None  # monotonic time the last ready session ended
         self.last_error: str | None = None
+        self.heard_at = 0.0  # monotonic time the PBX last sent anything
         self._manager: _Manager | None = None
         self._lost: asyncio.Event = asyncio.Event()
         self._booted: asyncio.Event = asyncio.Event()
@@ -118,10 +122,22 @@ class AmiConnection:
                 await self._task
         self._drop()
 
+    def silent_for(self) -> float:
+        return time.monotonic() - self.heard_at
+
+    @property
+    def answering(self) -> bool:
+        """Logged in, and the PBX said something (an event, a Pong) within a ping interval
+        and a grace: a hung PBX keeps its TCP connection, but not this."""
+        return self.ready.is_set() and self.silent_for() <= (
+            self.config.ping_interval + SILENCE_GRACE
+        )
+
     def health(self) -> dict[str, object]:
         return {
             "pbx": self.config.name,
             "connected": self.ready.is_set(),
+            "answering": self.answering,
             "reconnects": self.reconnects,
             "last_error": self.last_error,
         }
@@ -139,7 +155,9 @@ class AmiConnection:
         self._in_flight.add(future)
         try:
             async with asyncio.timeout(timeout or self.config.action_timeout):
-                return await asyncio.shield(future)
+                response = await asyncio.shield(future)
+            self.heard_at = time.monotonic()
+            return response
         except TimeoutError as error:
             raise AmiError(f"{fields.get('Action')} timed out on {self.config.name}") from error
         finally:
@@ -243,6 +261,7 @@ class AmiConnection:
         if self.connected_since is not None:
             self.reconnects += 1
         self.connected_since = time.time()
+        self.heard_at = time.monotonic()
         self.last_error = None
         self.ready.set()
         log.info("AMI %s ready", self.config.name)
@@ -265,6 +284,7 @@ class AmiConnection:
                 raise ConnectionLost(f"no Pong from {self.config.name}") from error
 
     def _dispatch(self, _manager: Any, message: Message) -> None:
+        self.heard_at = time.monotonic()
         try:
             if message.event == "FullyBooted":
                 self._booted.set()

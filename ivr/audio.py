@@ -26,8 +26,42 @@ def _key(piece: Any) -> str:
     return str(getattr(piece, "key", None) or Path(piece).stem)
 
 
+class SpeechFailed(RuntimeError):
+    """The call's speech could not be made (engine missing or failing, sounds folder
+    unwritable): nothing was dialled, and the process cannot speak (ivr.health.SpeechHealth)."""
+
+
 class AudioSource(Protocol):
     async def variables(self, alert_id: int, language: str) -> dict[str, str]: ...
+
+
+class PbxSounds:
+    """How one PBX names the sounds binalert made (the one place that decides it): a path in
+    its sounds folder, or, where it fetches them over HTTP, a signed URL."""
+
+    def __init__(
+        self, settings: Settings, pbx: PbxSettings, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.settings = settings
+        self.pbx = pbx
+        self._clock = clock
+        self._signer = MediaSigner.from_settings(settings)
+
+    def name(self, key: str) -> str:
+        """The sound `key` (a file name without extension) as this PBX plays it.
+
+        A URL is valid for at least the longest call plus a margin, and there is one per sound
+        and expiry window, not one per call: Asterisk's media cache keys on the whole URL, so
+        a URL per call would download every piece again for every call (and keep a copy per
+        call on the PBX). The expiry lies on a fixed grid (binalert.media), so every call, and
+        every dispatcher process, hands out the same URL until too little of its validity is
+        left for a whole call; from then on the next one."""
+        if self.pbx.media_base_url:
+            lasting = self.settings.call_deadline + MEDIA_URL_MARGIN
+            expires = expiry(self._clock(), lasting)
+            return self._signer.url(self.pbx.media_base_url, key, expires)
+        sounds = self.pbx.pbx_sounds_dir or self.settings.sounds_dir.resolve()
+        return f"{sounds}/{key}"
 
 
 class TtsAudio:
@@ -48,13 +82,12 @@ class TtsAudio:
         self.speech = speech
         self.pbx = pbx
         self._run_db = run_db
-        self._clock = clock
-        self._signer = MediaSigner.from_settings(settings)
+        self.sounds = PbxSounds(settings, pbx, clock)
         self._cache: dict[tuple[int, str], asyncio.Future[dict[str, str]]] = {}
 
     async def variables(self, alert_id: int, language: str) -> dict[str, str]:
         sounds = await self._sounds(alert_id, language)
-        return {name: self.pbx_path(sound) for name, sound in sounds.items()}
+        return {name: self.sounds.name(sound) for name, sound in sounds.items()}
 
     async def _sounds(self, alert_id: int, language: str) -> dict[str, str]:
         """Each channel variable's sound key, synthesised once per alert and language."""
@@ -74,7 +107,10 @@ class TtsAudio:
     async def _build(self, alert_id: int, language: str) -> dict[str, str]:
         texts: SpokenTexts = await self._run_db(self._alert_texts, alert_id, language)
         recording = await self._run_db(self._recording, alert_id, language)
-        return await asyncio.to_thread(self._synthesise, language, texts, recording)
+        try:
+            return await asyncio.to_thread(self._synthesise, language, texts, recording)
+        except Exception as error:  # whatever the engine raised: this process cannot speak
+            raise SpeechFailed(f"{type(error).__name__}: {error}") from error
 
     def _synthesise(
         self,
@@ -93,24 +129,6 @@ class TtsAudio:
             cv.MACHINE_AUDIO: audio.machine,
         }
         return {name: _key(piece) for name, piece in pieces.items()}
-
-    def pbx_path(self, key: str) -> str:
-        """The sound as this PBX plays it: a path in its sounds folder, or a signed URL."""
-        if self.pbx.media_base_url:
-            return self.media_url(self.pbx.media_base_url, key)
-        sounds = self.pbx.pbx_sounds_dir or self.settings.sounds_dir.resolve()
-        return f"{sounds}/{key}"
-
-    def media_url(self, base_url: str, key: str) -> str:
-        """A signed URL valid for at least the longest call plus a margin.
-
-        One URL per sound and expiry window, not one per call: Asterisk's media cache keys on
-        the whole URL, so a URL per call would download every piece again for every call (and
-        keep a copy per call on the PBX). The expiry lies on a fixed grid (binalert.media), so
-        every call of an alert, and every dispatcher process, hands out the same URL until too
-        little of its validity is left for a whole call; from then on the next one."""
-        lasting = self.settings.call_deadline + MEDIA_URL_MARGIN
-        return self._signer.url(base_url, key, expiry(self._clock(), lasting))
 
     def _alert_texts(self, alert_id: int, language: str) -> SpokenTexts:
         with self.store.session() as session:

@@ -1,17 +1,21 @@
 """Members calling the BIN number back (#14), on one PBX.
 
 The dialplan (binalert-inbound) answers nothing at first: the caller hears ringing while it
-reports `BinalertInbound` with the caller's SIP identity and waits a few seconds. Here:
+reports `BinalertInbound` with the caller's number (a URI's user part) and whether the trunk
+asserted it, and waits a few seconds. Here (seeing the dialer only through a `Line`):
 
 1. every dispatcher on this PBX sees that event; each names itself on the channel (AMI
    Setvar BINALERT_HANDLER) at once and, after a short settling time, only the one whose name
    stayed there answers (a last-writer-wins election; the store's unique call id is the
    second guard: one inbound attempt per call whatever happens);
-2. the number is checked (ivr.wire, then phonenumbers) and looked up
-   (binalert.deliveries.two_way.answer_call_back): a member with an alert of the last 12 hours
-   gets an inbound call attempt on that delivery, whose id (made of the channel's Uniqueid)
-   the call keeps as BINALERT_CALL_ID, so its press of 1 is the usual `BinalertAck` ->
-   `Dialer.record_ack` -> `lifecycle.acknowledge`, durable in AstDB like any other;
+2. the number, if the trunk asserted it (else the caller is a stranger), is checked
+   (ivr.wire, then binalert.phones) and looked up (binalert.deliveries.lifecycle.open_call_back):
+   a member with an alert of the last 12 hours, within the call-back limits, gets an inbound
+   call attempt on that delivery, whose id (made of the channel's Uniqueid) the call keeps as
+   BINALERT_CALL_ID, so its press of 1 is the usual `BinalertAck` -> `Dialer.record_ack` ->
+   `lifecycle.acknowledge`, durable in AstDB like any other. A caller ID proves nothing: that 1
+   is kept as heard on a call back (unverified) and the member is called straight back, where
+   a 1 counts; a call back is never put through to the police (no press 3);
 3. the call's variables are set (AMI Setvar, each checked) and the channel is moved on
    (AMI Redirect) to binalert-callback, binalert-no-alert or binalert-unknown.
 
@@ -25,30 +29,73 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
 from panoramisk.message import Message
 
 from binalert.clock import utcnow
-from binalert.deliveries import two_way
+from binalert.deliveries import lifecycle
 from binalert.deliveries.two_way import CallBack, CallBackKind
+from binalert.phones import caller_e164
+from binalert.settings import Settings
 from ivr import channelvars as cv
 from ivr import wire
 from ivr.ami import AmiError
 from ivr.calls import LiveCall
-from ivr.dialer import Dialer
 from ivr.two_way import UNKNOWN, TwoWaySounds
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 SETTLE_SECONDS = 0.3
 """How long after the event a dispatcher checks whether its name stayed on the channel (the
 other dispatchers' Setvar arrive within milliseconds of each other)."""
 
 
+class Line(Protocol):
+    """All a call back may use of the PBX it came in on (ivr.dialer.Dialer.line() gives
+    it; the dialer owns the PBX's one AMI session and the calls it follows)."""
+
+    @property
+    def pbx_name(self) -> str: ...
+
+    @property
+    def ami_ready(self) -> bool: ...
+
+    def run_db(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
+        """fn(session, *args) in a transaction on the store's thread."""
+        ...
+
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None: ...
+
+    def action(self, action: dict[str, str]) -> Awaitable[Message]:
+        """One AMI action (its values checked by ivr.wire before)."""
+        ...
+
+    def is_following(self, call_id: str) -> bool: ...
+
+    def follow(self, call: LiveCall) -> None:
+        """Follow the call to its end (its Hangup, its 1 or 3: as any alert call's)."""
+        ...
+
+    def end(self, call_id: str) -> None:
+        """The caller (or the PBX) is gone: end the call if it is followed."""
+        ...
+
+    def call_variables(self, alert_id: int, language: str) -> Awaitable[dict[str, str]]:
+        """An alert call's variables (audio, press 3) in that language."""
+        ...
+
+
 class CallBacks:
-    def __init__(self, dialer: Dialer, sounds: TwoWaySounds) -> None:
-        self.dialer = dialer
+    def __init__(
+        self, line: Line, sounds: TwoWaySounds, settings: Settings, inbound_cap: int = 5
+    ) -> None:
+        self.line = line
         self.sounds = sounds
+        self.settings = settings
+        self.inbound_cap = inbound_cap  # calls on the BIN number at once (PbxSettings)
         self.name = f"d{secrets.token_hex(6)}"  # this dispatcher, in the election
         self._unknown_audio: str | None = None
         self.answered: dict[str, int] = {kind.value: 0 for kind in CallBackKind}
@@ -57,24 +104,29 @@ class CallBacks:
         """The dialer's hook for `BinalertInbound` (on the loop; must not block)."""
         uniqueid = message.get("Uniqueid") or ""
         call_id = wire.inbound_call_id(uniqueid)
-        if call_id is None or call_id in self.dialer.calls:
+        if call_id is None or self.line.is_following(call_id):
             return
-        self.dialer.spawn(
-            self.answer(uniqueid, call_id, message.get("Caller")), f"call-back-{call_id}"
-        )
+        number = wire.caller_number(message.get("Caller"))
+        asserted = wire.caller_asserted(message.get("Asserted"))
+        self.line.spawn(self.answer(uniqueid, call_id, number, asserted), f"call-back-{call_id}")
 
-    async def answer(self, uniqueid: str, call_id: str, caller: str | None) -> None:
+    async def answer(
+        self, uniqueid: str, call_id: str, number: str | None, asserted: bool = False
+    ) -> None:
+        """`number`: the caller's, as the dialplan found it; `asserted`: the trunk vouches
+        for it. A number nobody vouches for is anyone's to write: such a caller is not taken
+        for the member (they hear what this number is, as a stranger does)."""
         started = time.monotonic()
         try:
             await self._setvar(uniqueid, cv.HANDLER, self.name)
-            e164 = two_way.caller_e164(wire.caller_number(caller))
+            e164 = caller_e164(number) if asserted else None
             await self._pause_until(started + SETTLE_SECONDS)
             if not await self._elected(uniqueid):
                 return
             now = utcnow()
-            deadline = now + timedelta(seconds=self.dialer.settings.call_deadline)
-            found: CallBack = await self.dialer.db(
-                two_way.answer_call_back, e164, call_id, self.dialer.pbx.name, now, deadline
+            deadline = now + timedelta(seconds=self.settings.call_deadline)
+            found: CallBack = await self.line.run_db(
+                lifecycle.open_call_back, e164, call_id, self.line.pbx_name, now, deadline
             )
             self.answered[found.kind.value] += 1
             if found.kind is CallBackKind.TAKEN:
@@ -91,14 +143,10 @@ class CallBacks:
             log.info("call back %s: %s", call_id, found.kind.value)
         except (AmiError, wire.UnsafeValue) as error:
             log.warning("call back %s not answered: %s", call_id, error)
-            call = self.dialer.calls.get(call_id)
-            if call is not None:
-                call.ended.set()  # the caller is gone (or the PBX): the dialplan's timeout
+            self.line.end(call_id)  # the caller is gone (or the PBX): the dialplan's timeout
         except Exception:
             log.exception("call back %s failed", call_id)
-            call = self.dialer.calls.get(call_id)
-            if call is not None:
-                call.ended.set()
+            self.line.end(call_id)
 
     async def _play_alert(
         self, uniqueid: str, call_id: str, found: CallBack, deadline: datetime
@@ -108,9 +156,11 @@ class CallBacks:
         call = LiveCall(
             channel_id=call_id, deadline=deadline, answered_at=utcnow(), uniqueid=uniqueid
         )
-        self.dialer.follow(call)  # its Hangup, its 1 or 3: as on any alert call
-        values = await self.dialer.audio.variables(target.alert_id, found.language)
-        settings = self.dialer.settings
+        self.line.follow(call)  # its Hangup, its 1 or 3: as on any alert call
+        values = await self.line.call_variables(target.alert_id, found.language)
+        # A caller ID is no proof of who calls: nobody is put through to the police on it.
+        values.pop(cv.TRANSFER_DIAL, None)
+        settings = self.settings
         values |= {
             cv.CALL_ID: call_id,
             cv.AMD_ENABLED: "0",  # a person rang us
@@ -119,6 +169,8 @@ class CallBacks:
         }
         greeting = "callback_confirmed" if target.acknowledged else "callback"
         values[cv.CALLBACK_AUDIO] = await self.sounds.piece(greeting, found.language)
+        if target.open:  # its 1 confirms nothing: the member is called straight back
+            values[cv.THANKS_AUDIO] = await self.sounds.piece("callback_thanks", found.language)
         for name, value in values.items():
             await self._setvar(uniqueid, name, value)
         await self._redirect(uniqueid, cv.CALLBACK_CONTEXT)
@@ -132,13 +184,22 @@ class CallBacks:
         moves on with time)."""
         try:
             audio = await self.unknown_audio()
-            if audio == self._unknown_audio and self.dialer.ami.ready.is_set():
+            if audio == self._unknown_audio and self.line.ami_ready:
                 return
             name, value = wire.setvar(cv.UNKNOWN_AUDIO, audio)
-            await self.dialer.ami.action({"Action": "Setvar", "Variable": name, "Value": value})
+            await self.line.action({"Action": "Setvar", "Variable": name, "Value": value})
             self._unknown_audio = audio
         except Exception:  # speech or the PBX briefly away: the next sweep tries again
-            log.exception("could not give PBX %s the unknown-caller message", self.dialer.pbx.name)
+            log.exception("could not give PBX %s the unknown-caller message", self.line.pbx_name)
+
+    async def publish_inbound_cap(self) -> None:
+        """How many calls on the BIN number the dialplan lets in at once (a global, after
+        every login: a restarted PBX forgets it and falls back to the dialplan's 5)."""
+        try:
+            name, value = wire.setvar(cv.INBOUND_MAX, str(self.inbound_cap))
+            await self.line.action({"Action": "Setvar", "Variable": name, "Value": value})
+        except Exception:  # the PBX away again: the next login sets it
+            log.exception("could not give PBX %s its inbound cap", self.line.pbx_name)
 
     def forget_published(self) -> None:
         """A new AMI session (the PBX may have restarted): publish the global again."""
@@ -153,7 +214,7 @@ class CallBacks:
 
     async def _elected(self, uniqueid: str) -> bool:
         for variable in (cv.ROUTED, cv.HANDLER):
-            response = await self.dialer.ami.action(
+            response = await self.line.action(
                 {"Action": "Getvar", "Channel": uniqueid, "Variable": variable}
             )
             if response.get("Response") != "Success":
@@ -168,7 +229,7 @@ class CallBacks:
     async def _setvar(self, uniqueid: str, name: str, value: str) -> None:
         name, value = wire.setvar(name, value)
         action = {"Action": "Setvar", "Channel": uniqueid, "Variable": name, "Value": value}
-        response = await self.dialer.ami.action(action)
+        response = await self.line.action(action)
         if response.get("Response") != "Success":
             raise AmiError(f"Setvar {name}: {response.get('Message')}")
 
@@ -180,6 +241,6 @@ class CallBacks:
             "Exten": "s",
             "Priority": "1",
         }
-        response = await self.dialer.ami.action(action)
+        response = await self.line.action(action)
         if response.get("Response") != "Success":
             raise AmiError(f"Redirect to {context}: {response.get('Message')}")

@@ -30,9 +30,9 @@ from binalert.models import CallOutcome
 from binalert.phones import InvalidPhone
 from binalert.settings import PbxSettings, Settings
 from ivr import channelvars as cv
-from ivr import wire
+from ivr import keys, wire
 from ivr.ami import AmiConnection, AmiError, NotConnected
-from ivr.audio import AudioSource
+from ivr.audio import AudioSource, SpeechFailed
 from ivr.calls import (
     REASON_ANSWERED,
     CallBook,
@@ -40,8 +40,8 @@ from ivr.calls import (
     NotPlaced,
     outcome_of_failed_originate,
 )
-from ivr.health import PbxHealth
-from ivr.originate import originate_action
+from ivr.health import PbxHealth, SpeechHealth
+from ivr.originate import forget_action, originate_action
 from ivr.ratelimit import RateLimiter
 from ivr.storewriter import StoreWriter
 from ivr.wire import UnsafeValue
@@ -52,6 +52,7 @@ from store.db import Store
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SAFETY_WAKE_SECONDS = 5.0
+INBOUND_POLL_SECONDS = 1.0  # lines held by calls coming in: how often to look for a free one
 DRAIN_AFTER_SECONDS = 30.0  # PBX unreachable this long: its calls end as lost, retried elsewhere
 RELEASE_DELAY = 10.0  # a call that could not be prepared is tried again after this
 CAUSE_WAIT_SECONDS = 1.0  # a failed Originate's Hangup (with the network's cause) may come later
@@ -73,6 +74,7 @@ class Dialer:
         audio: AudioSource,
         pbx: PbxSettings | None = None,
         writer: StoreWriter | None = None,
+        speech_health: SpeechHealth | None = None,
     ) -> None:
         self.settings = settings
         self.pbx = pbx or settings.pbxes[0]
@@ -105,7 +107,10 @@ class Dialer:
         self.originates_sent = 0
         self._last_expiry = 0.0
         self._capped = False  # other workers hold this PBX's channels: wake on their events
+        self._inbound_held = False  # calls coming in hold the channels: look again soon
         self.pbx_health = PbxHealth()
+        # One per process (the speech service is): shared by the dialers of every PBX.
+        self.speech_health = speech_health or SpeechHealth()
         # Someone calls the BIN number (ivr.callbacks answers it); None: the dialplan's own
         # timeout tells them what this number is.
         self.on_inbound: Callable[[Message], None] | None = None
@@ -149,6 +154,10 @@ class Dialer:
         self.calls.add(call)
         self.spawn(self._await_end(call), f"adopted-{call.channel_id}")
 
+    def line(self) -> DialerLine:
+        """What calls coming in on this PBX (ivr.callbacks) may use of this dialer."""
+        return DialerLine(self)
+
     # -- the scheduling loop -------------------------------------------------------------
 
     async def run(self) -> None:
@@ -191,6 +200,8 @@ class Dialer:
             await self._claim_and_place(moment)
         else:
             self._drain_if_pbx_gone()
+        if self._inbound_held:
+            return INBOUND_POLL_SECONDS  # calls coming in hold the lines: their end wakes nobody
         if len(self.calls) >= self.pbx.max_channels:
             return SAFETY_WAKE_SECONDS  # every line is busy: a call that ends wakes us
         next_due = await self.db(next_due_time)
@@ -202,13 +213,22 @@ class Dialer:
 
     async def _claim_and_place(self, moment: datetime) -> None:
         while self._claiming:
-            free = self.pbx.max_channels - len(self.calls)
+            inbound = await self.inbound_calls()
+            if inbound is None:  # unknown: as many as the dialplan lets in, at worst
+                inbound = self.pbx.inbound_cap
+            free = self.pbx.max_channels - self._outbound_in_flight() - inbound
+            self._inbound_held = inbound > 0 and free <= 0
             batch = min(free, max(1, int(self.pbx.max_cps)))
             if not self.pbx_health.healthy:  # one probe call per back-off, else nothing
                 batch = min(batch, int(self.pbx_health.may_probe(time.monotonic())))
+            if not self.speech_health.healthy:  # calls claimed here would not be placed:
+                # leave them to workers that can speak; one probe call now and then
+                batch = min(batch, int(self.speech_health.may_probe(time.monotonic())))
             if batch <= 0:
                 return
-            claimed = await self.db(deliveries.claim_due, moment, batch, self.claim_options)
+            claimed = await self.db(
+                deliveries.claim_due, moment, batch, self.claim_options, inbound
+            )
             for call in claimed:
                 self._track(call)
                 self.spawn(self._place(call), f"call-{call.channel_id}")
@@ -216,6 +236,30 @@ class Dialer:
                 self._capped = len(claimed) == 0 and len(self.calls) < self.pbx.max_channels
                 return
             moment = utcnow()
+
+    async def inbound_calls(self) -> int | None:
+        """Calls coming in on this PBX now (members calling back, or anyone: the dialplan
+        puts each in the group inbound@binalert, and lets BINALERT_INBOUND_MAX in at once).
+        They hold channels of the same trunk, so every claim counts them: read live on the
+        PBX, which knows them from their first ring whether or not binalert answered them
+        (a row in the store would come late, and a flood would write it). None: unknown
+        (the AMI user may not read it, an older dialplan may not count them)."""
+        try:
+            response = await self.ami.action(
+                {"Action": "Getvar", "Variable": f"GROUP_COUNT({cv.INBOUND_GROUP})"}
+            )
+        except AmiError as error:
+            log.warning("PBX %s: inbound calls unknown: %s", self.pbx.name, error)
+            return None
+        value = response.get("Value") or "0"
+        if response.get("Response") != "Success" or not value.isdigit():
+            log.warning("PBX %s: inbound calls unknown: %s", self.pbx.name, response.get("Message"))
+            return None
+        return int(value)
+
+    def _outbound_in_flight(self) -> int:
+        """The calls this dialer placed (the call backs it follows are inbound calls)."""
+        return sum(not c.channel_id.startswith(wire.INBOUND_PREFIX) for c in self.calls.all())
 
     def _drain_if_pbx_gone(self) -> None:
         """The PBX has been unreachable too long: end its calls as lost so they are retried
@@ -241,13 +285,18 @@ class Dialer:
         assert call is not None
         try:
             variables = await self.audio.variables(claimed.alert_id, claimed.language)
+            self._spoke()
             await self.limiter.acquire()
             action = originate_action(self.settings, self.pbx.dial_template, claimed, variables)
         except (UnsafeValue, InvalidPhone) as error:  # this number can never be dialled
             log.error("call %s refused: %s", claimed.channel_id, error)
             await self._finish(call, CallOutcome.FAILED)
             return
-        except Exception as error:  # e.g. speech failed: nothing was dialled, try again soon
+        except SpeechFailed as error:  # nothing was dialled; this process cannot speak
+            self.speech_failed(str(error))
+            await self._release(call, f"speech engine failing: {error}", RELEASE_DELAY)
+            return
+        except Exception as error:  # e.g. the store briefly away: nothing dialled, try again soon
             log.exception("call %s not placed", claimed.channel_id)
             await self._release(call, f"{type(error).__name__}: {error}", RELEASE_DELAY)
             return
@@ -298,6 +347,19 @@ class Dialer:
         if turned:
             log.error(
                 "PBX %s is unhealthy: %s; its calls wait or go elsewhere", self.pbx.name, why.value
+            )
+
+    def _spoke(self) -> None:
+        if self.speech_health.spoke():
+            log.warning("speech works again on worker %s", self.settings.worker_id)
+
+    def speech_failed(self, reason: str) -> None:
+        """This process cannot speak: claim nothing until a check or a call speaks again."""
+        if self.speech_health.failed(reason, time.monotonic()):
+            log.error(
+                "worker %s cannot speak: %s; it places no calls until speech works again",
+                self.settings.worker_id,
+                reason,
             )
 
     def mark_unhealthy(self, reason: str) -> None:
@@ -351,9 +413,18 @@ class Dialer:
         await self._until_stored(written, deliveries.finish_call, *args)
 
     async def _release(self, call: LiveCall, reason: str, delay: float = 0.0) -> None:
+        """The call was never placed: requeue its delivery, retrying while the store is away
+        (the PBX and the database down together). The call leaves the book whatever
+        happens: if the store stays away, its attempt stays open in the store, still counted
+        against the PBX's channels, until the lease sweep closes it (a call still in the
+        book would be skipped by the sweep, and its delivery stay `calling` for ever)."""
         call.finished = True
-        await self.db(deliveries.release, call.channel_id, utcnow(), reason, delay)
-        self.calls.remove(call.channel_id)
+        args = (call.channel_id, utcnow(), reason, delay)
+        try:
+            written = self.writer.submit(deliveries.release, *args)
+            await self._until_stored(written, deliveries.release, *args)
+        finally:
+            self.calls.remove(call.channel_id)
 
     # -- AMI events (called on the loop; must not raise, must not block) ----------------
 
@@ -386,10 +457,11 @@ class Dialer:
         if call is None:
             return
         call.answered_at = call.answered_at or utcnow()
-        if kind == cv.EVENT_ACK and not call.acknowledged:
+        key = keys.by_event(kind)  # a press of 1 or 3 (ivr.keys)
+        if key is keys.ACK and not call.acknowledged:
             call.acknowledged = True
             self.spawn(self.record_ack(call.channel_id), f"ack-{call.channel_id}")
-        elif kind == cv.EVENT_TRANSFER and not call.transferred:
+        elif key is keys.TRANSFER and not call.transferred:
             # Pressed 3: acknowledged, and the call lasts as long as the member talks to the
             # police (its deadline moves on, here and in the store).
             call.transferred = call.acknowledged = True
@@ -406,24 +478,20 @@ class Dialer:
         """Store a press of 1, retrying while the store is away; only then forget it in
         AstDB (where the dialplan wrote it first). If the store stays away, the key stays,
         and the next AstDB sweep (recovery) stores it."""
-        args = (channel_id, "1", utcnow())
+        args = (channel_id, keys.ACK.digit, utcnow())
         written = self.writer.submit(deliveries.acknowledge, *args)
         await self._until_stored(written, deliveries.acknowledge, *args)
         with contextlib.suppress(AmiError):
-            await self.ami.action(
-                {"Action": "DBDel", "Family": cv.ACK_DB_FAMILY, "Key": channel_id}
-            )
+            await self.ami.action(forget_action(keys.ACK.astdb_family, channel_id))
 
     async def record_transfer(self, channel_id: str) -> None:
         """Store a press of 3 (put through to the police) as durably as a press of 1: retried
         while the store is away, forgotten in AstDB only once stored (recovery sweeps it)."""
-        args = (channel_id, utcnow())
-        written = self.writer.submit(two_way.transfer, *args)
-        await self._until_stored(written, two_way.transfer, *args)
+        args = (channel_id, keys.TRANSFER.digit, utcnow())
+        written = self.writer.submit(deliveries.acknowledge, *args)
+        await self._until_stored(written, deliveries.acknowledge, *args)
         with contextlib.suppress(AmiError):
-            await self.ami.action(
-                {"Action": "DBDel", "Family": cv.TRANSFER_DB_FAMILY, "Key": channel_id}
-            )
+            await self.ami.action(forget_action(keys.TRANSFER.astdb_family, channel_id))
 
     async def _until_stored(
         self, first: asyncio.Future[Any], fn: Callable[..., Any], *args: Any
@@ -463,3 +531,43 @@ class Dialer:
         if self._own_pool is not None:
             self._own_pool.shutdown(wait=True)
         log.info("dialer %s stopped: %d originates", self.pbx.name, self.originates_sent)
+
+
+class DialerLine:
+    """A dialer as calls coming in on its PBX see it (ivr.callbacks.Line): its store thread,
+    its AMI session, the calls it follows and an alert call's variables; nothing else."""
+
+    def __init__(self, dialer: Dialer) -> None:
+        self._dialer = dialer
+
+    @property
+    def pbx_name(self) -> str:
+        return self._dialer.pbx.name
+
+    @property
+    def ami_ready(self) -> bool:
+        return self._dialer.ami.ready.is_set()
+
+    async def run_db(self, fn: Callable[..., T], *args: Any) -> T:
+        return await self._dialer.db(fn, *args)
+
+    def spawn(self, coro: Any, name: str) -> None:
+        self._dialer.spawn(coro, name)
+
+    async def action(self, action: dict[str, str]) -> Message:
+        response: Message = await self._dialer.ami.action(action)
+        return response
+
+    def is_following(self, call_id: str) -> bool:
+        return call_id in self._dialer.calls
+
+    def follow(self, call: LiveCall) -> None:
+        self._dialer.follow(call)
+
+    def end(self, call_id: str) -> None:
+        call = self._dialer.calls.get(call_id)
+        if call is not None:
+            call.ended.set()
+
+    async def call_variables(self, alert_id: int, language: str) -> dict[str, str]:
+        return await self._dialer.audio.variables(alert_id, language)

@@ -45,3 +45,38 @@ class PbxHealth:
             return False
         self.since = now
         return True
+
+
+SPEECH_PROBE_SECONDS = 15.0  # a process that cannot speak tries again after this
+
+
+@dataclass
+class SpeechHealth:
+    """Whether this process can speak (one speech service per process, shared by its
+    dialers). A synthesis that fails (engine missing or broken, sounds folder unwritable)
+    makes it unhealthy with the reason: its dialers claim nothing (another worker's can),
+    its heartbeat says why, and a check after SPEECH_PROBE_SECONDS finds out when it works
+    again. Before, every call was "not placed" every 10 s, and nobody was told."""
+
+    healthy: bool = True
+    reason: str | None = None
+    since: float = 0.0
+
+    def spoke(self) -> bool:
+        """Speech was made. True if this made the process healthy again."""
+        recovered = not self.healthy
+        self.healthy, self.reason = True, None
+        return recovered
+
+    def failed(self, reason: str, now: float) -> bool:
+        """Speech failed. True if the process was healthy until now."""
+        was_healthy = self.healthy
+        self.healthy, self.reason, self.since = False, reason, now
+        return was_healthy
+
+    def may_probe(self, now: float) -> bool:
+        """Unhealthy, and the wait is over: check once more (once per wait)."""
+        if self.healthy or now - self.since < SPEECH_PROBE_SECONDS:
+            return False
+        self.since = now
+        return True

@@ -32,3 +32,21 @@ def originate_action(
         "OtherChannelId": wire.other_call_id(claimed.channel_id),
         "Variable": wire.variables(values),
     }
+
+
+FORGET_CONTEXT = "binalert-forget"  # dialplans/extensions.conf
+FORGET_KINDS = {cv.ACK_DB_FAMILY: "ack", cv.TRANSFER_DB_FAMILY: "transfer"}
+
+
+def forget_action(family: str, channel_id: str) -> dict[str, Any]:
+    """Delete a stored key press from AstDB: an Originate of a Local channel into
+    binalert-forget, whose dialplan deletes the key (the AMI user has no right to DBDel,
+    which would come with a shell on the PBX). The channel hangs up unanswered at once."""
+    key = wire.check(wire.CALL_ID_PATTERN, channel_id, "call id")
+    return {
+        "Action": "Originate",
+        "Channel": f"Local/{FORGET_KINDS[family]}-{key}@{FORGET_CONTEXT}",
+        "Application": "NoOp",
+        "Timeout": "5000",
+        "Async": "true",
+    }

@@ -9,19 +9,23 @@ the acknowledgements the dialplan wrote to AstDB, which survive a dispatcher out
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from binalert.clock import utcnow
 from binalert.deliveries import attempts as attempt_store
 from binalert.models import CallAttempt
 from ivr import channelvars as cv
-from ivr import wire
+from ivr import keys, wire
 from ivr.ami import AmiConnection, AmiError
 from ivr.calls import LiveCall
 from ivr.dialer import Dialer
 
 log = logging.getLogger(__name__)
+STORE_WAIT_SECONDS = 1.0  # a reconcile that met the store away tries again after this
 
 
 def _messages(response: Any) -> list[Any]:
@@ -113,24 +117,46 @@ class Recovery:
         self.dialer = dialer
 
     async def reconcile(self) -> None:
-        """Run after every AMI login (the dialer places nothing new until this is done)."""
+        """Run after every AMI login (the dialer places nothing new until this is done).
+
+        The store may be away when the PBX comes back (both down together): the reconcile
+        waits for it, round after round, while this session lasts. Giving up would leave the
+        dialer held for ever (no other login comes to reconcile again)."""
         dialer = self.dialer
         dialer.hold_for_reconcile()
-        try:
-            live = await live_channels(dialer.ami)
-            moment = utcnow()
-            attempts = await dialer.db(
-                attempt_store.open_attempts, dialer.settings.worker_id, dialer.pbx.name, moment
-            )
-            for attempt in attempts:
-                await self._reconcile_one(attempt, live)
-            log.info("reconciled %d open call(s) with PBX %s", len(attempts), dialer.pbx.name)
-            await self.store_acknowledgements()
-            await self.check_pbx()
-        except AmiError:
-            log.exception("reconcile with PBX %s failed; the next login retries", dialer.pbx.name)
-            return
+        session = dialer.ami.reconnects  # this login's session
+        while True:
+            try:
+                await self._reconcile_open_calls()
+                break
+            except AmiError:
+                log.exception(
+                    "reconcile with PBX %s failed; the next login retries", dialer.pbx.name
+                )
+                return
+            except SQLAlchemyError as error:
+                log.warning(
+                    "reconcile with PBX %s waits for the store (%s)",
+                    dialer.pbx.name,
+                    type(error).__name__,
+                )
+            await asyncio.sleep(STORE_WAIT_SECONDS)
+            if not dialer.ami.ready.is_set() or dialer.ami.reconnects != session:
+                return  # this session ended: the next login reconciles
         dialer.reconciled()
+
+    async def _reconcile_open_calls(self) -> None:
+        dialer = self.dialer
+        live = await live_channels(dialer.ami)
+        moment = utcnow()
+        attempts = await dialer.db(
+            attempt_store.open_attempts, dialer.settings.worker_id, dialer.pbx.name, moment
+        )
+        for attempt in attempts:
+            await self._reconcile_one(attempt, live)
+        log.info("reconciled %d open call(s) with PBX %s", len(attempts), dialer.pbx.name)
+        await self.store_acknowledgements()
+        await self.check_pbx()
 
     async def check_pbx(self) -> None:
         """Can this PBX place calls at all? Its channel driver, its trunk's registration."""
@@ -149,11 +175,9 @@ class Recovery:
         whatever became of its call (closed, retried, taken over): a member who pressed 1 is
         never called again for that alert."""
         dialer = self.dialer
-        families = (
-            (cv.ACK_DB_FAMILY, dialer.record_ack),
-            (cv.TRANSFER_DB_FAMILY, dialer.record_transfer),
-        )
-        for family, record in families:
+        record_of = {keys.ACK: dialer.record_ack, keys.TRANSFER: dialer.record_transfer}
+        for key in keys.ACKNOWLEDGING:
+            family, record = key.astdb_family, record_of[key]
             for channel_id in await acknowledgements_in_astdb(dialer.ami, family):
                 if channel_id in dialer.calls:
                     continue  # its own call records it

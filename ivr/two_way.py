@@ -1,10 +1,10 @@
 """The audio and channel variables of two-way calls (#14), for one PBX.
 
-- `TwoWaySounds`: the two-way pieces (tts.two_way_phrases), synthesised once per language by
-  the process's speech service, named as this PBX plays them (its sounds folder, or a signed
-  /media URL, as ivr.audio does for an alert's pieces);
+- `TwoWaySounds`: the two-way pieces (tts.phrases), synthesised once per language by
+  the process's speech service, named as this PBX plays them (ivr.audio.PbxSounds);
 - `TransferLines`: the zone's dispatch line as a dial string over this PBX's trunk, and the
-  press-3 variables an alert call gets when its zone has one;
+  press-3 variables (ivr.keys) an alert call gets when it offers 3 (an urgent alert whose
+  zone has a line; its messages and follow-ups only where the zone asks);
 - `WithTransfer`: an AudioSource that adds those variables to every alert call's.
 """
 
@@ -16,32 +16,21 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from binalert.deliveries.two_way import dispatch_number_of_alert
-from binalert.media import MediaSigner, expiry
 from binalert.phones import InvalidPhone, national_of
 from binalert.settings import PbxSettings, Settings
+from binalert.zones.repository import dispatch_number_of_alert
 from ivr import channelvars as cv
-from ivr import wire
-from ivr.audio import MEDIA_URL_MARGIN, AudioSource
+from ivr import keys, wire
+from ivr.audio import AudioSource, PbxSounds
 from store.db import Store
-from tts import SpeechService
-from tts.two_way_phrases import (
-    SLOW_PIECES,
-    SLOW_RATE,
-    UNKNOWN_LANGUAGES,
-    two_way_phrase,
-)
+from tts import SpeechPath, SpeechService
+from tts.phrases import KEY_PIECES, PROMPT_RATE, UNKNOWN_LANGUAGES, phrase
 
 log = logging.getLogger(__name__)
 RunDb = Callable[..., Awaitable[Any]]
 DISPATCH_CACHE_SECONDS = 60.0
 """How long an alert's dispatch line is reused before the store is asked again (a zone that
 sets or removes its line is followed within a minute)."""
-TRANSFER_PIECES = {
-    cv.TRANSFER_OFFER_AUDIO: "transfer_offer",
-    cv.TRANSFERRING_AUDIO: "transferring",
-    cv.TRANSFER_FAILED_AUDIO: "transfer_failed",
-}
 UNKNOWN = "unknown"
 
 
@@ -53,46 +42,33 @@ class TwoWaySounds:
         pbx: PbxSettings,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.settings = settings
         self.speech = speech
-        self.pbx = pbx
-        self._clock = clock
-        self._signer = MediaSigner.from_settings(settings)
-        self._keys: dict[tuple[str, str], asyncio.Future[str]] = {}
+        self.names = PbxSounds(settings, pbx, clock)
+        self._sounds: dict[tuple[str, str], asyncio.Future[SpeechPath]] = {}
 
     async def piece(self, name: str, language: str) -> str:
         """One piece in one language, as this PBX plays it."""
-        return self.pbx_path(await self._key(name, language))
+        return self.names.name((await self.sound(name, language)).key)
 
-    async def _key(self, name: str, language: str) -> str:
+    async def sound(self, name: str, language: str) -> SpeechPath:
+        """One piece in one language: its audio, synthesised once."""
         key = (name, language)
-        built = self._keys.get(key)
+        built = self._sounds.get(key)
         if built is None or (built.done() and (built.cancelled() or built.exception())):
             built = asyncio.ensure_future(asyncio.to_thread(self._synthesise, name, language))
-            self._keys[key] = built
+            self._sounds[key] = built
         return await asyncio.shield(built)
 
-    def _synthesise(self, name: str, language: str) -> str:
+    def _synthesise(self, name: str, language: str) -> SpeechPath:
         if name == UNKNOWN:  # every language, one after the other
             parts = [
-                self.speech.synthesize(two_way_phrase(UNKNOWN, lang), lang)
-                for lang in UNKNOWN_LANGUAGES
+                self.speech.synthesize(phrase(UNKNOWN, lang), lang) for lang in UNKNOWN_LANGUAGES
             ]
-            return self.speech.join(parts).key
+            return self.speech.join(parts)
         rate = None
-        if name in SLOW_PIECES:
-            rate = round(self.speech.config.rate_for(language) * SLOW_RATE)
-        return self.speech.synthesize(two_way_phrase(name, language), language, rate).key
-
-    def pbx_path(self, key: str) -> str:
-        """The sound as this PBX plays it: a path in its sounds folder, or a signed URL valid
-        for at least the longest call (the rule of ivr.audio.TtsAudio.pbx_path)."""
-        if self.pbx.media_base_url:
-            lasting = self.settings.call_deadline + MEDIA_URL_MARGIN
-            expires = expiry(self._clock(), lasting)
-            return self._signer.url(self.pbx.media_base_url, key, expires)
-        sounds = self.pbx.pbx_sounds_dir or self.settings.sounds_dir.resolve()
-        return f"{sounds}/{key}"
+        if name in KEY_PIECES:
+            rate = round(self.speech.config.rate_for(language) * PROMPT_RATE)
+        return self.speech.synthesize(phrase(name, language), language, rate)
 
 
 class TransferLines:
@@ -115,14 +91,14 @@ class TransferLines:
         self._lines: dict[int, tuple[float, str | None]] = {}
 
     async def variables(self, alert_id: int, language: str) -> dict[str, str]:
-        """The press-3 variables of an alert's call: none when its zone has no line (or when
+        """The press-3 variables of an alert's call: none when it does not offer 3 (or when
         they cannot be had: an alert call never waits for press 3)."""
         try:
             dial = await self.dial_string(alert_id)
             if dial is None:
                 return {}
-            values = {cv.TRANSFER_DIAL: dial}
-            for variable, piece in TRANSFER_PIECES.items():
+            values = {keys.TRANSFER_DIAL: dial, cv.TRANSFER_MAX: str(self.pbx.max_transfers)}
+            for variable, piece in keys.TRANSFER_PIECES.items():
                 values[variable] = await self.sounds.piece(piece, language)
         except Exception:
             log.exception("alert %s: no press 3 on this call", alert_id)

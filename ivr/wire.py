@@ -18,7 +18,7 @@ class UnsafeValue(ValueError):
     """A value would change the meaning of an AMI action or of the dialplan."""
 
 
-_CALL_ID = re.compile(r"^b[a-z][0-9]{16}$")
+CALL_ID_PATTERN = re.compile(r"^b[a-z][0-9]{16}$")
 _SOUND = re.compile(r"^(/[A-Za-z0-9_.\-]+)+$|^https?://[A-Za-z0-9_.\-:/]+$")
 _CHANNEL = re.compile(r"^[A-Za-z]+/[A-Za-z0-9_+\-.@/]+$")
 _NUMBER_DIGITS = re.compile(r"^\+?[0-9]{3,16}$")
@@ -64,7 +64,7 @@ def context(name: str) -> str:
 
 def channel_id(value: str) -> str:
     """A call's ChannelId as call_id() makes it."""
-    return check(_CALL_ID, value, "ChannelId")
+    return check(CALL_ID_PATTERN, value, "ChannelId")
 
 
 def variables(values: Mapping[str, str]) -> list[str]:
@@ -80,7 +80,7 @@ def variables(values: Mapping[str, str]) -> list[str]:
 def variable_value(name: str, value: str) -> str:
     """One channel variable's value, checked by its kind (call id, sound, dial string)."""
     if name == channelvars.CALL_ID:
-        return check(_CALL_ID, value, name)
+        return check(CALL_ID_PATTERN, value, name)
     if name.endswith("_AUDIO"):
         return check(_SOUND, value, name)
     if name == channelvars.TRANSFER_DIAL:
@@ -111,20 +111,20 @@ def inbound_call_id(uniqueid: str | None) -> str | None:
     return f"{INBOUND_PREFIX}{epoch}{int(sequence) % 10**6:06d}"
 
 
-_CALLER_URI = re.compile(r"(?:sips?|tel):(\+?[0-9]{3,16})(?![0-9])")
-_CALLER_FIELD = re.compile(r"^[A-Za-z0-9+@.:<>]{0,200}$")
-
-
 def caller_number(field: str | None) -> str | None:
-    """The number in the dialplan's `Caller` field (the SIP identity of whoever calls the
-    BIN number, filtered to [A-Za-z0-9+@.:<>] by the dialplan, or a bare number): its digits
-    with an optional +, or None when it holds no number (withheld, anonymous, garbage)."""
-    if not field or not _CALLER_FIELD.fullmatch(field):
-        return None
-    if _NUMBER_DIGITS.fullmatch(field):
+    """The caller's number in the dialplan's `Caller` field: digits with an optional +, which
+    the dialplan took from a URI's user part (the asserted identity's, else the From's; never
+    a display name) and filtered to [0-9+]. None when it holds no number (withheld,
+    anonymous, a name, garbage). Parsing it as a phone number is binalert.phones'."""
+    if field and _NUMBER_DIGITS.fullmatch(field):
         return field
-    match = _CALLER_URI.search(field)
-    return match.group(1) if match else None
+    return None
+
+
+def caller_asserted(field: str | None) -> bool:
+    """The dialplan's `Asserted` field: "1" only when the trunk asserted the number
+    (P-Asserted-Identity from an endpoint with trust_id_inbound); anything else is not."""
+    return field == "1"
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+# The AMI user's rights and event filters are the production ones, read from the file the
+# container ships (one place): what the lab tests pass with is what production grants.
+SHIPPED_MANAGER_CONF = Path(__file__).resolve().parents[1] / "docker" / "asterisk" / "manager.conf"
 
 MODULES = (
     "pbx_config.so",
@@ -120,10 +125,7 @@ class LabInstance:
             f"[{self.ami_username}]\n"
             f"secret = {self.ami_secret}\n"
             "deny = 0.0.0.0/0.0.0.0\n"
-            "permit = 127.0.0.1/255.255.255.255\n"
-            "read = system,call,user,originate\n"  # the rights docker/asterisk grants
-            "write = system,call,originate\n"
-            "writetimeout = 5000\n"
+            "permit = 127.0.0.1/255.255.255.255\n" + shipped_ami_rights()
         )
 
     def extensions_conf(self) -> str:
@@ -139,3 +141,13 @@ class LabInstance:
             f"#include {self.etc}/dialplans/lab/sim-members.conf\n"
             f"#include {self.etc}/dialplans/lab/sim-callers.conf\n"
         )
+
+
+def shipped_ami_rights() -> str:
+    """The rights (read, write, writetimeout) and event filters of the AMI user in
+    docker/asterisk/manager.conf."""
+    kept = []
+    for line in SHIPPED_MANAGER_CONF.read_text().splitlines():
+        if line.startswith(("read =", "write =", "writetimeout =", "eventfilter(")):
+            kept.append(line + "\n")
+    return "".join(kept)

@@ -24,6 +24,11 @@ SHIPPED = PROJECT / "docker" / "asterisk"
 TRUNK_USERNAME = "binalert-lab"
 TRUNK_NUMBER = "+3250000099"  # the BIN number "assigned to the trunk" by the lab carrier
 CALL_BACK_CONTEXT = "lab-calls-binalert"  # on the carrier: a member rings the BIN number
+# ... the same call, but the network does not vouch for the number (From only, no PAI)
+UNASSERTED_CALL_BACK_CONTEXT = "lab-calls-binalert-unasserted"
+# ... a stranger (FORGER_NUMBER) writes the member's number into the From's display name
+FORGED_CALL_BACK_CONTEXT = "lab-calls-binalert-forged"
+FORGER_NUMBER = "+3227778899"
 CARRIER_MODULES = (
     *MODULES,
     "res_timing_timerfd.so",
@@ -44,6 +49,7 @@ CARRIER_MODULES = (
     "res_pjsip_header_funcs.so",
     "res_rtp_asterisk.so",
     "app_mixmonitor.so",
+    "app_playtones.so",  # simulated people "talk" in steady tones a recording can tell apart
     "app_dial.so",  # a simulated member calls the BIN number back (lab-calls-binalert)
     "res_clioriginate.so",  # ... started by a test with `channel originate`
 )
@@ -164,17 +170,40 @@ class CarrierInstance(LabInstance):
             f"r({self.recordings}/heard-${{NUMBER}}.wav))\n"
             " same => n,Goto(binalert-sim-members,${NUMBER},1)\n"
             f"[{CALL_BACK_CONTEXT}]\n"
-            "; A simulated member calls the BIN number back over the trunk, showing their\n"
-            "; number (lab.sim.SimCaller): what they do is the Local channel's other half\n"
-            "; (binalert-sim-callers); what they hear is recorded, callback-heard-<number>.\n"
+            "; A simulated member calls the BIN number back over the trunk: the network\n"
+            "; shows their number in From and asserts it (P-Asserted-Identity), as a\n"
+            "; carrier does for its own subscribers (lab.sim.SimCaller). What they do is the\n"
+            "; Local channel's other half (binalert-sim-callers); what they hear is recorded,\n"
+            "; callback-heard-<number>.\n"
+            'exten => _0X.,1,Set(CALLERID(all)="Member" <+32${EXTEN:1}>)\n'
+            f" same => n,Dial(PJSIP/{TRUNK_NUMBER}@{TRUNK_USERNAME},30,"
+            "b(lab-record-call-back^s^1(${EXTEN}^+32${EXTEN:1})))\n"
+            "; how binalert's PBX answered (BUSY 17 when it is full): AstDB call_back/<number>\n"
+            " same => n,Set(DB(call_back/${EXTEN})=${DIALSTATUS} ${HANGUPCAUSE})\n"
+            " same => n,Hangup()\n"
+            f"[{UNASSERTED_CALL_BACK_CONTEXT}]\n"
+            "; The same, but the network asserts nothing: the From (the member's number) is\n"
+            "; what the caller's equipment wrote (a SIP account, a call from abroad).\n"
             'exten => _0X.,1,Set(CALLERID(all)="Member" <+32${EXTEN:1}>)\n'
             f" same => n,Dial(PJSIP/{TRUNK_NUMBER}@{TRUNK_USERNAME},30,"
             "b(lab-record-call-back^s^1(${EXTEN})))\n"
             " same => n,Hangup()\n"
+            f"[{FORGED_CALL_BACK_CONTEXT}]\n"
+            f"; The display-name trick: a stranger ({FORGER_NUMBER}) calls with the member's\n"
+            '; number as a SIP URI in the From\'s display name, "sip:+32..." <sip:stranger@...>;\n'
+            "; the network asserts nothing.\n"
+            "exten => _0X.,1,Set(CALLERID(name)=sip:+32${EXTEN:1})\n"
+            f" same => n,Set(CALLERID(num)={FORGER_NUMBER})\n"
+            f" same => n,Dial(PJSIP/{TRUNK_NUMBER}@{TRUNK_USERNAME},30,"
+            "b(lab-record-call-back^s^1(${EXTEN})))\n"
+            " same => n,Hangup()\n"
             "[lab-record-call-back]\n"
+            "; On the call to binalert: record it; with a number (ARG2), assert it.\n"
             f"exten => s,1,MixMonitor({self.recordings}/callback-both-${{ARG1}}.wav,"
             f"r({self.recordings}/callback-heard-${{ARG1}}.wav))\n"
-            " same => n,Return()\n"
+            ' same => n,GotoIf($["${ARG2}" = ""]?done)\n'
+            " same => n,Set(PJSIP_HEADER(add,P-Asserted-Identity)=<sip:${ARG2}@carrier.lab>)\n"
+            " same => n(done),Return()\n"
         )
 
 

@@ -10,14 +10,24 @@ dispatcher. The members are simulated ones (lab.sim): their numbers say what the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
-from binalert.models import Alert, Bin, Delivery, Member, Membership
+from binalert.deliveries import lifecycle
+from binalert.models import Alert, Bin, Member, Membership
 from binalert.phones import parse_phone
 from store.announce import ALERTS_CHANGED, announce
 from store.db import Store
+
+
+@dataclass(frozen=True)
+class _Seeded:  # a member as lifecycle.open_deliveries reads one
+    id: int
+    language: str
+    phone: str
+    second_phone: str | None
 
 
 def seed_alert(
@@ -32,19 +42,23 @@ def seed_alert(
     number, or a pair (phone, second phone). Member i speaks languages[i % len(languages)];
     the alert has a message in each language. Returns the alert's id."""
     now = datetime.now(UTC)
-    members = []
+    members: list[dict[str, str | None]] = []
+    seeded: list[_Seeded] = []
     for i, entry in enumerate(numbers):
         first, second = entry if isinstance(entry, tuple) else (entry, None)
         phone = parse_phone(first)
+        second_e164 = parse_phone(second).e164 if second else None
+        language = languages[i % len(languages)]
         members.append(
             {
                 "name": f"Member {i}",
                 "phone": phone.e164,
                 "phone_kind": phone.kind,
-                "second_phone": parse_phone(second).e164 if second else None,
-                "language": languages[i % len(languages)],
+                "second_phone": second_e164,
+                "language": language,
             }
         )
+        seeded.append(_Seeded(0, language, phone.e164, second_e164))
     with store.session() as s:
         bin_ = Bin(name="Lab BIN", municipality="Brugge", police_zone="Brugge")
         s.add(bin_)
@@ -65,19 +79,7 @@ def seed_alert(
                 insert(Member).returning(Member.id, sort_by_parameter_order=True), members
             ).all()
             s.execute(insert(Membership), [{"bin_id": bin_.id, "member_id": i} for i in ids])
-            s.execute(
-                insert(Delivery),
-                [
-                    {
-                        "alert_id": alert.id,
-                        "member_id": member_id,
-                        "urgent": urgent,
-                        "language": member["language"],
-                        "phones": [p for p in (member["phone"], member["second_phone"]) if p],
-                        "next_attempt_at": now,
-                    }
-                    for member_id, member in zip(ids, members, strict=True)
-                ],
-            )
+            planned = [(replace(m, id=i), now, None) for i, m in zip(ids, seeded, strict=True)]
+            lifecycle.open_deliveries(s, alert, planned)
         announce(s, ALERTS_CHANGED)
         return alert.id

@@ -90,6 +90,12 @@ class SIM:
     )
     PRESS_3 = SimMember("0522", "answers, listens to the end, presses 3, talks for 15 s")
     PRESS_3_THEN_1 = SimMember("0523", "answers, listens to the end, presses 3, then 1")
+    PRESS_3_TALKS = SimMember(
+        "0524", "answers, listens to the end, presses 3, talks (a 600 Hz tone) for 15 s"
+    )
+    DISPATCH_LINE_TALKS = SimMember(
+        "0525", "a police dispatch line: answers, talks (a 1500 Hz tone) for 25 s, hangs up"
+    )
 
     NAMED = (
         PRESS_1,
@@ -113,6 +119,8 @@ class SIM:
         DISPATCH_LINE,
         PRESS_3,
         PRESS_3_THEN_1,
+        PRESS_3_TALKS,
+        DISPATCH_LINE_TALKS,
     )
 
     @staticmethod
@@ -167,13 +175,14 @@ class SimCaller:
     extension: str
     does: str
 
-    def command(self, national: str) -> str:
+    def command(self, national: str, via: str = CALL_BACK_CONTEXT) -> str:
         """The carrier's CLI command that places the call from `national` (a number of nine
-        or ten digits, as dialled at home)."""
+        or ten digits, as dialled at home). `via`: how the network presents it (lab.network:
+        asserted by default; UNASSERTED_CALL_BACK_CONTEXT, FORGED_CALL_BACK_CONTEXT)."""
         if not (national.isdigit() and national.startswith("0") and 9 <= len(national) <= 10):
             raise ValueError(f"{national!r} is not a national number")
         return (
-            f"channel originate Local/{national}@{CALL_BACK_CONTEXT}/n "
+            f"channel originate Local/{national}@{via}/n "
             f"extension {self.extension}@{CALLERS_CONTEXT}"
         )
 

@@ -19,7 +19,7 @@ from binalert.settings import Settings
 from tts import CALL_LIMIT_S, SpeechService, normalise
 from tts.lexicon import ALPHABET
 from tts.normalise import plain
-from tts.two_way_phrases import TWO_WAY_PIECES, two_way_phrase
+from tts.phrases import PHRASES, phrase
 from tts.voices import PREFERRED
 
 FIELDS: TypeAdapter[Any] = TypeAdapter(TemplateFields)
@@ -271,7 +271,7 @@ def test_the_vehicle_call_with_its_plate_spelled_takes_at_most_50_seconds(
 def test_every_prompt_that_says_101_or_112_says_them_the_same_way(lang: str, said: str) -> None:
     """The two-way calls' pieces and the alert and message templates: every 101 and 112 goes
     through the one normalisation (tts.normalise.emergency), never as "honderd één"."""
-    texts = [two_way_phrase(piece, lang) for piece in TWO_WAY_PIECES]
+    texts = [phrase(piece, lang) for piece in PHRASES[lang]]
     for table in (TEXTS, PREVENTION, MODUS, FEEDBACK):
         texts += [t[Language(lang)] for t in table.values()]
     with_numbers = [t for t in texts if "101" in t or "112" in t]

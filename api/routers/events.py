@@ -16,13 +16,14 @@ from fastapi import APIRouter, Header, Query
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import MAX_ID, CallerDep, Id, RuntimeDep
+from api.deps import CallerDep, Id, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.alerts import repository as repo
 from binalert.alerts.service import member_scope, visible_alert
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
 from binalert.errors import Invalid
+from binalert.ids import TextCursor
 from binalert.models import AlertStatus, DeliveryEvent, Role
 from binalert.runtime import Runtime
 from store.announce import DELIVERY_EVENTS
@@ -110,7 +111,7 @@ async def alert_events(
     runtime: RuntimeDep,
     alert_id: Id,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-    after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="resume after id")] = None,
+    after: Annotated[TextCursor | None, Query(description="resume after id")] = None,
 ) -> EventSourceResponse:
     """Every delivery change as it happens (id = event id; resume with Last-Event-ID)."""
     scope = await run_in_threadpool(_check, runtime, caller, alert_id)

@@ -37,7 +37,7 @@ def _replay(runtime: Runtime, caller: CallerDep, key: str) -> MessageDetail:
         earlier = alerts.existing_for_key(session, caller, key)
         if earlier is None:
             raise Conflict("the message could not be stored; try again")
-        return service.message_detail(session, earlier, runtime.settings)
+        return service.message_detail(session, caller, earlier, runtime.settings)
 
 
 def _stored_once(

@@ -26,10 +26,12 @@ def patch_zone(
     data: ZonePatch, caller: CallerDep, runtime: RuntimeDep, name: ZoneName
 ) -> ZoneSettings:
     """The zone's police (or an admin): its dispatch line (members press 3 to be put
-    through) and whether coordinators' messages need a police officer's approval."""
-    countries = runtime.settings.member_policy().countries
+    through; offered on urgent alerts, and on the zone's non-urgent messages and follow-ups
+    only with `press3_on_messages`) and whether coordinators' messages need a police
+    officer's approval."""
+    allowed = runtime.settings.dispatch_allow_list()
     with runtime.store.session() as session:
-        return service.update_zone(session, caller, name, data, countries)
+        return service.update_zone(session, caller, name, data, allowed)
 
 
 @router.get("/api/v1/bins/{bin_id}/calling-hours")

@@ -22,8 +22,15 @@
   }
   function soon() { if (!timer) timer = setTimeout(refresh, 300); }
   if (isFinal()) return;
+  // Calls held (no PBX, no speech, no worker) or released again make no delivery event:
+  // look every 10 s as well, so that the page never hides why nothing happens.
+  var poll = setInterval(function () {
+    if (isFinal()) { clearInterval(poll); return; }
+    soon();
+  }, 10000);
   source = new EventSource(root.getAttribute("data-events"));
-  ["call_started", "call_ended", "acknowledged", "transferred", "delivery_final",
+  ["call_started", "call_ended", "acknowledged", "transferred", "heard_on_call_back",
+   "call_deferred", "delivery_final",
    "alert_completed", "alert_cancelled", "alert_expired"].forEach(function (kind) {
     source.addEventListener(kind, soon);
   });

@@ -19,6 +19,7 @@ from binalert.auth.service import require_role
 from binalert.bins import service as bins
 from binalert.bins.schemas import BinOut
 from binalert.errors import Conflict, Invalid
+from binalert.ids import ids_from_form
 from binalert.models import Role
 from binalert.paging import PageRequest
 from binalert.runtime import Runtime
@@ -64,13 +65,8 @@ def accounts_page(request: Request, caller: WebCaller, runtime: RuntimeDep) -> R
     return _list(request, caller, runtime)
 
 
-def link_url(request: Request, runtime: Runtime, link: IssuedLink) -> str:
-    base = runtime.settings.public_url or str(request.base_url)
-    return f"{base.rstrip('/')}/setup/{link.token}"
-
-
 def _link_page(request: Request, runtime: Runtime, link: IssuedLink, purpose: str) -> Response:
-    url = link_url(request, runtime, link)
+    url = accounts.link_url(runtime.settings, link)  # never from the request's Host
     return page(request, "account_link.html", link=link, url=url, purpose=purpose)
 
 
@@ -93,7 +89,7 @@ def _message(error: ValidationError) -> str:
 async def invite(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Response:
     values = _values(await request.form())
     try:
-        data = AccountInvite.model_validate(values)
+        data = AccountInvite.model_validate(values | {"bin_ids": ids_from_form(values["bin_ids"])})
         with runtime.store.session() as db:
             link = accounts.invite(db, caller, data)
     except ValidationError as error:

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from binalert.alerts.recorded import with_recordings
 from binalert.alerts.schemas import AlertCreate
+from binalert.ids import ids_from_form
 from tts.recorded import MAX_BYTES
 
 SOURCES = ("suspect_vehicle", "suspect_person", "all_clear", "free")
@@ -45,7 +46,7 @@ def values_of(form: FormData) -> dict[str, Any]:
 
 def _payload(values: dict[str, Any]) -> dict[str, Any]:
     payload: dict[str, Any] = {
-        "bin_ids": values["bin_ids"],
+        "bin_ids": ids_from_form(values["bin_ids"]),
         "incident_ref": values["incident_ref"],
     }
     source = values["source"] if values["source"] in SOURCES else "free"

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from api.deps import Id, RuntimeDep
 from api.routers.media import preview_of
 from api.web import alert_form, alert_recordings
-from api.web.guard import Csrf, WebCaller, WebRoute
+from api.web.guard import Csrf, SignedIn, WebCaller, WebRoute
 from api.web.messages import follow_links
 from api.web.render import page, redirect
 from api.web.sealing import seal, unseal
@@ -29,6 +29,7 @@ from binalert.auth.service import require_role
 from binalert.bins import service as bins
 from binalert.errors import Invalid, NotFound, Unavailable
 from binalert.models import OPEN_DELIVERY_STATUSES, AlertStatus, Language, Role
+from binalert.ops import calls_held
 from binalert.paging import PageRequest
 from binalert.runtime import Runtime
 from tts import CALL_LIMIT_S, SpeechPath
@@ -56,7 +57,7 @@ def new_alert(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Respo
     return _form(request, caller, runtime)
 
 
-@router.post("/alerts/preview", dependencies=[Csrf])
+@router.post("/alerts/preview", dependencies=[SignedIn, Csrf])
 async def preview_alert(request: Request, caller: WebCaller, runtime: RuntimeDep) -> Response:
     form = await request.form()
     values = alert_form.values_of(form)
@@ -70,7 +71,7 @@ async def preview_alert(request: Request, caller: WebCaller, runtime: RuntimeDep
             draft = alerts.draft(db, caller, data)
         sounds = runtime.settings.sounds_dir
         made = await run_in_threadpool(recorded.convert_all, uploads, sounds)
-    except (Invalid, recorded.TooLarge, recorded.NotAudio) as error:
+    except (Invalid, recorded.TooLarge, recorded.NotAudio, recorded.Busy) as error:
         return _form(request, caller, runtime, values=values, errors=[error.message], kept=kept)
     recordings = kept | made.keys
     found = {
@@ -188,10 +189,19 @@ def _live(runtime: Runtime, caller: Caller, alert_id: int) -> dict[str, Any]:
             request = PageRequest(limit=200, after_id=found.items[-1].id)
     stats = alert.stats
     by_status = stats.by_status
-    final = alert.status != AlertStatus.ACTIVE.value and not any(
-        by_status.get(s.value, 0) for s in OPEN_DELIVERY_STATUSES
-    )
-    return {"alert": alert, "stats": stats, "by_status": by_status, "rows": rows, "final": final}
+    waiting = any(by_status.get(s.value, 0) for s in OPEN_DELIVERY_STATUSES)
+    final = alert.status != AlertStatus.ACTIVE.value and not waiting
+    # Why no call goes out now (no PBX reachable, no worker can speak, none is running):
+    # the police must not wait for calls that cannot come.
+    held = calls_held(runtime) if alert.status == AlertStatus.ACTIVE.value and waiting else []
+    return {
+        "alert": alert,
+        "stats": stats,
+        "by_status": by_status,
+        "rows": rows,
+        "final": final,
+        "held": held,
+    }
 
 
 @router.get("/alerts/{alert_id}")

@@ -57,6 +57,9 @@ def web_caller(request: Request, runtime: RuntimeDep) -> Caller:
 
 
 WebCaller = Annotated[Caller, Depends(web_caller)]
+SignedIn = Depends(web_caller)
+"""Before Csrf on an upload route (`dependencies=[SignedIn, Csrf]`): the CSRF check reads the
+form, so a stranger's upload would be read whole before the sign-in page is shown."""
 
 
 async def check_csrf(request: Request) -> None:

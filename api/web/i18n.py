@@ -77,6 +77,7 @@ STORE_VALUES: dict[str, str] = {
     "hangup_no_ack": N_("hung up without acknowledging"),
     "invalid_number": N_("number does not exist: to correct"),
     "transferred": N_("put through to the police"),
+    "callback_unverified": N_("heard on call-back (unverified)"),
     # Roles.
     "admin": N_("admin"),
     "police": N_("police"),

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from api.deps import Id, RuntimeDep
-from api.web.guard import Csrf, WebCaller, WebRoute
+from api.web.guard import Csrf, SignedIn, WebCaller, WebRoute
 from api.web.render import page, redirect
 from binalert.auth.schemas import Caller
 from binalert.bins import service as bins
@@ -179,7 +179,7 @@ def import_form(request: Request, caller: WebCaller, runtime: RuntimeDep, bin_id
     return page(request, "member_import.html", bin=found, columns=csvio.COLUMNS)
 
 
-@router.post("/bins/{bin_id}/members/import", dependencies=[Csrf])
+@router.post("/bins/{bin_id}/members/import", dependencies=[SignedIn, Csrf])
 async def import_check(
     request: Request,
     caller: WebCaller,
@@ -209,7 +209,7 @@ def _parts(payload: str) -> list[str]:
     return [payload[i : i + PART] for i in range(0, len(payload), PART)] or [""]
 
 
-@router.post("/bins/{bin_id}/members/import/confirm", dependencies=[Csrf])
+@router.post("/bins/{bin_id}/members/import/confirm", dependencies=[SignedIn, Csrf])
 def import_confirm(
     request: Request,
     caller: WebCaller,

@@ -23,6 +23,7 @@ from binalert.auth.service import require_role
 from binalert.bins import service as bins
 from binalert.clock import utcnow
 from binalert.errors import Invalid
+from binalert.ids import ids_from_form
 from binalert.messages import service
 from binalert.messages.schemas import Decision, FeedbackCreate, MessageCreate
 from binalert.messages.templates import FEEDBACK_KINDS, Modus
@@ -77,7 +78,7 @@ def _message_values(form: Any) -> dict[str, Any]:
         key: str(form.get(key) or "").strip()[:1000]
         for key in ("subject", "source", "modus", "area", "valid_days", "key")
     }
-    values["bin_ids"] = [int(v) for v in form.getlist("bin_ids") if str(v).isdigit()][:100]
+    values["bin_ids"] = ids_from_form([str(v) for v in form.getlist("bin_ids")][:100])
     values |= {
         f"text_{lang}": str(form.get(f"text_{lang}") or "")[:1000] for lang in TEXT_LANGUAGES
     }
@@ -160,7 +161,8 @@ def messages_page(request: Request, caller: WebCaller, runtime: RuntimeDep) -> R
     principal = caller.principal
     with runtime.store.session() as db:
         recent = service.list_messages(db, caller)
-        waiting = [m for m in recent if service.may_decide(db, principal, m)]
+        awaiting = service.list_messages(db, caller, AlertStatus.AWAITING_APPROVAL)
+        waiting = [m for m in awaiting if service.may_decide(db, principal, m)]
     return page(request, "messages.html", messages=recent, waiting=waiting, now=utcnow())
 
 
@@ -336,15 +338,17 @@ def save_zone(
     name: str,
     dispatch_number: Annotated[str, Form(max_length=32)] = "",
     approval_required: Annotated[str, Form(max_length=5)] = "",
+    press3_on_messages: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     data = ZonePatch(
         dispatch_number=dispatch_number.strip() or None,
         approval_required=approval_required == "1",
+        press3_on_messages=press3_on_messages == "1",
     )
-    countries = runtime.settings.member_policy().countries
+    allowed = runtime.settings.dispatch_allow_list()
     try:
         with runtime.store.session() as db:
-            zones.update_zone(db, caller, name[:200], data, countries)
+            zones.update_zone(db, caller, name[:200], data, allowed)
     except Invalid as error:
         return _zone_page(request, caller, runtime, name[:200], errors=[error.message])
     return redirect(request, f"/zones/{name[:200]}?saved=1")

@@ -7,13 +7,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from api.deps import RuntimeDep
 from api.web import session
 from api.web.guard import Csrf, WebRoute
 from api.web.render import page, redirect, safe_next
+from binalert.audit.service import ANONYMOUS, record_as, tried_email
 from binalert.auth import sessions, signin, totp
+from binalert.auth.schemas import Principal
 from binalert.auth.service import authenticate
 from binalert.auth.totpkeys import TotpKeys
 from binalert.clock import utcnow
@@ -26,6 +29,23 @@ Next = Annotated[str, Form(max_length=500)]
 
 def _source(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def _audit(
+    db: Session, request: Request, action: str, target: str, who: Principal | None, **detail: Any
+) -> None:
+    """The audit entry of a sign-in, a failed one (no principal) or a sign-out (#21 point 11)."""
+    actor = who.actor if who is not None else ANONYMOUS
+    record_as(db, actor, _source(request), action, target, **detail)
+
+
+def _audit_failed(request: Request, runtime: Runtime, target: str, **detail: Any) -> None:
+    with runtime.store.session() as db:
+        _audit(db, request, "signin.failed", target, None, **detail)
+
+
+def _email_digest(runtime: Runtime, email: str) -> str:
+    return tried_email(email, runtime.settings.server_secret().encode())
 
 
 @router.get("/signin")
@@ -57,7 +77,8 @@ def signin_password(
         if checked is not None and checked.next is not signin.Next.SESSION:
             keys = TotpKeys.from_settings(runtime.settings)
             pending = signin.begin_second_step(db, checked, browser, now, keys)
-    if checked is None:
+    if checked is None:  # unknown e-mail, wrong password, disabled or slowed down: alike
+        _audit_failed(request, runtime, _email_digest(runtime, email), step="password")
         context = {"next": safe_next(next), "email": email[:254], "failed": True}
         return page(request, "signin.html", 401, **context)
     if pending is None:
@@ -107,14 +128,23 @@ def signin_token(
     try:
         with runtime.store.session() as db:
             principal = authenticate(db, token.strip())
+            _audit(db, request, "token.signin", f"token:{principal.token_id}", principal)
     except Unauthorized:
+        _audit_failed(request, runtime, "web", **{"with": "token"})  # never the token
         return page(request, "signin.html", 401, next=safe_next(next), token_failed=True)
     return _start(request, runtime, next, token_id=principal.token_id)
 
 
 @router.post("/signout", dependencies=[Csrf])
 def signout(request: Request, runtime: RuntimeDep) -> Response:
+    sid = session.current(request).sid
     with runtime.store.session() as db:
-        sessions.end(db, session.current(request).sid)
+        try:
+            who: Principal | None = sessions.principal(db, sid)
+        except Unauthorized:  # ended or expired already: nobody to name
+            who = None
+        sessions.end(db, sid)
+        if who is not None:
+            _audit(db, request, "signout", "web", who)
     request.state.web_session = session.current(request).signed_out()
     return redirect(request, "/signin")

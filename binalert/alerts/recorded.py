@@ -27,11 +27,11 @@ from binalert.alerts.schemas import AlertCreate, AlertDetail
 from binalert.alerts.spoken import SpokenTexts
 from binalert.audit.service import record
 from binalert.auth.schemas import Caller
-from binalert.errors import DomainError, Invalid, NotFound
+from binalert.errors import DomainError, Invalid, NotFound, Unavailable
 from binalert.models import Alert, Language
 from binalert.settings import Settings
 from tts import CallAudio, SpeechPath, SpeechService, phrase
-from tts.recorded import MAX_BYTES, RecordingRefused, convert, decode
+from tts.recorded import MAX_BYTES, RecordingRefused, convert
 
 LANGUAGES = tuple(lang.value for lang in Language)
 KEY = re.compile(r"^rec-v[0-9]+-[0-9a-f]{24}$")
@@ -74,16 +74,21 @@ def with_recordings(payload: dict[str, Any], languages: Iterable[str]) -> dict[s
     return out
 
 
-def recording_refusal(error: RecordingRefused, data: bytes) -> DomainError:
-    """413 over the size limit, 415 for what is not audio, 422 for audio that will not do
-    (too long, silent)."""
-    if error.too_large:
-        return TooLarge(error.reason)
-    try:
-        decode(data)
-    except RecordingRefused:
-        return NotAudio(error.reason)
-    return Invalid(error.reason)
+class Busy(Unavailable):
+    """Every conversion slot is taken: try again in a moment (503 with Retry-After)."""
+
+    retry_after_s = 5
+
+
+def recording_refusal(error: RecordingRefused) -> DomainError:
+    """413 over the size limit, 415 for what is not audio, 503 while every conversion slot
+    is busy, 422 for audio that will not do (too long, silent, too demanding to decode)."""
+    refusals: dict[str, type[DomainError]] = {
+        "too_large": TooLarge,
+        "not_audio": NotAudio,
+        "busy": Busy,
+    }
+    return refusals.get(error.kind, Invalid)(error.reason)
 
 
 @dataclass
@@ -125,7 +130,7 @@ def _convert_one(done: Converted, language: str, data: bytes) -> None:
     try:
         made = convert(data, done.sounds)
     except RecordingRefused as error:
-        refusal = recording_refusal(error, data)
+        refusal = recording_refusal(error)
         raise type(refusal)(f"{language}: {refusal.message}") from error
     if made.audio.name not in before:
         done.made.append(Path(made.audio))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from binalert.models import (
+    OPEN_DELIVERY_STATUSES,
     Alert,
     CallAttempt,
     Delivery,
@@ -17,16 +18,13 @@ from binalert.models import (
     Membership,
 )
 
+OPEN_STATUSES = [s.value for s in OPEN_DELIVERY_STATUSES]
+
 
 def add(session: Session, alert: Alert) -> Alert:
     session.add(alert)
     session.flush()
     return alert
-
-
-def add_deliveries(session: Session, deliveries: Sequence[Delivery]) -> None:
-    session.add_all(deliveries)
-    session.flush()
 
 
 def get(session: Session, alert_id: int) -> Alert | None:
@@ -78,17 +76,25 @@ def first_ack(session: Session, alert_id: int) -> datetime | None:
     )
 
 
-def untried_count(session: Session, alert_id: int) -> int:
-    query = (
-        select(func.count())
-        .select_from(Delivery)
-        .where(
-            Delivery.alert_id == alert_id,
-            Delivery.status == DeliveryStatus.PENDING.value,
-            Delivery.attempts == 0,
-        )
+def _delivery_count(session: Session, alert_id: int, *where: ColumnElement[bool]) -> int:
+    query = select(func.count()).select_from(Delivery).where(Delivery.alert_id == alert_id)
+    return int(session.scalar(query.where(*where)) or 0)
+
+
+def heard_on_call_back_count(session: Session, alert_id: int) -> int:
+    """Deliveries not acknowledged whose member pressed 1 on a call back (unverified)."""
+    return _delivery_count(
+        session,
+        alert_id,
+        Delivery.heard_on_call_back_at.is_not(None),
+        Delivery.status != DeliveryStatus.ACKNOWLEDGED.value,
     )
-    return int(session.scalar(query) or 0)
+
+
+def untried_count(session: Session, alert_id: int) -> int:
+    return _delivery_count(
+        session, alert_id, Delivery.status == DeliveryStatus.PENDING.value, Delivery.attempts == 0
+    )
 
 
 def recent_call_spans(session: Session, limit: int = 300) -> list[tuple[datetime, datetime]]:
@@ -140,21 +146,7 @@ def deliveries_only_in(
 
 
 def open_count(session: Session, alert_id: int) -> int:
-    query = (
-        select(func.count())
-        .select_from(Delivery)
-        .where(
-            Delivery.alert_id == alert_id,
-            Delivery.status.in_(
-                [
-                    DeliveryStatus.PENDING.value,
-                    DeliveryStatus.CALLING.value,
-                    DeliveryStatus.WAITING_RETRY.value,
-                ]
-            ),
-        )
-    )
-    return int(session.scalar(query) or 0)
+    return _delivery_count(session, alert_id, Delivery.status.in_(OPEN_STATUSES))
 
 
 def status_counts(session: Session) -> dict[str, int]:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from binalert.alerts.templates import TemplateFields
+from binalert.ids import Id
 from binalert.models import Language
 from binalert.text import MessageText, ShortText
 
-BinId = Annotated[int, Field(ge=1, le=2**53)]
+BinId = Id  # strict: `"bin_ids": [true]` is refused, not BIN 1
 
 
 class AlertCreate(BaseModel):
@@ -60,10 +60,13 @@ class AlertStatsOut(BaseModel):
     deliveries: int
     by_status: dict[str, int]
     by_outcome: dict[str, int]
-    acknowledged: int
+    acknowledged: int  # a 1 or a 3 on binalert's own call: never a caller ID's claim
     acknowledgement_rate: float
     seconds_to_first_ack: float | None
     estimate: Estimate
+    # Not acknowledged, but a 1 was pressed on a call back (recognised by caller ID only,
+    # which anyone can send): the member is being called to confirm.
+    heard_on_call_back: int = 0
 
 
 class AlertOut(BaseModel):
@@ -124,3 +127,4 @@ class DeliveryOut(BaseModel):
     acknowledged_at: datetime | None
     next_attempt_at: datetime | None
     transferred_at: datetime | None = None  # pressed 3: put through to the police (#14)
+    heard_on_call_back_at: datetime | None = None  # a 1 on a call back: unverified

@@ -27,7 +27,7 @@ from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, Invalid, NotFound
 from binalert.members import repository as members_repo
 from binalert.messages.schedule import schedule
-from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus, Member, Role
+from binalert.models import Alert, AlertStatus, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.settings import Settings
 from store.announce import ALERTS_CHANGED, announce
@@ -60,21 +60,6 @@ def _check_bins(session: Session, caller: Caller, bin_ids: list[int]) -> None:
     for bin_id in bin_ids:
         if bin_id not in existing or (visible is not None and bin_id not in visible):
             raise NotFound(f"BIN {bin_id} not found")
-
-
-def _delivery(alert: Alert, member: Member) -> Delivery:
-    language = member.language if member.language in alert.messages else next(iter(alert.messages))
-    phones = [member.phone] + ([member.second_phone] if member.second_phone else [])
-    return Delivery(
-        alert_id=alert.id,
-        member_id=member.id,
-        status=DeliveryStatus.PENDING.value,
-        urgent=alert.urgent,
-        language=language,
-        phones=phones,
-        next_attempt_at=alert.created_at,
-        updated_at=alert.created_at,
-    )
 
 
 def visible_alert(session: Session, caller: Caller, alert_id: int) -> Alert:
@@ -147,12 +132,9 @@ def create(
             idempotency_key=key,
         ),
     )
-    if alert.urgent:
-        members = members_repo.active_members_of_bins(session, data.bin_ids)
-        repo.add_deliveries(session, [_delivery(alert, m) for m in members])
-        count = len(members)
-    else:  # not urgent: called within the BINs' calling hours (binalert.messages.schedule)
-        count = schedule(session, alert, now, timedelta(minutes=data.valid_minutes))
+    # One delivery per active member (binalert.messages.schedule): at once when urgent, else
+    # within their BIN's calling hours.
+    count = schedule(session, alert, now, timedelta(minutes=data.valid_minutes))
     announce(session, ALERTS_CHANGED)
     record(
         session,

@@ -67,4 +67,5 @@ def alert_stats(session: Session, alert: Alert, settings: Settings) -> AlertStat
         acknowledgement_rate=round(acknowledged / total, 4) if total else 0.0,
         seconds_to_first_ack=_seconds_since(alert.created_at, repo.first_ack(session, alert.id)),
         estimate=estimate(session, alert, settings, open_now),
+        heard_on_call_back=repo.heard_on_call_back_count(session, alert.id),
     )

@@ -18,10 +18,17 @@ from binalert.auth.totpkeys import TotpKeys
 from binalert.clock import utcnow
 from binalert.errors import Conflict, Invalid, NotFound
 from binalert.models import Account, AccountLink, Role, RolePolicy
+from binalert.settings import Settings
 from binalert.tokens import hash_token
 
 LINK_LIFETIME = timedelta(hours=72)
 BAD_LINK = "link not found, used or expired: ask an administrator for a new one"
+
+
+def link_url(settings: Settings, link: IssuedLink) -> str:
+    """The one-time link of an invitation or a reset (api/web/setup.py), at the configured
+    public address."""
+    return f"{settings.public_base}/setup/{link.token}"
 
 
 def _out(found: Account, now: datetime) -> AccountOut:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from binalert.ids import Id
 from binalert.models import Role
 from binalert.text import Name
 
@@ -66,7 +67,7 @@ class AccountInvite(BaseModel):
     display_name: Name
     role: Role
     police_zone: str | None = None
-    bin_ids: list[int] = []
+    bin_ids: list[Id] = []
 
     @field_validator("email")
     @classmethod

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Insert,
     Select,
     and_,
     bindparam,
@@ -17,9 +18,10 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from binalert.deliveries.tables import ATTEMPTS, AnyRow
+from binalert.deliveries.tables import ATTEMPTS, DELIVERIES, AnyRow
 from binalert.models import CallAttempt, CallDirection, Delivery
 from store.db import on_postgres
 
@@ -34,10 +36,17 @@ def lock_pbx(session: Session, pbx: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:pbx))"), {"pbx": pbx})
 
 
-_OPEN_COUNT = select(func.count()).where(_c.pbx == bindparam("pbx"), _c.ended_at.is_(None))
+_OPEN_COUNT = select(func.count()).where(
+    _c.pbx == bindparam("pbx"),
+    _c.ended_at.is_(None),
+    _c.direction == CallDirection.OUTBOUND.value,
+)
 
 
 def open_attempt_count(session: Session, pbx: str) -> int:
+    """Calls binalert placed on this PBX that are still open (by any worker). Calls coming
+    in (call backs among them) are counted on the PBX itself, live: the dialer reads them
+    there (ivr.dialer) and hands them to the claim."""
     return session.connection().scalar(_OPEN_COUNT, {"pbx": pbx}) or 0
 
 
@@ -62,6 +71,73 @@ def insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
     session.connection().execute(_INSERT, rows)
 
 
+_KNOWN = select(_c.id).where(_c.channel_id == bindparam("cid"))
+
+
+def known(session: Session, channel_id: str) -> bool:
+    """Whether this call has an attempt already."""
+    return session.connection().execute(_KNOWN, {"cid": channel_id}).first() is not None
+
+
+def insert_once(session: Session, row: dict[str, Any]) -> bool:
+    """One attempt, unless its channel id has one already (False): a call back that two
+    dispatchers saw. ON CONFLICT DO NOTHING waits for the other insert instead of failing
+    the transaction (and whatever else the store writer batched into it)."""
+    dialect: Any = postgresql if on_postgres(session) else sqlite
+    statement: Insert = dialect.insert(ATTEMPTS).values(**row).on_conflict_do_nothing()
+    return session.connection().execute(statement.returning(_c.id)).first() is not None
+
+
+_EXTEND_ATTEMPT = (
+    update(ATTEMPTS)
+    .where(_c.channel_id == bindparam("cid"), _c.ended_at.is_(None))
+    .values(deadline=bindparam("until"))
+)
+_EXTEND_LEASE = (
+    update(DELIVERIES)
+    .where(DELIVERIES.c.id == bindparam("delivery"), DELIVERIES.c.claimed_by.is_not(None))
+    .values(lease_until=bindparam("lease"))
+)
+
+
+def keep_alive(
+    session: Session, channel_id: str, delivery_id: int, deadline: datetime, lease: datetime
+) -> None:
+    """A call that lasts longer (a member put through to the police): its deadline, and the
+    claim of its delivery, move on, so no dispatcher hangs up on it or takes it over."""
+    connection = session.connection()
+    connection.execute(_EXTEND_ATTEMPT, {"cid": channel_id, "until": deadline})
+    connection.execute(_EXTEND_LEASE, {"delivery": delivery_id, "lease": lease})
+
+
+_INBOUND_SINCE = (
+    select(func.count())
+    .select_from(ATTEMPTS.join(DELIVERIES, DELIVERIES.c.id == _c.delivery_id))
+    .where(
+        _c.direction == CallDirection.INBOUND.value,
+        DELIVERIES.c.member_id.in_(bindparam("members", expanding=True)),
+        _c.started_at >= bindparam("since"),
+    )
+)
+
+
+def call_backs_since(session: Session, member_ids: list[int], since: datetime) -> int:
+    """How many call backs these members' deliveries had since then."""
+    if not member_ids:
+        return 0
+    params = {"members": member_ids, "since": since}
+    return session.connection().scalar(_INBOUND_SINCE, params) or 0
+
+
+_INBOUND_OF = select(func.count()).where(
+    _c.delivery_id == bindparam("delivery"), _c.direction == CallDirection.INBOUND.value
+)
+
+
+def call_backs_of(session: Session, delivery_id: int) -> int:
+    return session.connection().scalar(_INBOUND_OF, {"delivery": delivery_id}) or 0
+
+
 _CLOSE = (
     update(ATTEMPTS)
     .where(_c.channel_id == bindparam("cid"), _c.ended_at.is_(None))
@@ -71,7 +147,7 @@ _CLOSE = (
         hangup_cause=bindparam("cause"),
         answered_at=func.coalesce(_c.answered_at, bindparam("answered", type_=_when)),
     )
-    .returning(_c.id, _c.delivery_id, _c.phone_index, _c.pbx, _c.direction)
+    .returning(_c.id, _c.delivery_id, _c.phone_index, _c.pbx, _c.direction, _c.digit)
 )
 
 
@@ -83,15 +159,11 @@ def close(
     hangup_cause: int | None = None,
     answered_at: datetime | None = None,
 ) -> AnyRow | None:
-    """Close an open attempt once: its (id, delivery_id, phone_index), or None if it was
-    unknown or already closed (idempotent replays). An answer time already recorded stays."""
-    values = {
-        "cid": channel_id,
-        "ended": ended_at,
-        "result": outcome,
-        "cause": hangup_cause,
-        "answered": answered_at,
-    }
+    """Close an open attempt once: its (id, delivery_id, phone_index, pbx, direction, digit),
+    or None if it was unknown or already closed (idempotent replays). An answer time already
+    recorded stays."""
+    values = {"cid": channel_id, "ended": ended_at, "result": outcome}
+    values |= {"cause": hangup_cause, "answered": answered_at}
     return session.connection().execute(_CLOSE, values).first()
 
 
@@ -102,14 +174,15 @@ _DIGIT = (
         digit=bindparam("key"),
         answered_at=func.coalesce(_c.answered_at, bindparam("at", type_=_when)),
     )
-    .returning(_c.id, _c.delivery_id)
+    .returning(_c.id, _c.delivery_id, _c.direction)
 )
 
 
 def set_digit(
     session: Session, channel_id: str, digit: str, answered_at: datetime
 ) -> AnyRow | None:
-    """The key pressed on this call: its (id, delivery_id), or None for an unknown call."""
+    """The key pressed on this call: its (id, delivery_id, direction), or None for an unknown
+    call."""
     params = {"cid": channel_id, "key": digit, "at": answered_at}
     return session.connection().execute(_DIGIT, params).first()
 

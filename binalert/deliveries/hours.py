@@ -8,9 +8,10 @@ before a due non-urgent one. Two guards keep non-urgent messages in their place:
 - Calling hours. A non-urgent delivery is due only within its BIN's calling hours (created
   at the next opening; retries moved into them, policy.next_call_at). One whose time came
   but whose window closed before a line was free (a backlog at 19:59, a BIN whose hours were
-  shortened) is put back, unplaced, to the next opening when the claim takes it; the claim
-  of urgent rows does nothing more than before (the check runs only when non-urgent rows
-  were claimed).
+  shortened) is put back, unplaced, to the next opening when the claim takes it
+  (`outside_hours` finds them, `lifecycle.defer_to_hours` puts them back); the claim of
+  urgent rows does nothing more than before (the check runs only when non-urgent rows were
+  claimed).
 - Channels. Non-urgent calls start only while the PBX's open calls stay below
   `max_channels - reserve` (URGENT_RESERVE of them, at least one when the PBX has two or
   more): however many messages wait, that many lines are free for an urgent alert the
@@ -29,16 +30,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from binalert.calling_hours import CallingHours
-from binalert.deliveries import events
-from binalert.deliveries import repository as repo
-from binalert.deliveries.machine import Event
 from binalert.deliveries.tables import AnyRow
-from binalert.errors import Conflict
 from binalert.models import Bin
 
 URGENT_RESERVE = 0.2  # the share of a PBX's channels non-urgent calls leave free
 DEFAULT_HOURS = CallingHours()
-CALL_DEFERRED = "call_deferred"  # the delivery event of a delivery put back until its hours
 
 _BINS: Any = Bin.__table__
 _HOURS = select(
@@ -92,39 +88,7 @@ def non_urgent_room(max_channels: int | None, open_calls: int, share: float) -> 
     return max_channels - urgent_reserve(max_channels, share) - open_calls
 
 
-def claim(
-    session: Session,
-    now: datetime,
-    limit: int,
-    room: int | None,
-    worker_id: str,
-    lease_until: datetime,
-    pbx: str,
-    avoid_until: datetime,
-) -> list[AnyRow]:
-    """Claim up to `limit` due deliveries (repository.claim_due) of which at most `room`
-    non-urgent (None: any); non-urgent ones outside their BIN's calling hours are put back,
-    unplaced."""
-    args = (worker_id, lease_until, pbx, avoid_until)
-    if room is None or room >= limit:
-        rows = repo.claim_due(session, now, limit, *args)
-    else:
-        rows = repo.claim_due(session, now, limit, *args, urgent_only=True)
-        rest = min(limit - len(rows), room)
-        if rest > 0:
-            rows += repo.claim_due(session, now, rest, *args)
-    if all(row.urgent for row in rows):
-        return rows
-    closed = _outside_hours(session, rows, now)
-    if not closed:
-        return rows
-    for row, opening in closed:
-        _put_back(session, row, opening)
-    deferred = {row.id for row, _ in closed}
-    return [row for row in rows if row.id not in deferred]
-
-
-def _outside_hours(
+def outside_hours(
     session: Session, rows: Iterable[AnyRow], now: datetime
 ) -> list[tuple[AnyRow, datetime]]:
     """The non-urgent rows whose BIN does not call now, with their next opening."""
@@ -136,25 +100,3 @@ def _outside_hours(
         if not bin_hours.allows(now):
             found.append((row, bin_hours.next_opening(now)))
     return found
-
-
-def _put_back(session: Session, row: AnyRow, opening: datetime) -> None:
-    """Undo the claim of a delivery not placed: waiting again, as before (a first call
-    pending, a retry waiting), its counts as they were, due at `opening`."""
-    attempts = max(row.attempts - 1, 0)
-    rounds = max(row.rounds - 1, 0) if row.next_phone_index == 0 else row.rounds
-    event = Event.RELEASE if attempts == 0 else Event.RETRY_LATER
-    try:
-        moved = repo.transition(
-            session,
-            row.id,
-            event,
-            attempts=attempts,
-            rounds=rounds,
-            next_attempt_at=opening,
-            claimed_by=None,
-            lease_until=None,
-        )
-    except Conflict:  # cannot happen in the claiming transaction; nothing to undo then
-        return
-    events.record_delivery(session, moved, CALL_DEFERRED, reason="outside_calling_hours")

@@ -16,7 +16,7 @@ from binalert.models import DeliveryStatus as S
 class Event(enum.StrEnum):
     CLAIM = "claim"  # the dialer takes the delivery to place a call
     RETRY_LATER = "retry_later"  # a call ended without acknowledgement; attempts remain
-    ACKNOWLEDGE = "acknowledge"  # the member pressed 1
+    ACKNOWLEDGE = "acknowledge"  # 1 or 3 pressed on our own call (never on a call back)
     EXHAUST_REACHED = "exhaust_reached"  # attempts used up; the member was reached at least once
     EXHAUST_UNREACHED = "exhaust_unreached"  # attempts used up; never reached
     CANCEL = "cancel"  # the police cancelled the alert: a delivery not being called stops

@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import phonenumbers
-
 from binalert.errors import Invalid
+from binalert.phones import region_of
 
 DEFAULT_COUNTRIES = frozenset({"BE", "NL", "FR", "DE", "LU"})  # Belgium and its neighbours
 
@@ -22,11 +21,7 @@ class MemberPolicy:
 
     def check_numbers(self, numbers: Iterable[str | None]) -> None:
         for number in numbers:
-            if (
-                number
-                and phonenumbers.region_code_for_number(phonenumbers.parse(number))
-                not in self.countries
-            ):
+            if number and region_of(number) not in self.countries:
                 raise Invalid(
                     f"numbers of that country are not called (allowed: "
                     f"{', '.join(sorted(self.countries))}; an admin can change "

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from binalert.models import Delivery, Member, Membership
+from binalert.models import Member, Membership
 
 
 def add(session: Session, member: Member, bin_id: int) -> Member:
@@ -64,18 +65,25 @@ def active_members_of_bins(session: Session, bin_ids: Collection[int]) -> Sequen
     return list(session.scalars(query))
 
 
-def delivery_ids(session: Session, member_id: int) -> list[int]:
-    return list(session.scalars(select(Delivery.id).where(Delivery.member_id == member_id)))
+@dataclass(frozen=True)
+class PhoneHolder:
+    member_id: int
+    language: str
+
+
+def with_phone(session: Session, e164: str) -> list[PhoneHolder]:
+    """The active members whose phone or second phone is this number (an erased member has
+    no row any more, an inactive one is not called and not recognised)."""
+    query = (
+        select(Member.id, Member.language)
+        .where(Member.active.is_(True), or_(Member.phone == e164, Member.second_phone == e164))
+        .order_by(Member.id)
+    )
+    return [PhoneHolder(row.id, row.language) for row in session.execute(query)]
 
 
 def erase(session: Session, member_id: int) -> None:
-    """Delete the person; their deliveries stay as anonymous outcomes (no member, no number)."""
-    session.execute(
-        update(Delivery)
-        .where(Delivery.member_id == member_id)
-        .values(member_id=None, phones=[])
-        .execution_options(synchronize_session=False)
-    )
+    """Delete the person (their deliveries were made anonymous first: lifecycle.forget_member)."""
     session.execute(delete(Membership).where(Membership.member_id == member_id))
     session.execute(delete(Member).where(Member.id == member_id))
     session.expunge_all()

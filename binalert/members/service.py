@@ -114,9 +114,8 @@ def erase(session: Session, caller: Caller, member_id: int) -> None:
     again (waiting calls are cancelled now, a call in progress ends cancelled). The audit log
     keeps who erased which member id, not the person's data."""
     visible_member(session, caller, member_id)
-    deliveries = repo.delivery_ids(session, member_id)
+    cancelled = lifecycle.forget_member(session, member_id)
     repo.erase(session, member_id)
-    cancelled = lifecycle.cancel_deliveries(session, deliveries)
     record(session, caller, "member.erase", f"member:{member_id}", cancelled=cancelled)
 
 

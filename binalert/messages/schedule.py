@@ -12,14 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from binalert.deliveries import lifecycle
 from binalert.deliveries.hours import DEFAULT_HOURS, hours_by_bin
 from binalert.messages import repository as repo
-from binalert.models import Alert, Delivery, DeliveryStatus, Member
-
-_INSERT = insert(Delivery)
+from binalert.models import Alert, Member
 
 
 def _grouped(pairs: Sequence[tuple[Member, int]]) -> list[tuple[Member, list[int]]]:
@@ -29,43 +27,37 @@ def _grouped(pairs: Sequence[tuple[Member, int]]) -> list[tuple[Member, list[int
     return list(found.values())
 
 
-def _row(alert: Alert, member: Member, bin_id: int | None, at: datetime) -> dict[str, Any]:
-    language = member.language if member.language in alert.messages else next(iter(alert.messages))
-    return {
-        "alert_id": alert.id,
-        "member_id": member.id,
-        "status": DeliveryStatus.PENDING.value,
-        "urgent": alert.urgent,
-        "language": language,
-        "phones": [member.phone] + ([member.second_phone] if member.second_phone else []),
-        "next_attempt_at": at,
-        "bin_id": bin_id,
-        "updated_at": alert.created_at,
-    }
-
-
 def schedule(
-    session: Session, alert: Alert, now: datetime, validity: timedelta, only: Any = None
+    session: Session,
+    alert: Alert,
+    now: datetime,
+    validity: timedelta,
+    only: Any = None,
+    bin_ids: Sequence[int] | None = None,
 ) -> int:
-    """Add the alert's deliveries (to the active members of its BINs; `only`: a select of
-    the member ids to keep), set its calls_from and valid_until; returns how many."""
-    members = _grouped(repo.members_in_bins(session, alert.bin_ids, only))
-    hours = hours_by_bin(session, alert.bin_ids)
-    openings = {b: hours.get(b, DEFAULT_HOURS).next_opening(now) for b in alert.bin_ids}
-    rows = []
-    for member, bin_ids in members:
+    """Add the alert's deliveries (to the active members of its BINs, or of `bin_ids`: one
+    zone's part of a message, approved later; `only`: a select of the member ids to keep;
+    members the alert already calls are left out), move its calls_from and valid_until on;
+    returns how many."""
+    bins = list(alert.bin_ids if bin_ids is None else bin_ids)
+    members = _grouped(repo.members_in_bins(session, bins, only, not_of=alert.id))
+    hours = hours_by_bin(session, bins)
+    openings = {b: hours.get(b, DEFAULT_HOURS).next_opening(now) for b in bins}
+    planned: list[lifecycle.Planned] = []
+    for member, member_bins in members:
         if alert.urgent:
-            rows.append(_row(alert, member, bin_ids[0], now))
+            planned.append((member, now, member_bins[0]))
         else:
-            at, bin_id = min((openings[b], b) for b in bin_ids)
-            rows.append(_row(alert, member, bin_id, at))
-    if rows:
-        session.execute(_INSERT, rows)
+            at, bin_id = min((openings[b], b) for b in member_bins)
+            planned.append((member, at, bin_id))
+    lifecycle.open_deliveries(session, alert, planned)
     if alert.urgent:
         starts = now
     else:
-        starts = min((row["next_attempt_at"] for row in rows), default=min(openings.values()))
-        alert.calls_from = starts
-    alert.valid_until = starts + validity
+        starts = min((due for _, due, _ in planned), default=min(openings.values()))
+        earlier = alert.calls_from  # a part approved before this one
+        alert.calls_from = starts if earlier is None else min(earlier, starts)
+    # A part approved later keeps the calls of the earlier parts valid, and its own.
+    alert.valid_until = max(alert.valid_until, starts + validity)
     session.flush()
-    return len(rows)
+    return len(planned)

@@ -85,6 +85,16 @@ class Decision(BaseModel):
     reason: ShortText | None = None
 
 
+class ZonePart(BaseModel):
+    """One zone's part of a coordinator's message where that zone requires approval."""
+
+    police_zone: str
+    status: str = Field(description="awaiting_approval, active (approved) or rejected")
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+
+
 class MessageDetail(AlertDetail):
     """An alert, message or follow-up with when its calls start, in words and Brussels time."""
 
@@ -95,6 +105,10 @@ class MessageDetail(AlertDetail):
         default=None, description="calls_from in Europe/Brussels time"
     )
     decision_note: str | None = None
+    approvals: list[ZonePart] = Field(
+        default_factory=list,
+        description="the parts awaiting or given approval, of the zones in the caller's scope",
+    )
 
 
 class FollowUps(BaseModel):

@@ -5,7 +5,10 @@
   (binalert.messages.schedule; the dialer's claim keeps them there, deliveries.hours) and
   always come after any urgent alert's calls. Where a BIN's zone requires it, a
   coordinator's message waits for a police officer of that zone to approve it (its calls
-  are planned then) or reject it (nobody is called); both are audited.
+  are planned then) or reject it (nobody is called); both are audited. Each zone decides
+  for its own BINs only: a message to BINs of several zones has one part per zone that
+  requires approval, and a zone's members are called once that zone approves (the other
+  zones' parts go on meanwhile). A zone sees its own part's decision, not the others'.
 - A follow-up (feedback) on an alert goes from the police to the same members, all or only
   those who acknowledged, in each member's language. It keeps the calling hours unless sent
   `at_once` (then it is urgent: called now, at any hour).
@@ -14,7 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +29,7 @@ from binalert.auth.schemas import Caller, Principal
 from binalert.auth.service import require_role, visible_bin_ids
 from binalert.calling_hours import BRUSSELS
 from binalert.clock import utcnow
+from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, Forbidden, Invalid, NotFound
 from binalert.messages import repository as repo
 from binalert.messages.schedule import schedule
@@ -35,6 +39,7 @@ from binalert.messages.schemas import (
     FollowUps,
     MessageCreate,
     MessageDetail,
+    ZonePart,
 )
 from binalert.messages.templates import (
     DEFAULT_ORDER,
@@ -43,7 +48,7 @@ from binalert.messages.templates import (
     template_name,
 )
 from binalert.messages.when import calls_start
-from binalert.models import Alert, AlertStatus, Audience, Bin, Language, Role
+from binalert.models import Alert, AlertStatus, Audience, Bin, Language, MessageApproval, Role
 from binalert.settings import Settings
 from binalert.zones import repository as zones_repo
 from store.announce import ALERTS_CHANGED, announce
@@ -52,15 +57,47 @@ MAX_MESSAGE = 1000
 UNDECIDED = AlertStatus.AWAITING_APPROVAL.value
 
 
-def message_detail(session: Session, alert: Alert, settings: Settings) -> MessageDetail:
+def message_detail(
+    session: Session, caller: Caller, alert: Alert, settings: Settings
+) -> MessageDetail:
+    """The message as this caller may see it: the decisions of their own zones' parts only
+    (a zone never sees who decided, or why, in another zone)."""
     base = alerts.detail(session, alert, settings)
     calls_from = alert.calls_from
+    parts = _own_parts(session, caller, alert)
+    decided = [p for p in parts if p.decided_at is not None]
+    last = max(decided, key=lambda p: p.decided_at or alert.created_at) if decided else None
+    shown = base.model_dump()
+    if last is not None:
+        shown |= {"decided_by": last.decided_by, "decided_at": last.decided_at}
     return MessageDetail(
-        **base.model_dump(),
+        **shown,
         calls_start=calls_start(calls_from, utcnow()) if calls_from else None,
         calls_from_local=calls_from.astimezone(BRUSSELS) if calls_from else None,
-        decision_note=repo.decision_note(session, alert.id) if alert.decided_at else None,
+        decision_note=_decision_note(session, alert, last, bool(parts)),
+        approvals=[ZonePart.model_validate(p, from_attributes=True) for p in parts],
     )
+
+
+def _decision_note(
+    session: Session, alert: Alert, last: MessageApproval | None, has_parts: bool
+) -> str | None:
+    if last is not None:
+        return last.reason
+    if not has_parts and alert.decided_at:  # decided before zones decided apart (0012)
+        return repo.decision_note(session, alert.id)
+    return None
+
+
+def _own_parts(session: Session, caller: Caller, alert: Alert) -> list[MessageApproval]:
+    """The message's zone parts in the caller's scope: a zone's police their zone's, a
+    coordinator those of their BINs' zones, an admin all."""
+    parts = repo.parts(session, [alert.id])
+    scope = alerts.member_scope(session, caller, alert)
+    if scope is None or not parts:
+        return parts
+    zones = {b.police_zone for b in repo.bins(session, scope)}
+    return [p for p in parts if p.police_zone in zones]
 
 
 def _texts(messages: dict[Language, str] | None, rendered: dict[str, str] | None) -> dict[str, str]:
@@ -87,8 +124,14 @@ def _allowed_bins(session: Session, principal: Principal, bin_ids: Sequence[int]
     return found
 
 
-def _zones_requiring_approval(session: Session, found: Sequence[Bin]) -> set[str]:
-    zones = {b.police_zone for b in found}
+def _by_zone(found: Sequence[Bin]) -> dict[str, list[int]]:
+    zones: dict[str, list[int]] = {}
+    for found_bin in found:
+        zones.setdefault(found_bin.police_zone, []).append(found_bin.id)
+    return zones
+
+
+def _zones_requiring_approval(session: Session, zones: Sequence[str]) -> set[str]:
     return {zone for zone in zones if zones_repo.approval_required(session, zone)}
 
 
@@ -99,13 +142,17 @@ def send(
     principal = caller.principal
     require_role(principal, Role.POLICE, Role.COORDINATOR)
     if key is not None and (earlier := alerts.existing_for_key(session, caller, key)) is not None:
-        return message_detail(session, earlier, settings), False
+        return message_detail(session, caller, earlier, settings), False
     found = _allowed_bins(session, principal, data.bin_ids)
     rendered = None
     if data.template is not None:
         rendered = render_prevention(data.template, list(data.languages or DEFAULT_ORDER))
     texts = _texts(data.messages, rendered)
-    waits = principal.role is Role.COORDINATOR and bool(_zones_requiring_approval(session, found))
+    zones = _by_zone(found)
+    waiting = set()
+    if principal.role is Role.COORDINATOR:  # the police's own messages never wait
+        waiting = _zones_requiring_approval(session, list(zones))
+    at_once = [b for zone, bin_ids in zones.items() if zone not in waiting for b in bin_ids]
     now = utcnow()
     validity = timedelta(days=data.valid_days)
     alert = alerts_repo.add(
@@ -120,12 +167,13 @@ def send(
             urgent=False,
             valid_from=now,
             valid_until=now + validity,
-            status=UNDECIDED if waits else AlertStatus.ACTIVE.value,
+            status=AlertStatus.ACTIVE.value if at_once else UNDECIDED,
             idempotency_key=key,
             audience=Audience.ALL.value,
         ),
     )
-    count = 0 if waits else schedule(session, alert, now, validity)
+    count = schedule(session, alert, now, validity, bin_ids=at_once) if at_once else 0
+    repo.add_parts(session, alert.id, waiting, int(validity.total_seconds()))
     announce(session, ALERTS_CHANGED)
     record(
         session,
@@ -138,35 +186,67 @@ def send(
         status=alert.status,
         deliveries=count,
         calls_from=alert.calls_from.isoformat() if alert.calls_from else None,
+        awaiting_zones=sorted(waiting),
     )
-    return message_detail(session, alert, settings), True
+    return message_detail(session, caller, alert, settings), True
 
 
-def _decidable(session: Session, caller: Caller, alert_id: int) -> Alert:
+def _decidable(session: Session, caller: Caller, alert_id: int) -> tuple[Alert, list[str]]:
+    """The message and the zones whose parts this caller decides now: a police officer their
+    own zone's part, an admin every part still awaiting."""
     principal = caller.principal
     require_role(principal, Role.POLICE)
     alert = alerts.visible_alert(session, caller, alert_id)
-    if alert.status != UNDECIDED:
+    parts = {p.police_zone: p.status for p in repo.parts(session, [alert_id])}
+    if alert.status not in (UNDECIDED, AlertStatus.ACTIVE.value) or not parts:
         raise Conflict(f"message {alert_id} is {alert.status}, not awaiting approval")
     if principal.role is Role.POLICE:
-        zones = _zones_requiring_approval(session, repo.bins(session, alert.bin_ids))
-        if principal.police_zone not in zones:
-            raise Forbidden("only the police of the zone that requires approval may decide")
-    return alert
+        zone = principal.police_zone or ""
+        if zone not in parts:
+            raise Forbidden("only the police of a zone that requires approval may decide")
+        zones = [zone] if parts[zone] == UNDECIDED else []
+    else:
+        zones = [zone for zone, status in parts.items() if status == UNDECIDED]
+    if not zones:
+        raise Conflict(f"message {alert_id}: your zone's part is already decided")
+    return alert, zones
+
+
+def _decide_parts(
+    session: Session,
+    caller: Caller,
+    alert: Alert,
+    zones: Sequence[str],
+    status: AlertStatus,
+    data: Decision,
+) -> datetime:
+    now = utcnow()
+    for zone in zones:
+        actor = caller.principal.actor
+        if not repo.decide_part(session, alert.id, zone, status, actor, now, data.reason):
+            raise Conflict(f"message {alert.id} was decided meanwhile")
+    return now
+
+
+def _one_zone(session: Session, alert: Alert) -> bool:
+    return len(_by_zone(repo.bins(session, alert.bin_ids))) == 1
 
 
 def approve(
     session: Session, caller: Caller, alert_id: int, data: Decision, settings: Settings
 ) -> MessageDetail:
-    """Approve a coordinator's message: its calls are planned now, within calling hours, and
-    its validity counts from then."""
-    alert = _decidable(session, caller, alert_id)
-    now = utcnow()
-    validity = alert.valid_until - alert.created_at
-    if not repo.decide(session, alert_id, AlertStatus.ACTIVE, caller.principal.actor, now):
-        raise Conflict(f"message {alert_id} was decided meanwhile")
-    alert = alerts.visible_alert(session, caller, alert_id)
-    count = schedule(session, alert, now, validity)
+    """Approve the caller's zone's part of a coordinator's message: its members' calls are
+    planned now, within calling hours, and their validity counts from then."""
+    alert, zones = _decidable(session, caller, alert_id)
+    now = _decide_parts(session, caller, alert, zones, AlertStatus.ACTIVE, data)
+    # A message over several zones names no single decider (each zone sees its own part).
+    by = caller.principal.actor if _one_zone(session, alert) else None
+    repo.decide(session, alert_id, AlertStatus.ACTIVE, by, now)  # False: active already
+    alert = repo.locked(session, alert_id)
+    parts = [p for p in repo.parts(session, [alert_id]) if p.police_zone in zones]
+    bins = [b.id for b in repo.bins(session, alert.bin_ids) if b.police_zone in zones]
+    validity = timedelta(seconds=max(p.validity_seconds for p in parts))
+    count = schedule(session, alert, now, validity, bin_ids=bins)
     announce(session, ALERTS_CHANGED)
     record(
         session,
@@ -174,23 +254,32 @@ def approve(
         "message.approve",
         f"alert:{alert_id}",
         reason=data.reason,
+        zones=list(zones),
         deliveries=count,
         calls_from=alert.calls_from.isoformat() if alert.calls_from else None,
     )
-    return message_detail(session, alert, settings)
+    return message_detail(session, caller, alert, settings)
 
 
 def reject(
     session: Session, caller: Caller, alert_id: int, data: Decision, settings: Settings
 ) -> MessageDetail:
-    """Reject a coordinator's message: nobody is called."""
-    _decidable(session, caller, alert_id)
-    now = utcnow()
-    if not repo.decide(session, alert_id, AlertStatus.REJECTED, caller.principal.actor, now):
-        raise Conflict(f"message {alert_id} was decided meanwhile")
+    """Reject the caller's zone's part of a coordinator's message: its members are not
+    called. Rejected by every zone, nobody is; the last part rejected after others were
+    approved lets the message complete once their calls end."""
+    alert, zones = _decidable(session, caller, alert_id)
+    now = _decide_parts(session, caller, alert, zones, AlertStatus.REJECTED, data)
+    if not any(p.status == UNDECIDED for p in repo.parts(session, [alert_id])):
+        if alert.status == UNDECIDED:  # no part approved, none went out without approval
+            by = caller.principal.actor if _one_zone(session, alert) else None
+            if not repo.decide(session, alert_id, AlertStatus.REJECTED, by, now):
+                raise Conflict(f"message {alert_id} was decided meanwhile")
+        else:
+            lifecycle.complete_if_done(session, alert_id, now)
     announce(session, ALERTS_CHANGED)
-    record(session, caller, "message.reject", f"alert:{alert_id}", reason=data.reason)
-    return message_detail(session, alerts.visible_alert(session, caller, alert_id), settings)
+    record(session, caller, "message.reject", f"alert:{alert_id}", reason=data.reason, zones=zones)
+    alert = alerts.visible_alert(session, caller, alert_id)
+    return message_detail(session, caller, alert, settings)
 
 
 def feedback(
@@ -206,7 +295,7 @@ def feedback(
     principal = caller.principal
     require_role(principal, Role.POLICE)
     if key is not None and (earlier := alerts.existing_for_key(session, caller, key)) is not None:
-        return message_detail(session, earlier, settings), False
+        return message_detail(session, caller, earlier, settings), False
     parent = alerts.visible_alert(session, caller, alert_id)
     if parent.parent_id is not None:
         raise Invalid(f"alert {alert_id} is a follow-up: follow up alert {parent.parent_id}")
@@ -256,7 +345,7 @@ def feedback(
         at_once=data.at_once,
         deliveries=count,
     )
-    return message_detail(session, alert, settings), True
+    return message_detail(session, caller, alert, settings), True
 
 
 def _out(alert: Alert) -> AlertOut:
@@ -264,35 +353,58 @@ def _out(alert: Alert) -> AlertOut:
 
 
 def follow_ups(session: Session, caller: Caller, alert_id: int) -> FollowUps:
-    """The alert this one follows up, and the follow-ups sent on it."""
+    """The alert this one follows up, and the follow-ups sent on it that the caller may see:
+    on an alert over several zones, each zone's police follow up their own members, and
+    another zone never sees that follow-up (its text, its officer)."""
     alert = alerts.visible_alert(session, caller, alert_id)
+    visible = visible_bin_ids(session, caller.principal)
     parent = None
     if alert.parent_id is not None:
         found = alerts_repo.get(session, alert.parent_id)
-        parent = _out(found) if found is not None else None
-    return FollowUps(
-        parent=parent, follow_ups=[_out(a) for a in repo.follow_ups(session, alert.id)]
-    )
+        parent = _out(found) if found is not None and _sees(visible, found) else None
+    shown = [_out(a) for a in repo.follow_ups(session, alert.id) if _sees(visible, a)]
+    return FollowUps(parent=parent, follow_ups=shown)
+
+
+def _sees(visible: set[int] | None, alert: Alert) -> bool:
+    return visible is None or bool(visible & set(alert.bin_ids))
+
+
+def _caller_zones(session: Session, caller: Caller) -> set[str] | None:
+    """The zones whose waiting parts a caller lists: a police officer's own, a
+    coordinator's BINs' zones, every zone for an admin (None)."""
+    principal = caller.principal
+    if principal.role is Role.ADMIN:
+        return None
+    if principal.role is Role.POLICE:
+        return {principal.police_zone or ""}
+    return {b.police_zone for b in repo.bins(session, principal.bin_ids)}
 
 
 def list_messages(
     session: Session, caller: Caller, status: AlertStatus | None = None, limit: int = 50
 ) -> list[AlertOut]:
-    """The caller's newest messages (for the police: of their zone), newest first."""
+    """The caller's newest messages (for the police: of their zone), newest first; those
+    `awaiting_approval` are the ones with a part awaiting the caller's zone's decision."""
     visible = visible_bin_ids(session, caller.principal)
-    rows = repo.recent_messages(session, status.value if status else None)
-    return [_out(a) for a in rows if visible is None or visible & set(a.bin_ids)][:limit]
+    if status is AlertStatus.AWAITING_APPROVAL:
+        rows = repo.awaiting_messages(session, _caller_zones(session, caller))
+    else:
+        rows = repo.recent_messages(session, status.value if status else None)
+    return [_out(a) for a in rows if _sees(visible, a)][:limit]
 
 
 def get(session: Session, caller: Caller, alert_id: int, settings: Settings) -> MessageDetail:
-    return message_detail(session, alerts.visible_alert(session, caller, alert_id), settings)
+    alert = alerts.visible_alert(session, caller, alert_id)
+    return message_detail(session, caller, alert, settings)
 
 
 def may_decide(session: Session, principal: Principal, alert: AlertOut) -> bool:
-    """Whether the pages offer this principal to approve or reject the message."""
-    if alert.status != UNDECIDED or principal.role is Role.COORDINATOR:
+    """Whether the pages offer this principal to approve or reject the message: a part
+    awaits their zone (an admin: any part)."""
+    if principal.role is Role.COORDINATOR:
         return False
+    waiting = {p.police_zone for p in repo.parts(session, [alert.id]) if p.status == UNDECIDED}
     if principal.role is Role.ADMIN:
-        return True
-    zones = _zones_requiring_approval(session, repo.bins(session, alert.bin_ids))
-    return principal.police_zone in zones
+        return bool(waiting)
+    return principal.police_zone in waiting

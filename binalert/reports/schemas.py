@@ -19,6 +19,7 @@ class AlertRow(BaseModel):
     median_seconds_to_ack: float | None
     urgent: bool = True
     parent_id: int | None = None  # a follow-up: the alert it follows (listed right after it)
+    heard_on_call_back: int = 0  # not acknowledged; a 1 on a call back (caller ID: unverified)
 
 
 class LanguageRow(BaseModel):

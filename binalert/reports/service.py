@@ -52,7 +52,13 @@ def _alert_row(alert: Alert, rows: Sequence[Delivery]) -> AlertRow:
         median_seconds_to_ack=_median(_ack_seconds(alert, rows)),
         urgent=alert.urgent,
         parent_id=alert.parent_id,
+        heard_on_call_back=sum(_heard_unverified(d) for d in rows),
     )
+
+
+def _heard_unverified(d: Delivery) -> bool:
+    """A 1 on a call back (caller ID only) and no acknowledgement on our own call."""
+    return d.heard_on_call_back_at is not None and d.status != DeliveryStatus.ACKNOWLEDGED.value
 
 
 def _paired(rows: list[AlertRow]) -> list[AlertRow]:

@@ -1,18 +1,23 @@
 """Webhook jobs: acknowledgements, members put through to the police (`transferred`) and
 alert completions are queued for every subscribed webhook in the same transaction as their
-delivery event (an events hook, registered once per store by the Runtime)."""
+delivery event (an events hook, registered once per store by the Runtime).
+
+A zone's webhooks hear of its own members only (#21 point 6): a delivery's event goes to the
+zones of the member's BINs in the alert (as the zone's police see the deliveries), an alert's
+own events (completion) to every zone the alert touches; webhooks without a zone (an
+admin's) hear of everything."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from binalert.clock import utcnow
-from binalert.deliveries import events, two_way
+from binalert.deliveries import events
 from binalert.models import DeliveryEvent, WebhookDelivery
 from binalert.webhooks import repository as repo
 from store.announce import WEBHOOK_JOBS, announce
 
-WEBHOOK_EVENTS = (events.ACKNOWLEDGED, two_way.TRANSFERRED, events.ALERT_COMPLETED)
+WEBHOOK_EVENTS = (events.ACKNOWLEDGED, events.TRANSFERRED, events.ALERT_COMPLETED)
 
 
 def payload(session: Session, event: DeliveryEvent) -> dict[str, object]:
@@ -29,7 +34,10 @@ def enqueue(session: Session, event: DeliveryEvent) -> None:
     """The events hook: one job per subscribed webhook, in the event's transaction."""
     if event.kind not in WEBHOOK_EVENTS:
         return
-    zones = repo.zones_of_alert(session, event.alert_id)
+    if event.delivery_id is not None:
+        zones = repo.zones_of_delivery(session, event.delivery_id)
+    else:
+        zones = repo.zones_of_alert(session, event.alert_id)
     body = payload(session, event)
     now = utcnow()
     for hook in repo.subscribers(session, zones):

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from binalert.models import Alert, Bin, Webhook, WebhookDelivery
+from binalert.models import Alert, Bin, Delivery, Membership, Webhook, WebhookDelivery
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -50,6 +50,21 @@ def zones_of_alert(session: Session, alert_id: int) -> set[str]:
     if alert is None:
         return set()
     query = select(Bin.police_zone).where(Bin.id.in_(list(alert.bin_ids)))
+    return set(session.scalars(query))
+
+
+def zones_of_delivery(session: Session, delivery_id: int) -> set[str]:
+    """The zones of the BINs of the alert that the delivery's member is in (none once the
+    member is erased: then only webhooks without a zone hear of it)."""
+    found = session.get(Delivery, delivery_id)
+    alert = session.get(Alert, found.alert_id) if found is not None else None
+    if found is None or alert is None or found.member_id is None:
+        return set()
+    query = (
+        select(Bin.police_zone)
+        .join(Membership, Membership.bin_id == Bin.id)
+        .where(Membership.member_id == found.member_id, Bin.id.in_(list(alert.bin_ids)))
+    )
     return set(session.scalars(query))
 
 

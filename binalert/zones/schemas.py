@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 HourMinute = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
@@ -17,6 +17,10 @@ class ZoneSettings(BaseModel):
     )
     approval_required: bool = Field(
         description="coordinators' messages wait for a police officer's approval"
+    )
+    press3_on_messages: bool = Field(
+        description="press 3 (put through to the dispatch line) is offered on non-urgent "
+        "messages and follow-ups too; off: on urgent alerts only"
     )
     updated_at: datetime | None
 
@@ -30,6 +34,7 @@ class ZonePatch(BaseModel):
         default=None, max_length=32, description="any usual notation; stored as E.164"
     )
     approval_required: bool | None = None
+    press3_on_messages: StrictBool | None = None
 
 
 class BinCallingHours(BaseModel):

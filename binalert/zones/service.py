@@ -7,8 +7,6 @@ from collections.abc import Collection
 from datetime import time
 from typing import Any
 
-import phonenumbers
-from phonenumbers import PhoneNumberType
 from sqlalchemy.orm import Session
 
 from binalert.audit.service import record
@@ -20,6 +18,7 @@ from binalert.calling_hours import CallingHours
 from binalert.clock import utcnow
 from binalert.errors import Forbidden, Invalid, NotFound
 from binalert.models import Bin, Role, Zone
+from binalert.phones import InvalidPhone, dispatch_line
 from binalert.zones import repository as repo
 from binalert.zones.schemas import (
     BinCallingHours,
@@ -28,36 +27,14 @@ from binalert.zones.schemas import (
     ZoneSettings,
 )
 
-REFUSED_DISPATCH = {
-    PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
-    PhoneNumberType.SHARED_COST: "a shared-cost number",
-    PhoneNumberType.PAGER: "a pager number",
-    PhoneNumberType.PERSONAL_NUMBER: "a personal (forwarding) number",
-}
 
-
-def dispatch_e164(text: str, countries: Collection[str]) -> str:
-    """A dispatch line members are put through to: a valid number of an allowed country
-    (the member policy's), never premium-rate; as E.164."""
-    raw = text.strip()
+def dispatch_e164(text: str, allowed: Collection[str]) -> str:
+    """A dispatch line members are put through to (binalert.phones.dispatch_line: an allow
+    list, never a deny list), as E.164; a clear error otherwise."""
     try:
-        parsed = phonenumbers.parse(raw, "BE")
-    except phonenumbers.NumberParseException as error:
-        raise Invalid(f"{raw!r} is not a phone number") from error
-    if not phonenumbers.is_valid_number(parsed):
-        raise Invalid(
-            f"{raw!r} is not a valid phone number (101 and 112 are not: give the zone's own "
-            "dispatch line)"
-        )
-    region = phonenumbers.region_code_for_number(parsed)
-    if region not in countries:
-        raise Invalid(
-            f"numbers of that country are not called (allowed: {', '.join(sorted(countries))})"
-        )
-    kind = phonenumbers.number_type(parsed)
-    if kind in REFUSED_DISPATCH:
-        raise Invalid(f"{raw!r} is {REFUSED_DISPATCH[kind]}, not a dispatch line")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return dispatch_line(text, allowed)
+    except InvalidPhone as error:
+        raise Invalid(str(error)) from error
 
 
 def _settings(name: str, found: Zone | None) -> ZoneSettings:
@@ -65,6 +42,7 @@ def _settings(name: str, found: Zone | None) -> ZoneSettings:
         name=name,
         dispatch_number=found.dispatch_number if found else None,
         approval_required=bool(found and found.approval_required),
+        press3_on_messages=bool(found and found.press3_on_messages),
         updated_at=found.updated_at if found else None,
     )
 
@@ -98,7 +76,7 @@ def may_edit_zone(caller: Caller, name: str) -> bool:
 
 
 def update_zone(
-    session: Session, caller: Caller, name: str, data: ZonePatch, countries: Collection[str]
+    session: Session, caller: Caller, name: str, data: ZonePatch, dispatch_allow: Collection[str]
 ) -> ZoneSettings:
     require_role(caller.principal, Role.POLICE)
     _zone_bins(session, name)
@@ -108,11 +86,14 @@ def update_zone(
     changes: dict[str, Any] = {}
     if "dispatch_number" in data.model_fields_set:
         number = data.dispatch_number
-        found.dispatch_number = dispatch_e164(number, countries) if number else None
+        found.dispatch_number = dispatch_e164(number, dispatch_allow) if number else None
         changes["dispatch_number"] = found.dispatch_number
     if data.approval_required is not None:
         found.approval_required = data.approval_required
         changes["approval_required"] = data.approval_required
+    if data.press3_on_messages is not None:
+        found.press3_on_messages = data.press3_on_messages
+        changes["press3_on_messages"] = data.press3_on_messages
     found.updated_at = utcnow()
     session.flush()
     record(session, caller, "zone.update", f"zone:{name}", **changes)

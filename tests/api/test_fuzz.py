@@ -24,11 +24,13 @@ from binalert.runtime import Runtime
 from store.db import Store
 from tests.api.conftest import World, api_settings, build_world
 from tests.api.helpers import create_alert
+from tests.api.test_dial_health import beat
 
 
 @pytest.fixture
 def fuzz_world(sqlite_store: Store, tmp_path: Path) -> Iterator[tuple[Any, World]]:
     runtime = Runtime(settings=api_settings(sqlite_store, tmp_path), store=sqlite_store)
+    beat(sqlite_store, interval=3600)  # a live worker: /ready is 200 (its 503: test_dial_health)
     yield create_app(runtime), build_world(sqlite_store)
 
 

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from binalert.clock import travel
-from binalert.deliveries.hours import CALL_DEFERRED, urgent_reserve
+from binalert.deliveries.events import CALL_DEFERRED
+from binalert.deliveries.hours import urgent_reserve
 from binalert.deliveries.lifecycle import ClaimedCall, ClaimOptions, claim_due, finish_call
 from binalert.deliveries.policy import RetryPolicy
 from binalert.models import CallAttempt, CallOutcome, Delivery, DeliveryEvent

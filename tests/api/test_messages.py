@@ -360,6 +360,28 @@ def test_zone_settings_by_its_police(client: TestClient, world: World, store: St
     assert len(audit(store, "zone.update")) == 3
 
 
+def test_press_3_on_messages_is_off_until_the_zones_police_turn_it_on(
+    client: TestClient, world: World, store: Store
+) -> None:
+    path = f"/api/v1/zones/{ZONE_1}"
+    assert client.get(path, headers=world.auth("coordinator")).json()["press3_on_messages"] is False
+    for bad in ("true", 1, "yes"):  # a switch is a JSON true or false, nothing else
+        response = client.patch(
+            path, json={"press3_on_messages": bad}, headers=world.auth("police")
+        )
+        assert response.status_code == 422, bad
+    for who, status in (("coordinator", 403), ("police2", 403), ("police", 200)):
+        response = client.patch(path, json={"press3_on_messages": True}, headers=world.auth(who))
+        assert response.status_code == status, who
+    assert response.json()["press3_on_messages"] is True
+    other = client.patch(path, json={"approval_required": True}, headers=world.auth("police"))
+    assert other.json()["press3_on_messages"] is True  # untouched when not given
+    with store.session() as s:
+        zone = s.get(Zone, ZONE_1)
+        assert zone is not None and zone.press3_on_messages
+    assert audit(store, "zone.update")[0].detail == {"press3_on_messages": True}
+
+
 def test_bin_calling_hours_by_coordinator_police_and_admin(
     client: TestClient, world: World, store: Store
 ) -> None:

@@ -17,6 +17,7 @@ from binalert.runtime import Runtime
 from store.db import Store
 from tests.api.conftest import World, api_settings
 from tests.api.helpers import create_alert
+from tests.api.test_dial_health import beat
 from tests.api.test_events import run_calls
 
 
@@ -44,8 +45,9 @@ class FakePbxService:
         }
 
 
-def test_health_and_ready(client: TestClient) -> None:
+def test_health_and_ready(client: TestClient, store: Store) -> None:
     assert client.get("/health").json() == {"status": "ok"}
+    beat(store)  # a live worker dials through the PBX (tests/api/test_dial_health.py)
     ready = client.get("/ready")
     assert ready.status_code == 200 and ready.json()["database"] is True
 
@@ -74,6 +76,9 @@ def test_not_ready_without_database(tmp_path: Path, runtime: Runtime) -> None:
     broken = Runtime(runtime.settings, Store("postgresql://nobody@127.0.0.1:1/none"))
     with TestClient(create_app(broken)) as client:
         assert client.get("/ready").status_code == 503
+        assert client.get("/ready").json()["why"] == [
+            "the database is unreachable (the workers' heartbeats are in it)"
+        ]
         response = client.get("/api/v1/bins", headers={"Authorization": "Bearer x"})
         assert response.status_code == 503 and response.json()["error"] == "unavailable"
 

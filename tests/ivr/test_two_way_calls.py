@@ -2,7 +2,8 @@
 runs the shipped docker/asterisk configuration and the carrier holds the simulated people.
 
 - a member presses 3 and is put through to the zone's (simulated) dispatch line;
-- a member who missed the call rings the BIN number back and acknowledges with a 1;
+- a member who missed the call rings the BIN number back and presses 1: not trusted (a
+  caller ID), they are called straight back and acknowledge on that call;
 - anyone else is told, in four languages, that this number only sends BIN alerts (101, 112);
 - where the zone has no dispatch line, 3 is just an invalid key (Local channels, quick).
 """
@@ -34,7 +35,7 @@ from lab.seed import seed_alert
 from lab.sim import CALLERS, SIM
 from store.db import Store
 from tests.ivr.harness import attempts, channels_left, deliveries, wait_until_final
-from tts.two_way_phrases import UNKNOWN_LANGUAGES, two_way_phrase
+from tts.phrases import UNKNOWN_LANGUAGES, phrase
 
 pytestmark = [pytest.mark.pbx]
 Network = tuple[LabPbx, LabPbx]
@@ -101,38 +102,73 @@ async def test_press_3_puts_the_member_through_to_the_dispatch_line(
     assert "0 results found" in pbx.rx(f"database show {cv.TRANSFER_DB_FAMILY}")
 
 
-@pytest.mark.timeout(150)
-async def test_a_member_who_missed_the_call_rings_back_and_acknowledges(
+@pytest.mark.timeout(180)
+async def test_a_member_who_rings_back_is_called_straight_back_and_acknowledges_there(
     network: Network, sqlite_store: Store
 ) -> None:
+    """The member's line was busy; they ring the BIN number back and press 1. A caller ID
+    proves nothing, so that 1 stops nothing: binalert calls them straight back (not after
+    the 10 minutes' retry), and the 1 on that call acknowledges. The zone has a dispatch
+    line, but nobody is put through to the police on a caller ID: no press 3 on the call
+    back (the one on binalert's own call is offered), and its thanks say a call follows."""
     pbx, carrier = network
-    member = SIM.NO_ANSWER.number(32)
+    member = SIM.BUSY_THEN_PRESS_1.number(32)
     alert_id = seed_alert(sqlite_store, [member], languages=("fr",))
+    _set_dispatch_line(sqlite_store, SIM.DISPATCH_LINE.e164(32))
     settings = lab_settings(pbx, sqlite_store, ring_timeout=5, retry_delays="600")
     async with running_dispatcher(settings, sqlite_store) as service:
-        [row] = deliveries(sqlite_store, alert_id)
         await _until(
             lambda: deliveries(sqlite_store, alert_id)[0].status == "waiting_retry",
             40,
-            "the unanswered call",
+            "the busy call",
         )
         carrier.rx(CALLERS.PRESS_1.command(member))
-        [row] = await wait_until_final(sqlite_store, alert_id, 60)
+        await _until(
+            lambda: f"{cv.CALLBACK_AUDIO}=" in _variables_of_call_back(pbx), 30, "its variables"
+        )
+        variables = _variables_of_call_back(pbx)
+        assert f"{cv.TRANSFER_DIAL}=" not in variables
+        # After its 1 the member hears that we call back to confirm, not "the police know".
+        thanks = await service.call_backs[0].sounds.piece("callback_thanks", "fr")
+        assert f"{cv.THANKS_AUDIO}={thanks}" in variables
+        await _until(
+            lambda: deliveries(sqlite_store, alert_id)[0].heard_on_call_back_at is not None,
+            60,
+            "the 1 on the call back",
+        )
+        [row] = deliveries(sqlite_store, alert_id)
+        assert row.status == "waiting_retry" and row.last_outcome == "callback_unverified"
+        [row] = await wait_until_final(sqlite_store, alert_id, 90)
         await _until(
             lambda: all(a.ended_at is not None for a in attempts(sqlite_store, row.id)),
             40,
-            "the call back's end",
+            "the calls' end",
         )
         answered = dict(service.call_backs[0].answered)
     assert row.status == "acknowledged" and row.digit == "1"
-    outbound, inbound = attempts(sqlite_store, row.id)
-    assert (outbound.direction, outbound.outcome) == ("outbound", "no_answer")
+    busy, inbound, again = attempts(sqlite_store, row.id)
+    assert (busy.direction, busy.outcome) == ("outbound", "busy")
     assert (inbound.direction, inbound.outcome, inbound.digit) == ("inbound", "answered", "1")
+    assert (again.direction, again.outcome, again.digit) == ("outbound", "answered", "1")
+    assert inbound.ended_at is not None
+    waited = (again.started_at - inbound.ended_at).total_seconds()
+    assert waited < 30, f"called back {waited:.0f} s after the call back, not straight away"
     assert answered["alert"] == 1
-    assert _kinds(sqlite_store, row.id).count("acknowledged") == 1
+    kinds = _kinds(sqlite_store, row.id)
+    assert kinds.count("heard_on_call_back") == 1 and kinds.count("acknowledged") == 1
+    assert kinds.index("heard_on_call_back") < kinds.index("acknowledged")
     assert "0 results found" in pbx.rx(f"database show {cv.ACK_DB_FAMILY}")
     heard = _speech(carrier.host_path(carrier.instance.recordings) / f"callback-heard-{member}.wav")
     assert heard[0] <= 1.5, f"{heard[0]:.1f} s of ringing silence after the answer"
+
+
+def _variables_of_call_back(pbx: LabPbx) -> str:
+    """`core show channel` (its variables too) of the call back up on binalert's PBX."""
+    for line in pbx.rx("core show channels concise").splitlines():
+        name, _, rest = line.partition("!")
+        if name.startswith("PJSIP/") and "!binalert-" in f"!{rest}":
+            return pbx.rx(f"core show channel {name}")
+    return ""
 
 
 @pytest.mark.timeout(120)
@@ -152,7 +188,7 @@ async def test_an_unknown_caller_is_told_to_call_101(network: Network, sqlite_st
         carrier.host_path(carrier.instance.recordings) / f"callback-heard-{stranger}.wav"
     )
     assert start <= 1.5, f"{start:.1f} s before binalert spoke"  # binalert, not the timeout
-    said = [speech.synthesize(two_way_phrase("unknown", lang), lang) for lang in UNKNOWN_LANGUAGES]
+    said = [speech.synthesize(phrase("unknown", lang), lang) for lang in UNKNOWN_LANGUAGES]
     expected = sum(p.duration_s for p in said)
     assert span >= 0.9 * expected, f"heard {span:.1f} s of the {expected:.1f} s message"
 

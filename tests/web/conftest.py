@@ -39,6 +39,8 @@ pytestmark = pytest.mark.browser
 def serve(runtime: Runtime) -> Iterator[str]:
     """uvicorn in a thread (its lifespan starts the runtime's services); stopped after."""
     port = free_port()
+    # As `binalert serve` does: one-time links name the address it listens at (#21 point 11).
+    runtime.settings = runtime.settings.model_copy(update={"port": port})
     config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="web-uvicorn", daemon=True)
