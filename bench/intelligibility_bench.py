@@ -15,7 +15,20 @@ ten minutes on two cores. Environment: BENCH_VOICE_QUICK=1 runs the default voic
 only (about three minutes); BENCH_VOICE_ALL=1 adds every setting compared once for docs/tts.md
 (about twenty-five minutes); BENCH_VOICE_LANGS=nl,fr limits the languages; BENCH_VOICE_ONLY=pico
 runs the candidates whose label contains that text; BENCH_VOICE_VERBOSE=1 prints what was said
-and heard; BENCH_WHISPER_MODEL names another CTranslate2 Whisper folder.
+and heard; BENCH_WHISPER_MODEL names another CTranslate2 Whisper folder. BENCH_VOICE_FACTS=1
+measures only the key facts (closed set, no open transcript) of the default voices in every plate
+style, and the 101/112 prompts (about a quarter of a plain run). BENCH_SPELLING_JUDGE (entry, word
+or letter) says how the closed set judges a letter said with its spelling word
+(intelligibility_line.Listener.picks).
+
+Every voice the operator configured (BINALERT_TTS_VOICES) or installed with `binalert tts
+install-voice` (in BINALERT_TTS_VOICES_DIR) is measured the same way as the defaults, so an
+operator sees what a better voice gains before switching.
+
+After the corpus, the prompts that say 101 or 112 (`intelligibility_corpus.prompts()`: the
+two-way calls' pieces, the alert templates' sentences) are spoken by each default (and
+operator's) voice in each way tts.normalise can say these numbers (EMERGENCY_STYLES), and heard
+both ways: how many came back exact.
 """
 
 from __future__ import annotations
@@ -32,13 +45,16 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from bench.intelligibility_corpus import CORPUS
-from bench.intelligibility_facts import exact, fact_tests
+from bench.intelligibility_corpus import CORPUS, prompts
+from bench.intelligibility_facts import exact, fact_tests, spelling_words_of
 from bench.intelligibility_line import Listener, ensure_installed, g711
 from bench.intelligibility_score import Score, canonical, facts_in, score
 from tts import SpeechConfig, SpeechService, audio, normalise
-from tts.normalise import plain
-from tts.voices import PREFERRED, voice_available
+from tts.config import DEFAULT_VOICES_DIR
+from tts.lexicon import EMERGENCY_STYLES
+from tts.normalise import EMERGENCY_STYLE, plain, plate_style
+from tts.piper_voices import installed_voices
+from tts.voices import LANGUAGES, PREFERRED, voice_available
 
 CHUNK_S = float(
     os.environ.get("BENCH_CHUNK_S", "24")
@@ -62,21 +78,41 @@ class Candidate:
         return f"{self.voice} {self.setting} {self.rate}{extra}"
 
 
-SPELLED: dict[str, object] = {"plate": "spelled"}
+# the plate styles compared with each default voice's own (tts.normalise.DEFAULT_PLATE_STYLES):
+# by letter names only (a plain run too), with spelling words twice or in the first reading
+PLATE_VARIANTS = ("pauses", "spelled", "spelled_once")
 PLAIN_FACTS: dict[str, object] = {"plate": "plain"}
 SLOWER_FACTS: dict[str, object] = {"fact_rate": 0.7}
+
+
+def voices_dir() -> Path:
+    """The operator's Piper voices folder (BINALERT_TTS_VOICES_DIR, as binalert's settings)."""
+    configured = os.environ.get("BINALERT_TTS_VOICES_DIR", "").strip()
+    return Path(configured) if configured else DEFAULT_VOICES_DIR
+
+
+def operator_voices() -> list[tuple[str, str]]:
+    """(language, voice) the operator configured (BINALERT_TTS_VOICES) or installed (Piper
+    voices in the voices folder): measured the same way as the defaults."""
+    raw = os.environ.get("BINALERT_TTS_VOICES", "")
+    configured = SpeechConfig.parse(Path("."), "espeak", raw, "140").voices
+    out = [(lang, voice) for lang, voice in configured.items() if lang in LANGUAGES]
+    for v in installed_voices(voices_dir()):
+        lang = v.name.split("_")[0]
+        if lang in LANGUAGES:
+            out.append((lang, f"piper:{v.name}"))
+    return list(dict.fromkeys(out))
 
 
 def candidates() -> list[Candidate]:
     """Every voice and setting `make bench` measures; voices not installed here are skipped."""
     c = Candidate
-    return [
+    listed = [
         # Dutch: no offline voice is good enough; nl2 with settings, Piper wherever installed
         c("nl", "mb-nl2", core=True),
         c("nl", "mb-nl2", rate=125, core=True),
         c("nl", "mb-nl2", rate=120),
         c("nl", "mb-nl2", options=PLAIN_FACTS),
-        c("nl", "mb-nl2", options=SPELLED),
         c("nl", "mb-nl2", options=SLOWER_FACTS),
         c("nl", "mb-nl2", "raw"),
         c("nl", "mb-nl3"),
@@ -86,7 +122,6 @@ def candidates() -> list[Candidate]:
         # French: MBROLA fr1 and Pico fr-FR against the Belgian fr5 (the old default) / fr7
         c("fr", "mb-fr1", core=True),
         c("fr", "mb-fr1", options=PLAIN_FACTS),
-        c("fr", "mb-fr1", options=SPELLED),
         c("fr", "mb-fr1", options=SLOWER_FACTS),
         c("fr", "pico:fr-FR", core=True),
         c("fr", "pico:fr-FR", options=PLAIN_FACTS),
@@ -96,26 +131,43 @@ def candidates() -> list[Candidate]:
         # German: Pico de-DE against MBROLA de6 (the old default) / de2
         c("de", "pico:de-DE", core=True),
         c("de", "pico:de-DE", options=PLAIN_FACTS),
-        c("de", "pico:de-DE", options=SPELLED),
         c("de", "pico:de-DE", options=SLOWER_FACTS),
         c("de", "mb-de6", core=True),
         c("de", "mb-de2"),
         c("de", "piper:de_DE-thorsten-medium", core=True),
         # English
         c("en", "pico:en-GB", core=True),
-        c("en", "pico:en-GB", options=SPELLED),
         c("en", "pico:en-GB", options=SLOWER_FACTS),
         c("en", "mb-en1"),
         c("en", "piper:en_US-joe-medium", core=True),
     ]
+    known = {(x.language, x.voice) for x in listed}
+    extra = [c(lang, v, core=True) for lang, v in operator_voices() if (lang, v) not in known]
+    variants = [
+        c(lang, PREFERRED[lang], options={"plate": style}, core=style == "pauses")
+        for lang in LANGUAGES
+        for style in PLATE_VARIANTS
+        if style != plate_style(lang)
+    ]
+    return listed + variants + extra
 
 
 def is_default(cand: Candidate) -> bool:
+    """A default voice, or one the operator configured or installed, in binalert's own way."""
     return (
-        cand.voice == PREFERRED[cand.language]
+        (cand.voice == PREFERRED[cand.language] or (cand.language, cand.voice) in _operator())
         and cand.setting == "binalert"
         and (cand.rate == 140 and not cand.options)
     )
+
+
+def _operator() -> set[tuple[str, str]]:
+    return set(operator_voices())
+
+
+def plate_style_of(cand: Candidate) -> str:
+    """The plate style a candidate's calls use (its option, or tts.normalise's default)."""
+    return str(cand.options.get("plate") or plate_style(cand.language))
 
 
 @contextlib.contextmanager
@@ -123,6 +175,7 @@ def _applied(options: dict[str, object]) -> Iterator[None]:
     """A setting under test: plate style (tts.normalise), fact rate and pause (tts.service)."""
     targets = {
         "plate": ("tts.normalise", "PLATE_STYLE"),
+        "emergency": ("tts.normalise", "EMERGENCY_STYLE"),
         "fact_rate": ("tts.service", "FACT_RATE"),
         "fact_pause": ("tts.service", "FACT_PAUSE_S"),
     }
@@ -138,6 +191,23 @@ def _applied(options: dict[str, object]) -> Iterator[None]:
             setattr(module, name, value)
 
 
+def _facts_only() -> bool:
+    return os.environ.get("BENCH_VOICE_FACTS") == "1"
+
+
+def _in_facts_run(cand: Candidate) -> bool:
+    """BENCH_VOICE_FACTS=1: the defaults (and operator's voices) in every plate style."""
+    plate = cand.options.get("plate")
+    measured = cand.voice == PREFERRED[cand.language] or (cand.language, cand.voice) in _operator()
+    return (
+        measured
+        and cand.setting == "binalert"
+        and cand.rate == 140
+        and set(cand.options) <= {"plate"}
+        and plate != "plain"
+    )
+
+
 def _selected(all_: list[Candidate]) -> list[Candidate]:
     langs = [x for x in os.environ.get("BENCH_VOICE_LANGS", "").split(",") if x]
     only = os.environ.get("BENCH_VOICE_ONLY", "")
@@ -145,6 +215,10 @@ def _selected(all_: list[Candidate]) -> list[Candidate]:
     every = os.environ.get("BENCH_VOICE_ALL") == "1" or bool(only)
     out = []
     for cand in all_:
+        if _facts_only():
+            if _in_facts_run(cand) and not (langs and cand.language not in langs):
+                out.append(cand)
+            continue
         if not (cand.core or every):
             continue
         if langs and cand.language not in langs:
@@ -161,7 +235,12 @@ def _selected(all_: list[Candidate]) -> list[Candidate]:
 def _speaker(cand: Candidate, cache: Path) -> Callable[[str], tuple[np.ndarray, str]]:
     """text -> (8 kHz phone audio, the text the voice was given)."""
     svc = SpeechService(
-        SpeechConfig(cache_dir=cache, voices={cand.language: cand.voice}, rate_wpm=cand.rate)
+        SpeechConfig(
+            cache_dir=cache,
+            voices={cand.language: cand.voice},
+            rate_wpm=cand.rate,
+            voices_dir=voices_dir(),
+        )
     )
     if cand.setting == "raw":
         engine = svc.engine_for(cand.voice)
@@ -213,7 +292,7 @@ def run_candidate(cand: Candidate, listener: Listener, laws: tuple[str, ...]) ->
     rows = []
     for law in laws:
         total = Score()
-        for chunk in chunks:
+        for chunk in [] if _facts_only() else chunks:
             signal = np.concatenate([p for i in chunk for p in (spoken[i][0], gap)])
             heard = listener.hear(g711(signal, law), cand.language)
             ref = " ".join(spoken[i][1] for i in chunk)
@@ -236,11 +315,13 @@ def _closed_set(
     out = Score()
     for sentence, (x, _) in zip(sentences, spoken, strict=True):
         line = g711(x, "alaw")
+        first, again = spelling_words_of(plate_style_of(cand))
         tests = fact_tests(
             sentence,
             cand.language,
             repeated=cand.setting != "raw",
-            spelling_words=cand.options.get("plate") == "spelled",
+            spelling_words=first and cand.setting != "raw",
+            repeat_words=again and cand.setting != "raw",
         )
         for test in tests:
             picked = listener.picks(line, cand.language, test)
@@ -249,6 +330,38 @@ def _closed_set(
                 want = "".join(sorted(item.right)[0] for item in test.items)
                 print(f"   CLOSED {test.kind} {want!r} picked {''.join(picked)!r}", flush=True)
     return out
+
+
+def run_prompts(voices: list[tuple[str, str]], listener: Listener) -> None:
+    """101 and 112 in the prompts that say them, in each of EMERGENCY_STYLES, per voice: how
+    many came back exact in the open transcript and in the closed set (A-law)."""
+    said = prompts()
+    print(
+        f"101 and 112 in the prompts (intelligibility_corpus.prompts(), default "
+        f"{EMERGENCY_STYLE}): exact, open transcript / closed set; seconds of audio"
+    )
+    for lang, voice in voices:
+        for style in EMERGENCY_STYLES:
+            cand = Candidate(lang, voice, options={"emergency": style})
+            with tempfile.TemporaryDirectory() as tmp, _applied(cand.options):
+                speak = _speaker(cand, Path(tmp))
+                spoken = [speak(t) for t in said[lang]]
+            heard_open, closed = Score(), Score()
+            for text, (x, ref) in zip(said[lang], spoken, strict=True):
+                line = g711(x, "alaw")
+                heard = listener.hear(line, lang)
+                heard_open.merge(score(ref, heard, lang, facts_in(text)))
+                for test in fact_tests(text, lang):
+                    picked = listener.picks(line, lang, test)
+                    closed.add_facts(test.kind, int(exact(test, picked)), 1)
+                if os.environ.get("BENCH_VOICE_VERBOSE"):
+                    print(f"   REF {ref}\n   HRD {heard}", flush=True)
+            seconds = sum(len(x) for x, _ in spoken) / 8000
+            print(
+                f"{lang:<5}{voice:<30}{style:<8}{_facts(heard_open, 'phone'):>8}"
+                f"{_facts(closed, 'phone'):>8}{seconds:>9.1f}",
+                flush=True,
+            )
 
 
 def _facts(s: Score, kind: str) -> str:
@@ -267,7 +380,7 @@ def _against_targets(defaults: list[Row]) -> list[str]:
         lang, s = row.cand.language, row.score
         target = WER_TARGET.get(lang)
         wer = ""
-        if target is not None:
+        if target is not None and not _facts_only():
             met = "met" if s.wer <= target else "NOT met"
             wer = f"WER {s.wer:.3f} (target <= {target}: {met}); "
         facts = [(kind, row.closed.share(kind)) for kind in ("plate", "phone", "time")]
@@ -282,9 +395,10 @@ def _against_targets(defaults: list[Row]) -> list[str]:
 
 def main() -> None:
     chosen = _selected(candidates())
-    missing = [c for c in chosen if not voice_available(c.voice)]
-    chosen = [c for c in chosen if voice_available(c.voice)]
-    quick = os.environ.get("BENCH_VOICE_QUICK") == "1"
+    folder = voices_dir()
+    missing = [c for c in chosen if not voice_available(c.voice, folder)]
+    chosen = [c for c in chosen if voice_available(c.voice, folder)]
+    quick = os.environ.get("BENCH_VOICE_QUICK") == "1" or _facts_only()
     ensure_installed()
     listener = Listener()
     print(
@@ -308,10 +422,13 @@ def main() -> None:
         rows = run_candidate(cand, listener, laws)
         for row in rows:
             s = row.score
-            extra = "".join(f" {k}={v}" for k, v in cand.options.items())
+            extra = f" plate={plate_style_of(cand)}" + "".join(
+                f" {k}={v}" for k, v in cand.options.items() if k != "plate"
+            )
             print(
                 f"{cand.language:<5}{cand.voice + extra:<30}{cand.setting:<9}{cand.rate:>4}"
-                f"{row.law:>6}{s.wer:>7.3f}{_facts(s, 'plate'):>8}{_facts(s, 'phone'):>8}"
+                f"{row.law:>6}{'-' if _facts_only() else f'{s.wer:.3f}':>7}"
+                f"{_facts(s, 'plate'):>8}{_facts(s, 'phone'):>8}"
                 f"{_facts(s, 'time'):>7}{'':>12}{_facts(row.closed, 'plate'):>7}"
                 f"{_facts(row.closed, 'phone'):>8}{_facts(row.closed, 'time'):>7}"
                 f"{row.seconds:>9.1f}",
@@ -331,7 +448,13 @@ def main() -> None:
     )
     for line in _against_targets(defaults):
         print(line)
-    print("lowest A-law WER here:", ", ".join(f"{k}={v[1]} ({v[0]:.3f})" for k, v in best.items()))
+    if not _facts_only():
+        lowest = ", ".join(f"{k}={v[1]} ({v[0]:.3f})" for k, v in best.items())
+        print("lowest A-law WER here:", lowest)
+    langs = [x for x in os.environ.get("BENCH_VOICE_LANGS", "").split(",") if x] or LANGUAGES
+    voices = [(lang, PREFERRED[lang]) for lang in langs]
+    voices += [(lang, v) for lang, v in operator_voices() if lang in langs]
+    run_prompts([lv for lv in dict.fromkeys(voices) if voice_available(lv[1], folder)], listener)
 
 
 if __name__ == "__main__":

@@ -146,3 +146,25 @@ CORPUS: dict[str, list[str]] = {
         "Thank you for staying alert and helping each other.",
     ],
 }
+
+
+def prompts() -> dict[str, list[str]]:
+    """Every prompt binalert says 101 or 112 in, per language, as written: the two-way calls'
+    pieces (press 3 failed, call-back without an alert, the unknown caller) and the sentences
+    of the alert templates that say them. The bench measures how these numbers are heard."""
+    import re
+
+    from binalert.alerts.templates import TEXTS
+    from binalert.models import Language
+    from tts.normalise import _EMERGENCY
+    from tts.phrases import PHRASES, phrase
+
+    out: dict[str, list[str]] = {}
+    for lang in CORPUS:
+        texts = [phrase(piece, lang) for piece in PHRASES[lang]]
+        for template in TEXTS.values():
+            sentences = re.split(r"(?<=[.?!])\s+", template[Language(lang)])
+            texts += [s for s in sentences if "{" not in s]
+        said = [t for t in texts if _EMERGENCY.search(t)]
+        out[lang] = list(dict.fromkeys(said))
+    return out

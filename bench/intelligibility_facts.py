@@ -42,8 +42,9 @@ class Item:
     choices: tuple[str, ...]
     right: frozenset[str]
     written: str  # how it is written when heard right (the context of what follows)
-    # A letter said with its spelling word ("em van Maria") is taken from the word: after the
-    # letter is picked, the word is picked from the alphabet's words, and the word decides.
+    # A letter said with its spelling word ("em van Maria") is taken from its alphabet entry, as
+    # a listener does: which of the 26 entries ("M van Maria") was said, the word deciding
+    # (Listener.picks); `then` is the word, picked from the alphabet's words after the connector.
     then: Item | None = None
 
     def deciding(self) -> Item:
@@ -109,11 +110,23 @@ def _written(items: tuple[Item, ...]) -> str:
     return "".join(item.before + item.written for item in items).strip()
 
 
+def spelling_words_of(style: str) -> tuple[bool, bool]:
+    """Whether the first reading and the repeat of a plate have spelling words, in a plate style
+    of tts.normalise (PLATE_STYLES)."""
+    return style in ("spelled", "spelled_once"), style == "spelled"
+
+
 def fact_tests(
-    sentence: str, lang: str, repeated: bool = True, spelling_words: bool = False
+    sentence: str,
+    lang: str,
+    repeated: bool = True,
+    spelling_words: bool = False,
+    repeat_words: bool | None = None,
 ) -> list[FactTest]:
     """The closed-set tests of a corpus sentence, in the order they are said (a plate twice
-    when `repeated`, as binalert says it; with its spelling words when `spelling_words`)."""
+    when `repeated`, as binalert says it; with its spelling words when `spelling_words`, in the
+    repeat too unless `repeat_words` is False)."""
+    again = spelling_words if repeat_words is None else repeat_words
     found: list[tuple[int, str, tuple[Item, ...]]] = []
     for m in _PLATE.finditer(sentence):
         found.append((m.start(), "plate", _plate_items(m, lang, spelling_words)))
@@ -125,11 +138,12 @@ def fact_tests(
         found.append((m.start(), "time", _time_items(int(m.group(1)), _minutes_of(m), lang)))
     tests = []
     for start, kind, items in sorted(found, key=lambda f: f[0]):
-        context = _heard(sentence[:start], lang, spelling_words)
+        context = _heard(sentence[:start], lang, spelling_words, again)
         tests.append(FactTest(kind, context, items))
         if kind == "plate" and repeated:  # said twice: the repeat comes after the first reading
             repeat = f"{context} {_written(items)}. {_i_repeat(lang)}"
-            tests.append(FactTest(kind, repeat.strip(), items))
+            m = next(p for p in _PLATE.finditer(sentence) if p.start() == start)
+            tests.append(FactTest(kind, repeat.strip(), _plate_items(m, lang, again)))
     return tests
 
 
@@ -142,12 +156,12 @@ def _i_repeat(lang: str) -> str:
     return f"{I_REPEAT[lang].capitalize()}:"
 
 
-def _heard(text: str, lang: str, spelling_words: bool = False) -> str:
+def _heard(text: str, lang: str, spelling_words: bool = False, again: bool = False) -> str:
     """Words before a fact, with the facts before it written as Whisper writes them heard."""
 
     def plate(m: re.Match[str]) -> str:
         said = _written(_plate_items(m, lang, spelling_words))
-        return f"{said}. {_i_repeat(lang)} {said}."
+        return f"{said}. {_i_repeat(lang)} {_written(_plate_items(m, lang, again))}."
 
     def time(m: re.Match[str]) -> str:
         return _written(_time_items(int(m.group(1)), _minutes_of(m), lang))

@@ -1,5 +1,6 @@
 """`binalert tts say|voices|install-voice`: speak a text into a WAV, list voices, install a
-Piper voice from its pinned URL and SHA-256.
+Piper voice from its publisher (verified against the publisher's index) or from files the
+operator brings (verified against the SHA-256 the operator gives).
 
 The service comes from whoever mounts these commands (binalert builds it from its settings).
 """
@@ -12,7 +13,15 @@ from pathlib import Path
 
 import typer
 
-from tts.piper_voices import PIPER_VOICES_BASE, VOICES, InstallError, install_voice
+from tts.piper_voices import (
+    PIPER_VOICES_BASE,
+    PIPER_VOICES_INDEX,
+    VOICES,
+    InstallError,
+    install_voice,
+    install_voice_file,
+    installed_voices,
+)
 from tts.service import SpeechService
 
 
@@ -47,10 +56,17 @@ def _say(make_service: Callable[[], SpeechService]) -> Callable[..., None]:
 
 def _voices(make_service: Callable[[], SpeechService]) -> Callable[[], None]:
     def voices() -> None:
-        """Show the voice used per language and whether it is a fallback."""
-        for row in make_service().voices():
+        """Show the voice used per language, whether it is a fallback, and the Piper voices
+        installed (where from, how verified, their SHA-256)."""
+        svc = make_service()
+        for row in svc.voices():
             note = "  (fallback: plain espeak-ng)" if row.is_fallback else ""
             typer.echo(f"{row.language}  {row.voice:<10} {row.engine}{note}")
+        for v in installed_voices(svc.config.voices_dir):
+            typer.echo(
+                f"installed  piper:{v.name}  {v.installed_at}  from {v.source}; verified: "
+                f"{v.verified}; sha256 {v.model_sha256} (config {v.config_sha256})"
+            )
 
     return voices
 
@@ -62,19 +78,35 @@ def _install_voice(make_service: Callable[[], SpeechService]) -> Callable[..., N
             None, "--dir", help="Voices folder (default: the configured BINALERT_TTS_VOICES_DIR)."
         ),
         source: str = typer.Option(
-            PIPER_VOICES_BASE, "--from", help="Base URL (a mirror or file://); same checksums."
+            PIPER_VOICES_BASE, "--from", help="Base URL of the voice files (https)."
         ),
-        sha256: str | None = typer.Option(
-            None, "--sha256", help="Model SHA-256, for a voice whose checksum is not pinned."
+        index: str = typer.Option(
+            PIPER_VOICES_INDEX, "--index", help="The publisher's voices.json (https)."
+        ),
+        file: Path | None = typer.Option(
+            None, "--file", help="Install from this .onnx (no download); needs --sha256."
+        ),
+        sha256: str | None = typer.Option(None, "--sha256", help="SHA-256 of the --file."),
+        config_file: Path | None = typer.Option(
+            None, "--config-file", help="Its .onnx.json (default: beside the --file)."
         ),
         config_sha256: str | None = typer.Option(
-            None, "--config-sha256", help="SHA-256 of its .onnx.json, likewise."
+            None, "--config-sha256", help="SHA-256 of the .onnx.json."
         ),
     ) -> None:
-        """Download Piper voice NAME into the voices folder, verified against its SHA-256."""
+        """Install Piper voice NAME into the voices folder: downloaded from the publisher and
+        checked against its index (size and MD5), or from --file checked against --sha256 and
+        --config-sha256. Anything that does not match is refused and nothing is left."""
         folder = directory or make_service().config.voices_dir
         try:
-            model = install_voice(name, folder, source, sha256, config_sha256)
+            if file is not None or sha256 or config_sha256 or config_file:
+                if file is None or not sha256 or not config_sha256:
+                    raise InstallError("--file needs --sha256 and --config-sha256 (both files)")
+                model = install_voice_file(
+                    name, file, sha256, config_sha256, folder, config_file=config_file
+                )
+            else:
+                model = install_voice(name, folder, base_url=source, index_url=index)
         except InstallError as exc:
             typer.echo(f"install-voice: {exc}", err=True)
             raise typer.Exit(1) from exc

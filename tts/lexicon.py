@@ -34,8 +34,13 @@ LETTER_NAMES: dict[str, dict[str, str]] = {
     for lang, names in _LETTERS.items()
 }
 
-# Spelling words (nl: the Belgian/Dutch telephone alphabet; fr: the French one; de: the
-# traditional German one; en: NATO), said after letters that blur on a phone line.
+# Spelling words, said after letters that blur on a phone line ("em van Maria"), each language's
+# own alphabet as its people know it (docs/tts.md "Spelling words"):
+# - nl: the Dutch/Flemish telephone alphabet (Anna, Bernard, Cornelis, ... as Onze Taal lists it);
+# - fr: the French telephone alphabet (Anatole, Berthe, Célestin, ...);
+# - de: DIN 5009:2022, the current German one, of city names (Aachen, Berlin, Chemnitz, ...;
+#   C is Cottbus in the table, Chemnitz stands for "Ch");
+# - en: the ICAO/NATO alphabet (Alfa, Bravo, ...).
 _ALPHABETS = {
     "nl": "Anna Bernard Cornelis Dirk Eduard Ferdinand Gerard Hendrik Izaak Jan Karel Lodewijk "
     "Maria Nico Otto Pieter Quotiënt Rudolf Simon Teunis Utrecht Victor Willem Xantippe "
@@ -43,9 +48,9 @@ _ALPHABETS = {
     "fr": "Anatole Berthe Célestin Désiré Eugène François Gaston Henri Irma Joseph Kléber Louis "
     "Marcel Nicolas Oscar Pierre Quintal Raoul Suzanne Thérèse Ursule Victor William Xavier "
     "Yvonne Zoé",
-    "de": "Anton Berta Cäsar Dora Emil Friedrich Gustav Heinrich Ida Julius Kaufmann Ludwig "
-    "Martha Nordpol Otto Paula Quelle Richard Samuel Theodor Ulrich Viktor Wilhelm Xanthippe "
-    "Ypsilon Zacharias",
+    "de": "Aachen Berlin Cottbus Düsseldorf Essen Frankfurt Goslar Hamburg Ingelheim Jena Köln "
+    "Leipzig München Nürnberg Offenbach Potsdam Quickborn Rostock Salzwedel Tübingen Unna "
+    "Völklingen Wuppertal Xanten Ypsilon Zwickau",
     "en": "Alfa Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima Mike "
     "November Oscar Papa Quebec Romeo Sierra Tango Uniform Victor Whiskey X-ray Yankee Zulu",
 }
@@ -59,8 +64,13 @@ SPELLING = {
     "de": "{letter} wie {word}",
     "en": "{letter} for {word}",
 }
-# How a plate can be said (tts.normalise.plates): by name with pauses, with spelling words, plain.
-PLATE_STYLES = ("pauses", "spelled", "plain")
+# How a plate can be said (tts.normalise.plates): by name with pauses, with spelling words (both
+# readings, or only the first: "spelled_once"), plain.
+PLATE_STYLES = ("pauses", "spelled", "spelled_once", "plain")
+# How 101 and 112 are said (tts.normalise.emergency): digit by digit ("één nul één"), "paced"
+# (with commas, short pauses: "één, nul, één"), or "fact" (paced, and a key fact: slower, with a
+# pause before and after, as phone numbers).
+EMERGENCY_STYLES = ("digits", "paced", "fact")
 BLURRED = frozenset("BDPTMNFSV")  # letters a phone line's band limit makes hard to tell apart
 
 DIGITS: dict[str, list[str]] = {

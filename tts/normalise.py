@@ -11,6 +11,7 @@ from tts.lexicon import (
     ALPHABET,
     BLURRED,
     DIGITS,
+    EMERGENCY_STYLES,
     I_REPEAT,
     LETTER_NAMES,
     PLATE_STYLES,
@@ -25,9 +26,21 @@ from tts.voices import check_language
 FACT_OPEN, FACT_CLOSE = "\u27e6", "\u27e7"
 # How plates are read: "pauses" (letters and digits by name, each reading a marked fact, then
 # "I repeat" and the plate again), "spelled" (the same, with a spelling word after letters that
-# blur on a phone line: "em van Maria"), "plain" (no marks, no pauses, the rate of the text).
-# Chosen with bench/intelligibility_bench.py (docs/tts.md).
-PLATE_STYLE = "pauses"  # one of PLATE_STYLES
+# blur on a phone line: "em van Maria"), "spelled_once" (spelling words in the first reading
+# only, the repeat by letter names: shorter), "plain" (no marks, no pauses, the rate of the
+# text). The default per language was chosen with bench/intelligibility_bench.py and the 50 s
+# call limit (docs/tts.md); PLATE_STYLE, when set, replaces it for every language (the bench
+# sets it to compare styles).
+DEFAULT_PLATE_STYLES: dict[str, str] = {
+    "nl": "spelled",
+    "fr": "spelled_once",  # spelled twice: 51 s with three spelling words (over 50 s)
+    "de": "spelled_once",  # the same (Pico's "Völklingen", "Salzwedel")
+    "en": "spelled",
+}
+PLATE_STYLE: str | None = None  # one of PLATE_STYLES, for every language
+# How 101 and 112 are said, in every prompt and message that says them (one of
+# EMERGENCY_STYLES; chosen with the bench's prompts, docs/tts.md "Numbers").
+EMERGENCY_STYLE = "paced"
 
 _PLATE = re.compile(
     r"(?<![\w-])(?:[12]-[A-Z]{3}-\d{3}|[A-Z]{3}-\d{3}|\d{3}-[A-Z]{3})(?![\w-])[.,;:]?",
@@ -63,15 +76,21 @@ def spell(token: str, language: str, spelling: bool = False) -> str:
     return ", ".join(words)
 
 
+def plate_style(language: str, style: str | None = None) -> str:
+    """The plate style for `language`: `style`, else PLATE_STYLE, else the language's default."""
+    return style or PLATE_STYLE or DEFAULT_PLATE_STYLES[language]
+
+
 def plates(text: str, language: str, style: str | None = None) -> str:
-    style = style or PLATE_STYLE
+    style = plate_style(language, style)
 
     def say(m: re.Match[str]) -> str:
-        spelled = spell(m.group(0), language, spelling=style == "spelled")
+        first = spell(m.group(0), language, spelling=style in ("spelled", "spelled_once"))
+        again = spell(m.group(0), language, spelling=style == "spelled")
         repeat = I_REPEAT[language].capitalize()
         if style == "plain":
-            return f"{spelled}. {repeat}: {spelled}."
-        return f"{_fact(spelled + '.')} {_fact(f'{repeat}: {spelled}.')}"
+            return f"{first}. {repeat}: {again}."
+        return f"{_fact(first + '.')} {_fact(f'{repeat}: {again}.')}"
 
     return _PLATE.sub(say, text)
 
@@ -118,7 +137,7 @@ def phone_groups(number: str) -> list[str]:
 
 
 def phones(text: str, language: str, style: str | None = None) -> str:
-    style = style or PLATE_STYLE
+    style = plate_style(language, style)
 
     def say(m: re.Match[str]) -> str:
         number = national_digits(m.group(0))
@@ -130,8 +149,20 @@ def phones(text: str, language: str, style: str | None = None) -> str:
     return _PHONE.sub(say, text)
 
 
-def emergency(text: str, language: str) -> str:
-    return _EMERGENCY.sub(lambda m: digits(m.group(1), language), text)
+def emergency(text: str, language: str, style: str | None = None) -> str:
+    """101 and 112 digit by digit, the way EMERGENCY_STYLE (or `style`) says: never "honderd
+    één" nor a number a recogniser or a listener can take for a word."""
+    style = style or EMERGENCY_STYLE
+    if style not in EMERGENCY_STYLES:
+        raise ValueError(f"unknown emergency style {style!r}; use one of {EMERGENCY_STYLES}")
+
+    def say(m: re.Match[str]) -> str:
+        if style == "digits":
+            return digits(m.group(1), language)
+        said = ", ".join(DIGITS[language][int(d)] for d in m.group(1))
+        return _fact(said) if style == "fact" else said
+
+    return _EMERGENCY.sub(say, text)
 
 
 def times(text: str, language: str) -> str:
@@ -169,7 +200,7 @@ def french_numbers(text: str) -> str:
 
 def normalise(text: str, language: str, plate_style: str | None = None) -> str:
     """Text as the voice must read it in `language` (nl, fr, de, en); plates (and whether
-    phone numbers are key facts) in `plate_style`, one of PLATE_STYLES (default PLATE_STYLE)."""
+    phone numbers are key facts) in `plate_style`, one of PLATE_STYLES (default: plate_style())."""
     lang = check_language(language)
     if plate_style is not None and plate_style not in PLATE_STYLES:
         raise ValueError(f"unknown plate style {plate_style!r}; use one of {PLATE_STYLES}")

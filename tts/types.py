@@ -9,7 +9,9 @@ from typing import NamedTuple
 
 import soundfile as sf
 
-CALL_LIMIT_S = 45.0  # introduction + message + keys: what one call's first audio should stay under
+# introduction + message (a plate said twice, with spelling words) + keys: what one call's first
+# audio may last (issue 25)
+CALL_LIMIT_S = 50.0
 
 
 class SpeechPath(PosixPath):

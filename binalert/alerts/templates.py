@@ -90,7 +90,8 @@ CALL_101 = {
 # Each sentence reads well around a typed proper noun, whatever its own article: "richting
 # de Markt", "direction : rue de la Station", "in Richtung Kirchstraße".
 TEXTS: dict[str, dict[Language, str]] = {
-    # Short: with the plate said twice, letter by letter, the whole call must stay under 45 s.
+    # Short: with the plate said twice (with spelling words), the whole call must stay within
+    # 50 s (tts.CALL_LIMIT_S; tests/test_alert_templates.py measures it per language).
     "suspect_vehicle": {
         Language.NL: (
             "Verdacht voertuig: {vehicle}, {make}, nummerplaat {plate}, "

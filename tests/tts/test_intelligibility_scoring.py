@@ -5,7 +5,9 @@ measured right."""
 
 from __future__ import annotations
 
+import hashlib
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ from bench.intelligibility_line import alaw_decode, alaw_encode, g711, ulaw_deco
 from bench.intelligibility_score import canonical, facts_in, score
 from tts import normalise
 from tts.normalise import plain
+from tts.piper_voices import install_voice_file
 
 
 def test_g711_matches_the_reference_codec() -> None:
@@ -56,7 +59,7 @@ def test_g711_round_trip_keeps_speech_level_audio(law: str) -> None:
         ("nl", "em van Maria", "M van Maria"),
         ("nl", "em van Maria", "N van Maaria"),  # the name, misspelt, still names the letter
         ("fr", "emme comme Marcel, dé comme Désiré", "N comme Marcelle, B comme désirées"),
-        ("de", "emm wie Martha", "M wie Marta"),
+        ("de", "emm wie München", "N wie Munchen"),
     ],
 )
 def test_same_sound_same_canonical_form(lang: str, said: str, heard: str) -> None:
@@ -136,3 +139,40 @@ def test_a_fact_is_exact_only_with_every_item_picked_right() -> None:
     assert exact(test, [" 1", " 0", " 1"])
     assert not exact(test, [" 1", " 0"])  # ended early
     assert not exact(test, [" 1", " 6"])
+
+
+def test_a_repeat_without_spelling_words_is_judged_by_its_letters() -> None:
+    first, repeat = fact_tests("Plaque 2-MNP-530.", "fr", spelling_words=True, repeat_words=False)
+    assert first.items[1].then is not None and repeat.items[1].then is None
+    assert repeat.context.endswith("P comme Pierre, 5, 3, 0. Je répète:")
+    assert exact(repeat, [" 2", " M", " N", " P", " 5", " 3", " 0"])
+
+
+def test_the_bench_measures_the_operators_voices_as_the_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BINALERT_TTS_VOICES and the voices installed with install-voice join the default voices'
+    run (BENCH_VOICE_QUICK=1 keeps only those), in binalert's own way."""
+    import bench.intelligibility_bench as b
+
+    model = tmp_path / "nl_BE-rdh-medium.onnx"
+    install_voice_file(
+        "nl_BE-rdh-medium",
+        _write(model, b"model"),
+        hashlib.sha256(b"model").hexdigest(),
+        hashlib.sha256(b"{}").hexdigest(),
+        tmp_path / "voices",
+        config_file=_write(tmp_path / "c.json", b"{}"),
+    )
+    monkeypatch.setenv("BINALERT_TTS_VOICES_DIR", str(tmp_path / "voices"))
+    monkeypatch.setenv("BINALERT_TTS_VOICES", "fr=mb-fr5,xx=nothing")
+    monkeypatch.setenv("BENCH_VOICE_QUICK", "1")
+    chosen = [(c.language, c.voice) for c in b._selected(b.candidates())]
+    assert ("fr", "mb-fr5") in chosen and ("nl", "piper:nl_BE-rdh-medium") in chosen
+    assert ("nl", "mb-nl2") in chosen and ("nl", "mb-nl3") not in chosen
+    assert all(b.is_default(c) for c in b._selected(b.candidates()))
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from tts import normalise
 from tts.frnumbers import fr_be_words
-from tts.normalise import pieces, plain
+from tts.normalise import emergency, pieces, plain
 
 NL_PLATE = "één, bee, oo, es, twee, drie, vier"
 FR_PLATE = "un, double vé, iks, i grec, neuf, sept, un"
@@ -48,10 +50,6 @@ def fact(text: str) -> str:
             f"{fact('I repeat: one, double you, aitch, why, nine, zero, zero.')}",
         ),
         # emergency numbers digit by digit
-        ("nl", "Bel 101 of 112.", "Bel één nul één of één één twee."),
-        ("fr", "Appelez le 101.", "Appelez le un zéro un."),
-        ("de", "Rufen Sie 112 an.", "Rufen Sie eins eins zwei an."),
-        ("en", "Call 101.", "Call one zero one."),
         ("nl", "1012 en 101,5", "1012 en 101,5"),  # not emergency numbers
         # Belgian phone numbers in groups
         (
@@ -105,7 +103,7 @@ def fact(text: str) -> str:
     ],
 )
 def test_normalise_table(lang: str, text: str, spoken: str) -> None:
-    assert normalise(text, lang) == spoken
+    assert normalise(text, lang, plate_style="pauses") == spoken
 
 
 @pytest.mark.parametrize(
@@ -140,7 +138,7 @@ def test_fr_be_numbers(n: int, words: str) -> None:
 
 
 def test_pieces_split_text_and_key_facts_in_order() -> None:
-    spoken = normalise("Wagen 1-KMT-482 gezien, bel 0477/21.64.90.", "nl")
+    spoken = normalise("Wagen 1-KMT-482 gezien, bel 0477/21.64.90.", "nl", plate_style="pauses")
     plate = "één, ka, em, tee, vier, acht, twee."
     assert pieces(spoken) == [
         ("Wagen", False),
@@ -164,17 +162,45 @@ def test_marks_in_the_alert_text_are_not_taken_as_facts() -> None:
     [
         ("nl", "één, em van Maria, en van Nico, ka, twee, drie, vier."),
         ("fr", "un, emme comme Marcel, enne comme Nicolas, ka, deux, trois, quatre."),
-        ("de", "eins, emm wie Martha, enn wie Nordpol, kah, zwei, drei, vier."),
+        ("de", "eins, emm wie München, enn wie Nürnberg, kah, zwei, drei, vier."),
         ("en", "one, em for Mike, en for November, kay, two, three, four."),
     ],
 )
-def test_spelled_plates_name_the_letters_that_blur(
-    lang: str, spoken: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import importlib
+def test_spelled_plates_name_the_letters_that_blur(lang: str, spoken: str) -> None:
+    first, repeat = pieces(normalise("1-MNK-234", lang, plate_style="spelled"))
+    assert first == (spoken, True) and repeat[0].endswith(spoken)
 
-    monkeypatch.setattr(importlib.import_module("tts.normalise"), "PLATE_STYLE", "spelled")
-    assert pieces(normalise("1-MNK-234", lang))[0] == (spoken, True)
+
+def test_the_default_plate_style_applies_to_every_plate_of_a_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    module = importlib.import_module("tts.normalise")
+    for lang, style in module.DEFAULT_PLATE_STYLES.items():
+        assert normalise("1-MNK-234", lang) == normalise("1-MNK-234", lang, plate_style=style)
+    monkeypatch.setattr(module, "PLATE_STYLE", "pauses")  # one style for every language
+    assert "Maria" not in normalise("1-MNK-234", "nl")
+
+
+def test_spelled_once_gives_the_words_in_the_first_reading_only() -> None:
+    first, repeat = pieces(normalise("2-BDP-719", "de", plate_style="spelled_once"))
+    assert (
+        first[0] == "zwei, beh wie Berlin, deh wie Düsseldorf, peh wie Potsdam, sieben, eins, neun."
+    )
+    assert repeat[0] == "Ich wiederhole: zwei, beh, deh, peh, sieben, eins, neun."
+
+
+@pytest.mark.parametrize(
+    ("style", "spoken"),
+    [
+        ("digits", "Bel één nul één of één één twee."),
+        ("paced", "Bel één, nul, één of één, één, twee."),
+        ("fact", "Bel \u27e6één, nul, één\u27e7 of \u27e6één, één, twee\u27e7."),
+    ],
+)
+def test_emergency_numbers_digit_by_digit_in_each_style(style: str, spoken: str) -> None:
+    assert emergency("Bel 101 of 112.", "nl", style) == spoken
+    with pytest.raises(ValueError, match="emergency style"):
+        emergency("Bel 101.", "nl", "hundreds")
 
 
 def test_plate_style_given_per_call() -> None:
