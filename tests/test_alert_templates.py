@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from binalert.messages.templates import FEEDBACK, MODUS, PREVENTION
 from pydantic import TypeAdapter, ValidationError
 
 from binalert.alerts.templates import TEXTS, SuspectVehicle, TemplateFields, render
 from binalert.alerts.words import COLOURS, LABELS
-from binalert.messages.templates import FEEDBACK, MODUS, PREVENTION
 from binalert.models import Language
 from binalert.settings import Settings
 from tts import CALL_LIMIT_S, SpeechService, normalise
