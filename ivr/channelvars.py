@@ -57,6 +57,7 @@ FROM = "BINALERT_FROM"  # set by the dialplan: the From header, raw (only parsed
 ASSERTED = "BINALERT_ASSERTED"  # set by the dialplan: 1 when the trunk asserted the number
 INBOUND_MAX = "BINALERT_INBOUND_MAX"  # a global binalert sets: calls on the BIN number at once
 INBOUND_GROUP = "inbound@binalert"  # the dialplan's GROUP of calls on the BIN number
+TRANSFER_GROUP = "transfer@binalert"  # members put through: each holds a second trunk line
 INBOUND_CAP = "BINALERT_INBOUND_CAP"  # set by the dialplan: INBOUND_MAX, or 5 before binalert
 CALLBACK_AUDIO = "BINALERT_CALLBACK_AUDIO"  # "you are calling the BIN number; the last message"
 NO_ALERT_AUDIO = "BINALERT_NO_ALERT_AUDIO"  # a member without a current alert: "none; call 101"

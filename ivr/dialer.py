@@ -216,6 +216,7 @@ class Dialer:
             inbound = await self.inbound_calls()
             if inbound is None:  # unknown: as many as the dialplan lets in, at worst
                 inbound = self.pbx.inbound_cap
+            inbound += await self.transfer_lines()
             free = self.pbx.max_channels - self._outbound_in_flight() - inbound
             self._inbound_held = inbound > 0 and free <= 0
             batch = min(free, max(1, int(self.pbx.max_cps)))
@@ -256,6 +257,21 @@ class Dialer:
             log.warning("PBX %s: inbound calls unknown: %s", self.pbx.name, response.get("Message"))
             return None
         return int(value)
+
+    async def transfer_lines(self) -> int:
+        """Lines held by the dispatch-line legs of members put through to the police (the
+        dialplan puts each such call in transfer@binalert): each is a second line of the
+        trunk, beside the member's own call. Unknown: none (a transfer is capped per line
+        and rare; an unreadable count is logged)."""
+        try:
+            response = await self.ami.action(
+                {"Action": "Getvar", "Variable": f"GROUP_COUNT({cv.TRANSFER_GROUP})"}
+            )
+        except AmiError as error:
+            log.warning("PBX %s: transfer lines unknown: %s", self.pbx.name, error)
+            return 0
+        value = response.get("Value") or "0"
+        return int(value) if response.get("Response") == "Success" and value.isdigit() else 0
 
     def _outbound_in_flight(self) -> int:
         """The calls this dialer placed (the call backs it follows are inbound calls)."""

@@ -165,12 +165,25 @@ async def test_members_beyond_the_cap_of_a_dispatch_line_hear_it_is_busy(
     try:
         async with running_dispatcher(settings, sqlite_store) as service:
             speech = service.runtime.speech
-            rows = await wait_until_final(sqlite_store, alert_id, 120)
-            await _until(
-                lambda: all(a.ended_at for r in rows for a in attempts(sqlite_store, r.id)),
-                60,
-                "the calls' end",
-            )
+            dialer = service.dialer
+            assert dialer is not None
+            held: list[int] = []  # the dispatch-line legs the dialer counts as trunk lines
+
+            async def count_transfer_lines() -> None:
+                while True:
+                    held.append(await dialer.transfer_lines())
+                    await asyncio.sleep(0.2)
+
+            counting = asyncio.create_task(count_transfer_lines())
+            try:
+                rows = await wait_until_final(sqlite_store, alert_id, 120)
+                await _until(
+                    lambda: all(a.ended_at for r in rows for a in attempts(sqlite_store, r.id)),
+                    60,
+                    "the calls' end",
+                )
+            finally:
+                counting.cancel()
     finally:
         sampler.stopping.set()
         sampler.join(5)
@@ -181,6 +194,8 @@ async def test_members_beyond_the_cap_of_a_dispatch_line_hear_it_is_busy(
     [refused] = [r for r in rows if r.transferred_at is None]
     assert refused.last_outcome == "answered"
     assert max(up for up, _ in sampler.samples) == 2  # never more on the line at once
+    # Each member put through holds a second line of the trunk: the dialer counts both.
+    assert max(held) == 2 and held[-1] == 0, held
     # The third heard "the police line is busy, call 101" after their 3, and nothing more.
     member = members[rows.index(refused)]
     heard = carrier.host_path(carrier.instance.recordings) / f"heard-{member}.wav"
