@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from binalert.messages.templates import FEEDBACK, MODUS, PREVENTION
+from binalert.alerts.prevention import FEEDBACK, MODUS, PREVENTION
 from pydantic import TypeAdapter, ValidationError
 
 from binalert.alerts.templates import TEXTS, SuspectVehicle, TemplateFields, render

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from binalert import migrate
 from binalert.clock import Travel, travel, utcnow
@@ -18,6 +18,7 @@ from binalert.deliveries import lifecycle
 from binalert.deliveries.policy import RetryPolicy
 from binalert.models import (
     Alert,
+    Bin,
     CallOutcome,
     Delivery,
     MessageApproval,
@@ -27,7 +28,7 @@ from binalert.models import (
 from binalert.tokens import create_token
 from ivr import wire
 from store.db import Store
-from tests.api.conftest import ZONE_1, ZONE_2, World, build_world
+from tests.api.conftest import ZONE_1, ZONE_2, World
 from tests.api.helpers import create_alert, csrf_of, make_account, page_sign_in
 
 HOLIDAY_WATCH = {"subject": "Vakantietoezicht", "template": {"kind": "holiday_watch"}}
@@ -293,23 +294,41 @@ def test_a_message_awaiting_approval_before_the_upgrade_waits_for_each_of_its_zo
     migrate.upgrade(db_url, "0007")
     store = Store(db_url)
     try:
-        world = build_world(store)
         now = utcnow()
-        with store.session() as s:
-            alert = Alert(
-                created_by="coordinator:coord-ac#9",
-                created_at=now,
-                incident_ref="Vakantietoezicht",
-                bin_ids=[world.bin_a, world.bin_c],
-                messages={"nl": "Let op."},
-                urgent=False,
-                valid_from=now,
-                valid_until=now + timedelta(days=3),
-                status="awaiting_approval",
-            )
-            s.add(alert)
-            s.flush()
-            alert_id = alert.id
+        # Core, with the columns revision 0007 has: the ORM models carry later ones too.
+        with store.engine.begin() as connection:
+            bin_ids = [
+                connection.execute(
+                    insert(Bin.__table__)
+                    .values(
+                        name=name,
+                        municipality="Gemeente",
+                        police_zone=zone,
+                        created_at=now,
+                        calling_start="09:00",
+                        calling_end="20:00",
+                        call_on_sundays=False,
+                        call_on_holidays=False,
+                    )
+                    .returning(Bin.__table__.c.id)
+                ).scalar_one()
+                for name, zone in (("Sint-Kruis", ZONE_1), ("Outremeuse", ZONE_2))
+            ]
+            alert_id = connection.execute(
+                insert(Alert.__table__)
+                .values(
+                    created_by="coordinator:coord-ac#9",
+                    created_at=now,
+                    incident_ref="Vakantietoezicht",
+                    bin_ids=bin_ids,
+                    messages={"nl": "Let op."},
+                    urgent=False,
+                    valid_from=now,
+                    valid_until=now + timedelta(days=3),
+                    status="awaiting_approval",
+                )
+                .returning(Alert.__table__.c.id)
+            ).scalar_one()
         migrate.upgrade(db_url)
         with store.session() as s:
             parts = s.scalars(select(MessageApproval).order_by(MessageApproval.police_zone))

@@ -43,6 +43,10 @@ async def test_a_worker_whose_speech_fails_mid_alert_holds_its_calls_until_it_sp
         await _until("the start's speech check", lambda: service.speech_checks >= 1)
         assert service.speech_health.healthy
         monkeypatch.setenv("PATH", str(tmp_path / "nothing"))  # espeak-ng is gone
+        # Earlier tests of this process spoke the same lab texts: forget their sounds, so
+        # this alert must be spoken now (a cached sound would hide the missing engine).
+        for sound in service.runtime.speech.cache.directory.glob("nl-*"):
+            sound.unlink(missing_ok=True)
         alert_id = seed_alert(sqlite_store, [SIM.PRESS_1.number(31), SIM.PRESS_1.number(32)])
         service.runtime.bus.publish(ALERTS_CHANGED)
         await _until("the worker knows it cannot speak", lambda: not service.speech_health.healthy)
