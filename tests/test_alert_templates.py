@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from binalert.alerts.prevention import FEEDBACK, MODUS, PREVENTION
 from pydantic import TypeAdapter, ValidationError
 
+from binalert.alerts.prevention import FEEDBACK, MODUS, PREVENTION
 from binalert.alerts.templates import TEXTS, SuspectVehicle, TemplateFields, render
 from binalert.alerts.words import COLOURS, LABELS
 from binalert.models import Language
