@@ -40,7 +40,7 @@ def build_runtime(settings: Settings, with_dispatcher: bool) -> Runtime:
 
 
 def _seal_totp_secrets(settings: Settings, store: Store) -> None:
-    """TOTP secrets still plain (from before migration 0011) or under the previous server
+    """TOTP secrets still plain (from before migration 0008) or under the previous server
     secret are encrypted with the current one."""
     with store.session() as session:
         done, unreadable = reseal_all(session, TotpKeys.from_settings(settings))

@@ -3,7 +3,7 @@ label for this one use) from the server secret. A stolen database alone computes
 
 A rotation of the server secret keeps the old one as BINALERT_PREVIOUS_SESSION_SECRET: secrets
 encrypted with it are still read, and `reseal_all` (at every start, and `binalert account
-rotate-totp-key`) encrypts them again with the new key. Rows marked `plain:` (migration 0011,
+rotate-totp-key`) encrypts them again with the new key. Rows marked `plain:` (migration 0008,
 from before encryption) are read as they are and encrypted the same way."""
 
 from __future__ import annotations

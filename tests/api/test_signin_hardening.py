@@ -309,7 +309,7 @@ def test_totp_secrets_are_encrypted_at_rest_and_survive_a_key_rotation(
     assert totpkeys.TotpKeys.from_settings(runtime.settings).open(stored) is None
 
 
-def test_migration_0011_marks_plain_totp_secrets_and_the_start_encrypts_them(
+def test_migration_0008_marks_plain_totp_secrets_and_the_start_encrypts_them(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"

@@ -289,7 +289,7 @@ def test_a_zones_webhook_hears_only_of_its_own_members_calls(
 def test_a_message_awaiting_approval_before_the_upgrade_waits_for_each_of_its_zones(
     db_url: str,
 ) -> None:
-    """Migration 0012: a message that waited (for any zone's police) before zones decided
+    """Migration 0009: a message that waited (for any zone's police) before zones decided
     apart now has one awaiting part per zone of its BINs, with the validity it was sent with."""
     migrate.upgrade(db_url, "0007")
     store = Store(db_url)

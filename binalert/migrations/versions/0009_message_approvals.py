@@ -1,7 +1,7 @@
 """Each zone approves a coordinator's message for its own BINs: one row per zone part
 
-Revision ID: 0012
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-07
 """
 
@@ -14,8 +14,8 @@ from binalert.models import UTCDateTime
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

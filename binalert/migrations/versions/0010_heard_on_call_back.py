@@ -1,4 +1,4 @@
-"""deliveries.heard_on_call_back_at (revision 0008, after 0012): a 1 pressed on a call back.
+"""deliveries.heard_on_call_back_at (revision 0010): a 1 pressed on a call back.
 
 Such a caller is recognised by caller ID only, which anyone can send: the police see the 1 as
 heard on a call back (unverified), it never counts as an acknowledgement, and binalert calls
@@ -10,8 +10,8 @@ from alembic import op
 
 from binalert.models import UTCDateTime
 
-revision = "0008"
-down_revision = "0012"
+revision = "0010"
+down_revision = "0009"
 COLUMN = "heard_on_call_back_at"
 
 

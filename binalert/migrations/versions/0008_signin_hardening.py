@@ -2,7 +2,7 @@
 secrets encrypted at rest (the column widened, existing plain secrets marked `plain:` for the
 next start to encrypt with the server secret, which a migration does not know)
 
-Revision ID: 0011
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 import binalert.models
 
-revision: str = "0011"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

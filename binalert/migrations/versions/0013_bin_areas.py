@@ -1,8 +1,8 @@
 """BIN areas on the map, the place or route an alert was sent to, and the further zones of a
 dispatch centre's (CIC) tokens and accounts (#23)
 
-Revision ID: 0014
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from binalert.models import UTCDateTime
 
-revision: str = "0014"
-down_revision: str | None = "0010"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
