@@ -52,7 +52,7 @@ from store.db import Store
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 SAFETY_WAKE_SECONDS = 5.0
-INBOUND_POLL_SECONDS = 1.0  # lines held by calls coming in: how often to look for a free one
+INBOUND_POLL_SECONDS = 1.0  # lines held (calls coming in, settling): how often to look for one
 DRAIN_AFTER_SECONDS = 30.0  # PBX unreachable this long: its calls end as lost, retried elsewhere
 RELEASE_DELAY = 10.0  # a call that could not be prepared is tried again after this
 CAUSE_WAIT_SECONDS = 1.0  # a failed Originate's Hangup (with the network's cause) may come later
@@ -205,10 +205,13 @@ class Dialer:
         if len(self.calls) >= self.pbx.max_channels:
             return SAFETY_WAKE_SECONDS  # every line is busy: a call that ends wakes us
         next_due = await self.db(next_due_time)
-        if next_due is None or (self._capped and next_due <= utcnow()):
-            # nothing due, or what is due waits for a line (other workers' calls, or the
-            # channels kept for urgent alerts): a call's end or a new alert wakes us
-            return SAFETY_WAKE_SECONDS
+        if next_due is None:
+            return SAFETY_WAKE_SECONDS  # nothing due: a new alert wakes us
+        if self._capped and next_due <= utcnow():
+            # what is due waits for a line (other workers' calls, the channels kept for
+            # urgent alerts, a line still settling after its call): a call's end or a new
+            # alert wakes us, and a settling line is free within a second
+            return INBOUND_POLL_SECONDS
         return min(max((next_due - utcnow()).total_seconds(), 0.01), SAFETY_WAKE_SECONDS)
 
     async def _claim_and_place(self, moment: datetime) -> None:

@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text, update
 
-from binalert.deliveries import lifecycle
-from binalert.models import CallAttempt, Delivery
+from binalert.deliveries import attempts, lifecycle
+from binalert.deliveries.policy import RetryPolicy
+from binalert.models import CallAttempt, CallOutcome, Delivery
 from ivr import wire
 from lab.seed import seed_alert
 from lab.sim import SIM
@@ -49,3 +50,21 @@ def test_one_claim_opens_no_more_calls_than_the_pbx_has_free_lines(store: Store)
         )
     assert (len(first), len(second)) == (20, 0)
     assert open_attempts == calling == 20
+
+
+def test_a_line_whose_call_just_ended_is_refilled_only_once_it_has_settled(store: Store) -> None:
+    """Asterisk reports a Hangup while the channel is still being torn down: the line counts
+    as taken for LINE_SETTLING_SECONDS after the call's end is stored."""
+    seed_alert(store, SIM.PRESS_1.numbers(5))
+    options = lifecycle.ClaimOptions("w1", PBX, wire.call_id, 60, max_channels=2)
+    start = datetime.now(UTC) + timedelta(seconds=1)
+    with store.session() as s:
+        [ended, _] = lifecycle.claim_due(s, start, 5, options)
+    with store.session() as s:
+        lifecycle.finish_call(s, ended.channel_id, CallOutcome.NO_ANSWER, start, RetryPolicy())
+    settling = start + timedelta(seconds=attempts.LINE_SETTLING_SECONDS / 2)
+    settled = start + timedelta(seconds=attempts.LINE_SETTLING_SECONDS * 2)
+    with store.session() as s:
+        assert lifecycle.claim_due(s, settling, 5, options) == []
+    with store.session() as s:
+        assert len(lifecycle.claim_due(s, settled, 5, options)) == 1

@@ -127,7 +127,7 @@ def claim_due(
     open_calls = 0
     if options.max_channels is not None:
         attempts.lock_pbx(session, options.pbx)
-        open_calls = attempts.open_attempt_count(session, options.pbx) + inbound
+        open_calls = attempts.open_attempt_count(session, options.pbx, now) + inbound
         limit = min(limit, options.max_channels - open_calls)
     if limit <= 0:
         return []

@@ -37,6 +37,7 @@ class ChannelWatch(threading.Thread):
         self.peak = 0
         self.samples = 0
         self.last = 0
+        self.at_peak: list[str] = []  # the channels seen when the peak was (name, state, app)
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -47,17 +48,18 @@ class ChannelWatch(threading.Thread):
                         self._count(self._show_channels(ami))
                         self._halt.wait(self.every)
             except OSError:
-                self._count(0)  # the PBX is down (or restarting): no channel is up
+                self._count([])  # the PBX is down (or restarting): no channel is up
                 self._halt.wait(self.every)
 
     def stop(self) -> None:
         self._halt.set()
         self.join(10)
 
-    def _count(self, count: int) -> None:
+    def _count(self, channels: list[str]) -> None:
         self.samples += 1
-        self.last = count
-        self.peak = max(self.peak, count)
+        self.last = len(channels)
+        if len(channels) > self.peak:
+            self.peak, self.at_peak = len(channels), channels
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[socket.socket]:
@@ -74,19 +76,19 @@ class ChannelWatch(threading.Thread):
                 raise OSError(f"AMI login refused: {reply}")
             yield ami
 
-    def _show_channels(self, ami: socket.socket) -> int:
+    def _show_channels(self, ami: socket.socket) -> list[str]:
         ami.sendall(b"Action: CoreShowChannels\r\n\r\n")
-        count = 0
+        found = []
         while True:
             message = _read_message(ami)
             # Only the trunk's channels are calls: binalert also runs short Local channels
             # on the PBX (forgetting a stored key press), which hold no line of the trunk.
-            if message.get("Event") == "CoreShowChannel" and message.get("Channel", "").startswith(
-                "PJSIP/"
-            ):
-                count += 1
+            name = message.get("Channel", "")
+            if message.get("Event") == "CoreShowChannel" and name.startswith("PJSIP/"):
+                state = message.get("ChannelStateDesc", "")
+                found.append(f"{name} {state} {message.get('Application', '')}")
             elif message.get("Event") == "CoreShowChannelsComplete":
-                return count
+                return found
             elif message.get("Response") == "Error":
                 raise OSError(f"CoreShowChannels refused: {message}")
 

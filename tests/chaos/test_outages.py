@@ -121,7 +121,7 @@ def _after_the_alert(
     assert cut, "the failure came when no call was up: it proves nothing"
     assert not not_made_again, f"calls cut and never made again: attempts {not_made_again}"
     assert LIMIT // 2 <= watch.peak <= LIMIT * CHANNELS_PER_CALL, (
-        f"{watch.peak} channels up at once on the PBX; its limit is {LIMIT} calls"
+        f"{watch.peak} channels up at once on the PBX; its limit is {LIMIT} calls: {watch.at_peak}"
     )
     return deliveries, attempts
 
