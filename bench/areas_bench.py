@@ -13,18 +13,15 @@ Cases:
 from __future__ import annotations
 
 import json
-import os
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import shapely
 from shapely.geometry import Point
 
-from binalert import migrate
+from bench.backends import on_each_backend
 from binalert.auth.schemas import Caller, Principal
 from binalert.bins import areas, geo
 from binalert.bins.schemas import TargetsIn
@@ -37,7 +34,6 @@ COLUMNS = 34
 START = (600_000.0, 620_000.0)  # Lambert 2008 metres, in Brabant
 RUNS = 200
 TARGET_MS = 50.0
-PG_URL = os.environ.get("BINALERT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 ADMIN = Caller(Principal(None, "bench", Role.ADMIN), "bench")
 
 
@@ -107,35 +103,7 @@ def main() -> None:
         flush=True,
     )
     print("    backend    case        p50 ms  p95 ms   BINs", flush=True)
-    with tempfile.TemporaryDirectory(prefix="binalert-areas-bench-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'areas.db'}"
-        migrate.upgrade(url)
-        store = Store(url)
-        try:
-            _backend("sqlite", store, lambda line: print(line, flush=True))
-        finally:
-            store.dispose()
-    try:
-        import psycopg
-
-        name = f"binalert_areas_bench_{os.getpid()}"
-        conninfo = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as error:  # no PostgreSQL here: SQLite only
-        print(f"    postgresql skipped: {type(error).__name__}", flush=True)
-        return
-    url = PG_URL.rsplit("/", 1)[0] + "/" + name
-    try:
-        migrate.upgrade(url)
-        store = Store(url)
-        try:
-            _backend("postgresql", store, lambda line: print(line, flush=True))
-        finally:
-            store.dispose()
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    on_each_backend("areas", _backend)
 
 
 if __name__ == "__main__":

@@ -14,17 +14,14 @@ members whose calls are due (a morning after a message sent at night). Cases:
 
 from __future__ import annotations
 
-import os
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import delete, insert, select, update
 
-from binalert import migrate
+from bench.backends import on_each_backend
 from binalert.deliveries import lifecycle
 from binalert.models import Alert, Bin, CallAttempt, Delivery, Member, Membership
 from ivr import wire
@@ -38,7 +35,6 @@ TARGET_MS = 10.0  # an urgent claim of 10 (lock, count, claim, attempts, events)
 # Tuesday 1 December 2026: 10:00 and 20:30 in Brussels (UTC+1).
 OPEN = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 CLOSED = datetime(2026, 12, 1, 19, 30, tzinfo=UTC)
-PG_URL = os.environ.get("BINALERT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def _seed(store: Store, urgent_members: int) -> tuple[int, int]:
@@ -168,35 +164,7 @@ def main() -> None:
         flush=True,
     )
     print("    backend    case       p50 ms  p95 ms  claimed", flush=True)
-    with tempfile.TemporaryDirectory(prefix="binalert-claim-bench-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'claim.db'}"
-        migrate.upgrade(url)
-        store = Store(url)
-        try:
-            _backend("sqlite", store, lambda line: print(line, flush=True))
-        finally:
-            store.dispose()
-    try:
-        import psycopg
-
-        name = f"binalert_bench_{os.getpid()}"
-        conninfo = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as error:  # no PostgreSQL here: SQLite only
-        print(f"    postgresql skipped: {type(error).__name__}", flush=True)
-        return
-    url = PG_URL.rsplit("/", 1)[0] + "/" + name
-    try:
-        migrate.upgrade(url)
-        store = Store(url)
-        try:
-            _backend("postgresql", store, lambda line: print(line, flush=True))
-        finally:
-            store.dispose()
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    on_each_backend("claim", _backend)
 
 
 if __name__ == "__main__":
