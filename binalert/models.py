@@ -116,6 +116,26 @@ class CallDirection(enum.StrEnum):
     INBOUND = "inbound"  # the member called back the number the alert came from
 
 
+class Channels(enum.StrEnum):
+    """How a member wants alerts (#22): called, texted, or both. Kept apart for urgent alerts
+    and non-urgent messages; a member's None means their BIN's default."""
+
+    CALL = "call"
+    SMS = "sms"
+    BOTH = "both"
+
+
+class RecordChannel(enum.StrEnum):
+    """Where a member's consent, confirmation or change came from (member_records, #24)."""
+
+    WEB = "web"  # the member on a page (sign-up, their own settings)
+    PHONE = "phone"  # keys on a call (press 9, the call-in menu, a verification call)
+    SMS = "sms"  # a reply by SMS (STOP)
+    COORDINATOR = "coordinator"  # a coordinator or admin on the pages or the API
+    IMPORT = "import"  # a CSV import
+    SYSTEM = "system"  # binalert itself (an unconfirmed sign-up forgotten after 48 hours)
+
+
 class Bin(Base):
     __tablename__ = "bins"
 
@@ -130,6 +150,11 @@ class Bin(Base):
     calling_end: Mapped[str] = mapped_column(String(5), default="20:00")
     call_on_sundays: Mapped[bool] = mapped_column(Boolean, default=False)
     call_on_holidays: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Its members' default channels (#22; a member's own choice wins): Channels values
+    urgent_channels: Mapped[str] = mapped_column(String(10), default=Channels.CALL.value)
+    message_channels: Mapped[str] = mapped_column(String(10), default=Channels.CALL.value)
+    # At the end of an urgent alert, an SMS to the members its calls did not reach (#22)
+    sms_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
     # Its area on the map (#23): checked GeoJSON in WGS84 (binalert.bins.geo), and its bounding
     # box in Lambert 2008 metres, which every database filters fast before shapely decides.
     area: Mapped[str | None] = mapped_column(Text)
@@ -169,6 +194,15 @@ class Member(Base):
     second_phone: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(2), default=Language.NL.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How they want urgent alerts and non-urgent messages (#22): Channels values; None = the
+    # BIN's default
+    urgent_channels: Mapped[str | None] = mapped_column(String(10))
+    message_channels: Mapped[str | None] = mapped_column(String(10))
+    # Replied STOP (or left SMS on their page): never texted again until they say otherwise
+    sms_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optional (#24 sign-up): shared with buddies they agree to, never with anyone else
+    street: Mapped[str | None] = mapped_column(String(200))
+    house_number: Mapped[str | None] = mapped_column(String(20))
     opt_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -221,6 +255,9 @@ class Alert(Base):
     # Sent by the map (#23): the place {"lat","lon","radius_m"} and the route {"line","width_m"}
     place: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     route: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The SMS text per language (#22): written out from the message, or typed in the form
+    # for a recorded-voice alert
+    sms_texts: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class MessageApproval(Base):
@@ -295,6 +332,10 @@ class Delivery(Base):
     # The first 1 pressed on a call back (a caller ID, unverified: not an acknowledgement).
     heard_on_call_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     digit: Mapped[str | None] = mapped_column(String(1))
+    # The channels, decided once when the delivery opens (#22): whether the dialer calls
+    # (`call`), and the mobile number to text (None: no SMS)
+    call: Mapped[bool] = mapped_column(Boolean, default=True)
+    sms_phone: Mapped[str | None] = mapped_column(String(20))
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -526,3 +567,23 @@ class WorkerHeartbeat(Base):
     reason: Mapped[str | None] = mapped_column(String(300))
     interval_seconds: Mapped[float] = mapped_column(Float)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MemberRecord(Base):
+    """A member's consent, confirmation or change, with its time and channel (#24): written
+    only by binalert.members.records (which also writes the audit log); shown to the
+    coordinator. It outlives the member (member_id set null on erasure), so the coordinator
+    sees who left and how."""
+
+    __tablename__ = "member_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    bin_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # consent, confirmed, approved, left, ...
+    channel: Mapped[str] = mapped_column(String(20))  # RecordChannel
+    actor: Mapped[str] = mapped_column(String(200))  # "member", an account's e-mail, "system"
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
