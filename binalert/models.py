@@ -569,6 +569,97 @@ class WorkerHeartbeat(Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SmsStatus(enum.StrEnum):
+    """An SMS's way (#22). Final: delivered, undeliverable, expired, rejected, failed,
+    no_receipt (sent, but no receipt came in time: never counted as delivered), unknown (the
+    worker died between submit and response and no receipt told us: never sent again)."""
+
+    QUEUED = "queued"  # to be sent (next_try_at: not before)
+    SUBMITTING = "submitting"  # recorded before the submit_sm: never submitted twice
+    SENT = "sent"  # the SMSC took every part (submit_sm_resp OK); a receipt may follow
+    DELIVERED = "delivered"
+    UNDELIVERABLE = "undeliverable"
+    EXPIRED = "expired"
+    REJECTED = "rejected"
+    FAILED = "failed"  # a permanent error on submit, or not textable
+    NO_RECEIPT = "no_receipt"
+    UNKNOWN = "unknown"
+    CANCELLED = "cancelled"  # queued, then no longer wanted (alert cancelled, member erased)
+
+
+class SmsKind(enum.StrEnum):
+    ALERT = "alert"  # an alert's or message's SMS to its member (deliveries.sms_phone)
+    FALLBACK = "fallback"  # the BIN's SMS to a member the urgent alert's calls did not reach
+    STOP_CONFIRMATION = "stop_confirmation"  # the one reply to STOP
+    CANNOT_READ = "cannot_read"  # the one polite reply to anything else
+    SERVICE = "service"  # a member's own: a verification code, a settings link, "you are in"
+
+
+class SmsMessage(Base):
+    """One SMS to one number (#22), of one or more parts: written only by the delivery
+    lifecycle (binalert.deliveries.lifecycle), sent by the SMS worker (sms/)."""
+
+    __tablename__ = "sms_messages"
+    __table_args__ = (
+        Index("ix_sms_messages_due", "status", "next_try_at"),
+        Index("ix_sms_messages_phone", "phone", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # SmsKind
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), index=True
+    )
+    alert_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    bin_id: Mapped[int | None] = mapped_column(BigId)  # for reports: parts per BIN
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164; None once the member is erased
+    language: Mapped[str] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(Text)  # checked (binalert.sms text rules) before stored
+    encoding: Mapped[str] = mapped_column(String(10))  # gsm7 | ucs2
+    parts: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default=SmsStatus.QUEUED.value)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SmsPart(Base):
+    """One submit_sm of an SMS: the SMSC's message id its receipt names."""
+
+    __tablename__ = "sms_parts"
+    __table_args__ = (UniqueConstraint("sms_id", "part"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sms_id: Mapped[int] = mapped_column(ForeignKey("sms_messages.id", ondelete="CASCADE"))
+    part: Mapped[int] = mapped_column(Integer)  # 1..parts
+    message_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(20))  # SmsStatus
+    receipt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SmsReply(Base):
+    """An SMS a member (or anyone) sent to binalert's number, stored before the SMSC is told
+    it arrived (deliver_sm_resp): a reply that came while the store was down is refused with
+    a temporary error, and the SMSC offers it again."""
+
+    __tablename__ = "sms_replies"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    from_phone: Mapped[str | None] = mapped_column(String(20), index=True)  # None once erased
+    text: Mapped[str] = mapped_column(String(1000))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    action: Mapped[str | None] = mapped_column(String(20))  # ack, stop, other, stranger
+    delivery_id: Mapped[int | None] = mapped_column(BigId)  # the delivery a 1 acknowledged
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class MemberRecord(Base):
     """A member's consent, confirmation or change, with its time and channel (#24): written
     only by binalert.members.records (which also writes the audit log); shown to the

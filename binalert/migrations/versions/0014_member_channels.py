@@ -1,6 +1,7 @@
 """Channels and the member's side (#22, #24): how members want alerts (call, SMS, both) and
 their BIN's defaults, the SMS fallback, each delivery's channels, the alert's SMS texts, the
-member's street, and member_records (consent, confirmations, changes)
+SMS tables (messages, their parts, replies), the member's street, and member_records
+(consent, confirmations, changes)
 
 Revision ID: 0014
 Revises: 0013
@@ -44,6 +45,63 @@ def upgrade() -> None:
     op.add_column("deliveries", sa.Column("sms_phone", sa.String(20)))
     op.add_column("alerts", sa.Column("sms_texts", sa.JSON()))
     op.create_table(
+        "sms_messages",
+        sa.Column("id", BigId, primary_key=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column(
+            "delivery_id", BigId, sa.ForeignKey("deliveries.id", ondelete="CASCADE"), nullable=True
+        ),
+        sa.Column("alert_id", BigId, nullable=True),
+        sa.Column(
+            "member_id", BigId, sa.ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+        ),
+        sa.Column("bin_id", BigId, nullable=True),
+        sa.Column("phone", sa.String(20), nullable=True),
+        sa.Column("language", sa.String(2), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("encoding", sa.String(10), nullable=False),
+        sa.Column("parts", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("tries", sa.Integer(), nullable=False),
+        sa.Column("next_try_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_by", sa.String(100), nullable=True),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("error", sa.String(200), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_sms_messages_due", "sms_messages", ["status", "next_try_at"])
+    op.create_index("ix_sms_messages_phone", "sms_messages", ["phone", "created_at"])
+    op.create_index("ix_sms_messages_delivery_id", "sms_messages", ["delivery_id"])
+    op.create_index("ix_sms_messages_alert_id", "sms_messages", ["alert_id"])
+    op.create_table(
+        "sms_parts",
+        sa.Column("id", BigId, primary_key=True),
+        sa.Column(
+            "sms_id", BigId, sa.ForeignKey("sms_messages.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("part", sa.Integer(), nullable=False),
+        sa.Column("message_id", sa.String(80), nullable=True, unique=True),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("receipt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.UniqueConstraint("sms_id", "part"),
+    )
+    op.create_table(
+        "sms_replies",
+        sa.Column("id", BigId, primary_key=True),
+        sa.Column("from_phone", sa.String(20), nullable=True),
+        sa.Column("text", sa.String(1000), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "member_id", BigId, sa.ForeignKey("members.id", ondelete="SET NULL"), nullable=True
+        ),
+        sa.Column("action", sa.String(20), nullable=True),
+        sa.Column("delivery_id", BigId, nullable=True),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_index("ix_sms_replies_from_phone", "sms_replies", ["from_phone"])
+    op.create_table(
         "member_records",
         sa.Column("id", BigId, primary_key=True),
         sa.Column(
@@ -63,6 +121,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("member_records")
+    op.drop_table("sms_replies")
+    op.drop_table("sms_parts")
+    op.drop_table("sms_messages")
     op.drop_column("alerts", "sms_texts")
     op.drop_column("deliveries", "sms_phone")
     op.drop_column("deliveries", "call")
