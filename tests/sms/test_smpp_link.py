@@ -11,7 +11,7 @@ from typing import Any
 
 import smpplib.consts as c
 
-from lab.smsc import HANDSET, LabSmsc
+from lab.smsc import HANDSET, LAB_SOURCE, LabSmsc
 from sms import IncomingMessage, Receipt, Refused, SmppLink, Submitted, Unconfirmed
 
 
@@ -87,7 +87,7 @@ async def test_a_text_goes_out_and_each_handset_s_receipt_or_refusal_comes_back(
     }
     [message] = received_by(smsc, HANDSET.DELIVERED.e164(1))
     assert message["text"] == "Inbraak gemeld in uw straat. Bel 101."
-    assert message["source"] == "3250000000" and message["data_coding"] == [0]
+    assert message["source"] == LAB_SOURCE.lstrip("+") and message["data_coding"] == [0]
 
 
 async def test_a_french_text_with_e_circumflex_and_c_cedilla_goes_as_ucs2_and_arrives_intact(
