@@ -92,7 +92,7 @@ def open_deliveries(session: Session, alert: Alert, planned: Iterable[Planned]) 
     Returns how many."""
     rows = [_delivery_row(alert, member, due, bin_id) for member, due, bin_id in planned]
     repo.insert_deliveries(session, rows)
-    _queue_alert_sms(session, alert, utcnow())
+    queue_alert_sms(session, alert, utcnow())
     return len(rows)
 
 
@@ -682,7 +682,7 @@ def _sms_data(sms_id: int, kind: str, parts: int, **more: Any) -> dict[str, Any]
     return {"sms_id": sms_id, "sms_kind": kind, "parts": parts, **more}
 
 
-def _queue_alert_sms(session: Session, alert: Alert, now: datetime) -> None:
+def queue_alert_sms(session: Session, alert: Alert, now: datetime) -> None:
     """The alert's SMS to each of its deliveries that texts (sms_phone, decided when it
     opened), in its language, due when its first call is (a non-urgent message's texts keep
     its calling hours too), in a few statements for the whole alert. An SMS-only delivery

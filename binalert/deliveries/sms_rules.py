@@ -34,14 +34,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import phonenumbers
-import smpplib.consts
-import smpplib.gsm
-from phonenumbers import PhoneNumberType
-
 from binalert.deliveries.machine import Event
 from binalert.errors import Invalid
 from binalert.models import SmsStatus
+from binalert.phones import sms_number
+from binalert.sms.text import MAX_PARTS, SmsTextError, check_parts, check_sms_text
 from tts.sms_phrases import ACK_WORDS, STOP_WORDS
 
 SUBMIT_LEASE_SECONDS = 60
@@ -51,7 +48,6 @@ REPLY_HOURS = 12
 CANNOT_READ_HOURS = 24
 MAX_TRIES = 10  # temporary errors (throttled, queue full, link down) before an SMS fails
 RETRY_SECONDS = (2, 5, 10, 30, 60)  # after the n-th temporary error; the last repeats
-MAX_PARTS = 6  # BINALERT_SMS_MAX_PARTS once sms-surface's text rules land
 REPLY_LENGTH = 1000  # sms_replies.text
 
 SMS_CONFIG = "binalert.sms"  # the store's session info: the SmsConfig when SMS is configured
@@ -96,7 +92,8 @@ not final and change nothing."""
 @dataclass(frozen=True)
 class SmsConfig:
     """SMS is configured in this installation (an SMSC to bind to): the countries whose
-    mobile numbers may be texted, and the most parts one SMS may take."""
+    mobile numbers may be texted (Settings.sms_allowed()), and the most parts one SMS may
+    take (Settings.sms_max_parts)."""
 
     countries: frozenset[str] = field(default_factory=lambda: frozenset({"BE"}))
     max_parts: int = MAX_PARTS
@@ -113,22 +110,9 @@ def config_of(info: dict[str, Any]) -> SmsConfig | None:
 
 
 def textable(e164: str | None, countries: Collection[str]) -> str | None:
-    """The number as E.164 if it may be texted: a valid mobile number of an allowed country
-    (never a landline, premium-rate, service number or short code), else None.
-    (sms-surface's binalert.phones.sms_number is the same rule; this one until it lands.)"""
-    if not e164 or len(e164) > 20:
-        return None
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    if phonenumbers.number_type(parsed) != PhoneNumberType.MOBILE:
-        return None
-    if phonenumbers.region_code_for_number(parsed) not in countries:
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    """The number as E.164 if it may be texted (binalert.phones.sms_number: a mobile of an
+    allowed country, never a landline, premium-rate, service number or short code)."""
+    return sms_number(e164, countries)
 
 
 @dataclass(frozen=True)
@@ -139,22 +123,15 @@ class SmsText:
 
 
 def sms_text(text: str, max_parts: int) -> SmsText:
-    """A text as it is stored and sent: whitespace runs made one space, no control
-    characters, at most `max_parts` parts (GSM 03.38 where it fits, else UCS-2). Invalid
-    says why not."""
-    if any(
-        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in "\n\t\r"
-        for ch in text
-    ):
-        raise Invalid("an SMS text may not hold control or unassigned characters")
-    clean = " ".join(text.split())
-    if not clean:
-        raise Invalid("an SMS text may not be empty")
-    parts, encoding, _ = smpplib.gsm.make_parts(clean)
-    name = "ucs2" if encoding == smpplib.consts.SMPP_ENCODING_ISO10646 else "gsm7"
-    if len(parts) > max_parts:
-        raise Invalid(f"the SMS text needs {len(parts)} parts; at most {max_parts} are allowed")
-    return SmsText(clean, name, len(parts))
+    """A text as it is stored and sent (binalert.sms.text: checked, whitespace made one
+    space, GSM 03.38 where it fits, else UCS-2), of at most `max_parts` parts; Invalid says
+    why not."""
+    try:
+        clean = check_sms_text(text)
+        counted = check_parts(clean, max_parts)
+    except SmsTextError as error:
+        raise Invalid(str(error)) from error
+    return SmsText(clean, counted.encoding, counted.parts)
 
 
 class ReplyAction(enum.StrEnum):
