@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sms.link import IncomingMessage, Refused, SmppLink, Submitted, Throttled, Unconfirmed
-from sms.pdus import Receipt
 from sqlalchemy.orm import Session
 
 from binalert.clock import utcnow
@@ -42,6 +40,8 @@ from binalert.deliveries.lifecycle import Receipt as Stored
 from binalert.runtime import Runtime
 from binalert.workers import repository as heartbeats
 from binalert.workers.health import SMS_LINK, STALE_BEATS, sms_report
+from sms.link import IncomingMessage, Refused, SmppLink, Submitted, Throttled, Unconfirmed
+from sms.pdus import Receipt
 from store.announce import SMS_QUEUED
 
 log = logging.getLogger(__name__)
@@ -87,9 +87,12 @@ class SmsWorker:
             link = SmppLink(settings, self.on_receipt, self.on_message)
         self.link = link
         self.window = settings.window if settings is not None else 10
-        receipt_timeout = float(settings.receipt_timeout) if settings is not None else None
         self.timings = timings or SmsTimings(
-            receipt_timeout=receipt_timeout or sms_rules.RECEIPT_TIMEOUT_SECONDS
+            lease_seconds=runtime.settings.sms_submit_lease,
+            receipt_timeout=float(settings.receipt_timeout)
+            if settings is not None
+            else sms_rules.RECEIPT_TIMEOUT_SECONDS,
+            reply_window=runtime.settings.sms_reply_window,
         )
         self.worker_id = runtime.settings.worker_id
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-sms-db")
