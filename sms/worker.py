@@ -273,7 +273,7 @@ class SmsWorker:
 
     def _store_trouble(self, error: Exception) -> None:
         if self._store_ok:
-            log.warning("SMS worker: the store is away (%s)", type(error).__name__)
+            log.warning("SMS worker: the store is away (%s: %s)", type(error).__name__, error)
         self._store_ok = False
 
     def _store_recovered(self) -> None:
