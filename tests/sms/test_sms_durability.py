@@ -5,13 +5,8 @@ the SMSC's receipt for that number reconciles it (delivered)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,75 +15,12 @@ from sqlalchemy import select
 from binalert.deliveries import sms_rules
 from binalert.deliveries.sms_rules import SmsConfig
 from binalert.models import Delivery, SmsMessage
-from lab.pbx import free_port
 from lab.smsc import HANDSET, LabSmsc
 from store.db import Store
+from tests.sms.processes import workers
 from tests.sms_alerts import Planned, open_alert
 
 pytestmark = pytest.mark.postgres
-
-BINALERT = str(Path(sys.executable).parent / "binalert")
-
-
-class Workers:
-    """`binalert worker` processes on the test's database and the lab SMSC (their PBX is a
-    closed port: these tests text, nobody is called); each killed at the end."""
-
-    def __init__(self, folder: Path, database_url: str, smsc: LabSmsc) -> None:
-        keep = {k: v for k, v in os.environ.items() if not k.startswith("BINALERT_")}
-        self.env = (
-            keep
-            | smsc.settings()
-            | {
-                "BINALERT_DATABASE_URL": database_url,
-                "BINALERT_ENVIRONMENT": "test",
-                "BINALERT_AMI_PORT": str(free_port()),  # nothing listens: no PBX
-                "BINALERT_SOUNDS_DIR": str(folder / "sounds"),
-                "BINALERT_HEARTBEAT_SECONDS": "1",
-                "BINALERT_SMS_SUBMIT_LEASE": "2",
-                "BINALERT_SMS_REPLY_WINDOW": "1",
-            }
-        )
-        self.folder = folder
-        self.running: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, name: str) -> None:
-        with open(self.folder / f"{name}.log", "ab") as log:
-            self.running[name] = subprocess.Popen(
-                [BINALERT, "worker"],
-                env=self.env | {"BINALERT_WORKER_ID": name},
-                cwd=self.folder,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def kill(self, name: str) -> None:
-        process = self.running.pop(name)
-        process.send_signal(signal.SIGKILL)
-        process.wait(10)
-
-    def stop_all(self) -> None:
-        for process in self.running.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for name, process in self.running.items():
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
-            print(f"--- {name}.log\n{(self.folder / f'{name}.log').read_text()[-3000:]}")
-        self.running.clear()
-
-
-@contextlib.contextmanager
-def workers(folder: Path, database_url: str, smsc: LabSmsc) -> Iterator[Workers]:
-    running = Workers(folder, database_url, smsc)
-    try:
-        yield running
-    finally:
-        running.stop_all()
 
 
 def _until(what: str, check: Callable[[], bool], timeout: float = 30.0) -> None:
