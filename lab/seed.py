@@ -28,6 +28,9 @@ class _Seeded:  # a member as lifecycle.open_deliveries reads one
     language: str
     phone: str
     second_phone: str | None
+    urgent_channels: str | None = None  # None: the BIN's default (a call)
+    message_channels: str | None = None
+    sms_stopped_at: datetime | None = None
 
 
 def seed_alert(
@@ -80,6 +83,6 @@ def seed_alert(
             ).all()
             s.execute(insert(Membership), [{"bin_id": bin_.id, "member_id": i} for i in ids])
             planned = [(replace(m, id=i), now, None) for i, m in zip(ids, seeded, strict=True)]
-            lifecycle.open_deliveries(s, alert, planned)
+            lifecycle.open_deliveries(s, alert, planned, sms_countries=())
         announce(s, ALERTS_CHANGED)
         return alert.id

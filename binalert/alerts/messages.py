@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from binalert.alerts import repository as repo
 from binalert.alerts import service as alerts
+from binalert.alerts import sms
 from binalert.alerts.prevention import (
     DEFAULT_ORDER,
     render_feedback,
@@ -147,6 +148,9 @@ def send(
     if data.template is not None:
         rendered = render_prevention(data.template, list(data.languages or DEFAULT_ORDER))
     texts = _texts(data.messages, rendered)
+    sms_texts, _shown, _texted = sms.for_alert(
+        session, [b.id for b in found], texts, False, None, settings
+    )
     zones = _by_zone(found)
     waiting = set()
     if principal.role is Role.COORDINATOR:  # the police's own messages never wait
@@ -162,6 +166,7 @@ def send(
             incident_ref=data.subject,
             bin_ids=list(data.bin_ids),
             messages=texts,
+            sms_texts=sms_texts,
             template=template_name(data.template) if data.template else None,
             urgent=False,
             valid_from=now,
@@ -171,7 +176,13 @@ def send(
             audience=Audience.ALL.value,
         ),
     )
-    count = schedule(session, alert, now, validity, bin_ids=at_once) if at_once else 0
+    count = (
+        schedule(
+            session, alert, now, validity, bin_ids=at_once, sms_countries=settings.sms_allowed()
+        )
+        if at_once
+        else 0
+    )
     repo.add_parts(session, alert.id, waiting, int(validity.total_seconds()))
     announce(session, ALERTS_CHANGED)
     record(
@@ -245,7 +256,9 @@ def approve(
     parts = [p for p in repo.parts(session, [alert_id]) if p.police_zone in zones]
     bins = [b.id for b in repo.bins(session, alert.bin_ids) if b.police_zone in zones]
     validity = timedelta(seconds=max(p.validity_seconds for p in parts))
-    count = schedule(session, alert, now, validity, bin_ids=bins)
+    count = schedule(
+        session, alert, now, validity, bin_ids=bins, sms_countries=settings.sms_allowed()
+    )
     announce(session, ALERTS_CHANGED)
     record(
         session,
@@ -307,6 +320,9 @@ def feedback(
     if data.template is not None:
         rendered = render_feedback(data.template, list(data.languages or DEFAULT_ORDER))
     texts = _texts(data.messages, rendered)
+    sms_texts, _shown, _texted = sms.for_alert(
+        session, bin_ids, texts, data.at_once, None, settings
+    )
     now = utcnow()
     validity = timedelta(hours=data.valid_hours)
     alert = repo.add(
@@ -317,6 +333,7 @@ def feedback(
             incident_ref=parent.incident_ref,
             bin_ids=bin_ids,
             messages=texts,
+            sms_texts=sms_texts,
             template=data.template,
             urgent=data.at_once,
             valid_from=now,
@@ -328,7 +345,9 @@ def feedback(
         ),
     )
     called = repo.members_called_by(session, parent.id, acknowledged_only)
-    count = schedule(session, alert, now, validity, only=called)
+    count = schedule(
+        session, alert, now, validity, only=called, sms_countries=settings.sms_allowed()
+    )
     if count == 0:
         who = "acknowledged" if acknowledged_only else "can still be called"
         raise Invalid(f"nobody to call: no member of alert {alert_id} {who}")

@@ -51,6 +51,12 @@ class AlertCreate(BaseModel):
         description="With a template: which languages to produce, first = fallback "
         "(default nl, fr, de, en).",
     )
+    sms_texts: dict[Language, MessageText] | None = Field(
+        default=None,
+        description="The SMS text per language, in place of the message (required for a "
+        "recorded message when the alert texts members): binalert adds who sends it, 101, "
+        "112 and 'answer 1'.",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> AlertCreate:
@@ -111,6 +117,10 @@ class AlertOut(BaseModel):
         description="language -> sound key of the police's own recording, played in place of "
         "that language's text (POST /api/v1/alerts/recorded)",
     )
+    sms_texts: dict[str, str] | None = Field(
+        default=None,
+        description="language -> the SMS text as members read it (#22), where it texts anyone",
+    )
     template: str | None
     urgent: bool
     valid_until: datetime
@@ -135,6 +145,16 @@ class AlertDetail(AlertOut):
     stats: AlertStatsOut
 
 
+class SmsPreviewOut(BaseModel):
+    """One language's SMS as it will go (#22)."""
+
+    language: str
+    text: str
+    encoding: str  # gsm7 | ucs2
+    parts: int
+    refused: str | None = None  # why not: more parts than BINALERT_SMS_MAX_PARTS
+
+
 class AlertDraft(BaseModel):
     """What an alert would be, before it is sent: its texts and who would hear which."""
 
@@ -142,6 +162,8 @@ class AlertDraft(BaseModel):
     member_languages: dict[str, int]
     missing_languages: list[str]
     fallback: str
+    sms: list[SmsPreviewOut] = []
+    sms_members: int = 0  # members it may text (their channels, or the BIN's SMS fallback)
 
 
 class CancelResult(BaseModel):
