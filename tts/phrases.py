@@ -52,8 +52,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "voor het buurtinformatienetwerk {bin_name}:",
         "sms_intro_notice": "Bericht van de lokale politie {zone} "
         "voor het buurtinformatienetwerk {bin_name}:",
-        "sms_end": "Informatie voor de politie? Bel 101. Bij nood: bel 112. "
-        "Hebt u dit bericht gelezen? Antwoord dan met 1.",
+        "sms_101": "Informatie voor de politie? Bel 101.",  # unless the message says 101
+        "sms_end": "Bij nood: bel 112. Hebt u dit bericht gelezen? Antwoord dan met 1.",
     },
     "fr": {
         "intro_notice": "Message de la police locale {zone}. "
@@ -91,8 +91,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "pour le réseau d'information de quartier {bin_name} :",
         "sms_intro_notice": "Message de la police locale {zone} "
         "pour le réseau d'information de quartier {bin_name} :",
-        "sms_end": "Des informations pour la police ? Appelez le 101. "
-        "En cas d'urgence : appelez le 112. Vous avez lu ce message ? Répondez par 1.",
+        "sms_101": "Des informations pour la police ? Appelez le 101.",
+        "sms_end": "En cas d'urgence : appelez le 112. Vous avez lu ce message ? "
+        "Répondez par 1.",
     },
     "de": {
         "intro_notice": "Nachricht der lokalen Polizei {zone}. "
@@ -132,8 +133,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "für das Nachbarschaftsinformationsnetzwerk {bin_name}:",
         "sms_intro_notice": "Nachricht der lokalen Polizei {zone} "
         "für das Nachbarschaftsinformationsnetzwerk {bin_name}:",
-        "sms_end": "Hinweise für die Polizei? Rufen Sie die 101 an. "
-        "Im Notfall: Rufen Sie die 112 an. Haben Sie diese Nachricht gelesen? "
+        "sms_101": "Hinweise für die Polizei? Rufen Sie die 101 an.",
+        "sms_end": "Im Notfall: Rufen Sie die 112 an. Haben Sie diese Nachricht gelesen? "
         "Dann antworten Sie mit 1.",
     },
     "en": {
@@ -171,8 +172,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "for the neighbourhood information network {bin_name}:",
         "sms_intro_notice": "A message from the local police {zone} "
         "for the neighbourhood information network {bin_name}:",
-        "sms_end": "Information for the police? Call 101. In an emergency: call 112. "
-        "Have you read this message? Then reply 1.",
+        "sms_101": "Information for the police? Call 101.",
+        "sms_end": "In an emergency: call 112. Have you read this message? Then reply 1.",
     },
 }
 PROMPT_RATE = 0.85  # the keys prompt (and "not the right key") at this share of the rate

@@ -3,8 +3,8 @@
 A member texted reads what a member called hears: who sends it (the police zone and the BIN,
 in full: the Dutch Burgernet stopped SMS partly because people did not understand its
 abbreviated texts), the message (a template's text with the plate in full, "1-ABC-234", and
-what to do), then 101, 112 and "answer 1 when you have read this", in the member's language
-(tts.phrases: sms_intro, sms_end; GSM 7-bit only, so a message in GSM 7-bit stays 160
+what to do), then 101 (unless the message says it already), 112 and "answer 1 when you have read
+this", in the member's language (tts.phrases: sms_intro, sms_101, sms_end; GSM 7-bit only, so a message in GSM 7-bit stays 160
 characters a part). A recorded-voice alert has no text to write out: the police type its SMS
 text (`typed`), and a typed text wins for its language over the message too.
 
@@ -47,7 +47,8 @@ def compose(bins: Sequence[Bin], message: str, language: str, urgent: bool = Tru
     intro = phrase(
         "sms_intro" if urgent else "sms_intro_notice", language, spoken.zone, spoken.names
     )
-    return check_sms_text(f"{intro} {message} {phrase('sms_end', language)}")
+    call_101 = "" if "101" in message else phrase("sms_101", language) + " "
+    return check_sms_text(f"{intro} {message} {call_101}{phrase('sms_end', language)}")
 
 
 def sms_texts(
