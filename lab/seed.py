@@ -83,6 +83,6 @@ def seed_alert(
             ).all()
             s.execute(insert(Membership), [{"bin_id": bin_.id, "member_id": i} for i in ids])
             planned = [(replace(m, id=i), now, None) for i, m in zip(ids, seeded, strict=True)]
-            lifecycle.open_deliveries(s, alert, planned, sms_countries=())
+            lifecycle.open_deliveries(s, alert, planned)
         announce(s, ALERTS_CHANGED)
         return alert.id

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import Select, insert, select, text
 from sqlalchemy.orm import Session
 
-from binalert.deliveries import lifecycle
+from binalert.deliveries import lifecycle, sms_rules
 from binalert.deliveries import repository as repo
+from binalert.deliveries.sms_rules import SmsConfig
 from binalert.models import Alert, Bin, Delivery, Member
 from ivr import wire
 from store.db import Store
@@ -33,9 +34,12 @@ class Person:
 
 
 def _opened(
-    store: Store, people: list[Person], urgent: bool = True, **bin_: object
+    store: Store, people: list[Person], urgent: bool = True, sms: bool = True, **bin_: object
 ) -> dict[int, tuple[bool, str | None]]:
-    """Each person's delivery's (call, sms_phone), opened for members stored as they are."""
+    """Each person's delivery's (call, sms_phone), opened for members stored as they are
+    (`sms`: in an installation with SMS configured)."""
+    if sms:
+        sms_rules.configure(store.session_info, SmsConfig(COUNTRIES))
     with store.session() as s:
         found = Bin(name="BIN Sint-Kruis", municipality="Brugge", police_zone="Brugge", **bin_)
         s.add(found)
@@ -56,7 +60,7 @@ def _opened(
         s.add(alert)
         s.flush()
         planned = [(m, NOW, found.id) for m in members]
-        lifecycle.open_deliveries(s, alert, planned, COUNTRIES)
+        lifecycle.open_deliveries(s, alert, planned)
         rows = s.execute(select(Delivery.member_id, Delivery.call, Delivery.sms_phone)).all()
     return {row.member_id: (row.call, row.sms_phone) for row in rows}
 
@@ -86,6 +90,11 @@ def test_the_bins_default_holds_for_members_who_chose_nothing(sqlite_store: Stor
     people = [Person(1, "+32470123456"), Person(2, "+32470123457", message_channels="call")]
     opened = _opened(sqlite_store, people, urgent=False, message_channels="sms")
     assert opened == {1: (False, "+32470123456"), 2: (True, None)}
+
+
+def test_without_sms_configured_everyone_is_called(sqlite_store: Store) -> None:
+    people = [Person(1, "+32470123456", urgent_channels="sms")]
+    assert _opened(sqlite_store, people, sms=False) == {1: (True, None)}
 
 
 def _deliveries(store: Store, sms_only: int, called: int) -> int:

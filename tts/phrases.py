@@ -92,8 +92,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "sms_intro_notice": "Message de la police locale {zone} "
         "pour le réseau d'information de quartier {bin_name} :",
         "sms_101": "Des informations pour la police ? Appelez le 101.",
-        "sms_end": "En cas d'urgence : appelez le 112. Vous avez lu ce message ? "
-        "Répondez par 1.",
+        "sms_end": "En cas d'urgence : appelez le 112. Vous avez lu ce message ? Répondez par 1.",
     },
     "de": {
         "intro_notice": "Nachricht der lokalen Polizei {zone}. "

@@ -176,13 +176,7 @@ def send(
             audience=Audience.ALL.value,
         ),
     )
-    count = (
-        schedule(
-            session, alert, now, validity, bin_ids=at_once, sms_countries=settings.sms_allowed()
-        )
-        if at_once
-        else 0
-    )
+    count = schedule(session, alert, now, validity, bin_ids=at_once) if at_once else 0
     repo.add_parts(session, alert.id, waiting, int(validity.total_seconds()))
     announce(session, ALERTS_CHANGED)
     record(
@@ -256,9 +250,7 @@ def approve(
     parts = [p for p in repo.parts(session, [alert_id]) if p.police_zone in zones]
     bins = [b.id for b in repo.bins(session, alert.bin_ids) if b.police_zone in zones]
     validity = timedelta(seconds=max(p.validity_seconds for p in parts))
-    count = schedule(
-        session, alert, now, validity, bin_ids=bins, sms_countries=settings.sms_allowed()
-    )
+    count = schedule(session, alert, now, validity, bin_ids=bins)
     announce(session, ALERTS_CHANGED)
     record(
         session,
@@ -345,9 +337,7 @@ def feedback(
         ),
     )
     called = repo.members_called_by(session, parent.id, acknowledged_only)
-    count = schedule(
-        session, alert, now, validity, only=called, sms_countries=settings.sms_allowed()
-    )
+    count = schedule(session, alert, now, validity, only=called)
     if count == 0:
         who = "acknowledged" if acknowledged_only else "can still be called"
         raise Invalid(f"nobody to call: no member of alert {alert_id} {who}")

@@ -8,7 +8,7 @@ message sent at 22:00 for three days is valid three days from 09:00 the next mor
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,8 +34,6 @@ def schedule(
     validity: timedelta,
     only: Any = None,
     bin_ids: Sequence[int] | None = None,
-    *,
-    sms_countries: Collection[str],
 ) -> int:
     """Add the alert's deliveries (to the active members of its BINs, or of `bin_ids`: one
     zone's part of a message, approved later; `only`: a select of the member ids to keep;
@@ -52,7 +50,7 @@ def schedule(
         else:
             at, bin_id = min((openings[b], b) for b in member_bins)
             planned.append((member, at, bin_id))
-    lifecycle.open_deliveries(session, alert, planned, sms_countries)
+    lifecycle.open_deliveries(session, alert, planned)
     if alert.urgent:
         starts = now
     else:

@@ -182,7 +182,7 @@ def create(
     # One delivery per active member (binalert.alerts.schedule): at once when urgent, else
     # within their BIN's calling hours.
     validity = timedelta(minutes=data.valid_minutes)
-    count = schedule(session, alert, now, validity, sms_countries=settings.sms_allowed())
+    count = schedule(session, alert, now, validity)
     announce(session, ALERTS_CHANGED)
     record(
         session,

@@ -3,10 +3,11 @@
 A member texted reads what a member called hears: who sends it (the police zone and the BIN,
 in full: the Dutch Burgernet stopped SMS partly because people did not understand its
 abbreviated texts), the message (a template's text with the plate in full, "1-ABC-234", and
-what to do), then 101 (unless the message says it already), 112 and "answer 1 when you have read
-this", in the member's language (tts.phrases: sms_intro, sms_101, sms_end; GSM 7-bit only, so a message in GSM 7-bit stays 160
-characters a part). A recorded-voice alert has no text to write out: the police type its SMS
-text (`typed`), and a typed text wins for its language over the message too.
+what to do), then 101 (unless the message says it already), 112 and "answer 1 when you have
+read this", in the member's language (tts.phrases: sms_intro, sms_101, sms_end; GSM 7-bit
+only, so a message in GSM 7-bit stays 160 characters a part). A recorded-voice alert has no
+text to write out: the police type its SMS text (`typed`), and a typed text wins for its
+language over the message too.
 
 The texts are composed once, when the alert is created, and stored in `Alert.sms_texts`: the
 preview, the SMS and the reports read the same text. Each passes the SMS text rules
@@ -146,7 +147,7 @@ def for_alert(
     bins = alerts_repo.bins(session, bin_ids)
     texts = sms_texts(bins, messages, urgent, typed)
     shown = previews(texts, settings.sms_max_parts)
-    texted = texted_members(session, bins, urgent, settings.sms_allowed())
+    texted = texted_members(session, bins, urgent, lifecycle.sms_countries_of(session))
     require_fitting(shown, texted, messages.keys())
     return {p.language: p.text for p in shown if p.refused is None}, shown, texted
 
