@@ -91,6 +91,15 @@ class Estimate(BaseModel):
     finished_by: datetime | None
 
 
+class SmsStatsOut(BaseModel):
+    """The alert's SMS (#22), as the police may count them: `sms_by_status` never counts a
+    sent SMS as delivered (a receipt says so, or it stays sent, then no_receipt)."""
+
+    by_status: dict[str, int] = {}
+    parts: int = 0  # parts submitted to the SMSC (each is paid for)
+    acknowledged: int = 0  # deliveries acknowledged by an SMS reply (also in `acknowledged`)
+
+
 class AlertStatsOut(BaseModel):
     deliveries: int
     by_status: dict[str, int]
@@ -102,6 +111,7 @@ class AlertStatsOut(BaseModel):
     # Not acknowledged, but a 1 was pressed on a call back (recognised by caller ID only,
     # which anyone can send): the member is being called to confirm.
     heard_on_call_back: int = 0
+    sms: SmsStatsOut = SmsStatsOut()
 
 
 class AlertOut(BaseModel):
@@ -185,6 +195,13 @@ class DeliveryOut(BaseModel):
     next_attempt_at: datetime | None
     transferred_at: datetime | None = None  # pressed 3: put through to the police (#14)
     heard_on_call_back_at: datetime | None = None  # a 1 on a call back: unverified
+    # The channels (#22): called (`call`), texted (`sms_status` of its newest SMS: queued,
+    # sent, delivered, undeliverable, expired, no_receipt, ...; None: not texted)
+    call: bool = True
+    sms_status: str | None = None
+    sms_parts: int | None = None
+    sms_kind: str | None = None  # alert | fallback (after the calls did not reach them)
+    acknowledged_by: str | None = None  # call | sms, once acknowledged
 
 
 def _check_sources(

@@ -32,7 +32,7 @@ from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, Invalid, NotFound
 from binalert.members import repository as members_repo
-from binalert.models import Alert, AlertStatus, Role
+from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.settings import Settings
 from store.announce import ALERTS_CHANGED, announce
@@ -237,7 +237,25 @@ def deliveries(
 ) -> Page[DeliveryOut]:
     member_bins = member_scope(session, caller, visible_alert(session, caller, alert_id))
     rows = repo.deliveries_page(session, alert_id, member_bins, request.after_id, request.fetch)
-    return make_page(rows, request, DeliveryOut.model_validate, lambda d: d.id)
+    ids = [d.id for d in rows]
+    texted = repo.sms_of_deliveries(session, ids)
+    by_sms = repo.acknowledged_by_sms(session, ids)
+
+    def out(delivery: Delivery) -> DeliveryOut:
+        found = DeliveryOut.model_validate(delivery)
+        sms_status, parts, kind = texted.get(delivery.id, (None, None, None))
+        acknowledged = delivery.status == DeliveryStatus.ACKNOWLEDGED.value
+        by = ("sms" if delivery.id in by_sms else "call") if acknowledged else None
+        return found.model_copy(
+            update={
+                "sms_status": sms_status,
+                "sms_parts": parts,
+                "sms_kind": kind,
+                "acknowledged_by": by,
+            }
+        )
+
+    return make_page(rows, request, out, lambda d: d.id)
 
 
 def cancel(session: Session, caller: Caller, alert_id: int, settings: Settings) -> CancelResult:
