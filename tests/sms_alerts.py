@@ -1,16 +1,16 @@
-"""An alert to new members of a new BIN with their channels given, for the SMS tests (#22):
-what sms-surface's open_deliveries decides from the members' and BIN's channels (call,
-sms_phone) is written here, then the alert's SMS are queued as opening does."""
+"""An alert to new members of a new BIN, each with their channels for urgent alerts (call,
+SMS, both), for the SMS tests (#22): opened by the lifecycle, which decides each delivery's
+channels (texted on the member's first textable number) and queues the alert's SMS."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from binalert.deliveries import lifecycle
-from binalert.models import Alert, Bin, Delivery, Member, Membership
+from binalert.models import Alert, Bin, Channels, Delivery, Member, Membership
 from binalert.phones import parse_phone
 from store.announce import ALERTS_CHANGED, announce
 from store.db import Store
@@ -23,15 +23,19 @@ SMS_TEXTS = {
 
 @dataclass(frozen=True)
 class Planned:
-    """A member to open a delivery for, and its channels (sms-surface decides them from the
-    member's and BIN's choice when deliveries open; here they are given)."""
+    """A member and how they want urgent alerts: called (`call`), texted (`sms`), or both."""
 
     phone: str
     call: bool = True
     sms: bool = True
     language: str = "nl"
     second_phone: str | None = None
-    texted_on: str | None = None  # the number texted, if not the first (a second, mobile one)
+
+    @property
+    def channels(self) -> str:
+        if self.call and self.sms:
+            return Channels.BOTH.value
+        return Channels.CALL.value if self.call else Channels.SMS.value
 
 
 def open_alert(
@@ -53,6 +57,7 @@ def open_alert(
                 phone_kind=phone.kind,
                 second_phone=parse_phone(p.second_phone).e164 if p.second_phone else None,
                 language=p.language,
+                urgent_channels=p.channels,
             )
             s.add(member)
             s.flush()
@@ -71,7 +76,7 @@ def open_alert(
         s.flush()
         lifecycle.open_deliveries(s, alert, [(m, now, bin_.id) for m in members])
         ids = []
-        for member, p in zip(members, planned, strict=True):
+        for member in members:
             delivery_id = s.scalar(
                 select(Delivery.id).where(
                     Delivery.alert_id == alert.id, Delivery.member_id == member.id
@@ -79,17 +84,5 @@ def open_alert(
             )
             assert delivery_id is not None
             ids.append(delivery_id)
-            # what sms-surface's open_deliveries decides from the channels
-            s.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id)
-                .values(call=p.call, sms_phone=_texted(p))
-            )
-        lifecycle.queue_alert_sms(s, alert, now)
         announce(s, ALERTS_CHANGED)
         return alert.id, ids
-
-
-def _texted(p: Planned) -> str | None:
-    number = p.texted_on or (p.phone if p.sms else None)
-    return parse_phone(number).e164 if number else None

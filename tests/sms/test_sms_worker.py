@@ -1,8 +1,8 @@
-"""The SMS worker (#22) through the lab SMSC, a real SMPP server: an alert's SMS go out once
-each, receipts and replies come back into the lifecycle (1, STOP, anything else), the
-SMS-only deliveries end truthfully; the SMSC dropping the bind mid-alert delays but loses
-nothing; a reply received while the store is down is offered again and counted once it is
-back. (A worker killed between submit and answer: tests/sms/test_sms_durability.py.)"""
+"""The SMS worker (#22) in this process, through the lab SMSC (a real SMPP server): the SMSC
+dropping the bind mid-alert delays but loses nothing; a reply received while the store is
+down is offered again and counted once it is back. (A worker killed between submit and
+answer: test_sms_durability.py; an alert through the lab trunk and SMSC, with replies and
+receipts: test_sms_end_to_end.py.)"""
 
 from __future__ import annotations
 
@@ -18,17 +18,14 @@ from sqlalchemy import func, select
 
 from binalert import migrate
 from binalert.deliveries import sms_rules
-from binalert.models import Delivery, DeliveryEvent, Member, SmsMessage, SmsReply
+from binalert.models import Delivery, SmsMessage, SmsReply
 from binalert.runtime import Runtime
 from binalert.settings import Settings
-from binalert.workers import repository as heartbeats
-from binalert.workers.health import SMS_LINK
 from lab.smsc import HANDSET, LabSmsc
 from sms.worker import SmsTimings, SmsWorker
 from store.db import Store
 from tests.chaos.pginstance import own_postgres
-from tests.sms_alerts import SMS_TEXTS, Planned, open_alert
-from tts.sms_phrases import sms_phrase
+from tests.sms_alerts import Planned, open_alert
 
 FAST = SmsTimings(
     idle_seconds=0.2, sweep_seconds=0.3, lease_seconds=2, receipt_timeout=5, reply_window=3
@@ -83,62 +80,6 @@ def _received(smsc: LabSmsc, phone: str) -> list[dict[str, Any]]:
 
 
 FINAL = {"acknowledged", "unacknowledged", "unreachable"}
-
-
-async def test_an_alerts_sms_go_out_once_and_receipts_and_replies_come_back(
-    store: Store, smsc: LabSmsc, tmp_path: Path
-) -> None:
-    ack, stop = HANDSET.REPLIES_1.e164(1), HANDSET.REPLIES_STOP.e164(1)
-    other = HANDSET.REPLIES_FRENCH.e164(1)
-    expired, rejected = HANDSET.EXPIRED.e164(1), HANDSET.REJECTED.e164(1)
-    phones = [ack, stop, other, expired, rejected]
-    async with running_worker(store, smsc, tmp_path):
-        _, ids = open_alert(
-            store,
-            [Planned(p, call=False, language="fr" if p == other else "nl") for p in phones],
-        )
-        await _until("every SMS-only delivery final", lambda: set(_statuses(store, ids)) <= FINAL)
-        await _until("STOP confirmed", lambda: len(_received(smsc, stop)) == 2)
-        await _until("the polite answer", lambda: len(_received(smsc, other)) == 2)
-        with store.session() as s:
-            beats = [r for r in heartbeats.reports(s) if r.pbx == SMS_LINK]
-    assert _statuses(store, ids) == [
-        "acknowledged",  # replied 1
-        "unacknowledged",  # read it (delivered), replied STOP: no acknowledgement
-        "unacknowledged",  # replied something else
-        "unreachable",  # expired: the phone stayed off
-        "unreachable",  # refused at submit
-    ]
-    # each SMS once; the French one as UCS-2, intact
-    assert [len(_received(smsc, p)) for p in (ack, expired, rejected)] == [1, 1, 0]
-    [alert_fr, answer] = _received(smsc, other)
-    assert alert_fr["text"] == SMS_TEXTS["fr"] and alert_fr["data_coding"] == [8]
-    assert answer["text"] == sms_phrase("cannot_read", "fr")
-    assert _received(smsc, stop)[1]["text"] == sms_phrase("stop_confirmation", "nl")
-    with store.session() as s:
-        stopped = s.scalar(select(Member.sms_stopped_at).where(Member.phone == stop))
-        kinds = list(
-            s.scalars(
-                select(DeliveryEvent.kind)
-                .where(DeliveryEvent.delivery_id == ids[0])
-                .order_by(DeliveryEvent.id)
-            )
-        )
-        statuses = dict(
-            s.execute(
-                select(SmsMessage.phone, SmsMessage.status).where(SmsMessage.kind == "alert")
-            ).all()
-        )
-    assert stopped is not None
-    assert kinds == ["sms_queued", "sms_sent", "sms_delivered", "acknowledged"]
-    assert [statuses[p] for p in phones] == [
-        "delivered",
-        "delivered",
-        "delivered",
-        "expired",
-        "failed",
-    ]
-    assert beats and beats[0].pbx_healthy  # /ready and /metrics read it
 
 
 @pytest.mark.postgres
