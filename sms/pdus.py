@@ -117,6 +117,9 @@ class Receipt:
     message_id: str
     state: str
     error: str | None = None
+    source: str | None = None
+    """The handset the receipt is about (its source_addr, E.164; a claim): what reconciles a
+    receipt whose message id was never stored (the worker died before the submit's answer)."""
 
     @property
     def final(self) -> bool:
@@ -141,7 +144,9 @@ def read_receipt(pdu: Any) -> Receipt:
         state = _STAT_WORDS.get(found.get("stat", "").upper(), "unknown")
     if not re.fullmatch(r"[\x21-\x7e]{1,65}", message_id):
         raise PduInputError("a receipt without a readable message id")
-    return Receipt(message_id, state, found.get("err"))
+    source = _text(getattr(pdu, "source_addr", None))
+    handset = "+" + source.lstrip("+") if re.fullmatch(r"\+?[0-9]{3,20}", source) else None
+    return Receipt(message_id, state, found.get("err"), handset)
 
 
 RECEIPT_ESM_CLASS = 0x04

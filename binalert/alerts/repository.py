@@ -26,6 +26,9 @@ from binalert.models import (
     Member,
     Membership,
     MessageApproval,
+    SmsKind,
+    SmsMessage,
+    SmsReply,
 )
 
 OPEN_STATUSES = [s.value for s in OPEN_DELIVERY_STATUSES]
@@ -119,13 +122,83 @@ def heard_on_call_back_count(session: Session, alert_id: int, member_bins: Scope
 
 
 def untried_count(session: Session, alert_id: int, member_bins: Scope = None) -> int:
+    """Deliveries the dialers have still to call a first time (a delivery that only texts is
+    no call to wait for)."""
     return _delivery_count(
         session,
         alert_id,
         Delivery.status == DeliveryStatus.PENDING.value,
         Delivery.attempts == 0,
+        Delivery.call.is_(True),
         member_bins=member_bins,
     )
+
+
+# The SMS of a delivery the police see (#22): the alert's own, or the BIN's fallback after its
+# calls; never a member's service texts.
+DELIVERY_SMS = (SmsKind.ALERT.value, SmsKind.FALLBACK.value)
+SMS_ACK = "ack"  # sms_replies.action of a reply that acknowledged its delivery
+
+
+def _sms_of_alert(alert_id: int, member_bins: Scope) -> list[ColumnElement[bool]]:
+    where = [SmsMessage.alert_id == alert_id, SmsMessage.kind.in_(DELIVERY_SMS)]
+    if member_bins is not None:
+        where.append(SmsMessage.member_id.in_(_members_of(member_bins)))
+    return where
+
+
+def sms_counts(session: Session, alert_id: int, member_bins: Scope = None) -> dict[str, int]:
+    """The alert's SMS by status (queued, sent, delivered, no_receipt, ...)."""
+    query = (
+        select(SmsMessage.status, func.count())
+        .where(*_sms_of_alert(alert_id, member_bins))
+        .group_by(SmsMessage.status)
+    )
+    return {str(status): int(n) for status, n in session.execute(query)}
+
+
+def sms_parts_total(session: Session, alert_id: int, member_bins: Scope = None) -> int:
+    """The parts of the alert's SMS that went to the SMSC (each is paid for)."""
+    query = select(func.coalesce(func.sum(SmsMessage.parts), 0)).where(
+        *_sms_of_alert(alert_id, member_bins), SmsMessage.submitted_at.is_not(None)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def acknowledged_by_sms(session: Session, delivery_ids: Collection[int]) -> set[int]:
+    """Of these deliveries, those a member's SMS reply acknowledged."""
+    if not delivery_ids:
+        return set()
+    query = select(SmsReply.delivery_id).where(
+        SmsReply.delivery_id.in_(list(delivery_ids)), SmsReply.action == SMS_ACK
+    )
+    return {int(d) for d in session.scalars(query) if d is not None}
+
+
+def acknowledged_by_sms_count(session: Session, alert_id: int, member_bins: Scope = None) -> int:
+    acked = select(SmsReply.delivery_id).where(SmsReply.action == SMS_ACK)
+    return _delivery_count(
+        session,
+        alert_id,
+        Delivery.status == DeliveryStatus.ACKNOWLEDGED.value,
+        Delivery.id.in_(acked),
+        member_bins=member_bins,
+    )
+
+
+def sms_of_deliveries(
+    session: Session, delivery_ids: Collection[int]
+) -> dict[int, tuple[str, int, str]]:
+    """Each delivery's newest SMS (the alert's or the fallback): (status, parts, kind)."""
+    if not delivery_ids:
+        return {}
+    query = (
+        select(SmsMessage.delivery_id, SmsMessage.status, SmsMessage.parts, SmsMessage.kind)
+        .where(SmsMessage.delivery_id.in_(list(delivery_ids)), SmsMessage.kind.in_(DELIVERY_SMS))
+        .order_by(SmsMessage.id)
+    )
+    rows = session.execute(query)
+    return {d: (status, parts, kind) for d, status, parts, kind in rows if d is not None}
 
 
 def recent_call_spans(session: Session, limit: int = 300) -> list[tuple[datetime, datetime]]:

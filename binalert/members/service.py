@@ -13,13 +13,15 @@ from binalert.bins.service import visible_bin
 from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, NotFound
-from binalert.members import csvio
+from binalert.members import csvio, records
 from binalert.members import repository as repo
 from binalert.members.policy import MemberPolicy
 from binalert.members.schemas import ImportResult, MemberCreate, MemberOut, MemberPatch
-from binalert.models import Language, Member, Role
+from binalert.models import Channels, Language, Member, RecordChannel, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.phones import parse_phone
+
+CHANNEL_FIELDS = ("urgent_channels", "message_channels")
 
 
 def _out(session: Session, member: Member) -> MemberOut:
@@ -33,6 +35,9 @@ def _out(session: Session, member: Member) -> MemberOut:
         active=member.active,
         opt_in_at=member.opt_in_at,
         bin_ids=repo.bin_ids_of(session, member.id),
+        urgent_channels=Channels(member.urgent_channels) if member.urgent_channels else None,
+        message_channels=Channels(member.message_channels) if member.message_channels else None,
+        sms_stopped_at=member.sms_stopped_at,
     )
 
 
@@ -47,6 +52,8 @@ def _new_member(data: MemberCreate) -> Member:
         active=data.active,
         opt_in_at=data.opt_in_at or now,
         created_at=now,
+        urgent_channels=data.urgent_channels.value if data.urgent_channels else None,
+        message_channels=data.message_channels.value if data.message_channels else None,
     )
 
 
@@ -98,13 +105,27 @@ def patch(
     member = visible_member(session, caller, member_id)
     changes = data.model_dump(exclude_unset=True)
     policy.check_numbers([changes.get("phone"), changes.get("second_phone")])
+    channels = {k: v for k, v in changes.items() if k in CHANNEL_FIELDS}
+    before = {k: getattr(member, k) for k in channels}
     for key, value in changes.items():
         if key in ("name", "phone", "language", "active") and value is None:
             continue
-        setattr(member, key, value.value if isinstance(value, Language) else value)
+        setattr(member, key, value.value if isinstance(value, Language | Channels) else value)
     if changes.get("phone"):
         member.phone_kind = parse_phone(member.phone).kind
     session.flush()
+    after = {k: getattr(member, k) for k in channels}
+    if after != before:  # a member's channels: a change kept in their records (#24)
+        bin_ids = repo.bin_ids_of(session, member_id)
+        records.record(
+            session,
+            member_id,
+            bin_ids[0] if bin_ids else None,
+            "channels_changed",
+            RecordChannel.COORDINATOR,
+            actor=caller.principal.actor,
+            **after,
+        )
     record(session, caller, "member.update", f"member:{member_id}", fields=sorted(changes))
     return _out(session, member)
 
