@@ -17,17 +17,27 @@ limit       the link at the provider limit of `make run` and a typical aggregato
 from __future__ import annotations
 
 import asyncio
-import importlib.util
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import smpplib.client
 import smpplib.consts as c
 import smpplib.gsm
+from sqlalchemy import func, select
 
+from bench.backends import on_each_backend
+from binalert.clock import utcnow
+from binalert.deliveries import lifecycle
+from binalert.models import SmsKind, SmsMessage, SmsStatus
+from binalert.runtime import Runtime
+from binalert.settings import Settings
 from lab.smsc import HANDSET, LAB_PASSWORD, LAB_SOURCE, LAB_SYSTEM_ID, LabSmsc, running_smsc
 from sms import SmppLink, Submitted
 from sms.link import PACE_MARGIN
+from sms.worker import SmsWorker
+from store.db import Store
 
 LATENCY_MS = 5
 CLIENT_MESSAGES = 1_000
@@ -116,7 +126,7 @@ def _limits(say: Callable[[str], None]) -> None:
             )
 
 
-def _alert(say: Callable[[str], None]) -> None:
+def _alert_link_only(say: Callable[[str], None]) -> None:
     allowed = ALERT_MEMBERS / ALERT_MPS
     paced = allowed * PACE_MARGIN  # the link keeps 2 % under the limit
     with running_smsc(mps=ALERT_MPS, latency_ms=LATENCY_MS, receipt_delay_ms=50) as smsc:
@@ -124,21 +134,80 @@ def _alert(say: Callable[[str], None]) -> None:
         rate, failed = asyncio.run(_link_rate(smsc, ALERT_MEMBERS, window=10, mps=ALERT_MPS))
         took = time.perf_counter() - started
         status = smsc.status()
-    worker = importlib.util.find_spec("sms.worker") is not None
-    how = "the link alone" + ("" if worker else "; no SMS worker on this branch yet")
     verdict = "within it" if took <= paced + 1 else "OVER it"
     say(
-        f"alert to {ALERT_MEMBERS:,} SMS members at {ALERT_MPS} SMS/s ({how}): the limit "
-        f"allows {allowed:.1f} s ({paced:.1f} s at the link's pace), took {took:.1f} s "
+        f"alert to {ALERT_MEMBERS:,} SMS members at {ALERT_MPS} SMS/s (the link alone): the "
+        f"limit allows {allowed:.1f} s ({paced:.1f} s at the link's pace), took {took:.1f} s "
         f"({rate:.0f} SMS/s), {verdict}; the SMSC received {status['messages']:,}, answered "
         f"{status['answers'].get('0x58', 0)} throttled; {failed} not sent"
+    )
+
+
+def _alert_through_the_worker(say: Callable[[str], None]) -> None:
+    """From 10,000 SMS queued in the store (lifecycle.queue_sms) to every one recorded as
+    sent by the SMS worker, each claimed (recorded as submitting) before its submit."""
+    with running_smsc(mps=ALERT_MPS, latency_ms=LATENCY_MS, receipt_delay_ms=50) as smsc:
+        on_each_backend("sms", lambda name, store, say_: _worker_alert(name, store, say_, smsc))
+
+
+def _worker_alert(name: str, store: Store, say: Callable[[str], None], smsc: LabSmsc) -> None:
+    smsc.reset()
+    with tempfile.TemporaryDirectory(prefix="binalert-sms-bench-") as tmp:
+        settings = Settings(
+            database_url=store.url,
+            environment="test",
+            sounds_dir=Path(tmp) / "sounds",
+            **{k.removeprefix("BINALERT_").lower(): v for k, v in smsc.settings().items()},
+            smsc_mps=ALERT_MPS,
+            smsc_window=10,
+        )
+        runtime = Runtime(settings, store)
+        now = utcnow()
+        with store.session() as session:
+            for number in _numbers(ALERT_MEMBERS):
+                lifecycle.queue_sms(
+                    session, kind=SmsKind.ALERT, phone=number, language="nl", text=TEXT, now=now
+                )
+
+        def waiting() -> int:
+            open_ = (SmsStatus.QUEUED.value, SmsStatus.SUBMITTING.value)
+            with store.session() as session:
+                query = select(func.count()).where(SmsMessage.status.in_(open_))
+                return int(session.scalar(query) or 0)
+
+        async def send_all() -> float:
+            worker = SmsWorker(runtime)
+            started = time.perf_counter()
+            await worker.start()
+            try:
+                while await asyncio.to_thread(waiting):
+                    await asyncio.sleep(0.2)
+                return time.perf_counter() - started
+            finally:
+                await worker.stop()
+
+        took = asyncio.run(send_all())
+    allowed = ALERT_MEMBERS / ALERT_MPS
+    paced = allowed * PACE_MARGIN
+    with store.session() as session:
+        counts = dict(
+            session.execute(select(SmsMessage.status, func.count()).group_by(SmsMessage.status))
+            .tuples()
+            .all()
+        )
+    verdict = "within it" if took <= paced + 2 else "OVER it"
+    say(
+        f"    {name}: through the SMS worker from the store: took {took:.1f} s "
+        f"({ALERT_MEMBERS / took:.0f} SMS/s) against {allowed:.1f} s allowed ({paced:.1f} s at "
+        f"the link's pace), {verdict}; SMSC received {smsc.status()['messages']:,}; {counts}"
     )
 
 
 def main() -> None:
     _clients(print)
     _limits(print)
-    _alert(print)
+    _alert_link_only(print)
+    _alert_through_the_worker(print)
 
 
 if __name__ == "__main__":
