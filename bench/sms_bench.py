@@ -17,11 +17,14 @@ limit       the link at the provider limit of `make run` and a typical aggregato
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import smpplib.client
 import smpplib.consts as c
 import smpplib.gsm
@@ -33,6 +36,7 @@ from binalert.deliveries import lifecycle
 from binalert.models import SmsKind, SmsMessage, SmsStatus
 from binalert.runtime import Runtime
 from binalert.settings import Settings
+from lab.pbx import free_port
 from lab.smsc import HANDSET, LAB_PASSWORD, LAB_SOURCE, LAB_SYSTEM_ID, LabSmsc, running_smsc
 from sms import SmppLink, Submitted
 from sms.link import PACE_MARGIN
@@ -113,6 +117,131 @@ def _clients(say: Callable[[str], None]) -> None:
             rate, failed = asyncio.run(_link_rate(smsc, CLIENT_MESSAGES, window=window, mps=1e3))
             line = f"    binalert link, window {window}"
             say(f"{line:<42}{rate:7.0f} SMS/s  ({failed} not sent)")
+    _kannel(say)
+
+
+KANNEL = Path("/usr/sbin/bearerbox"), Path("/usr/sbin/smsbox")
+KANNEL_CONF = """
+group = core
+admin-port = {admin}
+admin-password = labadmin
+admin-allow-ip = 127.0.0.1
+smsbox-port = {box}
+box-allow-ip = 127.0.0.1
+log-level = 3
+log-file = "{tmp}/bearerbox.log"
+dlr-storage = internal
+
+group = smsc
+smsc = smpp
+smsc-id = lab
+host = 127.0.0.1
+port = {smsc_port}
+transceiver-mode = true
+smsc-username = {system_id}
+smsc-password = {password}
+system-type = "VMA"
+max-pending-submits = 10
+source-addr-ton = 1
+source-addr-npi = 1
+dest-addr-ton = 1
+dest-addr-npi = 1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+sendsms-port = {send}
+sendsms-interface = 127.0.0.1
+global-sender = {source}
+log-level = 3
+log-file = "{tmp}/smsbox.log"
+
+group = sendsms-user
+username = binalert
+password = labsend
+"""
+
+
+def _kannel(say: Callable[[str], None]) -> None:
+    """Kannel (Debian's) as a gateway in between: binalert would post each SMS to smsbox's
+    sendsms over HTTP, bearerbox binds to the SMSC (window 10). Only where Kannel is
+    installed (`apt-get install kannel`; make does not)."""
+    if not all(path.exists() for path in KANNEL):
+        say("    Kannel as a gateway: skipped (bearerbox not installed)")
+        return
+    with (
+        running_smsc(mps=0, latency_ms=LATENCY_MS, receipt_delay_ms=50) as smsc,
+        tempfile.TemporaryDirectory(prefix="binalert-kannel-") as tmp,
+    ):
+        admin, box, send = free_port(), free_port(), free_port()
+        conf = Path(tmp) / "kannel.conf"
+        conf.write_text(
+            KANNEL_CONF.format(
+                admin=admin,
+                box=box,
+                send=send,
+                tmp=tmp,
+                smsc_port=smsc.port,
+                system_id=LAB_SYSTEM_ID,
+                password=LAB_PASSWORD,
+                source=LAB_SOURCE.lstrip("+"),
+            )
+        )
+        bearerbox = _start(KANNEL[0], conf)
+        smsbox = None
+        try:
+            _wait_kannel_online(admin)
+            smsbox = _start(KANNEL[1], conf)
+            rate = asyncio.run(_post_to_kannel(send, smsc, CLIENT_MESSAGES))
+        finally:
+            for process in (smsbox, bearerbox):
+                if process is not None:
+                    process.terminate()
+                    process.wait(10)
+    line = "    Kannel between (HTTP sendsms, window 10)"
+    say(f"{line:<42}{rate:7.0f} SMS/s")
+
+
+def _start(program: Path, conf: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(program), str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def _wait_kannel_online(admin: int) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            status = httpx.get(f"http://127.0.0.1:{admin}/status.txt?password=labadmin").text
+            if "(online" in status:
+                return
+        time.sleep(0.2)
+    raise RuntimeError("Kannel's bearerbox did not bind to the lab SMSC")
+
+
+async def _post_to_kannel(port: int, smsc: LabSmsc, count: int) -> float:
+    """count SMS posted 20 at a time; the rate at which the SMSC received them."""
+    started = time.perf_counter()
+    gate = asyncio.Semaphore(20)
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def post(number: str) -> None:
+            query = {"username": "binalert", "password": "labsend", "text": TEXT}
+            for _ in range(100):  # smsbox may still be connecting to bearerbox
+                async with gate:
+                    with contextlib.suppress(httpx.TransportError):
+                        answer = await client.get(
+                            f"http://127.0.0.1:{port}/cgi-bin/sendsms",
+                            params=query | {"to": number.lstrip("+")},
+                        )
+                        if answer.status_code == 202:
+                            return
+                await asyncio.sleep(0.1)
+            raise RuntimeError("Kannel did not take an SMS")
+
+        await asyncio.gather(*(post(n) for n in _numbers(count)))
+    while len(smsc.messages()) < count and time.perf_counter() - started < 120:
+        await asyncio.sleep(0.05)
+    return len(smsc.messages()) / (time.perf_counter() - started)
 
 
 def _limits(say: Callable[[str], None]) -> None:
