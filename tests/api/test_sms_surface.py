@@ -277,3 +277,28 @@ def test_the_bins_coordinator_sets_its_default_channels_and_sms_fallback(
             )
         ).one()
     assert (call, phone) == (True, MOBILE)  # the BIN's default: both
+
+
+@SQLITE_ONLY
+def test_a_message_is_texted_as_a_message_to_members_who_want_messages_by_sms(
+    client: TestClient, world: World, store: Store
+) -> None:
+    member = _sms_member(store, world, urgent_channels="call", message_channels="sms")
+    sent = client.post(
+        "/api/v1/messages",
+        json={
+            "bin_ids": [world.bin_a],
+            "subject": "Inbraakpreventie",
+            "messages": {"nl": "Sluit uw ramen als u weggaat."},
+        },
+        headers=world.auth("police"),
+    )
+    assert sent.status_code == 202, sent.text
+    text = sent.json()["sms_texts"]["nl"]
+    assert text.startswith("Bericht van de lokale politie Brugge")  # not "Dringend"
+    assert "Informatie voor de politie? Bel 101." in text and text.endswith("met 1.")
+    with store.session() as s:
+        call, phone = s.execute(
+            select(Delivery.call, Delivery.sms_phone).where(Delivery.member_id == member)
+        ).one()
+    assert (call, phone) == (False, MOBILE)
