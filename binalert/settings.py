@@ -158,6 +158,12 @@ class Settings(BaseSettings):
     """How often each dialing process writes its heartbeat (binalert.workers); a process
     silent for three of them counts as dead, and its PBX as not dialled."""
     shutdown_grace: float = Field(default=30.0, ge=0, le=600)
+    sms_submit_lease: float = Field(default=60.0, ge=1, le=3600)
+    """Seconds an SMS may stay recorded as submitting (#22): past it, its worker is taken as
+    gone, and the SMS as unknown (never sent again; a later receipt reconciles it)."""
+    sms_reply_window: float = Field(default=600.0, ge=1, le=86400)
+    """Seconds an SMS-only delivery waits for a reply 1 after its SMS was delivered (or
+    submitted, when no receipt told), before it ends unacknowledged (deliveries.sms_rules)."""
 
     session_secret: SecretStr | None = None
     """The server secret: signs cookies and /media URLs, and is the key TOTP secrets are

@@ -87,9 +87,14 @@ class SmsWorker:
             link = SmppLink(settings, self.on_receipt, self.on_message)
         self.link = link
         self.window = settings.window if settings is not None else 10
-        receipt_timeout = float(settings.receipt_timeout) if settings is not None else None
+        lease = runtime.settings.sms_submit_lease
         self.timings = timings or SmsTimings(
-            receipt_timeout=receipt_timeout or sms_rules.RECEIPT_TIMEOUT_SECONDS
+            sweep_seconds=max(0.2, min(5.0, lease / 2)),  # a dead worker's SMS soon unknown
+            lease_seconds=lease,
+            receipt_timeout=float(settings.receipt_timeout)
+            if settings is not None
+            else sms_rules.RECEIPT_TIMEOUT_SECONDS,
+            reply_window=runtime.settings.sms_reply_window,
         )
         self.worker_id = runtime.settings.worker_id
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-sms-db")
@@ -270,7 +275,7 @@ class SmsWorker:
 
     def _store_trouble(self, error: Exception) -> None:
         if self._store_ok:
-            log.warning("SMS worker: the store is away (%s)", type(error).__name__)
+            log.warning("SMS worker: the store is away (%s: %s)", type(error).__name__, error)
         self._store_ok = False
 
     def _store_recovered(self) -> None:
