@@ -57,11 +57,13 @@ def sms_texts(
     messages: Mapping[str, str],
     urgent: bool,
     typed: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """The SMS text of each language of the alert that has something to text: the typed SMS
-    text, else its message (a recording's stand-in is no message). Refuses a typed text the
-    SMS rules refuse (Invalid, 422)."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(the SMS text of each language of the alert that has something to text: the typed SMS
+    text, else its message (a recording's stand-in is no message); why a language's text
+    cannot be texted (an emoji, say): a call-only alert still goes, an alert that texts
+    members is refused by require_fitting)."""
     texts: dict[str, str] = {}
+    unfit: dict[str, str] = {}
     for language, message in messages.items():
         own = (typed or {}).get(language)
         if own is None and is_stand_in(language, message):
@@ -69,13 +71,16 @@ def sms_texts(
         try:
             texts[language] = compose(bins, own if own is not None else message, language, urgent)
         except SmsTextError as error:
-            raise Invalid(f"the SMS text in {language}: {error}") from error
-    return texts
+            unfit[language] = str(error)
+    return texts, unfit
 
 
-def previews(texts: Mapping[str, str], max_parts: int) -> list[SmsPreview]:
-    """Each language's SMS as it will go: its encoding, its parts, and why not if too long."""
-    shown = []
+def previews(
+    texts: Mapping[str, str], max_parts: int, unfit: Mapping[str, str] | None = None
+) -> list[SmsPreview]:
+    """Each language's SMS as it will go: its encoding, its parts, and why not if too long
+    (or, `unfit`, not textable at all)."""
+    shown = [SmsPreview(lang, "", "ucs2", 0, why) for lang, why in (unfit or {}).items()]
     for language, text in texts.items():
         counted = sms_parts(text)
         try:
@@ -145,8 +150,8 @@ def for_alert(
     than BINALERT_SMS_MAX_PARTS allows or a language has none; an alert that texts nobody
     keeps the texts that fit."""
     bins = alerts_repo.bins(session, bin_ids)
-    texts = sms_texts(bins, messages, urgent, typed)
-    shown = previews(texts, settings.sms_max_parts)
+    texts, unfit = sms_texts(bins, messages, urgent, typed)
+    shown = previews(texts, settings.sms_max_parts, unfit)
     texted = texted_members(session, bins, urgent, lifecycle.sms_countries_of(session))
     require_fitting(shown, texted, messages.keys())
     return {p.language: p.text for p in shown if p.refused is None}, shown, texted

@@ -74,6 +74,8 @@ def test_an_sms_over_the_parts_allowed_is_refused_at_the_preview_when_anyone_is_
     client: TestClient, world: World, store: Store
 ) -> None:
     long_french = {"fr": ("Fenêtre fermée, reçu. " * 45)[:1000]}
+    emoji = {"nl": "Politie ter plaatse \U0001f694, blijf binnen."}
+    assert create_alert(client, world, messages=emoji)["sms_texts"] == {}  # the calls go
     nobody_texted = _preview(client, world, messages=long_french)
     assert nobody_texted.status_code == 200  # the calls go out: only the SMS would be too long
     assert re.search(
@@ -85,6 +87,8 @@ def test_an_sms_over_the_parts_allowed_is_refused_at_the_preview_when_anyone_is_
     message = refused.json()["message"]
     assert "goes by SMS to 1 members" in message and "UCS-2" in message, message
     assert "shorten it by about" in message
+    unfit = _preview(client, world, messages=emoji)
+    assert unfit.status_code == 422 and "cannot be sent by SMS" in unfit.json()["message"]
     sent = client.post(
         "/api/v1/alerts",
         json={"bin_ids": [world.bin_a], "incident_ref": "PV", "messages": long_french},
