@@ -27,7 +27,7 @@ from binalert.alerts.spoken import spoken_texts
 from binalert.alerts.stand_in import is_stand_in
 from binalert.deliveries import lifecycle
 from binalert.errors import Invalid
-from binalert.models import Bin, Channels, Member
+from binalert.models import Bin, Channels
 from binalert.settings import Settings
 from binalert.sms.text import SmsTextError, check_parts, check_sms_text, sms_parts
 from tts import phrase
@@ -100,41 +100,47 @@ def texted_members(
 ) -> int:
     """How many active members of these BINs such an alert may text: by their channels (or
     their BIN's) with a textable number and no STOP, as open_deliveries decides it, and for
-    an urgent alert those of a BIN with the SMS fallback who have a textable number."""
-    defaults = {b.id: (b.urgent_channels, b.message_channels) for b in bins}
+    an urgent alert those of a BIN with the SMS fallback who have a textable number. Only
+    members who may be texted at all are read (most BINs call everyone: none). A member in
+    two of the BINs counts once, by the first BIN that may text them (a delivery keeps the
+    first BIN: this may count one more, never one less)."""
+    if not sms_countries:
+        return 0
     fallback = {b.id for b in bins if b.sms_fallback and urgent}
+    column = "urgent_channels" if urgent else "message_channels"
+    calling = {b.id for b in bins if getattr(b, column) == Channels.CALL.value}
+    rows = alerts_repo.sms_candidates(session, [b.id for b in bins], column, calling, fallback)
+    defaults = {b.id: (b.urgent_channels, b.message_channels) for b in bins}
     as_sms = (Channels.SMS.value, Channels.SMS.value)
     seen: set[int] = set()
     count = 0
-    for member, bin_id in alerts_repo.members_in_bins(session, [b.id for b in bins]):
-        if member.id in seen:
+    for row in rows:
+        if row.id in seen:
             continue
-        seen.add(member.id)
-        if bin_id in fallback:
-            chosen = lifecycle.channels_of(True, True, _as_default(member), as_sms, sms_countries)
+        seen.add(row.id)
+        member = _Candidate(row.phone, row.second_phone, row.urgent_channels, row.message_channels)
+        if row.bin_id in fallback:
+            chosen = lifecycle.channels_of(True, True, member.as_default(), as_sms, sms_countries)
         else:
-            chosen = lifecycle.channels_of(
-                urgent, True, member, defaults.get(bin_id), sms_countries
-            )
+            default = defaults.get(row.bin_id)
+            chosen = lifecycle.channels_of(urgent, True, member, default, sms_countries)
         count += chosen["sms_phone"] is not None
     return count
 
 
 @dataclass(frozen=True)
-class _Fallback:  # a member as the fallback texts them: whatever they chose for calls
-    id: int
-    language: str
+class _Candidate:  # a member as channels_of reads one (not stopped: the query left those out)
     phone: str
     second_phone: str | None
-    sms_stopped_at: datetime | None
-    urgent_channels: str | None = None
-    message_channels: str | None = None
+    urgent_channels: str | None
+    message_channels: str | None
+    id: int = 0
+    language: str = ""
+    sms_stopped_at: datetime | None = None
 
-
-def _as_default(member: Member) -> _Fallback:
-    return _Fallback(
-        member.id, member.language, member.phone, member.second_phone, member.sms_stopped_at
-    )
+    def as_default(self) -> _Candidate:
+        """As the BIN's fallback texts them: whatever they chose for calls."""
+        return _Candidate(self.phone, self.second_phone, None, None)
 
 
 def for_alert(
