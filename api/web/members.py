@@ -135,7 +135,8 @@ def edit_member(
     with runtime.store.session() as db:
         member = service.get(db, caller, member_id)
     values = member.model_dump(mode="json")
-    for key in ("second_phone", *CHANNEL_FIELDS):
+    values["second_phone"] = values["second_phone"] or ""
+    for key in CHANNEL_FIELDS:  # none: the BIN's default
         values[key] = values[key] or ""
     return _member_form(request, member=member, values=values, errors={})
 
