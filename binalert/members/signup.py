@@ -384,6 +384,15 @@ def waiting(session: Session, caller: Caller, bin_id: int) -> list[Waiting]:
     return sorted(rows, key=lambda w: w.status != SignupStatus.CONFIRMED.value)
 
 
+def bin_of(session: Session, signup_id: int) -> int:
+    """The BIN of a sign-up (NotFound when it is gone); the caller's scope is checked by the
+    step that follows (approve, refuse)."""
+    row = session.get(Signup, signup_id)
+    if row is None:
+        raise NotFound(f"sign-up {signup_id} not found")
+    return row.bin_id
+
+
 def _decided(session: Session, caller: Caller, signup_id: int) -> Signup:
     row = session.get(Signup, signup_id)
     if row is None:
