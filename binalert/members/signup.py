@@ -114,6 +114,9 @@ def renew_link(session: Session, caller: Caller, bin_id: int) -> str:
     _managed(session, caller, bin_id)
     found = _page_row(session, bin_id)
     found.token = secrets.token_urlsafe(24)
+    if not found.contact:  # the consent text names whom to ask: the coordinator who made it
+        who = caller.principal
+        found.contact = ", ".join(p for p in (who.name, who.email) if p)[:200]
     session.flush()
     audit(session, caller, "signup.link_renewed", f"bin:{bin_id}")
     return found.token
