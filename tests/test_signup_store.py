@@ -100,9 +100,8 @@ def test_a_confirmed_sign_up_becomes_a_member_once_the_coordinator_approves(stor
         assert call is not None and call.phone == "+3250100007" and call.language == "fr"
         assert "Pour confirmer" in call.text and "BIN Sint-Kruis" in call.text
         assert s.scalars(select(Member)).first() is None  # not a member before anything else
-    with pytest.raises(Conflict):  # not confirmed: nothing to approve
-        with store.session() as s:
-            signup.approve(s, _coordinator(bin_id), signup_id, POLICY, signup.WelcomeSender())
+    with pytest.raises(Conflict), store.session() as s:  # not confirmed: nothing to approve
+        signup.approve(s, _coordinator(bin_id), signup_id, POLICY, signup.WelcomeSender())
 
     _press(store, signup_id, ServiceOutcome.PRESSED_1)
     with store.session() as s:
