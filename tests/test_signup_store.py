@@ -60,7 +60,7 @@ def _submit(store: Store, phone: str, client: str = "c1", **form: object) -> int
     values: dict[str, object] = {"name": "An Peeters", "phone": phone, "consent": True}
     values.update(form)
     with store.session() as s:
-        row = signup.submit(
+        taken = signup.submit(
             s,
             TOKEN,
             signup.SignupForm(**values),  # type: ignore[arg-type]
@@ -71,7 +71,8 @@ def _submit(store: Store, phone: str, client: str = "c1", **form: object) -> int
             sms=False,
             now=utcnow(),
         )
-        return row.id
+        assert taken.signup_id is not None
+        return taken.signup_id
 
 
 def _press(store: Store, signup_id: int, outcome: ServiceOutcome) -> None:
@@ -123,6 +124,20 @@ def test_a_confirmed_sign_up_becomes_a_member_once_the_coordinator_approves(stor
         assert welcome is not None and welcome.phone == "+3250100007"
         assert not welcome.wait_for_key and "membre" in welcome.text
     assert _kinds(store) == ["consent", "confirmed", "approved"]
+    with store.session() as s:  # signed up again: the page cannot tell, nobody is called
+        again = signup.submit(
+            s,
+            TOKEN,
+            signup.SignupForm(name="Iemand", phone="050100007", consent=True),
+            client="other",
+            source=None,
+            limits=signup.Limits(),
+            policy=POLICY,
+            sms=False,
+            now=utcnow(),
+        )
+        assert again == signup.Submitted(None, "+3250100007")
+        assert len(list(s.scalars(select(ServiceCall)))) == 2  # the verification, the welcome
 
 
 def test_a_bin_that_accepts_at_once_makes_the_member_on_the_1(sqlite_store: Store) -> None:

@@ -21,7 +21,7 @@ from api.web.guard import Csrf, WebCaller, WebRoute
 from api.web.i18n import N_
 from api.web.render import page, redirect
 from binalert.clock import utcnow
-from binalert.errors import Conflict, Invalid, TooMany
+from binalert.errors import Invalid, TooMany
 from binalert.members import signup
 from binalert.runtime import Runtime
 from binalert.settings import sms_configured
@@ -114,7 +114,7 @@ async def join(request: Request, runtime: RuntimeDep, token: str) -> Response:
     client = signup.client_key(address, runtime.settings.server_secret())
     try:
         with runtime.store.session() as db:
-            row = signup.submit(
+            taken = signup.submit(
                 db,
                 token,
                 form,
@@ -125,7 +125,7 @@ async def join(request: Request, runtime: RuntimeDep, token: str) -> Response:
                 sms=sms_configured(runtime.settings),
                 now=utcnow(),
             )
-            phone = row.phone
+            phone = taken.phone
     except Invalid as error:
         errors = {
             str(d.get("field")): FIELD_ERRORS.get(str(d.get("field")), "") for d in error.details
@@ -133,8 +133,6 @@ async def join(request: Request, runtime: RuntimeDep, token: str) -> Response:
         return _join_page(request, runtime, token, 422, values=values, errors=errors)
     except TooMany:
         return _join_page(request, runtime, token, 429, values=values, refused="too_many")
-    except Conflict:
-        return _join_page(request, runtime, token, 409, values=values, refused="member")
     with runtime.store.session() as db:
         bin_row, _found = signup.by_token(db, token)
     return page(request, "signup_sent.html", bin=bin_row, phone=_shown(phone))

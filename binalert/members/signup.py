@@ -94,6 +94,15 @@ class Checked:
     house_number: str | None
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """A sign-up taken: its id (None when the number is a member of the BIN already: then
+    nothing was stored), and the number that is called, as stored (E.164)."""
+
+    signup_id: int | None
+    phone: str
+
+
 # -- the page's link and options (the coordinator's) ------------------------------------------
 
 
@@ -254,17 +263,19 @@ def submit(
     policy: MemberPolicy,
     sms: bool,
     now: datetime,
-) -> Signup:
+) -> Submitted:
     """Store a sign-up, its consent, and queue its verification call. Refused (TooMany) when
-    the client, the number or everyone together asked for too many calls: checked before the
-    form, so a flood costs a count, not a parse."""
+    the client, the number or everyone together asked for too many calls: the client's count
+    before the form, so a flood costs a count, not a parse."""
     bin_row, _page = by_token(session, token)
     hour_ago, day_ago = now - timedelta(hours=1), now - timedelta(days=1)
     if _signups_from(session, client, hour_ago) >= limits.per_client_hour:
         raise _too_many("too many sign-ups from this address; try again in an hour")
     checked = check(form, policy, sms)
     if checked.phone in members_repo.phones_in_bin(session, bin_row.id):
-        raise Conflict("this number is already a member of this BIN")
+        # Already a member: nothing is stored and nobody is called, and the page says what it
+        # says to anyone (we are calling you), so it never tells a stranger who is a member.
+        return Submitted(None, checked.phone)
     to_number_hour = service_calls.calls_to(session, checked.phone, hour_ago, VERIFY)
     to_number_day = service_calls.calls_to(session, checked.phone, day_ago, VERIFY)
     if to_number_hour >= limits.per_number_hour or to_number_day >= limits.per_number_day:
@@ -309,7 +320,7 @@ def submit(
         bin_id=bin_row.id,
         now=now,
     )
-    return row
+    return Submitted(row.id, checked.phone)
 
 
 def _too_many(message: str) -> TooMany:
