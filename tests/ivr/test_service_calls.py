@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -99,13 +98,13 @@ def _calls_on_the_network(pbx: LabPbx) -> int:
 
 @pytest.mark.timeout(60)
 async def test_a_flood_of_sign_ups_from_one_address_rings_at_most_the_limit(
-    pbx: LabPbx, sqlite_store: Store, tmp_path: Path
+    pbx: LabPbx, sqlite_store: Store
 ) -> None:
     """100 sign-ups from one address, each for a stranger's number (busy on a first call, so
     each call is short): the lab network is rung 5 times (BINALERT_SIGNUP_PER_CLIENT_HOUR),
     the rest are refused (429) before anything is stored."""
     token = _signup_bin(sqlite_store)
-    settings = lab_settings(pbx, sqlite_store, sounds_dir=tmp_path / "sounds")
+    settings = lab_settings(pbx, sqlite_store)
     strangers = SIM.BUSY_THEN_PRESS_1.numbers(100, start=500)
     async with running_dispatcher(settings, sqlite_store):
         app = create_app(Runtime(settings=settings, store=sqlite_store))
