@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from binalert import service_calls
@@ -50,6 +50,7 @@ from binalert.models import (
 )
 from binalert.phones import InvalidPhone, parse_phone
 from binalert.service_calls import ServiceOutcome
+from store.db import on_postgres
 from tts.phrases import phrase
 
 LANGUAGES = ("nl", "fr", "de", "en")
@@ -268,6 +269,7 @@ def submit(
     the client, the number or everyone together asked for too many calls: the client's count
     before the form, so a flood costs a count, not a parse."""
     bin_row, _page = by_token(session, token)
+    _one_at_a_time(session)
     hour_ago, day_ago = now - timedelta(hours=1), now - timedelta(days=1)
     if _signups_from(session, client, hour_ago) >= limits.per_client_hour:
         raise _too_many("too many sign-ups from this address; try again in an hour")
@@ -321,6 +323,14 @@ def submit(
         now=now,
     )
     return Submitted(row.id, checked.phone)
+
+
+def _one_at_a_time(session: Session) -> None:
+    """Sign-ups are counted, then stored: on PostgreSQL two at once could both pass a limit,
+    so they take turns (a transaction lock; SQLite has one writer anyway). They are few, and
+    a flood is refused after a count."""
+    if on_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('binalert-signups'))"))
 
 
 def _too_many(message: str) -> TooMany:
@@ -553,9 +563,8 @@ def forget_unconfirmed(session: Session, now: datetime) -> int:
             signup=signup_id,
         )
     if gone:
-        result = session.execute(
+        session.execute(
             delete(Signup).where(Signup.id.in_([g[0] for g in gone])),
             execution_options={"synchronize_session": False},
         )
-        assert isinstance(result, CursorResult)
     return len(gone)
