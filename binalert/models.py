@@ -706,7 +706,10 @@ class MemberCode(Base):
     via: Mapped[str] = mapped_column(String(10))  # sms | call
     number_digest: Mapped[str] = mapped_column(String(64))  # HMAC of the number asked for
     source: Mapped[str | None] = mapped_column(String(64))  # the requesting address
-    digest: Mapped[str | None] = mapped_column(String(64), unique=True)  # HMAC of the secret
+    # HMACs of the random ticket (the browser's form or the link names the row by it) and
+    # of the ticket with its secret (the code read out, the link's token); None: no code
+    ticket_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_digest: Mapped[str | None] = mapped_column(String(64))
     slot: Mapped[str | None] = mapped_column(String(20))  # confirm_number: phone | second_phone
     new_phone: Mapped[str | None] = mapped_column(String(20))  # confirm_number: E.164
     tries: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,6 +3,7 @@ hours kept by non-urgent messages but not by urgent alerts, leaving as the GDPR 
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,8 +11,8 @@ from sqlalchemy import select
 
 from binalert.calling_hours import BRUSSELS, CallingHours, QuietHours, next_allowed
 from binalert.deliveries import lifecycle
-from binalert.errors import Invalid
-from binalert.members import records, selfservice
+from binalert.errors import Invalid, TooMany
+from binalert.members import access, courier, records, selfservice
 from binalert.members.policy import MemberPolicy
 from binalert.models import Alert, Bin, Delivery, Member, MemberRecord, Membership, RecordChannel
 from binalert.models import AuditLog as AuditEntry
@@ -159,3 +160,69 @@ def test_quiet_hours_hold_a_message_but_not_an_urgent_alert(store: Store) -> Non
     with store.session() as s:
         claimed = lifecycle.claim_due(s, brussels("2026-12-01 11:00"), 10, options)
     assert [call.alert_id for call in claimed] == [message]
+
+
+KEY = b"k" * 32
+
+
+def test_a_code_is_void_after_five_wrong_tries_and_used_once(store: Store) -> None:
+    member_id = _member(store)
+    now = datetime.now(UTC)
+    with store.session() as s:
+        issued = access.request_sign_in(s, KEY, "+3250123440", access.CALL, "192.0.2.1", now)
+        other = access.request_sign_in(s, KEY, "+3250123440", access.CALL, "192.0.2.1", now)
+    assert issued.member_id == member_id and issued.secret is not None
+    wrong = f"{(int(issued.secret) + 1) % 10**6:06d}"
+    with store.session() as s:
+        for _ in range(access.MAX_TRIES):
+            assert access.sign_in_with_code(s, KEY, issued.ticket, wrong, now) is None
+        assert access.sign_in_with_code(s, KEY, issued.ticket, issued.secret, now) is None  # void
+    assert other.secret is not None
+    late = now + timedelta(minutes=access.CODE_MINUTES, seconds=1)
+    with store.session() as s:
+        assert access.sign_in_with_code(s, KEY, other.ticket, other.secret, late) is None
+        assert access.sign_in_with_code(s, KEY, other.ticket, other.secret, now) == member_id
+        assert access.sign_in_with_code(s, KEY, other.ticket, other.secret, now) is None  # once
+
+
+def test_a_flood_of_requests_sends_at_most_the_limits(store: Store) -> None:
+    """One address asking for codes for a member's number and for strangers' numbers: the
+    number gets at most NUMBER_PER_HOUR codes, the address at most SOURCE_PER_HOUR requests,
+    and a stranger's number gets a ticket like any other, but nothing is sent."""
+    _member(store)
+    now = datetime.now(UTC)
+    sent, refused = 0, 0
+    with store.session() as s:
+        for _ in range(10):
+            try:
+                issued = access.request_sign_in(s, KEY, "+3250123440", access.SMS, "a", now)
+            except TooMany:
+                refused += 1
+                continue
+            sent += courier.message(issued, "https://x") != "" and issued.member_id is not None
+    assert (sent, refused) == (access.NUMBER_PER_HOUR, 10 - access.NUMBER_PER_HOUR)
+    with store.session() as s:
+        strangers = []
+        for n in range(20):
+            with contextlib.suppress(TooMany):
+                strangers.append(
+                    access.request_sign_in(s, KEY, f"+324701234{n:02d}", access.CALL, "b", now)
+                )
+    assert len(strangers) == access.SOURCE_PER_HOUR
+    assert all(i.member_id is None and i.secret is None and i.ticket for i in strangers)
+    with store.session() as s:  # an hour later the number may ask again
+        later = now + timedelta(hours=1, seconds=1)
+        assert access.request_sign_in(s, KEY, "+3250123440", access.SMS, "c", later).secret
+
+
+def test_a_link_opens_the_page_once(store: Store) -> None:
+    member_id = _member(store)
+    now = datetime.now(UTC)
+    with store.session() as s:
+        issued = access.request_sign_in(s, KEY, "+3250123440", access.SMS, None, now)
+    text = courier.message(issued, "https://bin.example")
+    assert f"https://bin.example/me/link/{issued.link_token}" in text
+    with store.session() as s:
+        assert access.sign_in_with_link(s, KEY, issued.ticket + ".x", now) is None
+        assert access.sign_in_with_link(s, KEY, issued.link_token, now) == member_id
+        assert access.sign_in_with_link(s, KEY, issued.link_token, now) is None
