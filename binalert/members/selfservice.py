@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from binalert.deliveries import lifecycle
@@ -24,7 +25,17 @@ from binalert.errors import Conflict, Invalid, NotFound
 from binalert.members import records
 from binalert.members import repository as repo
 from binalert.members.policy import MemberPolicy
-from binalert.models import Channels, Language, Member, RecordChannel
+from binalert.models import (
+    Alert,
+    Bin,
+    Channels,
+    Delivery,
+    Language,
+    Member,
+    Membership,
+    RecordChannel,
+    SmsMessage,
+)
 from binalert.phones import InvalidPhone, parse_phone
 from binalert.text import reject_control
 
@@ -269,3 +280,81 @@ def leave(
     cancelled = lifecycle.forget_member(session, member_id)
     repo.erase(session, member_id)  # the records' member_id becomes NULL (ON DELETE SET NULL)
     return Left(bin_ids=bin_ids, cancelled=cancelled)
+
+
+RECENT_DELIVERIES = 50
+
+
+def holdings(session: Session, member_id: int) -> dict[str, Any]:
+    """Everything binalert holds about the member, as they may see and download it (JSON
+    types): their row, BINs, records, recent calls and SMS. E.164 numbers (the data as
+    stored); the page shows them as people write them."""
+    member = _member(session, member_id)
+    fields = {
+        column.key: _plain(getattr(member, column.key)) for column in Member.__table__.columns
+    }
+    bins = session.execute(
+        select(Bin.id, Bin.name, Bin.municipality, Bin.police_zone)
+        .join(Membership, Membership.bin_id == Bin.id)
+        .where(Membership.member_id == member_id)
+        .order_by(Bin.id)
+    )
+    return {
+        "member": fields,
+        "bins": [dict(row._mapping) for row in bins],
+        "records": [
+            {"at": _plain(r.at), "kind": r.kind, "channel": r.channel, "detail": r.detail}
+            for r in records.of_member(session, member_id)
+        ],
+        "deliveries": _deliveries(session, member_id),
+        "sms": _sms(session, member_id),
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _deliveries(session: Session, member_id: int) -> list[dict[str, Any]]:
+    query = (
+        select(Delivery, Alert.created_at, Alert.urgent, Alert.messages)
+        .join(Alert, Alert.id == Delivery.alert_id)
+        .where(Delivery.member_id == member_id)
+        .order_by(Delivery.id.desc())
+        .limit(RECENT_DELIVERIES)
+    )
+    out = []
+    for delivery, sent_at, urgent, messages in session.execute(query):
+        out.append(
+            {
+                "alert_id": delivery.alert_id,
+                "sent_at": _plain(sent_at),
+                "urgent": urgent,
+                "message": messages.get(delivery.language) or next(iter(messages.values()), ""),
+                "language": delivery.language,
+                "status": delivery.status,
+                "attempts": delivery.attempts,
+                "last_outcome": delivery.last_outcome,
+                "numbers_called": list(delivery.phones),
+            }
+        )
+    return out
+
+
+def _sms(session: Session, member_id: int) -> list[dict[str, Any]]:
+    query = (
+        select(SmsMessage)
+        .where(SmsMessage.member_id == member_id)
+        .order_by(SmsMessage.id.desc())
+        .limit(RECENT_DELIVERIES)
+    )
+    return [
+        {
+            "created_at": _plain(row.created_at),
+            "kind": row.kind,
+            "phone": row.phone,
+            "status": row.status,
+            "parts": row.parts,
+        }
+        for row in session.scalars(query)
+    ]
