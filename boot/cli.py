@@ -15,7 +15,7 @@ from binalert.clock import utcnow
 from binalert.errors import DomainError
 from binalert.members import records
 from binalert.models import ApiToken, Role
-from binalert.retention import cutoff, purge_call_details, purge_sounds
+from binalert.retention import cutoff, forget_signups, purge_call_details, purge_sounds
 from binalert.settings import get_settings
 from binalert.tokens import create_token, find_token, revoke_token
 from binalert.workers import repository as heartbeats
@@ -172,6 +172,7 @@ def purge(
             result = purge_call_details(session, older_than)
             ended_sessions = sessions.purge(session, older_than)
             left_names = records.forget_left_names(session, utcnow())
+            signups = forget_signups(session, utcnow())
     finally:
         store.dispose()
     sounds = purge_sounds(settings.sounds_dir, older_than)
@@ -182,6 +183,7 @@ def purge(
         f"{result.skipped_open} skipped (deliveries still open); "
         f"{sounds} cached sound(s) unused since then deleted; "
         f"{ended_sessions} ended page session(s) deleted; "
+        f"{signups} sign-up(s) nobody confirmed within 48 hours forgotten; "
         f"{left_names} leaver name(s) forgotten after {records.LEFT_NAME_DAYS} days"
     )
 

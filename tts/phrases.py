@@ -177,6 +177,54 @@ PHRASES: dict[str, dict[str, str]] = {
         "number, type this code on your page: {code}. Once more: {code}.",
     },
 }
+# Service calls (#24; binalert.service_calls, ivr/service_calls.py): short calls that say one
+# thing and may wait for a 1. In the one table, kept together here:
+# - signup_verify: to a number someone gave on a BIN's sign-up page; a 1 confirms it (a
+#   stranger's number, if someone typed it in: they hang up and are forgotten);
+# - signup_welcome: the coordinator approved (or the BIN accepts at once): they are in;
+# - service_thanks: after a 1 on a service call.
+SERVICE_PHRASES: dict[str, dict[str, str]] = {
+    "nl": {
+        "signup_verify": "Goeiedag. Hier is het buurtinformatienetwerk {bin_name}. "
+        "Iemand heeft zich met dit nummer ingeschreven. "
+        "Was u dat? Om te bevestigen: druk op de toets 1. "
+        "Was u het niet? Leg dan gewoon in. Wij vergeten dit nummer.",
+        "signup_welcome": "Goeiedag. Hier is het buurtinformatienetwerk {bin_name}. "
+        "Welkom: u bent nu lid. U krijgt onze berichten voortaan op dit nummer.",
+        "service_thanks": "Dank u. Tot ziens.",
+    },
+    "fr": {
+        "signup_verify": "Bonjour. Ici le réseau d'information de quartier {bin_name}. "
+        "Quelqu'un s'est inscrit avec ce numéro. "
+        "C'était vous ? Pour confirmer : appuyez sur la touche 1. "
+        "Ce n'était pas vous ? Raccrochez simplement. Nous oublierons ce numéro.",
+        "signup_welcome": "Bonjour. Ici le réseau d'information de quartier {bin_name}. "
+        "Bienvenue : vous êtes maintenant membre. "
+        "Vous recevrez désormais nos messages à ce numéro.",
+        "service_thanks": "Merci. Au revoir.",
+    },
+    "de": {
+        "signup_verify": "Guten Tag. Hier ist das Nachbarschaftsinformationsnetzwerk "
+        "{bin_name}. Jemand hat sich mit dieser Nummer angemeldet. "
+        "Waren Sie das? Zum Bestätigen: Drücken Sie die Taste 1. "
+        "Waren Sie es nicht? Legen Sie einfach auf. Wir vergessen diese Nummer.",
+        "signup_welcome": "Guten Tag. Hier ist das Nachbarschaftsinformationsnetzwerk "
+        "{bin_name}. Willkommen: Sie sind jetzt Mitglied. "
+        "Sie erhalten unsere Nachrichten ab jetzt unter dieser Nummer.",
+        "service_thanks": "Danke. Auf Wiederhören.",
+    },
+    "en": {
+        "signup_verify": "Hello. This is the neighbourhood information network {bin_name}. "
+        "Someone signed up with this number. Was it you? To confirm: press the number 1. "
+        "Was it not you? Then simply hang up. We will forget this number.",
+        "signup_welcome": "Hello. This is the neighbourhood information network {bin_name}. "
+        "Welcome: you are now a member. From now on you will get our messages on this number.",
+        "service_thanks": "Thank you. Goodbye.",
+    },
+}
+for _lang, _pieces in SERVICE_PHRASES.items():
+    PHRASES[_lang].update(_pieces)
+SERVICE_PIECES = tuple(SERVICE_PHRASES["en"])
 PROMPT_RATE = 0.85  # the keys prompt (and "not the right key") at this share of the rate
 PIECES = ("intro", "prompt", "thanks", "invalid_key", "machine")
 NOTICE_PIECES = ("intro_notice", "machine_notice")  # a non-urgent message: not "urgent"
