@@ -20,7 +20,8 @@ from pydantic_settings import (
 
 from binalert import secretfile
 from binalert.members.policy import MemberPolicy
-from binalert.phones import InvalidPhone, dispatch_allow_list
+from binalert.phones import InvalidPhone, dispatch_allow_list, sms_countries
+from binalert.sms.text import MAX_PARTS
 from tts import SpeechConfig
 
 SAMPLE_AMI_SECRET = "binalert-lab-secret"
@@ -174,6 +175,12 @@ class Settings(BaseSettings):
     """Shown on the map under the tiles (HTML, as the tile provider asks for it)."""
     phone_countries: str = "BE,NL,FR,DE,LU"
     """Countries whose numbers members may have (ISO codes); others are never called."""
+    sms_countries: str = "BE,NL,FR,DE,LU"
+    """Countries whose mobile numbers binalert may text (#22; binalert.phones.sms_number): a
+    member's number elsewhere is called, never texted."""
+    sms_max_parts: int = Field(default=MAX_PARTS, ge=1, le=10)
+    """At most this many parts per SMS (each part is paid for): a longer text is refused at
+    the preview (binalert.sms.text)."""
     dispatch_allow: str = ""
     """Dispatch lines allowed besides Belgian geographic landlines (comma-separated numbers):
     a police zone whose line is not one (binalert.phones.dispatch_line)."""
@@ -245,6 +252,15 @@ class Settings(BaseSettings):
         if not parts or not all(p.isdigit() for p in parts):
             raise ValueError("BINALERT_RETRY_DELAYS must be comma-separated whole seconds")
         return ",".join(parts)
+
+    @field_validator("sms_countries")
+    @classmethod
+    def _sms_countries(cls, value: str) -> str:
+        try:
+            sms_countries(value)
+        except InvalidPhone as error:
+            raise ValueError(f"BINALERT_SMS_COUNTRIES: {error}") from error
+        return value
 
     @field_validator("dispatch_allow")
     @classmethod
@@ -359,6 +375,10 @@ class Settings(BaseSettings):
     def member_policy(self) -> MemberPolicy:
         countries = {c.strip().upper() for c in self.phone_countries.split(",") if c.strip()}
         return MemberPolicy(frozenset(countries), self.max_import_rows, self.max_members_per_bin)
+
+    def sms_allowed(self) -> frozenset[str]:
+        """The countries whose mobiles may be texted (BINALERT_SMS_COUNTRIES)."""
+        return sms_countries(self.sms_countries)
 
     def dispatch_allow_list(self) -> frozenset[str]:
         return dispatch_allow_list(self.dispatch_allow)
