@@ -176,7 +176,12 @@ def test_an_sms_only_delivery_is_texted_once_and_ends_after_the_reply_window(
 ) -> None:
     alert_id, [delivery] = _open(sms_store, [Planned(MOBILE, call=False)])
     [queued] = _sms(sms_store, delivery_id=delivery)
-    assert (queued.kind, queued.status, queued.phone, queued.parts) == ("alert", "queued", MOBILE, 1)
+    assert (queued.kind, queued.status, queued.phone, queued.parts) == (
+        "alert",
+        "queued",
+        MOBILE,
+        1,
+    )
     assert queued.text == "Dringend: let op. Antwoord 1."
     start = _now()
     assert _claim(sms_store, start) == [queued.id]
@@ -284,9 +289,12 @@ def test_stop_opts_the_member_out_with_one_confirmation(sms_store: Store) -> Non
             ("sms_stop", "sms", member.id)
         ]
         # the alert's SMS not sent yet is cancelled; its SMS-only delivery is unreachable
-        assert lifecycle.queue_sms(
-            s, kind="alert", phone=MOBILE, language="fr", text="x", member_id=member.id, now=now
-        ) is None
+        assert (
+            lifecycle.queue_sms(
+                s, kind="alert", phone=MOBILE, language="fr", text="x", member_id=member.id, now=now
+            )
+            is None
+        )
     [alert_sms] = _sms(sms_store, kind=SmsKind.ALERT.value)
     assert alert_sms.status == "cancelled"
     assert _status(sms_store, delivery) == "unreachable"
@@ -365,9 +373,7 @@ def test_throttled_goes_back_to_the_queue_and_a_permanent_error_fails(sms_store:
         assert lifecycle.sms_retry(s, throttled, start, "ESME_RTHROTTLED")
         assert lifecycle.sms_failed(s, rejected, start, "ESME_RINVDSTADR")
     assert _claim(sms_store, start) == []
-    assert _claim(sms_store, start + timedelta(seconds=sms_rules.RETRY_SECONDS[0])) == [
-        throttled
-    ]
+    assert _claim(sms_store, start + timedelta(seconds=sms_rules.RETRY_SECONDS[0])) == [throttled]
     assert (_status(sms_store, first), _status(sms_store, second)) == ("pending", "unreachable")
     failed = [d for k, d in _events(sms_store, second) if k == "sms_failed"]
     assert failed[0]["sms_status"] == "failed"
@@ -445,9 +451,9 @@ def test_cancel_and_erase_cancel_queued_sms_and_forget_numbers(sms_store: Store)
         assert member_id is not None
         lifecycle.forget_member(s, member_id)
     with sms_store.session() as s:
-        assert s.scalars(select(SmsMessage.phone).where(SmsMessage.delivery_id == erased)).all() == [
-            None
-        ]
+        assert s.scalars(
+            select(SmsMessage.phone).where(SmsMessage.delivery_id == erased)
+        ).all() == [None]
         assert s.scalars(select(SmsReply.from_phone)).all() == [None]
         delivery = s.get(Delivery, erased)
         assert delivery is not None and delivery.sms_phone is None
@@ -463,9 +469,12 @@ def test_numbers_that_may_not_be_texted_are_not(sms_store: Store, store: Store) 
     now = _now()
     with sms_store.session() as s:
         for phone in (LANDLINE, "+32900123456", "+31612345678", "1789", None):
-            assert lifecycle.queue_sms(
-                s, kind="service", phone=phone, language="nl", text="x", now=now
-            ) is None, phone
+            assert (
+                lifecycle.queue_sms(
+                    s, kind="service", phone=phone, language="nl", text="x", now=now
+                )
+                is None
+            ), phone
         with pytest.raises(Invalid):
             lifecycle.queue_sms(
                 s, kind="service", phone=MOBILE, language="nl", text="a\x07b", now=now
@@ -476,9 +485,10 @@ def test_numbers_that_may_not_be_texted_are_not(sms_store: Store, store: Store) 
             )
     store.session_info.pop(sms_rules.SMS_CONFIG)  # no SMSC configured: nothing is texted
     with store.session() as s:
-        assert lifecycle.queue_sms(
-            s, kind="service", phone=MOBILE, language="nl", text="x", now=now
-        ) is None
+        assert (
+            lifecycle.queue_sms(s, kind="service", phone=MOBILE, language="nl", text="x", now=now)
+            is None
+        )
 
 
 @pytest.mark.postgres

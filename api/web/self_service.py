@@ -78,8 +78,10 @@ def _key(runtime: Runtime) -> bytes:
     return runtime.settings.server_secret().encode()
 
 
-def _ways() -> list[str]:
-    return [via for via in (access.SMS, access.CALL) if courier.available(via)]
+def _ways(runtime: Runtime) -> list[str]:
+    """How codes can be sent here: by SMS where an SMSC is configured, by a call."""
+    with runtime.store.session() as db:
+        return [via for via in (access.SMS, access.CALL) if courier.available(db, via)]
 
 
 def _me(request: Request, runtime: Runtime) -> int | None:
@@ -110,7 +112,7 @@ def _member_page(
 def me(request: Request, runtime: RuntimeDep, done: str = "") -> Response:
     member_id = _me(request, runtime)
     if member_id is None:
-        return page(request, "me_start.html", ways=_ways(), values={})
+        return page(request, "me_start.html", ways=_ways(runtime), values={})
     with runtime.store.session() as db:
         member = selfservice.holdings(db, member_id)["member"]
         session.update(request, lang=member["language"])
@@ -119,7 +121,7 @@ def me(request: Request, runtime: RuntimeDep, done: str = "") -> Response:
             "display": display,
             "choices": CHANNEL_CHOICES,
             "labels": LABELS,
-            "ways": _ways(),
+            "ways": _ways(runtime),
             "more": MORE_SECTIONS,
             "done": done[:40],
         }
@@ -131,19 +133,23 @@ def request_link(
     request: Request, runtime: RuntimeDep, number: Field = "", via: Field = ""
 ) -> Response:
     values = {"number": number[:32], "via": via}
-    if via not in _ways():
-        return page(request, "me_start.html", 422, ways=_ways(), values=values, error="via")
+    if via not in _ways(runtime):
+        return page(request, "me_start.html", 422, ways=_ways(runtime), values=values, error="via")
     try:
         e164 = parse_phone(number).e164
     except InvalidPhone:
-        return page(request, "me_start.html", 422, ways=_ways(), values=values, error="number")
+        return page(
+            request, "me_start.html", 422, ways=_ways(runtime), values=values, error="number"
+        )
     now = utcnow()
     try:
         with runtime.store.session() as db:
             issued = access.request_sign_in(db, _key(runtime), e164, via, _source(request), now)
             courier.send(db, issued, runtime.settings.public_base, now)
     except TooMany:
-        return page(request, "me_start.html", 429, ways=_ways(), values=values, error="limit")
+        return page(
+            request, "me_start.html", 429, ways=_ways(runtime), values=values, error="limit"
+        )
     if via == access.SMS:
         return page(request, "me_sent.html")
     return page(request, "me_code.html", ticket=issued.ticket)
@@ -241,7 +247,7 @@ def new_number(
     """A new number is theirs only once a code sent to it comes back (no alert calls an
     unconfirmed number)."""
     member_id = _guarded(request, runtime)
-    if via not in _ways():
+    if via not in _ways(runtime):
         raise Invalid("this way of sending a code is not available here")
     try:
         e164 = parse_phone(number).e164
@@ -339,7 +345,8 @@ def leave(
 ) -> Response:
     member_id = _guarded(request, runtime)
     if confirm != "yes":
-        return _member_page(request, member_id, "me_leave.html", 422, unconfirmed=True)
+        context = {"unconfirmed": True, "reason": reason[: selfservice.MAX_REASON]}
+        return _member_page(request, member_id, "me_leave.html", 422, **context)
     with runtime.store.session() as db:
         selfservice.leave(db, member_id, WEB, reason or None, _source(request))
     response = page(request, "me_left.html")
