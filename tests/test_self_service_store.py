@@ -12,6 +12,7 @@ from sqlalchemy import select
 from binalert.calling_hours import BRUSSELS, CallingHours, QuietHours, next_allowed
 from binalert.deliveries import lifecycle
 from binalert.errors import Invalid, TooMany
+from binalert.logredact import redact
 from binalert.members import access, courier, records, selfservice
 from binalert.members.policy import MemberPolicy
 from binalert.models import Alert, Bin, Delivery, Member, MemberRecord, Membership, RecordChannel
@@ -226,3 +227,8 @@ def test_a_link_opens_the_page_once(store: Store) -> None:
         assert access.sign_in_with_link(s, KEY, issued.ticket + ".x", now) is None
         assert access.sign_in_with_link(s, KEY, issued.link_token, now) == member_id
         assert access.sign_in_with_link(s, KEY, issued.link_token, now) is None
+
+
+def test_the_access_log_never_holds_a_member_page_links_secret() -> None:
+    line = '127.0.0.1:5 - "GET /me/link/Qx7vLw2bTq9sZk4mHn8pRf.3jYc6dWa1eKk HTTP/1.1" 200'
+    assert redact(line) == '127.0.0.1:5 - "GET /me/link/<secret> HTTP/1.1" 200'
