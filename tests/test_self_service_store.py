@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from binalert.auth.schemas import Caller
 from binalert.calling_hours import BRUSSELS, CallingHours, QuietHours, next_allowed
 from binalert.deliveries import lifecycle
 from binalert.errors import Invalid, TooMany
 from binalert.logredact import redact
-from binalert.members import access, courier, records, selfservice
+from binalert.members import access, courier, records, selfservice, service
 from binalert.members.policy import MemberPolicy
 from binalert.models import Alert, Bin, Delivery, Member, MemberRecord, Membership, RecordChannel
 from binalert.models import AuditLog as AuditEntry
@@ -250,3 +251,13 @@ def test_the_access_log_never_holds_a_member_page_links_secret() -> None:
 )
 def test_numbers_are_shown_as_people_write_them(e164: str | None, written: str) -> None:
     assert display(e164) == written
+
+
+def test_a_coordinators_erase_is_kept_as_a_left_record_too(store: Store) -> None:
+    member_id = _member(store, name="Jan Claes")
+    with store.session() as s:
+        service.erase(s, Caller.operator(), member_id)
+    with store.session() as s:
+        [row] = s.scalars(select(MemberRecord).where(MemberRecord.kind == "left"))
+        assert (row.channel, row.detail) == ("coordinator", {"name": "Jan Claes"})
+        assert row.actor != "member"
