@@ -86,6 +86,7 @@ def test_sms_needs_a_mobile_and_a_new_number_needs_its_confirmation(store: Store
         selfservice.set_numbers(
             s, member_id, WEB, "+3250123440", "0470 12 34 56", policy, frozenset({"+32470123456"})
         )
+        s.get(Member, member_id).sms_stopped_at = datetime.now(UTC)  # type: ignore[union-attr]
         selfservice.set_channels(s, member_id, WEB, "both", "sms")
         with pytest.raises(Invalid, match="HH:MM"):
             selfservice.set_quiet_hours(s, member_id, WEB, "25:00", "08:00")
@@ -93,6 +94,7 @@ def test_sms_needs_a_mobile_and_a_new_number_needs_its_confirmation(store: Store
         member = s.get(Member, member_id)
         assert member is not None
         assert (member.second_phone, member.urgent_channels) == ("+32470123456", "both")
+        assert member.sms_stopped_at is None  # chose SMS again after a STOP
         numbers = s.scalars(select(MemberRecord).where(MemberRecord.kind == "numbers_changed"))
         assert [r.detail for r in numbers] == [{"changed": ["second_phone"]}]  # no number kept
 

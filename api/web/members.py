@@ -244,6 +244,7 @@ RECORD_KINDS = {
     "resumed": N_("receives calls again"),
     "left": N_("left"),
     "sms_stop": N_("stopped SMS"),
+    "sms_resumed": N_("receives SMS again"),
 }
 RECORD_CHANNELS = {
     "web": N_("on their page"),

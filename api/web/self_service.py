@@ -113,18 +113,18 @@ def me(request: Request, runtime: RuntimeDep, done: str = "") -> Response:
     member_id = _me(request, runtime)
     if member_id is None:
         return page(request, "me_start.html", ways=_ways(runtime), values={})
+    ways = _ways(runtime)
     with runtime.store.session() as db:
         member = selfservice.holdings(db, member_id)["member"]
-        session.update(request, lang=member["language"])
-        context = {
-            "member": member,
-            "display": display,
-            "choices": CHANNEL_CHOICES,
-            "labels": LABELS,
-            "ways": _ways(runtime),
-            "more": MORE_SECTIONS,
-            "done": done[:40],
-        }
+    session.update(request, lang=member["language"])  # the page in the language of their calls
+    context = {
+        "member": member,
+        "choices": CHANNEL_CHOICES,
+        "labels": LABELS,
+        "ways": ways,
+        "more": MORE_SECTIONS,
+        "done": done[:40],
+    }
     return _member_page(request, member_id, "me.html", **context)
 
 
@@ -314,7 +314,7 @@ def my_data(request: Request, runtime: RuntimeDep) -> Response:
     member_id = _guarded(request, runtime)
     with runtime.store.session() as db:
         held = selfservice.holdings(db, member_id)
-    return _member_page(request, member_id, "me_data.html", held=held, display=display)
+    return _member_page(request, member_id, "me_data.html", held=held)
 
 
 @router.get("/me/data.json")

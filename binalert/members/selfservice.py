@@ -116,7 +116,8 @@ def set_channels(
     source: str | None = None,
 ) -> Member:
     """How the member wants urgent alerts and non-urgent messages (None: their BIN's default).
-    SMS needs a mobile number among theirs."""
+    SMS needs a mobile number among theirs; a member who had replied STOP and now chooses
+    SMS is texted again."""
     member = _member(session, member_id)
     new = {"urgent_channels": _channels(urgent), "message_channels": _channels(messages)}
     wants_sms = any(v in (Channels.SMS.value, Channels.BOTH.value) for v in new.values())
@@ -128,6 +129,11 @@ def set_channels(
             setattr(member, key, value)
         session.flush()
         _record(session, member, "channels_changed", channel, source, old=old, new=new)
+    if wants_sms and member.sms_stopped_at is not None and old != new:
+        # They replied STOP once; choosing SMS themselves now is saying otherwise.
+        member.sms_stopped_at = None
+        session.flush()
+        _record(session, member, "sms_resumed", channel, source)
     return member
 
 
