@@ -34,13 +34,14 @@ from typing import Any
 import httpx
 
 from binalert.settings import SmscSettings
+from lab.network import TRUNK_NUMBER
 
 SMSC_DIR = Path(__file__).resolve().parent / "smsc"
 SCRIPT = SMSC_DIR / "smsc.js"
 LAB_SYSTEM_ID = "binalert"
 LAB_PASSWORD = "lab-smsc"  # the lab's own, on the loopback (SMPP allows 8 characters)
-LAB_SOURCE = "+3250000000"
-"""binalert's number in the lab: members' replies go to it (the BIN number of the trunk)."""
+LAB_SOURCE = TRUNK_NUMBER
+"""binalert's number in the lab, as on the trunk: members' replies go to it."""
 MAKE_RUN_PORT, MAKE_RUN_CONTROL_PORT = 2775, 2776
 
 
@@ -122,6 +123,14 @@ class LabSmsc:
         self._proc: subprocess.Popen[bytes] | None = None
         self.port = self.control_port = 0
         self._http: httpx.Client | None = None
+
+    @classmethod
+    def attach(cls, control_port: int) -> LabSmsc:
+        """One that runs already (make run's, from another command): its control only."""
+        smsc = cls(control_port=control_port)
+        smsc.control_port = control_port
+        smsc._http = httpx.Client(base_url=f"http://127.0.0.1:{control_port}", timeout=10)
+        return smsc
 
     def start(self, timeout: float = 15.0) -> None:
         ensure_installed()
@@ -209,7 +218,10 @@ class LabSmsc:
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         if self._http is None:
             raise SmscError("the lab SMSC is not running")
-        response = self._http.request(method, path, json=body)
+        try:
+            response = self._http.request(method, path, json=body)
+        except httpx.HTTPError as error:
+            raise SmscError(f"the lab SMSC does not answer: {error}") from error
         if response.status_code != 200:
             raise SmscError(f"lab SMSC {path}: {response.json().get('error', response.text)}")
         return response.json()

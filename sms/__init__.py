@@ -21,8 +21,9 @@ nothing of the store. The SMS worker (sms-store) glues it to the delivery lifecy
   their answer and at most `mps` parts a second (BINALERT_SMSC_WINDOW, BINALERT_SMSC_MPS);
   ESME_RTHROTTLED and ESME_RMSGQFUL are waited out (it pauses and sends the part again), up
   to `submit_wait` seconds before a first part went out (then Throttled). It checks its input
-  (E.164 destination, no control characters, at most MAX_LINK_PARTS parts) and refuses what
-  fails (Refused with ESME_RINVPARLEN); the text rules of binalert/sms/text.py run before.
+  (an E.164 destination; the text through binalert/sms/text.py's check_sms_text, cut where
+  its split_parts cuts, so the parts are those the preview counted; at most MAX_LINK_PARTS)
+  and refuses what fails (Refused with ESME_RINVPARLEN) before any PDU.
 - on_receipt(Receipt(message_id, state, error)) for each part's delivery receipt, state one of
   delivered, expired, undeliverable, rejected, deleted, accepted, unknown, enroute;
   on_message(IncomingMessage(source, text)) for a member's message (source: E.164 as the

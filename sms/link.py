@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import itertools
 import logging
 import random
 import struct
@@ -192,6 +193,7 @@ class SmppLink:
         self._task: asyncio.Task[None] | None = None
         self._handlers: set[asyncio.Task[None]] = set()
         self._reassembly = Reassembly()
+        self._references = itertools.cycle(range(256))  # concatenated messages' references
         self._source = destination_digits(settings.source)
         self.binds = 0
         """How many times it bound (a reconnect adds one)."""
@@ -227,7 +229,7 @@ class SmppLink:
         """Send `text` to `destination` (E.164) as one message of one or more parts."""
         try:
             digits = destination_digits(destination)
-            encoded = encode_text(text)
+            encoded = encode_text(text, next(self._references))
         except PduInputError as error:
             return Refused(c.SMPP_ESME_RINVPARLEN, str(error))
         ids: list[str] = []
@@ -300,8 +302,10 @@ class SmppLink:
             left = deadline - time.monotonic()
             if left <= 0 or not await self.wait_bound(left):
                 raise _NotSent("the SMSC did not take it in time (link down or throttled)")
-            await self._pacer.take()
             async with self._window:
+                # the pace is taken last, just before the write: a task that waited for the
+                # window must not leave right behind one that took its turn long before
+                await self._pacer.take()
                 connection = self._connection
                 if connection is None or connection.closed:
                     continue

@@ -1,18 +1,20 @@
-"""What goes into and comes out of SMPP PDUs, checked: a text cut into parts (smpplib.gsm),
-a destination as E.164 digits, a delivery receipt read into (message id, state, error), a
-member's message decoded (GSM 03.38 / UCS-2, parts of a concatenated message put together).
-Pure functions, no socket: the link (sms/link.py) frames and sends them."""
+"""What goes into and comes out of SMPP PDUs, checked: a text cut into parts where the preview
+counted them (binalert/sms/text.py) and encoded with smpplib.gsm's table, a destination as
+E.164 digits, a delivery receipt read into (message id, state, error), a member's message
+decoded (GSM 03.38 / UCS-2, parts of a concatenated message put together). Pure functions,
+no socket: the link (sms/link.py) frames and sends them."""
 
 from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 import smpplib.consts as c
 import smpplib.gsm
+
+from binalert.sms.text import SmsTextError, check_sms_text, split_parts
 
 GSM7, UCS2 = "gsm7", "ucs2"
 MAX_LINK_PARTS = 10
@@ -46,24 +48,30 @@ def destination_digits(number: str) -> str:
     return match.group(1)
 
 
-def check_text(text: str) -> str:
-    """No control characters (a line break excepted), not empty. The domain's check_sms_text
-    (binalert/sms/text.py) is stricter and runs first; this is the transport's own guard."""
-    if not text or not text.strip():
-        raise PduInputError("an SMS needs a text")
-    for char in text:
-        if char != "\n" and unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            raise PduInputError(f"the text has a control character U+{ord(char):04X}")
-    return text
-
-
-def encode_text(text: str) -> OutgoingText:
-    """GSM 03.38 where the whole text fits it, else UCS-2; concatenated parts with a UDH when
-    it is longer than one SMS (smpplib.gsm.make_parts)."""
-    parts, data_coding, esm_class = smpplib.gsm.make_parts(check_text(text))
-    if len(parts) > MAX_LINK_PARTS:
-        raise PduInputError(f"the text needs {len(parts)} parts, more than {MAX_LINK_PARTS}")
-    return OutgoingText(tuple(parts), int(data_coding), int(esm_class))
+def encode_text(text: str, reference: int) -> OutgoingText:
+    """The text checked by the domain's rules (binalert/sms/text.py: no control or invisible
+    characters, whitespace as one space) and cut where the preview counted its parts
+    (split_parts: GSM 03.38 where it fits, an extension character never cut, else UCS-2);
+    several parts carry a UDH with the concatenation `reference` (8 bits)."""
+    try:
+        checked = check_sms_text(text)
+    except SmsTextError as error:
+        raise PduInputError(str(error)) from error
+    encoding, texts = split_parts(checked)
+    if len(texts) > MAX_LINK_PARTS:
+        raise PduInputError(f"the text needs {len(texts)} parts, more than {MAX_LINK_PARTS}")
+    if encoding == GSM7:
+        data_coding, payloads = c.SMPP_ENCODING_DEFAULT, [smpplib.gsm.gsm_encode(t) for t in texts]
+    else:
+        data_coding, payloads = c.SMPP_ENCODING_ISO10646, [t.encode("utf-16-be") for t in texts]
+    if len(payloads) == 1:
+        return OutgoingText(tuple(payloads), data_coding, c.SMPP_MSGTYPE_DEFAULT)
+    total = len(payloads)
+    parts = tuple(
+        bytes((0x05, 0x00, 0x03, reference & 0xFF, total, seq)) + payload
+        for seq, payload in enumerate(payloads, start=1)
+    )
+    return OutgoingText(parts, data_coding, c.SMPP_GSMFEAT_UDHI)
 
 
 # -- receipts ------------------------------------------------------------------------------------

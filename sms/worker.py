@@ -87,8 +87,10 @@ class SmsWorker:
             link = SmppLink(settings, self.on_receipt, self.on_message)
         self.link = link
         self.window = settings.window if settings is not None else 10
+        lease = runtime.settings.sms_submit_lease
         self.timings = timings or SmsTimings(
-            lease_seconds=runtime.settings.sms_submit_lease,
+            sweep_seconds=max(0.2, min(5.0, lease / 2)),  # a dead worker's SMS soon unknown
+            lease_seconds=lease,
             receipt_timeout=float(settings.receipt_timeout)
             if settings is not None
             else sms_rules.RECEIPT_TIMEOUT_SECONDS,

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from binalert.deliveries import lifecycle
 from binalert.models import Alert, Bin, Delivery, Member, Membership
+from binalert.phones import parse_phone
 from store.announce import ALERTS_CHANGED, announce
 from store.db import Store
 
@@ -30,6 +31,7 @@ class Planned:
     sms: bool = True
     language: str = "nl"
     second_phone: str | None = None
+    texted_on: str | None = None  # the number texted, if not the first (a second, mobile one)
 
 
 def open_alert(
@@ -44,11 +46,12 @@ def open_alert(
         s.flush()
         members = []
         for i, p in enumerate(planned):
+            phone = parse_phone(p.phone)
             member = Member(
                 name=f"M{i}",
-                phone=p.phone,
-                phone_kind="mobile",
-                second_phone=p.second_phone,
+                phone=phone.e164,
+                phone_kind=phone.kind,
+                second_phone=parse_phone(p.second_phone).e164 if p.second_phone else None,
                 language=p.language,
             )
             s.add(member)
@@ -80,8 +83,13 @@ def open_alert(
             s.execute(
                 update(Delivery)
                 .where(Delivery.id == delivery_id)
-                .values(call=p.call, sms_phone=p.phone if p.sms else None)
+                .values(call=p.call, sms_phone=_texted(p))
             )
         lifecycle.queue_alert_sms(s, alert, now)
         announce(s, ALERTS_CHANGED)
         return alert.id, ids
+
+
+def _texted(p: Planned) -> str | None:
+    number = p.texted_on or (p.phone if p.sms else None)
+    return parse_phone(number).e164 if number else None

@@ -120,7 +120,7 @@ def test_premium_service_foreign_and_short_numbers_are_never_texted() -> None:
 def test_the_sms_settings_are_checked_at_start() -> None:
     settings = get_settings(sms_countries="be, nl", sms_max_parts=3)
     assert settings.sms_allowed() == {"BE", "NL"}
-    assert get_settings().sms_max_parts == 4
+    assert get_settings().sms_max_parts == 8
     with pytest.raises(ValueError, match="BINALERT_SMS_COUNTRIES"):
         get_settings(sms_countries="BE,XX")
     with pytest.raises(ValueError):

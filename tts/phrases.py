@@ -20,6 +20,13 @@ from tts.voices import check_language
 # - unknown: anyone else (spoken in every language of UNKNOWN_LANGUAGES, one after the other).
 PHRASES: dict[str, dict[str, str]] = {
     "nl": {
+        # SMS (#22): written out in full, GSM 7-bit only (a text stays 160 characters a part)
+        "sms_intro": "Dringend bericht van de lokale politie {zone} "
+        "voor het buurtinformatienetwerk {bin_name}:",
+        "sms_intro_notice": "Bericht van de lokale politie {zone} "
+        "voor het buurtinformatienetwerk {bin_name}:",
+        "sms_101": "Informatie voor de politie? Bel 101.",  # unless the message says 101
+        "sms_end": "Bij nood: bel 112. Hebt u dit bericht gelezen? Antwoord dan met 1.",
         "intro_notice": "Bericht van de lokale politie {zone}. "
         "Voor het buurtinformatienetwerk {bin_name}.",
         "machine_notice": "Dit was een bericht van de lokale politie {zone}. "
@@ -53,6 +60,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "typ op uw pagina de code: {code}. Nog eens: {code}.",
     },
     "fr": {
+        "sms_intro": "Message urgent de la police locale {zone} "
+        "pour le réseau d'information de quartier {bin_name} :",
+        "sms_intro_notice": "Message de la police locale {zone} "
+        "pour le réseau d'information de quartier {bin_name} :",
+        "sms_101": "Des informations pour la police ? Appelez le 101.",
+        "sms_end": "En cas d'urgence : appelez le 112. Vous avez lu ce message ? Répondez par 1.",
         "intro_notice": "Message de la police locale {zone}. "
         "Pour le réseau d'information de quartier {bin_name}.",
         "machine_notice": "C'était un message de la police locale {zone}. "
@@ -91,6 +104,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "tapez sur votre page le code : {code}. Je répète : {code}.",
     },
     "de": {
+        "sms_intro": "Dringende Nachricht der lokalen Polizei {zone} "
+        "für das Nachbarschaftsinformationsnetzwerk {bin_name}:",
+        "sms_intro_notice": "Nachricht der lokalen Polizei {zone} "
+        "für das Nachbarschaftsinformationsnetzwerk {bin_name}:",
+        "sms_101": "Hinweise für die Polizei? Rufen Sie die 101 an.",
+        "sms_end": "Im Notfall: Rufen Sie die 112 an. Haben Sie diese Nachricht gelesen? "
+        "Dann antworten Sie mit 1.",
         "intro_notice": "Nachricht der lokalen Polizei {zone}. "
         "Für das Nachbarschaftsinformationsnetzwerk {bin_name}.",
         "machine_notice": "Das war eine Nachricht der lokalen Polizei {zone}. "
@@ -131,6 +151,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "bestätigen, geben Sie auf Ihrer Seite den Code ein: {code}. Noch einmal: {code}.",
     },
     "en": {
+        "sms_intro": "Urgent message from the local police {zone} "
+        "for the neighbourhood information network {bin_name}:",
+        "sms_intro_notice": "A message from the local police {zone} "
+        "for the neighbourhood information network {bin_name}:",
+        "sms_101": "Information for the police? Call 101.",
+        "sms_end": "In an emergency: call 112. Have you read this message? Then reply 1.",
         "intro_notice": "A message from the local police {zone}. "
         "For the neighbourhood information network {bin_name}.",
         "machine_notice": "This was a message from the local police {zone}. "

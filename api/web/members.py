@@ -17,15 +17,17 @@ from api.web.i18n import N_
 from api.web.render import page, redirect
 from binalert.auth.schemas import Caller
 from binalert.bins import service as bins
+from binalert.bins.schemas import BinChannels
 from binalert.errors import Conflict, Invalid
-from binalert.members import csvio, service
+from binalert.members import csvio, service, signup
 from binalert.members.schemas import MemberCreate, MemberOut, MemberPatch
 from binalert.paging import PageRequest
 from binalert.phones import display
 from binalert.runtime import Runtime
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-FIELDS = ("name", "phone", "second_phone", "language")
+FIELDS = ("name", "phone", "second_phone", "language", "urgent_channels", "message_channels")
+CHANNEL_FIELDS = ("urgent_channels", "message_channels")  # "": the BIN's default (#22)
 
 
 def _all_members(runtime: Runtime, caller: Caller, bin_id: int) -> list[MemberOut]:
@@ -57,7 +59,36 @@ def members_page(
         rows = [m for m in rows if _matches(m, query)]
     with runtime.store.session() as db:
         found = bins.get(db, caller, bin_id)
-    return page(request, "members.html", bin=found, members=rows, q=query)
+        waiting = signup.waiting(db, caller, bin_id)  # #24: sign-ups to approve
+    return page(
+        request,
+        "members.html",
+        bin=found,
+        members=rows,
+        q=query,
+        waiting=waiting,
+        channels=CHANNEL_CHOICES,
+    )
+
+
+CHANNEL_CHOICES = (("call", N_("a call")), ("sms", N_("an SMS")), ("both", N_("a call and an SMS")))
+
+
+@router.post("/bins/{bin_id}/channels", dependencies=[Csrf])
+async def set_bin_channels(
+    request: Request, caller: WebCaller, runtime: RuntimeDep, bin_id: Id
+) -> Response:
+    """The BIN's default channels and SMS fallback (#22), from its members page."""
+    form = await request.form()
+    values = {k: str(form.get(k) or "") for k in CHANNEL_FIELDS}
+    values["sms_fallback"] = "true" if form.get("sms_fallback") else "false"
+    try:
+        data = BinChannels.model_validate(values)
+    except ValidationError as error:
+        raise Invalid("; ".join(f"{k}: {v}" for k, v in _errors(error).items())) from error
+    with runtime.store.session() as db:
+        bins.set_channels(db, caller, bin_id, data)
+    return redirect(request, f"/bins/{bin_id}/members")
 
 
 def _errors(error: ValidationError) -> dict[str, str]:
@@ -116,6 +147,8 @@ def edit_member(
     values = member.model_dump(mode="json")
     values["phone"] = display(member.phone)  # as people write it; parsed again on save
     values["second_phone"] = display(member.second_phone)
+    for key in CHANNEL_FIELDS:  # none: the BIN's default
+        values[key] = values[key] or ""
     return _member_form(request, member=member, values=values, errors={})
 
 
@@ -125,8 +158,9 @@ async def save_member(
 ) -> Response:
     values = _values(await request.form())
     patch_values: dict[str, Any] = dict(values)
-    if not values["second_phone"]:
-        patch_values["second_phone"] = None
+    for key in ("second_phone", *CHANNEL_FIELDS):  # emptied: none, or the BIN's default
+        if not values[key]:
+            patch_values[key] = None
     data, errors = _model(MemberPatch, {k: v for k, v in patch_values.items() if v != ""})
     with runtime.store.session() as db:
         member = service.get(db, caller, member_id)

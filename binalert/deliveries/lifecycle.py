@@ -15,7 +15,7 @@ They are on the dialer's hot path: Core statements, each transition one guarded
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -58,19 +58,20 @@ from binalert.models import (
     AlertStatus,
     CallDirection,
     CallOutcome,
+    Channels,
     DeliveryStatus,
     RecordChannel,
     SmsKind,
     SmsStatus,
 )
-from binalert.phones import caller_e164
+from binalert.phones import caller_e164, sms_number
 from store.announce import ALERTS_CHANGED, SMS_QUEUED, announce
 from tts.sms_phrases import sms_phrase
 from tts.voices import check_language
 
 
 class Addressee(Protocol):
-    """Whom a delivery calls: a Member, or anything with these (lab.seed)."""
+    """Whom a delivery calls or texts: a Member, or anything with these (lab.seed)."""
 
     @property
     def id(self) -> int: ...
@@ -80,6 +81,12 @@ class Addressee(Protocol):
     def phone(self) -> str: ...
     @property
     def second_phone(self) -> str | None: ...
+    @property
+    def urgent_channels(self) -> str | None: ...  # Channels; None: the BIN's default
+    @property
+    def message_channels(self) -> str | None: ...
+    @property
+    def sms_stopped_at(self) -> datetime | None: ...
 
 
 Planned = tuple[Addressee, datetime, int | None]  # whom, first call due, the BIN of their hours
@@ -88,18 +95,69 @@ Planned = tuple[Addressee, datetime, int | None]  # whom, first call due, the BI
 def open_deliveries(session: Session, alert: Alert, planned: Iterable[Planned]) -> int:
     """One pending delivery per planned member (alerts and messages alike), in one statement:
     in the member's language when the alert has it (else its first), their phone and second
-    phone, due at the planned time; and the alert's SMS to those it texts (sms_phone).
-    Returns how many."""
-    rows = [_delivery_row(alert, member, due, bin_id) for member, due, bin_id in planned]
+    phone, due at the planned time, with its channels (`channels_of`); and the alert's SMS to
+    those it texts (sms_phone). Returns how many."""
+    planned = list(planned)
+    sms_countries = sms_countries_of(session)
+    first_bin = alert.bin_ids[0] if alert.bin_ids else None
+    defaults = repo.bin_channels(session, {b for _, _, b in planned if b} | {first_bin or 0})
+    rows = [
+        _delivery_row(alert, member, due, bin_id)
+        | channels_of(
+            alert.urgent,
+            _language(alert, member) in (alert.sms_texts or {}),
+            member,
+            defaults.get(bin_id or first_bin or 0),
+            sms_countries,
+        )
+        for member, due, bin_id in planned
+    ]
     repo.insert_deliveries(session, rows)
     queue_alert_sms(session, alert, utcnow())
     return len(rows)
 
 
+def sms_countries_of(session: Session) -> frozenset[str]:
+    """The countries whose mobiles this installation texts; none where SMS is not configured
+    (no SMSC: sms_rules.configure was never called), so everyone is called."""
+    config = sms_rules.config_of(session.info)
+    return config.countries if config is not None else frozenset()
+
+
+def channels_of(
+    urgent: bool,
+    has_text: bool,
+    member: Addressee,
+    bin_default: tuple[str, str] | None,
+    sms_countries: Collection[str],
+) -> dict[str, Any]:
+    """A delivery's channels, decided once as it opens (#22): the member's choice for this
+    kind of alert (urgent or not), else their BIN's (`bin_default`: its urgent and message
+    channels). Texted on the first of their numbers binalert may text (phones.sms_number),
+    unless they replied STOP or the alert has no SMS text in their language (`has_text`);
+    called when they chose a call, and whenever no SMS can go: a member who chose SMS without
+    a textable number is called, never dropped."""
+    urgent_default, message_default = bin_default or (Channels.CALL.value, Channels.CALL.value)
+    if urgent:
+        chosen = member.urgent_channels or urgent_default
+    else:
+        chosen = member.message_channels or message_default
+    sms_phone = None
+    if chosen != Channels.CALL.value and member.sms_stopped_at is None and has_text:
+        numbers = (member.phone, member.second_phone)
+        sms_phone = next((n for n in numbers if sms_number(n, sms_countries)), None)
+    return {"call": chosen != Channels.SMS.value or sms_phone is None, "sms_phone": sms_phone}
+
+
+def _language(alert: Alert, member: Addressee) -> str:
+    """The member's language when the alert has it, else its first."""
+    return member.language if member.language in alert.messages else next(iter(alert.messages))
+
+
 def _delivery_row(
     alert: Alert, member: Addressee, due: datetime, bin_id: int | None
 ) -> dict[str, Any]:
-    language = member.language if member.language in alert.messages else next(iter(alert.messages))
+    language = _language(alert, member)
     return {
         "alert_id": alert.id,
         "member_id": member.id,

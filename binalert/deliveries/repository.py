@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,12 +30,20 @@ from binalert.deliveries.tables import (
     OPEN,
     SNAPSHOT,
     AnyRow,
+    dialable,
     status_in,
     waiting,
 )
 from binalert.deliveries.two_way import CALLBACK_ALERT_STATUSES, CallBackTarget
 from binalert.errors import Conflict
-from binalert.models import Alert, AlertStatus, CallOutcome, DeliveryStatus, MessageApproval
+from binalert.models import (
+    Alert,
+    AlertStatus,
+    Bin,
+    CallOutcome,
+    DeliveryStatus,
+    MessageApproval,
+)
 from store.sqlhints import not_indexed
 
 _d, _a = DELIVERIES.c, ALERTS.c
@@ -104,7 +112,7 @@ _DUE = (
     select(_d.id)
     .join_from(DELIVERIES, ALERTS, _a.id == _d.alert_id)
     .where(
-        waiting(_d.status),
+        dialable(),  # never a delivery that only texts (#22)
         not_indexed(_d.next_attempt_at) <= bindparam("now"),
         not_indexed(_a.status) == ACTIVE,
         _a.valid_until > bindparam("now"),
@@ -180,7 +188,7 @@ def claim_due(
 _NEXT_DUE = (  # the first entry of ix_deliveries_next whose alert is active
     select(_d.next_attempt_at)
     .join_from(DELIVERIES, ALERTS, _a.id == _d.alert_id)
-    .where(waiting(_d.status), not_indexed(_a.status) == ACTIVE)
+    .where(dialable(), not_indexed(_a.status) == ACTIVE)
     .order_by(_d.next_attempt_at)
     .limit(1)
 )
@@ -292,6 +300,16 @@ def overdue_alert_ids(session: Session, now: datetime) -> list[int]:
 
 
 _INSERT = insert(DELIVERIES)
+
+
+def bin_channels(session: Session, bin_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+    """Each BIN's default channels: (urgent, message)."""
+    if not bin_ids:
+        return {}
+    query = select(Bin.id, Bin.urgent_channels, Bin.message_channels).where(
+        Bin.id.in_(list(bin_ids))
+    )
+    return {row.id: (row.urgent_channels, row.message_channels) for row in session.execute(query)}
 
 
 def insert_deliveries(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -16,9 +16,11 @@ from binalert.members import csvio, records, selfservice
 from binalert.members import repository as repo
 from binalert.members.policy import MemberPolicy
 from binalert.members.schemas import ImportResult, MemberCreate, MemberOut, MemberPatch
-from binalert.models import Language, Member, MemberRecord, RecordChannel, Role
+from binalert.models import Channels, Language, Member, MemberRecord, RecordChannel, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.phones import parse_phone
+
+CHANNEL_FIELDS = ("urgent_channels", "message_channels")
 
 
 def _out(session: Session, member: Member) -> MemberOut:
@@ -32,6 +34,9 @@ def _out(session: Session, member: Member) -> MemberOut:
         active=member.active,
         opt_in_at=member.opt_in_at,
         bin_ids=repo.bin_ids_of(session, member.id),
+        urgent_channels=Channels(member.urgent_channels) if member.urgent_channels else None,
+        message_channels=Channels(member.message_channels) if member.message_channels else None,
+        sms_stopped_at=member.sms_stopped_at,
     )
 
 
@@ -46,6 +51,8 @@ def _new_member(data: MemberCreate) -> Member:
         active=data.active,
         opt_in_at=data.opt_in_at or now,
         created_at=now,
+        urgent_channels=data.urgent_channels.value if data.urgent_channels else None,
+        message_channels=data.message_channels.value if data.message_channels else None,
     )
 
 
@@ -97,15 +104,36 @@ def patch(
     member = visible_member(session, caller, member_id)
     changes = data.model_dump(exclude_unset=True)
     policy.check_numbers([changes.get("phone"), changes.get("second_phone")])
+    channels = {k: v for k, v in changes.items() if k in CHANNEL_FIELDS}
+    before = {k: getattr(member, k) for k in channels}
     for key, value in changes.items():
         if key in ("name", "phone", "language", "active") and value is None:
             continue
-        setattr(member, key, value.value if isinstance(value, Language) else value)
+        setattr(member, key, value.value if isinstance(value, Language | Channels) else value)
+    _record_channels(session, caller, member, before)
     if changes.get("phone"):
         member.phone_kind = parse_phone(member.phone).kind
     session.flush()
     record(session, caller, "member.update", f"member:{member_id}", fields=sorted(changes))
     return _out(session, member)
+
+
+def _record_channels(
+    session: Session, caller: Caller, member: Member, before: dict[str, str | None]
+) -> None:
+    """A coordinator's change of a member's channels, kept in their records (#24)."""
+    after = {key: getattr(member, key) for key in before}
+    if after != before:
+        bin_ids = repo.bin_ids_of(session, member.id)
+        records.record(
+            session,
+            member.id,
+            bin_ids[0] if bin_ids else None,
+            "channels_changed",
+            RecordChannel.COORDINATOR,
+            actor=caller.principal.actor,
+            **after,
+        )
 
 
 def erase(session: Session, caller: Caller, member_id: int) -> None:

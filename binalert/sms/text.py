@@ -19,8 +19,11 @@ from typing import Literal
 
 from smpplib import gsm
 
-MAX_PARTS = 4
-"""The default of BINALERT_SMS_MAX_PARTS: at most this many parts per SMS."""
+MAX_PARTS = 8
+"""The default of BINALERT_SMS_MAX_PARTS: at most this many parts per SMS. Measured on the
+alert templates written out (alerts.sms): the longest, a suspect person, needs 3 parts in
+Dutch, 4 in English and German, and 8 in French, whose "fenêtres" and "vous-même" make it
+UCS-2 (67 characters a part); 4 would refuse the police's own template at night."""
 MAX_CHARACTERS = 1600  # checked before anything is counted: no text is worth more
 SINGLE = {"gsm7": 160, "ucs2": 70}  # septets / UTF-16 units of a message alone
 CONCATENATED = {"gsm7": 153, "ucs2": 67}  # the rest of a part carries the UDH
