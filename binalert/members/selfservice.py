@@ -129,7 +129,7 @@ def set_channels(
             setattr(member, key, value)
         session.flush()
         _record(session, member, "channels_changed", channel, source, old=old, new=new)
-    if wants_sms and member.sms_stopped_at is not None and old != new:
+    if wants_sms and member.sms_stopped_at is not None:
         # They replied STOP once; choosing SMS themselves now is saying otherwise.
         member.sms_stopped_at = None
         session.flush()
@@ -152,8 +152,11 @@ def set_numbers(
     numbers needs no confirmation. The record names which numbers changed, not the numbers
     (records outlive the member)."""
     member = _member(session, member_id)
-    first = parse_phone(phone).e164
-    second = parse_phone(second_phone).e164 if second_phone else None
+    try:
+        first = parse_phone(phone).e164
+        second = parse_phone(second_phone).e164 if second_phone else None
+    except InvalidPhone as error:
+        raise Invalid(str(error)) from error
     if first == second:
         raise Invalid("the second number is the same as the first")
     known = {member.phone, member.second_phone}
