@@ -787,7 +787,7 @@ class MemberCode(Base):
     purpose: Mapped[str] = mapped_column(String(20))  # sign_in | confirm_number
     via: Mapped[str] = mapped_column(String(10))  # sms | call
     number_digest: Mapped[str] = mapped_column(String(64))  # HMAC of the number asked for
-    source: Mapped[str | None] = mapped_column(String(64))  # the requesting address
+    source: Mapped[str | None] = mapped_column(String(64))  # HMAC of the requesting address
     # HMACs of the random ticket (the browser's form or the link names the row by it) and
     # of the ticket with its secret (the code read out, the link's token); None: no code
     ticket_digest: Mapped[str] = mapped_column(String(64), unique=True)

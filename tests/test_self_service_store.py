@@ -22,6 +22,7 @@ from binalert.models import (
     Bin,
     Delivery,
     Member,
+    MemberCode,
     MemberRecord,
     Membership,
     RecordChannel,
@@ -291,3 +292,15 @@ def test_a_coordinators_erase_is_kept_as_a_left_record_too(store: Store) -> None
         [row] = s.scalars(select(MemberRecord).where(MemberRecord.kind == "left"))
         assert (row.channel, row.detail) == ("coordinator", {"name": "Jan Claes"})
         assert row.actor != "member"
+
+
+def test_an_ipv6_household_counts_as_one_address(store: Store) -> None:
+    now = datetime.now(UTC)
+    with store.session() as s:
+        for n in range(access.SOURCE_PER_HOUR):
+            access.request_sign_in(s, KEY, f"+324701234{n:02d}", access.CALL, f"2001:db8::{n}", now)
+        with pytest.raises(TooMany):
+            access.request_sign_in(s, KEY, "+32470123499", access.CALL, "2001:db8::ffff", now)
+        access.request_sign_in(s, KEY, "+32470123499", access.CALL, "2001:db8:0:1::1", now)
+        stored = {row.source for row in s.scalars(select(MemberCode))}
+    assert not any("2001" in (source or "") for source in stored)  # keyed digests only

@@ -11,15 +11,17 @@ number gets the SMS or the call. What keeps it from being used against people:
   binalert ring or text someone again and again;
 - a code is void after MAX_TRIES wrong tries and CODE_MINUTES, and used once: 6 digits, at
   most NUMBER_PER_DAY x MAX_TRIES guesses a day at a number;
-- only HMACs (keyed with the server secret) of the ticket, the secret and the number asked
-  for are stored: a copy of the database opens nobody's page and lists no number typed by a
-  stranger. Rows older than KEEP_HOURS are deleted at the next request.
+- only HMACs (keyed with the server secret) of the ticket, the secret, the number asked
+  for and the requesting address (an IPv6 address by its /64) are stored: a copy of the
+  database opens nobody's page and lists no number typed by a stranger, nor who asked.
+  Rows older than KEEP_HOURS are deleted at the next request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,6 +92,18 @@ def _member_by_number(session: Session, e164: str) -> Member | None:
     return found[0] if len(found) == 1 else None
 
 
+def _network(address: str) -> str:
+    """The requester as limits count them: an IPv4 address, or an IPv6 address's /64 (one
+    household or server holds a whole /64, and would otherwise have 2^64 addresses)."""
+    try:
+        found = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address[:64]
+    if found.version == 6:
+        return str(ipaddress.ip_network(f"{found}/64", strict=False))
+    return str(found)
+
+
 def _purge(session: Session, now: datetime) -> None:
     session.execute(
         delete(MemberCode).where(MemberCode.created_at < now - timedelta(hours=KEEP_HOURS))
@@ -113,7 +127,7 @@ def _issue(
         raise Invalid("a code comes by SMS or by a call")
     _purge(session, now)
     number_digest = _digest(key, "number", e164)
-    source = source[:64] if source else None
+    source = _digest(key, "source", _network(source)) if source else None
     _check_limits(session, number_digest, source, now)
     ticket = secrets.token_urlsafe(16)
     secret = None
