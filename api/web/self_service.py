@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
 from api.deps import RuntimeDep
-from api.web import member_session, session
+from api.web import member_session, session, times
 from api.web.guard import Csrf, WebRoute
 from api.web.i18n import N_
 from api.web.render import page, redirect
@@ -309,12 +310,22 @@ def drop_second(request: Request, runtime: RuntimeDep) -> Response:
     return _signed_in(request, member_id, "/me?done=numbers")
 
 
+def _when(value: Any) -> str:
+    """A stored time (ISO text in the holdings) as people in Belgium read it."""
+    if not isinstance(value, str):
+        return "" if value is None else str(value)
+    try:
+        return times.local(datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
 @router.get("/me/data")
 def my_data(request: Request, runtime: RuntimeDep) -> Response:
     member_id = _guarded(request, runtime)
     with runtime.store.session() as db:
         held = selfservice.holdings(db, member_id)
-    return _member_page(request, member_id, "me_data.html", held=held)
+    return _member_page(request, member_id, "me_data.html", held=held, when=_when)
 
 
 @router.get("/me/data.json")

@@ -79,6 +79,7 @@ def test_a_member_opens_their_page_by_link_changes_it_sees_their_data_and_leaves
     page.locator("#my-data").click()
     expect(page.locator("#held-fields")).to_contain_text("0470 12 34 56")
     expect(page.locator("#held-records")).to_contain_text("quiet_hours_changed")
+    shoot(page, "member-data")
     with page.expect_download() as download:
         page.locator("#download").click()
     held = json.loads(Path(download.value.path()).read_text())
