@@ -778,6 +778,10 @@ def queue_alert_sms(session: Session, alert: Alert, now: datetime) -> None:
         row["next_try_at"] = max(want.next_attempt_at or now, now)
         rows.append(row)
         texted.append(want)
+    if not alert.urgent:  # a message's SMS keeps the member's quiet hours too (#24)
+        due = hours.quiet_due(session, texted, [row["next_try_at"] for row in rows])
+        for row, moment in zip(rows, due, strict=True):
+            row["next_try_at"] = moment
     ids = sms.insert_messages(session, rows)
     snapshots = repo.snapshots(session, [w.id for w in texted])
     events.record_many(
