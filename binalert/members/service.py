@@ -10,6 +10,7 @@ from binalert.audit.service import record
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role, visible_bin_ids
 from binalert.bins.service import visible_bin
+from binalert.buddies import service as buddies
 from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, NotFound
@@ -17,7 +18,7 @@ from binalert.members import csvio
 from binalert.members import repository as repo
 from binalert.members.policy import MemberPolicy
 from binalert.members.schemas import ImportResult, MemberCreate, MemberOut, MemberPatch
-from binalert.models import Language, Member, Role
+from binalert.models import Language, Member, RecordChannel, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.phones import parse_phone
 
@@ -105,6 +106,8 @@ def patch(
     if changes.get("phone"):
         member.phone_kind = parse_phone(member.phone).kind
     session.flush()
+    if changes.get("active") is False:  # no more alerts: nobody looks in on them, nor they
+        buddies.end_all(session, member_id, RecordChannel.COORDINATOR, "stopped")
     record(session, caller, "member.update", f"member:{member_id}", fields=sorted(changes))
     return _out(session, member)
 
@@ -114,6 +117,7 @@ def erase(session: Session, caller: Caller, member_id: int) -> None:
     again (waiting calls are cancelled now, a call in progress ends cancelled). The audit log
     keeps who erased which member id, not the person's data."""
     visible_member(session, caller, member_id)
+    buddies.end_all(session, member_id, RecordChannel.COORDINATOR, "erased")
     cancelled = lifecycle.forget_member(session, member_id)
     repo.erase(session, member_id)
     record(session, caller, "member.erase", f"member:{member_id}", cancelled=cancelled)
