@@ -9,6 +9,8 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from binalert.alerts import service as alerts
+from binalert.auth.schemas import Caller
 from binalert.buddies.schemas import Neighbours, RelayOut
 from binalert.models import OPEN_DELIVERY_STATUSES, BuddyRelay, Delivery, DeliveryStatus
 
@@ -56,3 +58,9 @@ def _state(status: str | None) -> str:
     if status in OPEN:
         return "ringing"
     return "not_reached"
+
+
+def for_caller(session: Session, caller: Caller, alert_id: int) -> Neighbours:
+    """The relays of an alert the caller may see, within their member scope."""
+    alert = alerts.visible_alert(session, caller, alert_id)
+    return neighbours(session, alert.id, alerts.member_scope(session, caller, alert))
