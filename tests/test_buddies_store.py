@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from binalert import retention
 from binalert.alerts.schedule import schedule
 from binalert.auth.schemas import Caller, Principal
 from binalert.buddies import service as buddies
@@ -30,6 +31,7 @@ from binalert.models import (
     AlertStatus,
     AuditLog,
     Bin,
+    BuddyRelay,
     CallOutcome,
     Delivery,
     DeliveryEvent,
@@ -302,3 +304,21 @@ def test_no_relay_to_a_buddy_who_did_not_acknowledge_nor_after_a_cancel(
         s.refresh(cancelled)
         assert cancelled.status == AlertStatus.CANCELLED.value
         assert _relays(s, cancelled.id) == []
+
+
+def test_the_purge_forgets_a_relays_neighbour_with_the_call_details(sqlite_store: Store) -> None:
+    with sqlite_store.session() as s:
+        bin_id = _bin(s)
+        buddy, neighbour = _member(s, bin_id, "Bert"), _member(s, bin_id, "Anna")
+        _linked(s, buddy, neighbour)
+        alert = _alert(s, bin_id)
+        calls = _calls(s, alert.id)
+        _answer(s, calls[buddy])
+        _no_answer(s, calls[neighbour])
+        [relay] = _relays(s, alert.id)
+        _answer(s, _calls(s, relay.id)[buddy])
+        purged = retention.purge_call_details(s, utcnow() + timedelta(seconds=1))
+        assert set(purged.alert_ids) == {alert.id, relay.id}
+        s.expire_all()
+        assert "Anna" not in json.dumps([relay.messages, relay.sms_texts])
+        assert list(s.scalars(select(BuddyRelay))) == []
