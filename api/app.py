@@ -18,7 +18,7 @@ from api.routers import buddies as buddy_api
 from api.routers import messages as message_api
 from api.routers import zones as zone_api
 from api.security import SecurityHeaders
-from api.web import accounts, calling_hours, follow_ups, home, reports, setup, signin
+from api.web import accounts, calling_hours, follow_ups, home, reports, self_service, setup, signin
 from api.web import alerts as alert_pages
 from api.web import areas as area_pages
 from api.web import buddies as buddy_pages
@@ -58,6 +58,7 @@ PAGE_ROUTERS = (
     calling_hours,
     area_pages,
     buddy_pages,
+    self_service,
 )
 
 DESCRIPTION = """Voice alerts for Belgian neighbourhood information networks (BIN).

@@ -20,7 +20,8 @@ from pydantic_settings import (
 
 from binalert import secretfile
 from binalert.members.policy import MemberPolicy
-from binalert.phones import InvalidPhone, dispatch_allow_list
+from binalert.phones import InvalidPhone, dispatch_allow_list, sms_countries
+from binalert.sms.text import MAX_PARTS
 from tts import SpeechConfig
 
 SAMPLE_AMI_SECRET = "binalert-lab-secret"
@@ -174,6 +175,12 @@ class Settings(BaseSettings):
     """Shown on the map under the tiles (HTML, as the tile provider asks for it)."""
     phone_countries: str = "BE,NL,FR,DE,LU"
     """Countries whose numbers members may have (ISO codes); others are never called."""
+    sms_countries: str = "BE,NL,FR,DE,LU"
+    """Countries whose mobile numbers binalert may text (#22; binalert.phones.sms_number): a
+    member's number elsewhere is called, never texted."""
+    sms_max_parts: int = Field(default=MAX_PARTS, ge=1, le=10)
+    """At most this many parts per SMS (each part is paid for): a longer text is refused at
+    the preview (binalert.sms.text)."""
     dispatch_allow: str = ""
     """Dispatch lines allowed besides Belgian geographic landlines (comma-separated numbers):
     a police zone whose line is not one (binalert.phones.dispatch_line)."""
@@ -201,6 +208,17 @@ class Settings(BaseSettings):
     """Where `binalert tts install-voice` puts Piper voices and `piper:NAME` finds them
     (default ~/.local/share/binalert/voices)."""
     retention_days: int = 90
+    signup_calls_per_number_hour: int = Field(default=1, ge=0, le=10)
+    """Verification calls to one number within an hour (a sign-up page's, #24); with the next
+    two, nobody can use the page to make binalert ring a stranger again and again."""
+    signup_calls_per_number_day: int = Field(default=3, ge=0, le=20)
+    signup_per_client_hour: int = Field(default=5, ge=0, le=100)
+    """Sign-ups from one client address within an hour (more are answered 429)."""
+    signup_calls_per_hour: int = Field(default=60, ge=0, le=10_000)
+    """Verification calls within an hour, all BINs and addresses together."""
+    service_calls_at_once: int = Field(default=2, ge=0, le=100)
+    """Service calls (verification, "you are in", a code read out) at once on one PBX; they
+    also count against its max_channels, and never take its last free line."""
 
     @classmethod
     def settings_customise_sources(
@@ -234,6 +252,15 @@ class Settings(BaseSettings):
         if not parts or not all(p.isdigit() for p in parts):
             raise ValueError("BINALERT_RETRY_DELAYS must be comma-separated whole seconds")
         return ",".join(parts)
+
+    @field_validator("sms_countries")
+    @classmethod
+    def _sms_countries(cls, value: str) -> str:
+        try:
+            sms_countries(value)
+        except InvalidPhone as error:
+            raise ValueError(f"BINALERT_SMS_COUNTRIES: {error}") from error
+        return value
 
     @field_validator("dispatch_allow")
     @classmethod
@@ -349,6 +376,10 @@ class Settings(BaseSettings):
         countries = {c.strip().upper() for c in self.phone_countries.split(",") if c.strip()}
         return MemberPolicy(frozenset(countries), self.max_import_rows, self.max_members_per_bin)
 
+    def sms_allowed(self) -> frozenset[str]:
+        """The countries whose mobiles may be texted (BINALERT_SMS_COUNTRIES)."""
+        return sms_countries(self.sms_countries)
+
     def dispatch_allow_list(self) -> frozenset[str]:
         return dispatch_allow_list(self.dispatch_allow)
 
@@ -384,6 +415,12 @@ def _refuse_weak(secret: SecretStr, what: str) -> None:
 def _explicit(entry: Any) -> Any:
     """A PBX entry as the values it sets (a PbxSettings keeps only what was given)."""
     return entry.model_dump(exclude_unset=True) if isinstance(entry, PbxSettings) else entry
+
+
+def sms_configured(settings: Settings) -> bool:
+    """Whether this installation sends SMS (#22: an SMSC configured, BINALERT_SMSC_*): only
+    then may people choose SMS on a sign-up page, and hear about it as an option."""
+    return bool(getattr(settings, "smsc_host", None))
 
 
 def get_settings(**overrides: object) -> Settings:

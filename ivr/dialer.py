@@ -114,6 +114,8 @@ class Dialer:
         # Someone calls the BIN number (ivr.callbacks answers it); None: the dialplan's own
         # timeout tells them what this number is.
         self.on_inbound: Callable[[Message], None] | None = None
+        # Others following calls on this PBX's AMI session (ivr.service_calls): every event.
+        self.listeners: list[Callable[[Message], None]] = []
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -219,7 +221,7 @@ class Dialer:
             inbound = await self.inbound_calls()
             if inbound is None:  # unknown: as many as the dialplan lets in, at worst
                 inbound = self.pbx.inbound_cap
-            inbound += await self.transfer_lines()
+            inbound += await self.transfer_lines() + await self.service_lines()
             free = self.pbx.max_channels - self._outbound_in_flight() - inbound
             self._inbound_held = inbound > 0 and free <= 0
             batch = min(free, max(1, int(self.pbx.max_cps)))
@@ -272,6 +274,21 @@ class Dialer:
             )
         except AmiError as error:
             log.warning("PBX %s: transfer lines unknown: %s", self.pbx.name, error)
+            return 0
+        value = response.get("Value") or "0"
+        return int(value) if response.get("Response") == "Success" and value.isdigit() else 0
+
+    async def service_lines(self) -> int:
+        """Lines held by service calls (#24: a sign-up's verification, "you are in"; placed
+        by ivr.service_calls on this PBX, by any worker): the Originate puts each in
+        service@binalert from its first ring. Unknown: none (they are few, capped per PBX,
+        and never take the last free line; an unreadable count is logged)."""
+        try:
+            response = await self.ami.action(
+                {"Action": "Getvar", "Variable": f"GROUP_COUNT({cv.SERVICE_GROUP})"}
+            )
+        except AmiError as error:
+            log.warning("PBX %s: service call lines unknown: %s", self.pbx.name, error)
             return 0
         value = response.get("Value") or "0"
         return int(value) if response.get("Response") == "Success" and value.isdigit() else 0
@@ -448,6 +465,8 @@ class Dialer:
     # -- AMI events (called on the loop; must not raise, must not block) ----------------
 
     def on_event(self, message: Message) -> None:
+        for listener in self.listeners:
+            listener(message)
         name = message.event
         if name == "UserEvent":
             self._on_user_event(message)

@@ -25,7 +25,7 @@ from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
 from binalert.deliveries.policy import RetryPolicy
 from binalert.errors import Conflict, NotFound
-from binalert.members import records
+from binalert.members import records, selfservice
 from binalert.models import (
     Alert,
     AlertStatus,
@@ -322,3 +322,23 @@ def test_the_purge_forgets_a_relays_neighbour_with_the_call_details(sqlite_store
         s.expire_all()
         assert "Anna" not in json.dumps([relay.messages, relay.sms_texts])
         assert list(s.scalars(select(BuddyRelay))) == []
+
+
+def test_a_member_who_stops_or_leaves_ends_their_links(sqlite_store: Store) -> None:
+    with sqlite_store.session() as s:
+        bin_id = _bin(s)
+        buddy, neighbour, third = (_member(s, bin_id, n) for n in ("Bert", "Anna", "Carl"))
+        _linked(s, buddy, neighbour)
+        _linked(s, third, neighbour)
+        assert [lk["role"] for lk in selfservice.holdings(s, neighbour)["buddies"]] == [
+            "neighbour",
+            "neighbour",
+        ]
+        selfservice.stop(s, buddy, RecordChannel.PHONE)
+        assert [lk.state for lk in buddies.of_member(s, neighbour).links] == ["live"]
+        selfservice.leave(s, neighbour, RecordChannel.WEB)
+        assert buddies.of_member(s, third).links == []
+        ended = [r.detail for r in records.of_member(s, third) if r.kind == buddies.ENDED]
+        assert ended == [
+            {"role": "buddy", "link": ended[0]["link"], "by": "system", "reason": "left"}
+        ]

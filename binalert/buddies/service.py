@@ -266,7 +266,7 @@ def _end(
     channel: RecordChannel,
     source: str | None,
     actor: str = records.MEMBER,
-    **detail: str,
+    reason: str | None = None,
 ) -> None:
     if not repo.end_link(session, link.id, by, utcnow()):
         raise Conflict("this link has ended already")
@@ -282,7 +282,7 @@ def _end(
             role=role,
             link=link.id,
             by=by,
-            **detail,
+            reason=reason,  # why binalert ended it (the member stopped, left, was erased)
         )
 
 
@@ -290,7 +290,9 @@ def of_member(session: Session, member_id: int) -> MemberBuddies:
     """A member's own links as their page shows them. An offer they made by phone number
     that the other side has not accepted is not shown: it would tell whether that number
     belongs to a member."""
-    member = _member(session, member_id)
+    member = session.get(Member, member_id)  # also one who stopped: what binalert holds
+    if member is None:
+        raise NotFound("member not found")
     links = repo.live_links_of(session, member_id)
     others = repo.members(
         session, {lk.neighbour_id if lk.buddy_id == member_id else lk.buddy_id for lk in links}

@@ -308,6 +308,14 @@ def snapshot(session: Session, delivery_id: int) -> AnyRow:
     return row
 
 
+def snapshots(session: Session, delivery_ids: Sequence[int]) -> dict[int, AnyRow]:
+    """Deliveries as events show them (SNAPSHOT), by id."""
+    if not delivery_ids:
+        return {}
+    query = select(*SNAPSHOT).where(_d.id.in_(list(delivery_ids)))
+    return {row.id: row for row in session.connection().execute(query)}
+
+
 _MARK_TRANSFERRED = (
     update(DELIVERIES)
     .where(
@@ -403,4 +411,4 @@ def of_member(session: Session, member_id: int) -> list[int]:
 def forget_member(session: Session, member_id: int) -> None:
     """The member's deliveries stay as anonymous outcomes: no member, no number."""
     query = update(DELIVERIES).where(_d.member_id == member_id)
-    session.connection().execute(query.values(member_id=None, phones=[]))
+    session.connection().execute(query.values(member_id=None, phones=[], sms_phone=None))

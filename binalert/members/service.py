@@ -14,11 +14,11 @@ from binalert.buddies import service as buddies
 from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, NotFound
-from binalert.members import csvio
+from binalert.members import csvio, records
 from binalert.members import repository as repo
 from binalert.members.policy import MemberPolicy
 from binalert.members.schemas import ImportResult, MemberCreate, MemberOut, MemberPatch
-from binalert.models import Language, Member, RecordChannel, Role
+from binalert.models import Language, Member, MemberRecord, RecordChannel, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.phones import parse_phone
 
@@ -149,3 +149,18 @@ def export_csv(session: Session, caller: Caller, bin_id: int) -> str:
     text = csvio.export(repo.all_in_bin(session, bin_id))
     record(session, caller, "member.export", f"bin:{bin_id}")
     return text
+
+
+def records_of_member(session: Session, caller: Caller, member_id: int) -> list[MemberRecord]:
+    """A member's consents, confirmations and changes, oldest first (#24), for the
+    coordinator of one of their BINs."""
+    visible_member(session, caller, member_id)
+    return list(records.of_member(session, member_id))
+
+
+def records_of_bin(
+    session: Session, caller: Caller, bin_id: int, kinds: list[str] | None = None
+) -> list[MemberRecord]:
+    """A BIN's newest records (every member's, those who left too), newest first."""
+    _managed_bin(session, caller, bin_id)
+    return list(records.of_bins(session, [bin_id], kinds))

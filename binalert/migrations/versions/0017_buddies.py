@@ -3,7 +3,7 @@ did not reach one of them (links, both sides confirm), and the relays that pass 
 alert on to the buddy (a small child alert calling them)
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016 (0014 on the buddies branch alone)
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0014"
+down_revision: str | None = "0016"  # after signup (0015) and self-service (0016)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
