@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from binalert import retention
+from binalert import retention, service_calls, service_outcomes
 from binalert.alerts.schedule import schedule
 from binalert.auth.schemas import Caller, Principal
 from binalert.buddies import service as buddies
@@ -40,6 +40,7 @@ from binalert.models import (
     RecordChannel,
     Role,
 )
+from binalert.service_calls import ServiceOutcome
 from store.db import Store
 
 ONE_CALL = RetryPolicy(1, (1,))
@@ -342,3 +343,21 @@ def test_a_member_who_stops_or_leaves_ends_their_links(sqlite_store: Store) -> N
         assert ended == [
             {"role": "buddy", "link": ended[0]["link"], "by": "system", "reason": "left"}
         ]
+
+
+def test_a_neighbour_agrees_by_pressing_1_on_the_call_that_asks_them(sqlite_store: Store) -> None:
+    with sqlite_store.session() as s:
+        bin_id = _bin(s)
+        buddy = _member(s, bin_id, "Bert Peeters", street="Molenstraat")
+        neighbour = _member(s, bin_id, "Anna Janssens")
+        buddies.offer(s, buddy, _phone(s, neighbour))
+        buddies.offer(s, buddy, "0470 12 34 56")  # nobody's: nobody is called
+        [call] = service_calls.claim(s, "pbx1", utcnow(), 5, lambda i: f"sv{i:012d}", 60)
+        assert call.purpose == buddies.CONFIRM_CALL and call.wait_for_key
+        assert call.phone == s.get(Member, neighbour).phone  # type: ignore[union-attr]
+        assert "Bert, Molenstraat" in call.text and "Peeters" not in call.text
+        assert service_outcomes.finish(s, call.channel_id, ServiceOutcome.PRESSED_1, utcnow())
+        [link] = buddies.of_member(s, buddy).links
+        assert (link.state, link.first_name) == ("live", "Anna")
+        agreed = [r for r in records.of_member(s, neighbour) if r.kind == buddies.CONFIRMED]
+        assert [r.channel for r in agreed] == [RecordChannel.PHONE.value]

@@ -17,17 +17,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from binalert import service_calls
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
 from binalert.bins.service import visible_bin
 from binalert.buddies import repository as repo
 from binalert.buddies.schemas import LinkOut, MemberBuddies, MemberLink, Proposal
-from binalert.buddies.texts import shared
+from binalert.buddies.texts import confirm_call, shared
 from binalert.clock import utcnow
-from binalert.errors import Conflict, Invalid, NotFound, TooMany
+from binalert.errors import Conflict, DomainError, Invalid, NotFound, TooMany
 from binalert.members import records
-from binalert.models import BuddyLink, Member, MemberRecord, RecordChannel, Role
+from binalert.models import BuddyLink, Member, MemberRecord, RecordChannel, Role, ServiceCall
 from binalert.phones import InvalidPhone, parse_phone
+from binalert.service_calls import ServiceOutcome
 
 MAX_LINKS = 3  # neighbours a member looks in on; and buddies a member has
 OFFERS_PER_DAY = 5  # offers by phone number a member may make in 24 hours (matched or not)
@@ -38,6 +40,7 @@ SYSTEM = "system"
 OFFERED = "buddy_offered"
 CONFIRMED = "buddy_confirmed"
 ENDED = "buddy_ended"
+CONFIRM_CALL = "buddy_confirm"  # the service call asking a neighbour to agree (press 1)
 
 
 def _member(session: Session, member_id: int) -> Member:
@@ -103,6 +106,46 @@ def offer(session: Session, member_id: int, phone: str, source: str | None = Non
     records.record(
         session, neighbour_id, bin_id, OFFERED, RecordChannel.WEB, role=NEIGHBOUR, link=link.id
     )
+    _ask_by_phone(session, link, member, neighbour_id, now)
+
+
+def _ask_by_phone(
+    session: Session, link: BuddyLink, buddy: Member, neighbour_id: int, now: datetime
+) -> None:
+    """One service call to the neighbour (many members have no internet): the buddy's first
+    name and street, then "press 1" (service_outcomes: on_confirm_call). Once per link, tried
+    once; their page offers the same."""
+    neighbour = session.get(Member, neighbour_id)
+    if neighbour is None:
+        return
+    service_calls.queue(
+        session,
+        purpose=CONFIRM_CALL,
+        phone=neighbour.phone,
+        language=neighbour.language,
+        text=confirm_call(shared(buddy.name, buddy.street), neighbour.language),
+        wait_for_key=True,
+        subject_id=link.id,
+        bin_id=link.bin_id,
+        now=now,
+    )
+
+
+def on_confirm_call(session: Session, call: ServiceCall) -> None:
+    """A 1 on the confirmation call: the neighbour agrees, as on their page (channel phone).
+    Anything else, or a link ended or changed meanwhile, changes nothing."""
+    if call.outcome != ServiceOutcome.PRESSED_1.value or call.subject_id is None:
+        return
+    link = repo.link(session, call.subject_id)
+    if link is None or link.ended_at is not None or link.neighbour_confirmed_at is not None:
+        return
+    neighbour = session.get(Member, link.neighbour_id)
+    if neighbour is None or call.phone not in (neighbour.phone, neighbour.second_phone):
+        return
+    try:
+        confirm(session, link.neighbour_id, link.id, RecordChannel.PHONE)
+    except DomainError:  # three links already, the other side stopped: the page says why
+        return
 
 
 def propose(session: Session, caller: Caller, bin_id: int, data: Proposal) -> LinkOut:

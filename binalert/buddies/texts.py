@@ -81,3 +81,28 @@ def relay_message(neighbours: Sequence[Shared], language: str) -> str:
         for n in neighbours
     ]
     return " ".join([*sentences, _CLOSING[lang]])
+
+
+_CONFIRM_CALL = {
+    "nl": "Bericht van het buurtinformatienetwerk. Uw buur {who} biedt aan om even bij u "
+    "binnen te kijken wanneer een dringend bericht u niet bereikt. Uw buur hoort dan alleen "
+    "uw voornaam en uw straat. Gaat u akkoord? Druk dan op de toets 1.",
+    "fr": "Message du réseau d'information de quartier. Votre voisin ou voisine {who} propose "
+    "de passer vous voir quand un message urgent ne vous atteint pas. Il ou elle apprend "
+    "alors seulement votre prénom et votre rue. Vous êtes d'accord ? Appuyez sur la touche 1.",
+    "de": "Nachricht vom Nachbarschaftsinformationsnetzwerk. Ihr Nachbar oder Ihre "
+    "Nachbarin {who} bietet an, bei Ihnen vorbeizuschauen, wenn eine dringende Nachricht Sie "
+    "nicht erreicht. Dabei erfährt er oder sie nur Ihren Vornamen und Ihre Straße. "
+    "Sind Sie einverstanden? Dann drücken Sie die Taste 1.",
+    "en": "A message from the neighbourhood information network. Your neighbour {who} offers "
+    "to look in on you when an urgent alert does not reach you. They learn only your first "
+    "name and your street. Do you agree? Then press the key 1.",
+}
+
+
+def confirm_call(buddy: Shared, language: str) -> str:
+    """The service call asking a neighbour to agree to a buddy's offer: the buddy's first
+    name and street (they offered, so they share them), the goal before the key."""
+    lang = language if language in _CONFIRM_CALL else "nl"
+    who = f"{buddy.first_name}, {buddy.street}," if buddy.street else buddy.first_name
+    return _CONFIRM_CALL[lang].format(who=who)

@@ -16,6 +16,7 @@ from binalert.alerts import service as alerts
 from binalert.alerts.schemas import AlertCreate
 from binalert.auth.schemas import Caller, Principal
 from binalert.buddies import service as buddies
+from binalert.buddies.schemas import Proposal
 from binalert.models import Alert, Language, Member, Role
 from binalert.runtime import Runtime
 from ivr.service import DispatcherService
@@ -59,9 +60,15 @@ def _members(store: Store) -> tuple[int, int, int]:
             for name in ("Bert Peeters", "Anna Janssens")
         )
         s.get(Member, anna).street = "Kerkstraat"  # type: ignore[union-attr]
-        buddies.offer(s, bert, SIM.NO_ANSWER.number(62))  # Bert offers by Anna's number
-        link = buddies.of_member(s, anna).links[0]
-        buddies.confirm(s, anna, link.id)  # and Anna agrees
+        # The coordinator proposes the pair (no confirmation call rings anyone in the
+        # test: an offer by number asks the neighbour by phone), both agree on their pages.
+        coordinator = Caller(
+            Principal(token_id=None, name="c", role=Role.COORDINATOR, bin_ids=frozenset({bin_id})),
+            None,
+        )
+        link = buddies.propose(s, coordinator, bin_id, Proposal(buddy_id=bert, neighbour_id=anna))
+        buddies.confirm(s, bert, link.id)
+        buddies.confirm(s, anna, link.id)
     return bin_id, bert, anna
 
 
