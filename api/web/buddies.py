@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
 from api.deps import Id, RuntimeDep
+from api.web import member_session
 from api.web.guard import Csrf, WebCaller, WebRoute
 from api.web.i18n import N_
 from api.web.member_session import current_member
@@ -53,7 +54,9 @@ def _me(request: Request, runtime: Runtime, member_id: int, **context: Any) -> R
     with runtime.store.session() as db:
         mine = buddies.of_member(db, member_id)
     status = 422 if context.get("error") else 200
-    return page(request, "me_buddies.html", status, buddies=mine, **context)
+    response = page(request, "me_buddies.html", status, buddies=mine, **context)
+    member_session.sign_in(request, response, member_id)  # renewed on each page, as /me
+    return response
 
 
 def _client(request: Request) -> str | None:
