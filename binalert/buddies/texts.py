@@ -70,6 +70,19 @@ _CLOSING = {
     "Drücken Sie die 1, wenn Sie das tun.",
     "en": "If you can, please look in on them. Press 1 if you will.",
 }
+_CLOSING_SMS = {  # the same, read: a reply of 1 by SMS acknowledges the relay (#22)
+    "nl": "Als u kunt, kijk dan even bij hen binnen. Antwoord 1 als u dat doet.",
+    "fr": "Si vous le pouvez, passez les voir. Répondez 1 si vous le faites.",
+    "de": "Wenn Sie können, schauen Sie bitte kurz bei ihnen vorbei. "
+    "Antworten Sie 1, wenn Sie das tun.",
+    "en": "If you can, please look in on them. Answer 1 if you will.",
+}
+_SMS_FROM = {
+    "nl": "Buurtinformatienetwerk:",
+    "fr": "Réseau d'information de quartier :",
+    "de": "Nachbarschaftsinformationsnetzwerk:",
+    "en": "Neighbourhood information network:",
+}
 LANGUAGES = tuple(_CLOSING)
 
 
@@ -81,6 +94,17 @@ def relay_message(neighbours: Sequence[Shared], language: str) -> str:
         for n in neighbours
     ]
     return " ".join([*sentences, _CLOSING[lang]])
+
+
+def relay_sms(neighbours: Sequence[Shared], language: str) -> str:
+    """The relay as an SMS, for a buddy who wants their alerts texted: who sends it, the
+    same sentences, and the reply that says they will."""
+    lang = language if language in _CLOSING else "nl"
+    sentences = [
+        _NEIGHBOUR[lang][1 if n.street else 0].format(name=n.first_name, street=n.street)
+        for n in neighbours
+    ]
+    return " ".join([_SMS_FROM[lang], *sentences, _CLOSING_SMS[lang]])
 
 
 _CONFIRM_CALL = {
