@@ -120,11 +120,6 @@ def add_relays(session: Session, rows: Sequence[BuddyRelay]) -> None:
     session.flush()
 
 
-def relays_of_alert(session: Session, alert_id: int) -> list[BuddyRelay]:
-    query = select(BuddyRelay).where(BuddyRelay.alert_id == alert_id).order_by(BuddyRelay.id)
-    return list(session.scalars(query))
-
-
 def relayed_delivery_ids(session: Session, alert_id: int) -> set[int]:
     query = select(BuddyRelay.delivery_id).where(BuddyRelay.alert_id == alert_id)
     return set(session.scalars(query))
