@@ -10,11 +10,11 @@ from sqlalchemy import update
 
 from api.web import member_session
 from api.web.signing import sign
-from binalert.models import Member
+from binalert.models import Member, Role
 from binalert.runtime import Runtime
 from store.db import Store
 from tests.api.conftest import World, add_member
-from tests.api.helpers import csrf_of
+from tests.api.helpers import csrf_of, make_account, page_sign_in
 
 
 def _as_member(client: TestClient, runtime: Runtime, member_id: int) -> str:
@@ -84,3 +84,24 @@ def test_a_coordinator_proposes_and_ends_links_of_their_bin_only(
     assert client.get(f"/api/v1/bins/{world.bin_a}/buddies", headers=coordinator).json() == []
     police = world.auth("police")
     assert client.get("/api/v1/alerts/999/neighbours", headers=police).status_code == 404
+
+
+def test_the_coordinators_page_proposes_a_pair_and_ends_it(
+    client: TestClient, store: Store, world: World
+) -> None:
+    make_account(store, "coord@web.example", Role.COORDINATOR, bin_ids=[world.bin_a])
+    assert page_sign_in(client, "coord@web.example").status_code == 303
+    shown = client.get(f"/bins/{world.bin_a}/buddies")
+    assert shown.status_code == 200 and 'id="no-links"' in shown.text
+    pair = {"buddy_id": world.members["an"], "neighbour_id": world.members["dieter"]}
+    proposed = client.post(
+        f"/bins/{world.bin_a}/buddies", data=pair | {"csrf_token": csrf_of(shown.text)}
+    )
+    assert proposed.status_code == 200 and 'data-state="awaiting_both"' in proposed.text
+    assert "Dieter" in proposed.text
+    link_id = proposed.text.split('id="buddy-link-')[1].split('"')[0]
+    ended = client.post(
+        f"/bins/{world.bin_a}/buddies/{link_id}/end", data={"csrf_token": csrf_of(proposed.text)}
+    )
+    assert ended.status_code == 200 and 'id="no-links"' in ended.text
+    assert client.get(f"/bins/{world.bin_c}/buddies").status_code == 404  # not their BIN
