@@ -98,6 +98,8 @@ def test_an_unreached_members_buddy_is_called_presses_1_and_the_police_see_it(
     expect(relay).to_contain_text(f"#{anna}")
     expect(relay).to_contain_text("een buur kijkt")
     assert page.locator("#count-relays-ringing").inner_text() == "0"
+    row = page.locator("#deliveries tbody tr.st-unreachable")
+    expect(row.locator(".looked-in")).to_have_text("· een buur kijkt even binnen")
     assert page.locator("#alert-status").get_attribute("data-status") == "completed"
     shoot(page, "alert-live-neighbour-looking-in")
 
