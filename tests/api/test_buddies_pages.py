@@ -5,6 +5,7 @@ proposes and ends their BIN's links, not another BIN's; the police read an alert
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -15,6 +16,12 @@ from binalert.runtime import Runtime
 from store.db import Store
 from tests.api.conftest import World, add_member
 from tests.api.helpers import csrf_of, make_account, page_sign_in
+
+
+@pytest.fixture
+def store(sqlite_store: Store) -> Store:
+    """SQLite only: the store tests (tests/test_buddies_store.py) run the relay on PostgreSQL."""
+    return sqlite_store
 
 
 def _as_member(client: TestClient, runtime: Runtime, member_id: int) -> str:
