@@ -74,6 +74,29 @@ class PbxSettings(BaseModel):
         return value
 
 
+class SmscSettings(BaseModel):
+    """The SMSC binalert texts through (SMPP 3.4), from the BINALERT_SMSC_* settings."""
+
+    host: str
+    port: int = Field(default=2775, ge=1, le=65535)
+    system_id: str = Field(pattern=r"^[\x21-\x7e]{1,15}$")  # SMPP: 16 octets with the NUL
+    password: SecretStr
+    system_type: str = Field(default="", pattern=r"^[\x21-\x7e]{0,12}$")
+    source: str = Field(pattern=r"^\+[1-9][0-9]{6,14}$")
+    """binalert's number, which members' replies go to (E.164)."""
+    mps: float = Field(default=10.0, gt=0, le=1000)
+    window: int = Field(default=10, ge=1, le=100)
+    enquire_seconds: float = Field(default=30.0, ge=0.5, le=600)
+    receipt_timeout: int = Field(default=7200, ge=10, le=7 * 86400)
+
+    @field_validator("password")
+    @classmethod
+    def _password_fits(cls, value: SecretStr) -> SecretStr:
+        if not 1 <= len(value.get_secret_value()) <= 8:  # SMPP: 9 octets with the NUL
+            raise ValueError("the SMSC password must be 1 to 8 characters (SMPP 3.4)")
+        return value
+
+
 def _flat_key(field: str) -> str:
     """The flat setting of a PbxSettings field: BINALERT_PBX_NAME, BINALERT_AMI_HOST, ..."""
     return "pbx_name" if field == "name" else field
@@ -135,6 +158,12 @@ class Settings(BaseSettings):
     """How often each dialing process writes its heartbeat (binalert.workers); a process
     silent for three of them counts as dead, and its PBX as not dialled."""
     shutdown_grace: float = Field(default=30.0, ge=0, le=600)
+    sms_submit_lease: float = Field(default=60.0, ge=1, le=3600)
+    """Seconds an SMS may stay recorded as submitting (#22): past it, its worker is taken as
+    gone, and the SMS as unknown (never sent again; a later receipt reconciles it)."""
+    sms_reply_window: float = Field(default=600.0, ge=1, le=86400)
+    """Seconds an SMS-only delivery waits for a reply 1 after its SMS was delivered (or
+    submitted, when no receipt told), before it ends unacknowledged (deliveries.sms_rules)."""
 
     session_secret: SecretStr | None = None
     """The server secret: signs cookies and /media URLs, and is the key TOTP secrets are
@@ -195,6 +224,24 @@ class Settings(BaseSettings):
     media_allow: str = ""
     """Networks that may fetch /media (the PBXes that use BINALERT_MEDIA_BASE_URL); unset: any
     address. A request needs the signed URL binalert handed the PBX either way."""
+
+    smsc_host: str | None = None
+    """The SMSC that binalert sends SMS through (SMPP 3.4, bound as a transceiver); unset: no
+    SMS, and everything else runs as without it. With it: BINALERT_SMSC_SYSTEM_ID,
+    BINALERT_SMSC_PASSWORD and BINALERT_SMSC_SOURCE (the number replies reach, E.164)."""
+    smsc_port: int = 2775
+    smsc_system_id: str = ""
+    smsc_password: SecretStr | None = None
+    smsc_system_type: str = ""
+    smsc_source: str = ""
+    smsc_mps: float = 10.0
+    """The provider's limit of messages (parts) per second; binalert keeps under it."""
+    smsc_window: int = 10
+    """Submits awaiting their answer at once (the provider's window)."""
+    smsc_enquire_seconds: float = 30.0
+    """Keep-alive (enquire_link) after this long without traffic; no answer: reconnect."""
+    smsc_receipt_timeout: int = 7200
+    """Seconds after which an SMS without a delivery receipt ends as "sent, no receipt"."""
 
     tts_engine: Literal["espeak", "gtts", "piper"] = "espeak"
     tts_voices: str = ""
@@ -344,6 +391,33 @@ class Settings(BaseSettings):
         elif self.environment == "development" and self.session_secret is not None:
             _refuse_example(self.session_secret, "the session secret")
         return self
+
+    @model_validator(mode="after")
+    def _smsc_complete(self) -> Settings:
+        self.smsc()  # an SMSC half configured is refused at start, not at the first alert
+        return self
+
+    def smsc(self) -> SmscSettings | None:
+        """The SMSC to bind to, or None: SMS is not configured."""
+        if not self.smsc_host:
+            return None
+        if self.smsc_password is None or not self.smsc_system_id or not self.smsc_source:
+            raise ValueError(
+                "BINALERT_SMSC_HOST needs BINALERT_SMSC_SYSTEM_ID, BINALERT_SMSC_PASSWORD and "
+                "BINALERT_SMSC_SOURCE (the number replies reach)"
+            )
+        return SmscSettings(
+            host=self.smsc_host,
+            port=self.smsc_port,
+            system_id=self.smsc_system_id,
+            password=self.smsc_password,
+            system_type=self.smsc_system_type,
+            source=self.smsc_source,
+            mps=self.smsc_mps,
+            window=self.smsc_window,
+            enquire_seconds=self.smsc_enquire_seconds,
+            receipt_timeout=self.smsc_receipt_timeout,
+        )
 
     def server_secret(self) -> str:
         """The server secret: the one set, else (tests) one random per process, else the one

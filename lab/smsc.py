@@ -33,6 +33,8 @@ from typing import Any
 
 import httpx
 
+from binalert.settings import SmscSettings
+
 SMSC_DIR = Path(__file__).resolve().parent / "smsc"
 SCRIPT = SMSC_DIR / "smsc.js"
 LAB_SYSTEM_ID = "binalert"
@@ -191,6 +193,17 @@ class LabSmsc:
             **extra,
         }
 
+    def smsc_settings(self, **overrides: Any) -> SmscSettings:
+        """The settings of a link to this SMSC (what settings() makes binalert read)."""
+        values: dict[str, Any] = {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "system_id": self.system_id,
+            "password": self.password,
+            "source": LAB_SOURCE,
+        }
+        return SmscSettings(**(values | overrides))
+
     # -- control ------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -202,6 +215,8 @@ class LabSmsc:
         return response.json()
 
     def status(self) -> dict[str, Any]:
+        """Bound sessions, messages, parts waiting for the rest, outbox (receipts and replies
+        not yet taken), answers (submit_sm answers by status, "0x58": throttled), config."""
         return dict(self._call("GET", "/status"))
 
     def messages(self) -> list[dict[str, Any]]:

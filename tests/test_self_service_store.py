@@ -9,13 +9,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from binalert.auth.schemas import Caller
 from binalert.calling_hours import BRUSSELS, CallingHours, QuietHours, next_allowed
 from binalert.deliveries import lifecycle
 from binalert.errors import Invalid, TooMany
-from binalert.members import access, courier, records, selfservice
+from binalert.logredact import redact
+from binalert.members import access, courier, records, selfservice, service
 from binalert.members.policy import MemberPolicy
 from binalert.models import Alert, Bin, Delivery, Member, MemberRecord, Membership, RecordChannel
 from binalert.models import AuditLog as AuditEntry
+from binalert.phones import display
 from ivr import wire
 from store.db import Store
 
@@ -226,3 +229,35 @@ def test_a_link_opens_the_page_once(store: Store) -> None:
         assert access.sign_in_with_link(s, KEY, issued.ticket + ".x", now) is None
         assert access.sign_in_with_link(s, KEY, issued.link_token, now) == member_id
         assert access.sign_in_with_link(s, KEY, issued.link_token, now) is None
+
+
+def test_the_access_log_never_holds_a_member_page_links_secret() -> None:
+    line = '127.0.0.1:5 - "GET /me/link/Qx7vLw2bTq9sZk4mHn8pRf.3jYc6dWa1eKk HTTP/1.1" 200'
+    assert redact(line) == '127.0.0.1:5 - "GET /me/link/<secret> HTTP/1.1" 200'
+
+
+@pytest.mark.parametrize(
+    ("e164", "written"),
+    [
+        ("+3250123440", "050 12 34 40"),
+        ("+32470123456", "0470 12 34 56"),
+        ("+3221234567", "02 123 45 67"),
+        ("+3232104000", "03 210 40 00"),
+        ("+3287123456", "087 12 34 56"),
+        ("+31612345678", "+31 6 12345678"),
+        ("+33612345678", "+33 6 12 34 56 78"),
+        (None, ""),
+    ],
+)
+def test_numbers_are_shown_as_people_write_them(e164: str | None, written: str) -> None:
+    assert display(e164) == written
+
+
+def test_a_coordinators_erase_is_kept_as_a_left_record_too(store: Store) -> None:
+    member_id = _member(store, name="Jan Claes")
+    with store.session() as s:
+        service.erase(s, Caller.operator(), member_id)
+    with store.session() as s:
+        [row] = s.scalars(select(MemberRecord).where(MemberRecord.kind == "left"))
+        assert (row.channel, row.detail) == ("coordinator", {"name": "Jan Claes"})
+        assert row.actor != "member"

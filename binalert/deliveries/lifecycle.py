@@ -853,8 +853,11 @@ def sms_retry(session: Session, sms_id: int, now: datetime, error: str) -> bool:
     return row is not None
 
 
-def sms_failed(session: Session, sms_id: int, now: datetime, error: str) -> bool:
-    """A permanent error on submit (an invalid number, the SMSC refused it): failed."""
+def sms_failed(
+    session: Session, sms_id: int, now: datetime, error: str, message_ids: Sequence[str] = ()
+) -> bool:
+    """A permanent error on submit (an invalid number, the SMSC refused it): failed.
+    `message_ids`: parts the SMSC took before it refused the rest (kept for the count)."""
     row = sms.move(
         session,
         sms_id,
@@ -867,8 +870,31 @@ def sms_failed(session: Session, sms_id: int, now: datetime, error: str) -> bool
     )
     if row is None:
         return False
+    sms.insert_parts(session, sms_id, list(message_ids))
     _sms_event(session, row, events.SMS_FAILED, error=error[:200])
     _settle_sms_only(session, row, now)
+    return True
+
+
+def sms_unconfirmed(
+    session: Session, sms_id: int, message_ids: Sequence[str], now: datetime, reason: str
+) -> bool:
+    """A part went out and its answer was lost (the connection dropped, no answer in time):
+    it may have arrived. Unknown at once, never sent again; the parts confirmed keep their
+    message ids, and a receipt naming the number reconciles the rest (record_receipt)."""
+    row = sms.move(
+        session,
+        sms_id,
+        (SmsStatus.SUBMITTING.value,),
+        SmsStatus.UNKNOWN.value,
+        claimed_by=None,
+        lease_until=None,
+        error=reason[:200],
+    )
+    if row is None:
+        return False
+    sms.insert_parts(session, sms_id, list(message_ids))
+    _sms_event(session, row, events.SMS_FAILED, error=reason[:200])
     return True
 
 
@@ -1166,6 +1192,12 @@ def _cannot_read(session: Session, phone: str, holder: members.SmsHolder, now: d
         bin_id=holder.bin_id,
         now=now,
     )
+
+
+def unhandled_replies(session: Session, received_before: datetime, limit: int = 100) -> list[int]:
+    """Stored replies not acted on yet (their handling failed, or the worker died between):
+    the SMS worker's sweep takes them up."""
+    return sms.unhandled_replies(session, received_before, limit)
 
 
 # -- the BIN's fallback -------------------------------------------------------------------

@@ -265,18 +265,27 @@ def leave(
     channel: RecordChannel,
     reason: str | None = None,
     source: str | None = None,
+    actor: str = records.MEMBER,
 ) -> Left:
-    """The member leaves: erased as the coordinator's GDPR erase does (service.erase: their
-    deliveries anonymous, waiting calls cancelled, the person and numbers deleted), and a
-    `left` record per BIN with its channel and time; the display name and the reason (only if
-    they gave one) are kept out of the audit log and for records.LEFT_NAME_DAYS only."""
+    """The member leaves: erased as the coordinator's GDPR erase does (their deliveries
+    anonymous, waiting calls cancelled, the person and numbers deleted), and a `left` record
+    per BIN with its channel and time; the display name and the reason (only if they gave
+    one) are kept out of the audit log and for records.LEFT_NAME_DAYS only. The
+    coordinator's erase (service.erase) comes here too, with channel `coordinator`."""
     member = _member(session, member_id)
     why = _reason(reason)
     bin_ids = repo.bin_ids_of(session, member_id)
     private = {"name": member.name} | ({"reason": why} if why else {})
     for bin_id in _bins_or_none(session, member_id):
         records.record(
-            session, member_id, bin_id, records.LEFT, channel, source=source, private=private
+            session,
+            member_id,
+            bin_id,
+            records.LEFT,
+            channel,
+            actor=actor,
+            source=source,
+            private=private,
         )
     session.flush()
     buddies.end_all(session, member_id, channel, "left")  # the other side's record says so

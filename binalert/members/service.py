@@ -12,9 +12,8 @@ from binalert.auth.service import require_role, visible_bin_ids
 from binalert.bins.service import visible_bin
 from binalert.buddies import service as buddies
 from binalert.clock import utcnow
-from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, NotFound
-from binalert.members import csvio, records
+from binalert.members import csvio, records, selfservice
 from binalert.members import repository as repo
 from binalert.members.policy import MemberPolicy
 from binalert.members.schemas import ImportResult, MemberCreate, MemberOut, MemberPatch
@@ -115,12 +114,17 @@ def patch(
 def erase(session: Session, caller: Caller, member_id: int) -> None:
     """GDPR erasure: the person and their numbers are gone everywhere; nobody calls them
     again (waiting calls are cancelled now, a call in progress ends cancelled). The audit log
-    keeps who erased which member id, not the person's data."""
+    keeps who erased which member id, not the person's data; the BIN's records keep that
+    they left by the coordinator's hand (selfservice.leave)."""
     visible_member(session, caller, member_id)
-    buddies.end_all(session, member_id, RecordChannel.COORDINATOR, "erased")
-    cancelled = lifecycle.forget_member(session, member_id)
-    repo.erase(session, member_id)
-    record(session, caller, "member.erase", f"member:{member_id}", cancelled=cancelled)
+    left = selfservice.leave(
+        session,
+        member_id,
+        RecordChannel.COORDINATOR,
+        actor=caller.principal.actor,
+        source=caller.source,
+    )
+    record(session, caller, "member.erase", f"member:{member_id}", cancelled=left.cancelled)
 
 
 def check_csv(

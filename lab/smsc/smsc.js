@@ -72,6 +72,7 @@ const partial = new Map();  // concatenation key -> {parts: Map(seq -> part), to
 const outbox = [];          // deliver_sm waiting for a bound receiver: receipts and replies
 const deliveries = [];      // every deliver_sm offered and how it was answered
 const recentSubmits = [];   // times of accepted submits in the last second (the mps limit)
+const answers = {};         // submit_sm answers sent, by command_status (hex)
 const timers = new Set();
 let server = null;
 
@@ -190,6 +191,8 @@ function onSubmit(session, pdu) {
   const result = accept(session, pdu);
   const answer = () => {
     session.unanswered -= 1;
+    const key = `0x${result.status.toString(16)}`;
+    answers[key] = (answers[key] || 0) + 1;
     const fields = result.status ? {command_status: result.status} : {message_id: result.id};
     session.send(pdu.response(fields));
   };
@@ -315,6 +318,7 @@ function status() {
     messages: messages.length,
     partial: partial.size,
     outbox: outbox.length,
+    answers,
     holding_ms: Math.max(0, holdUntil - Date.now()),
     config: {
       mps: options.mps, window: options.window, latency_ms: options.latencyMs,
@@ -366,6 +370,9 @@ function control(method, path, body) {
   if (path === '/reset') {
     messages.length = 0; deliveries.length = 0; outbox.length = 0; recentSubmits.length = 0;
     partial.clear(); holdUntil = 0;
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+    for (const key of Object.keys(answers)) delete answers[key];
     return {reset: true};
   }
   return null;

@@ -1,7 +1,8 @@
 """A member on their own page in a real browser (#24): in by a link sent by SMS (read from
 the SMS queue, as the lab handset would get it) and by a code read out in a service call (read
-from the queued call's text); language and quiet hours changed, their data seen and
-downloaded, then they leave; the coordinator sees every record and who left and how."""
+from the queued call's text); a new number confirmed by a code texted to it; language and
+quiet hours changed, their data seen and downloaded, then they leave; the coordinator sees
+every record and who left and how."""
 
 from __future__ import annotations
 
@@ -127,6 +128,19 @@ def test_a_code_read_out_in_a_call_opens_the_page_and_five_wrong_tries_void_it(
     page.locator("#code").fill(_newest_call_code(sqlite_store))
     page.locator("#me-code button[type=submit]").click()
     expect(page.locator("#my-phone")).to_have_text("050 12 34 40")
+
+    # A new number is theirs only once the code sent to it comes back.
+    page.locator("#new-number-input").fill("+32 470 99 88 77")
+    page.locator("#new-number-via").select_option("sms")
+    page.locator("#new-number button[type=submit]").click()
+    texted = re.search(r"(\d{6})\.?$", _newest_sms(sqlite_store))
+    assert texted, _newest_sms(sqlite_store)
+    expect(page.locator("#my-second-phone")).to_have_count(0)
+    page.locator("#code").fill(texted.group(1))
+    page.locator("#number-code button[type=submit]").click()
+    expect(page.locator("#my-second-phone")).to_contain_text("0470 99 88 77")
+    with sqlite_store.session() as s:
+        assert s.scalars(select(Member.second_phone)).one() == "+32470998877"
 
     # A stranger's number gets the same answer, and no call.
     with sqlite_store.session() as s:
