@@ -688,6 +688,60 @@ class MemberRecord(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+_LIVE_LINK = text("ended_at IS NULL")
+
+
+class BuddyLink(Base):
+    """A member (the buddy) who looks in on a neighbour of their BIN after an urgent alert
+    that did not reach the neighbour (#24): live once both confirmed, ended by either (or
+    by a member leaving or stopping). binalert.buddies is its only writer."""
+
+    __tablename__ = "buddy_links"
+    __table_args__ = (
+        # One live link per pair; an ended one stays as history (records hold the rest).
+        Index(
+            "uq_buddy_links_live_pair",
+            "buddy_id",
+            "neighbour_id",
+            unique=True,
+            sqlite_where=_LIVE_LINK,
+            postgresql_where=_LIVE_LINK,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id", ondelete="CASCADE"), index=True)
+    buddy_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    neighbour_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    proposed_by: Mapped[str] = mapped_column(String(20))  # buddy | coordinator
+    buddy_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    neighbour_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(20))  # buddy | neighbour | coordinator
+
+
+class BuddyRelay(Base):
+    """An urgent alert that did not reach a member, passed on to their buddy (#24): the
+    unreached delivery and the small child alert (parent_id, audience "buddy") whose one
+    delivery calls the buddy. One per unreached delivery, so never two for a member."""
+
+    __tablename__ = "buddy_relays"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), unique=True
+    )
+    relay_alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), index=True
+    )
+    bin_id: Mapped[int] = mapped_column(BigId)  # the link's BIN: whose police see it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class SignupPage(Base):
     """A BIN's sign-up page (#24): the unguessable link token its coordinator shares (on a
     flyer with a QR code) and renews, whether confirmed sign-ups join at once or wait for the

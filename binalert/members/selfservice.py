@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from binalert.buddies import service as buddies
 from binalert.deliveries import lifecycle
 from binalert.deliveries import repository as deliveries
 from binalert.errors import Conflict, Invalid, NotFound
@@ -234,6 +235,7 @@ def stop(
         session.flush()
         lifecycle.stop_deliveries(session, deliveries.of_member(session, member_id))
         _record(session, member, "stopped", channel, source)
+        buddies.end_all(session, member_id, channel, "stopped")  # nobody looks in, nor they
     return member
 
 
@@ -295,6 +297,7 @@ def leave(
             private=private,
         )
     session.flush()
+    buddies.end_all(session, member_id, channel, "left")  # the other side's record says so
     cancelled = lifecycle.forget_member(session, member_id)
     repo.erase(session, member_id)  # the records' member_id becomes NULL (ON DELETE SET NULL)
     return Left(bin_ids=bin_ids, cancelled=cancelled)
@@ -326,6 +329,7 @@ def holdings(session: Session, member_id: int) -> dict[str, Any]:
         ],
         "deliveries": _deliveries(session, member_id),
         "sms": _sms(session, member_id),
+        "buddies": [link.model_dump() for link in buddies.of_member(session, member_id).links],
     }
 
 

@@ -10,6 +10,7 @@ from binalert.audit.service import record
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role, visible_bin_ids
 from binalert.bins.service import visible_bin
+from binalert.buddies import service as buddies
 from binalert.clock import utcnow
 from binalert.errors import Conflict, NotFound
 from binalert.members import csvio, records, selfservice
@@ -114,6 +115,8 @@ def patch(
     if changes.get("phone"):
         member.phone_kind = parse_phone(member.phone).kind
     session.flush()
+    if changes.get("active") is False:  # no more alerts: nobody looks in on them, nor they
+        buddies.end_all(session, member_id, RecordChannel.COORDINATOR, "stopped")
     record(session, caller, "member.update", f"member:{member_id}", fields=sorted(changes))
     return _out(session, member)
 
