@@ -205,6 +205,10 @@ class Member(Base):
     house_number: Mapped[str | None] = mapped_column(String(20))
     opt_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Quiet hours for non-urgent messages (#24), "HH:MM" Europe/Brussels, the span may cross
+    # midnight (22:00-08:00); both None: none. Urgent alerts ring at any hour.
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="member", cascade="all, delete-orphan"
@@ -682,3 +686,169 @@ class MemberRecord(Base):
     channel: Mapped[str] = mapped_column(String(20))  # RecordChannel
     actor: Mapped[str] = mapped_column(String(200))  # "member", an account's e-mail, "system"
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+_LIVE_LINK = text("ended_at IS NULL")
+
+
+class BuddyLink(Base):
+    """A member (the buddy) who looks in on a neighbour of their BIN after an urgent alert
+    that did not reach the neighbour (#24): live once both confirmed, ended by either (or
+    by a member leaving or stopping). binalert.buddies is its only writer."""
+
+    __tablename__ = "buddy_links"
+    __table_args__ = (
+        # One live link per pair; an ended one stays as history (records hold the rest).
+        Index(
+            "uq_buddy_links_live_pair",
+            "buddy_id",
+            "neighbour_id",
+            unique=True,
+            sqlite_where=_LIVE_LINK,
+            postgresql_where=_LIVE_LINK,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id", ondelete="CASCADE"), index=True)
+    buddy_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    neighbour_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    proposed_by: Mapped[str] = mapped_column(String(20))  # buddy | coordinator
+    buddy_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    neighbour_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(20))  # buddy | neighbour | coordinator
+
+
+class BuddyRelay(Base):
+    """An urgent alert that did not reach a member, passed on to their buddy (#24): the
+    unreached delivery and the small child alert (parent_id, audience "buddy") whose one
+    delivery calls the buddy. One per unreached delivery, so never two for a member."""
+
+    __tablename__ = "buddy_relays"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), unique=True
+    )
+    relay_alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), index=True
+    )
+    bin_id: Mapped[int] = mapped_column(BigId)  # the link's BIN: whose police see it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignupPage(Base):
+    """A BIN's sign-up page (#24): the unguessable link token its coordinator shares (on a
+    flyer with a QR code) and renews, whether confirmed sign-ups join at once or wait for the
+    coordinator, the page's and flyer's languages, and the contact the consent text names."""
+
+    __tablename__ = "signup_pages"
+
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)  # None: no page
+    auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
+    languages: Mapped[str] = mapped_column(String(20), default="nl,fr,de,en")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SignupStatus(enum.StrEnum):
+    UNCONFIRMED = "unconfirmed"  # the verification call has not had its 1 yet
+    CONFIRMED = "confirmed"  # pressed 1: waiting for the coordinator
+
+
+class Signup(Base):
+    """A person who signed up on a BIN's page (#24), until they are a member. Kept apart from
+    members: a number nobody confirmed is in no member query (alerts, call backs, exports,
+    counts), and forgetting it is deleting one row. Approved: the member is made and this row
+    goes; refused: it goes; unconfirmed: forgotten 48 hours after the sign-up."""
+
+    __tablename__ = "signups"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20), index=True)  # E.164, the one verified
+    second_phone: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2))
+    channels: Mapped[str] = mapped_column(String(10), default=Channels.CALL.value)
+    street: Mapped[str | None] = mapped_column(String(200))
+    house_number: Mapped[str | None] = mapped_column(String(20))
+    consent_version: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=SignupStatus.UNCONFIRMED.value)
+    client: Mapped[str] = mapped_column(String(64), index=True)  # keyed hash of the address
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ServiceCallStatus(enum.StrEnum):
+    QUEUED = "queued"
+    CALLING = "calling"
+    DONE = "done"
+
+
+class ServiceCall(Base):
+    """A short call that says something and may wait for a 1 (#24): a sign-up's verification,
+    "you are in", a code read out. Queued by binalert.service_calls, placed by
+    ivr/service_calls.py (counted against the PBX's channels), its outcome handed to the
+    purpose's handler (binalert.service_outcomes). Forgotten after 48 hours."""
+
+    __tablename__ = "service_calls"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(30))  # verify, welcome, ...
+    subject_id: Mapped[int | None] = mapped_column(BigId)  # the purpose's row (a sign-up's id)
+    bin_id: Mapped[int | None] = mapped_column(BigId)
+    phone: Mapped[str] = mapped_column(String(20), index=True)  # E.164
+    language: Mapped[str] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(Text)  # what is said (then, if wait_for_key, the 1)
+    wait_for_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default=ServiceCallStatus.QUEUED.value)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # pressed_1, no_key, no_answer, ...
+    pbx: Mapped[str | None] = mapped_column(String(100))
+    channel_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_service_calls_open", "status", "pbx"),)
+
+
+class MemberCode(Base):
+    """A single-use proof sent to a member's number (#24): a link by SMS or a short code read
+    out in a call, to reach their own page (`sign_in`) or to confirm a new number
+    (`confirm_number`). Only HMACs are stored (the server secret's key): a copy of the
+    database does not open anyone's page. A request for a number that is no member's is kept
+    too (no member, no code), so limits per number and per address count every request
+    without telling the requester whether the number is known. binalert.members.access."""
+
+    __tablename__ = "member_codes"
+    __table_args__ = (
+        Index("ix_member_codes_number", "number_digest", "created_at"),
+        Index("ix_member_codes_source", "source", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20))  # sign_in | confirm_number
+    via: Mapped[str] = mapped_column(String(10))  # sms | call
+    number_digest: Mapped[str] = mapped_column(String(64))  # HMAC of the number asked for
+    source: Mapped[str | None] = mapped_column(String(64))  # HMAC of the requesting address
+    # HMACs of the random ticket (the browser's form or the link names the row by it) and
+    # of the ticket with its secret (the code read out, the link's token); None: no code
+    ticket_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_digest: Mapped[str | None] = mapped_column(String(64))
+    slot: Mapped[str | None] = mapped_column(String(20))  # confirm_number: phone | second_phone
+    new_phone: Mapped[str | None] = mapped_column(String(20))  # confirm_number: E.164
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

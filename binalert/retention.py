@@ -17,20 +17,34 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Delete, delete, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Delete,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from binalert.buddies.relay import RELAY_AUDIENCE
 from binalert.clock import utcnow
+from binalert.members.signup import FORGET_AFTER, forget_unconfirmed
 from binalert.models import (
     OPEN_DELIVERY_STATUSES,
     Alert,
     AlertStats,
     AlertStatus,
+    BuddyRelay,
     CallAttempt,
     Delivery,
     DeliveryEvent,
     DeliveryStatus,
 )
+from binalert.service_calls import forget_before
 from tts.cache import AudioCache
 
 FINISHED = (AlertStatus.COMPLETED, AlertStatus.CANCELLED, AlertStatus.EXPIRED)
@@ -185,6 +199,18 @@ def _delete_details(session: Session, alert_id: int, result: PurgeResult) -> Non
     attempts = delete(CallAttempt).where(CallAttempt.delivery_id.in_(deliveries))
     events = delete(DeliveryEvent).where(DeliveryEvent.alert_id == alert_id)
     rows = delete(Delivery).where(Delivery.alert_id == alert_id)
+    # The buddies' relays (#24) name deliveries; a relay alert's text names a neighbour
+    # (first name and street): both go with the details.
+    relays = delete(BuddyRelay).where(
+        or_(BuddyRelay.alert_id == alert_id, BuddyRelay.relay_alert_id == alert_id)
+    )
+    _execute_delete(session, relays)
+    session.execute(
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.audience == RELAY_AUDIENCE)
+        .values(messages={"nl": ""}, sms_texts=None),
+        execution_options={"synchronize_session": False},
+    )
     result.call_attempts += _execute_delete(session, attempts)
     result.delivery_events += _execute_delete(session, events)
     result.deliveries += _execute_delete(session, rows)
@@ -195,3 +221,12 @@ def _execute_delete(session: Session, statement: Delete) -> int:
     """Run a bulk DELETE (objects already loaded in the session are not synchronised)."""
     cursor = session.execute(statement, execution_options={"synchronize_session": False})
     return int(cast(CursorResult[Any], cursor).rowcount or 0)
+
+
+def forget_signups(session: Session, now: datetime) -> int:
+    """#24: forget the sign-ups nobody confirmed within 48 hours, and the service calls older
+    than that (their numbers with them). How many sign-ups went. Run by every dispatcher's
+    service calls every ten minutes and by `binalert purge`."""
+    forgotten = forget_unconfirmed(session, now)
+    forget_before(session, now - FORGET_AFTER)
+    return forgotten

@@ -74,6 +74,8 @@ def test_an_sms_over_the_parts_allowed_is_refused_at_the_preview_when_anyone_is_
     client: TestClient, world: World, store: Store
 ) -> None:
     long_french = {"fr": ("Fenêtre fermée, reçu. " * 45)[:1000]}
+    emoji = {"nl": "Politie ter plaatse \U0001f694, blijf binnen."}
+    assert create_alert(client, world, messages=emoji)["sms_texts"] == {}  # the calls go
     nobody_texted = _preview(client, world, messages=long_french)
     assert nobody_texted.status_code == 200  # the calls go out: only the SMS would be too long
     assert re.search(
@@ -85,6 +87,8 @@ def test_an_sms_over_the_parts_allowed_is_refused_at_the_preview_when_anyone_is_
     message = refused.json()["message"]
     assert "goes by SMS to 1 members" in message and "UCS-2" in message, message
     assert "shorten it by about" in message
+    unfit = _preview(client, world, messages=emoji)
+    assert unfit.status_code == 422 and "cannot be sent by SMS" in unfit.json()["message"]
     sent = client.post(
         "/api/v1/alerts",
         json={"bin_ids": [world.bin_a], "incident_ref": "PV", "messages": long_french},
@@ -146,7 +150,12 @@ def test_the_alerts_deliveries_and_counts_show_sms_sent_delivered_and_acknowledg
         return next(r for r in rows if r["member_id"] == member)
 
     sent = client.get(path, headers=police).json()["stats"]["sms"]
-    assert sent == {"by_status": {"sent": 1}, "parts": 3, "acknowledged": 0}  # not delivered
+    assert sent == {
+        "by_status": {"sent": 1},
+        "parts": 3,
+        "acknowledged": 0,
+        "texted_only": 1,
+    }  # not delivered
     assert (mine()["call"], mine()["sms_status"], mine()["sms_parts"]) == (False, "sent", 3)
     with store.session() as s:
         for message_id in ("m1", "m2", "m3"):
@@ -158,7 +167,12 @@ def test_the_alerts_deliveries_and_counts_show_sms_sent_delivered_and_acknowledg
     assert (row["status"], row["acknowledged_by"]) == ("acknowledged", "sms")
     stats = client.get(path, headers=police).json()["stats"]
     assert stats["acknowledged"] == 1  # an SMS acknowledgement counts as acknowledged
-    assert stats["sms"] == {"by_status": {"delivered": 1}, "parts": 3, "acknowledged": 1}
+    assert stats["sms"] == {
+        "by_status": {"delivered": 1},
+        "parts": 3,
+        "acknowledged": 1,
+        "texted_only": 1,
+    }
     with store.session() as s:
         report = bin_report(s, Caller.operator(), world.bin_a)
     row_of_alert = next(r for r in report.alerts if r.alert_id == alert["id"])
@@ -277,3 +291,28 @@ def test_the_bins_coordinator_sets_its_default_channels_and_sms_fallback(
             )
         ).one()
     assert (call, phone) == (True, MOBILE)  # the BIN's default: both
+
+
+@SQLITE_ONLY
+def test_a_message_is_texted_as_a_message_to_members_who_want_messages_by_sms(
+    client: TestClient, world: World, store: Store
+) -> None:
+    member = _sms_member(store, world, urgent_channels="call", message_channels="sms")
+    sent = client.post(
+        "/api/v1/messages",
+        json={
+            "bin_ids": [world.bin_a],
+            "subject": "Inbraakpreventie",
+            "messages": {"nl": "Sluit uw ramen als u weggaat."},
+        },
+        headers=world.auth("police"),
+    )
+    assert sent.status_code == 202, sent.text
+    text = sent.json()["sms_texts"]["nl"]
+    assert text.startswith("Bericht van de lokale politie Brugge")  # not "Dringend"
+    assert "Informatie voor de politie? Bel 101." in text and text.endswith("met 1.")
+    with store.session() as s:
+        call, phone = s.execute(
+            select(Delivery.call, Delivery.sms_phone).where(Delivery.member_id == member)
+        ).one()
+    assert (call, phone) == (False, MOBILE)
