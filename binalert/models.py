@@ -205,6 +205,10 @@ class Member(Base):
     house_number: Mapped[str | None] = mapped_column(String(20))
     opt_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Quiet hours for non-urgent messages (#24), "HH:MM" Europe/Brussels, the span may cross
+    # midnight (22:00-08:00); both None: none. Urgent alerts ring at any hour.
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="member", cascade="all, delete-orphan"
@@ -756,3 +760,37 @@ class ServiceCall(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_service_calls_open", "status", "pbx"),)
+
+
+class MemberCode(Base):
+    """A single-use proof sent to a member's number (#24): a link by SMS or a short code read
+    out in a call, to reach their own page (`sign_in`) or to confirm a new number
+    (`confirm_number`). Only HMACs are stored (the server secret's key): a copy of the
+    database does not open anyone's page. A request for a number that is no member's is kept
+    too (no member, no code), so limits per number and per address count every request
+    without telling the requester whether the number is known. binalert.members.access."""
+
+    __tablename__ = "member_codes"
+    __table_args__ = (
+        Index("ix_member_codes_number", "number_digest", "created_at"),
+        Index("ix_member_codes_source", "source", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20))  # sign_in | confirm_number
+    via: Mapped[str] = mapped_column(String(10))  # sms | call
+    number_digest: Mapped[str] = mapped_column(String(64))  # HMAC of the number asked for
+    source: Mapped[str | None] = mapped_column(String(64))  # the requesting address
+    # HMACs of the random ticket (the browser's form or the link names the row by it) and
+    # of the ticket with its secret (the code read out, the link's token); None: no code
+    ticket_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_digest: Mapped[str | None] = mapped_column(String(64))
+    slot: Mapped[str | None] = mapped_column(String(20))  # confirm_number: phone | second_phone
+    new_phone: Mapped[str | None] = mapped_column(String(20))  # confirm_number: E.164
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

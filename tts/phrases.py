@@ -47,6 +47,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "Er is nu geen bericht voor u. Voor de politie: bel 101. Bij nood: bel 112.",
         "unknown": "Dit nummer stuurt alleen berichten van het buurtinformatienetwerk. "
         "Voor de politie: bel 101. Bij nood: bel 112.",
+        "me_link_sms": "Buurtinformatienetwerk: uw eigen pagina opent met deze link, "
+        "15 minuten geldig: {link} Niet zelf gevraagd? Negeer dit bericht.",
+        "me_code": "Dit is het buurtinformatienetwerk. U vroeg een code voor uw eigen pagina. "
+        "Uw code is: {code}. Nog eens: {code}. Niet zelf gevraagd? Leg dan gewoon in.",
+        "number_code": "Dit is het buurtinformatienetwerk. Om dit nummer te bevestigen, "
+        "typ op uw pagina de code: {code}. Nog eens: {code}.",
     },
     "fr": {
         "intro_notice": "Message de la police locale {zone}. "
@@ -80,6 +86,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "Pour la police : appelez le 101. En cas d'urgence : appelez le 112.",
         "unknown": "Ce numéro envoie uniquement les messages du réseau d'information de "
         "quartier. Pour la police : appelez le 101. En cas d'urgence : appelez le 112.",
+        "me_link_sms": "Réseau d'information de quartier : votre page s'ouvre avec ce lien, "
+        "valable 15 minutes : {link} Vous ne l'avez pas demandé ? Ignorez ce message.",
+        "me_code": "Ici le réseau d'information de quartier. Vous avez demandé un code pour "
+        "votre page. Votre code est : {code}. Je répète : {code}. "
+        "Vous ne l'avez pas demandé ? Raccrochez simplement.",
+        "number_code": "Ici le réseau d'information de quartier. Pour confirmer ce numéro, "
+        "tapez sur votre page le code : {code}. Je répète : {code}.",
     },
     "de": {
         "intro_notice": "Nachricht der lokalen Polizei {zone}. "
@@ -115,6 +128,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "unknown": "Diese Nummer sendet nur Nachrichten des "
         "Nachbarschaftsinformationsnetzwerks. "
         "Für die Polizei: Rufen Sie die 101 an. Im Notfall: Rufen Sie die 112 an.",
+        "me_link_sms": "Nachbarschaftsinformationsnetzwerk: Ihre eigene Seite öffnet sich mit "
+        "diesem Link, 15 Minuten gültig: {link} Nicht selbst angefordert? Ignorieren Sie "
+        "diese Nachricht.",
+        "me_code": "Hier ist das Nachbarschaftsinformationsnetzwerk. Sie haben einen Code für "
+        "Ihre Seite angefordert. Ihr Code ist: {code}. Noch einmal: {code}. "
+        "Nicht selbst angefordert? Legen Sie einfach auf.",
+        "number_code": "Hier ist das Nachbarschaftsinformationsnetzwerk. Um diese Nummer zu "
+        "bestätigen, geben Sie auf Ihrer Seite den Code ein: {code}. Noch einmal: {code}.",
     },
     "en": {
         "intro_notice": "A message from the local police {zone}. "
@@ -147,6 +168,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "For the police: call 101. In an emergency: call 112.",
         "unknown": "This number only sends messages from the neighbourhood information "
         "network. For the police: call 101. In an emergency: call 112.",
+        "me_link_sms": "Neighbourhood information network: your own page opens with this "
+        "link, valid for 15 minutes: {link} Did not ask for it? Ignore this message.",
+        "me_code": "This is the neighbourhood information network. You asked for a code for "
+        "your page. Your code is: {code}. Once more: {code}. "
+        "Did not ask for it? Just hang up.",
+        "number_code": "This is the neighbourhood information network. To confirm this "
+        "number, type this code on your page: {code}. Once more: {code}.",
     },
 }
 # Service calls (#24; binalert.service_calls, ivr/service_calls.py): short calls that say one
@@ -211,6 +239,9 @@ TWO_WAY_PIECES = (
     "no_alert",
     "unknown",
 )
+SELF_SERVICE_PIECES = ("me_link_sms", "me_code", "number_code")
+"""A member's own page (#24): the link by SMS, a code read out to open the page or to confirm
+a new number ({link}, {code}: binalert.members.courier fills them)."""
 KEY_PIECES = ("prompt", "invalid_key", "transfer_offer")
 """Pieces that name a key: spoken at PROMPT_RATE."""
 UNKNOWN_LANGUAGES = ("nl", "fr", "de", "en")
