@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from binalert import service_calls
-from binalert.members import signup
+from binalert.members import by_phone, signup
 from binalert.models import ServiceCall
 from binalert.service_calls import ServiceOutcome
 
@@ -34,8 +34,15 @@ def _verify(session: Session, call: ServiceCall, ctx: OutcomeContext) -> None:
     signup.on_verify_call(session, call, signup.WelcomeSender(ctx.sms))
 
 
+def _by_phone(session: Session, call: ServiceCall, ctx: OutcomeContext) -> None:
+    """A stop or a language asked for on a call in, confirmed (or not) on this call."""
+    by_phone.confirmed(session, call, ServiceOutcome(call.outcome or ServiceOutcome.FAILED))
+
+
 HANDLERS: dict[str, Handler] = {
     signup.VERIFY: _verify,
+    by_phone.STOP_PURPOSE: _by_phone,
+    by_phone.LANGUAGE_PURPOSE: _by_phone,
 }
 
 

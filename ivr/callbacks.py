@@ -38,11 +38,13 @@ from panoramisk.message import Message
 from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
 from binalert.deliveries.two_way import CallBack, CallBackKind
+from binalert.members import repository as members
 from binalert.phones import caller_e164
 from binalert.settings import Settings
 from ivr import channelvars as cv
 from ivr import wire
 from ivr.ami import AmiError
+from ivr.by_phone import CallIn, CallInRequests, call_in_variables
 from ivr.calls import LiveCall
 from ivr.two_way import UNKNOWN, TwoWaySounds
 
@@ -99,6 +101,9 @@ class CallBacks:
         self.name = f"d{secrets.token_hex(6)}"  # this dispatcher, in the election
         self._unknown_audio: str | None = None
         self.answered: dict[str, int] = {kind.value: 0 for kind in CallBackKind}
+        self.answered["menu"] = 0  # a member's number the network does not assert: options only
+        # A stop or a language asked for on these calls (#24): the dialer's listener.
+        self.requests = CallInRequests(line.run_db, line.action, line.spawn)
 
     def on_inbound(self, message: Message) -> None:
         """The dialer's hook for `BinalertInbound` (on the loop; must not block)."""
@@ -120,6 +125,7 @@ class CallBacks:
         try:
             await self._setvar(uniqueid, cv.HANDLER, self.name)
             e164 = caller_e164(number) if asserted else None
+            claimed = None if asserted else caller_e164(number)
             await self._pause_until(started + SETTLE_SECONDS)
             if not await self._elected(uniqueid):
                 return
@@ -132,11 +138,29 @@ class CallBacks:
             if found.kind is CallBackKind.TAKEN:
                 return
             if found.kind is CallBackKind.ALERT:
+                assert e164 is not None
+                self.requests.answered(call_id, CallIn(e164, True, found.language))
                 await self._play_alert(uniqueid, call_id, found, deadline)
             elif found.kind is CallBackKind.NO_ALERT:
+                assert e164 is not None
+                self.requests.answered(call_id, CallIn(e164, True, found.language))
                 audio = await self.sounds.piece("no_alert", found.language)
                 await self._setvar(uniqueid, cv.NO_ALERT_AUDIO, audio)
+                await self._set_call_in(uniqueid, call_id, found.language)
                 await self._redirect(uniqueid, cv.NO_ALERT_CONTEXT)
+            elif claimed and (language := await self.line.run_db(_language_of, claimed)):
+                # A member's number, not asserted: anyone may have written it. No message
+                # (the police's alerts are not read out on a claim), only the options, and
+                # whatever is asked is confirmed by calling the number.
+                self.answered["menu"] += 1
+                self.requests.answered(call_id, CallIn(claimed, False, language))
+                await self._setvar(
+                    uniqueid, cv.MENU_AUDIO, await self.sounds.piece("menu", language)
+                )
+                await self._set_call_in(uniqueid, call_id, language)
+                await self._redirect(uniqueid, cv.MENU_CONTEXT)
+                log.info("call back %s: menu (number not asserted)", call_id)
+                return
             else:
                 await self._setvar(uniqueid, cv.UNKNOWN_AUDIO, await self.unknown_audio())
                 await self._redirect(uniqueid, cv.UNKNOWN_CONTEXT)
@@ -171,9 +195,19 @@ class CallBacks:
         values[cv.CALLBACK_AUDIO] = await self.sounds.piece(greeting, found.language)
         if target.open:  # its 1 confirms nothing: the member is called straight back
             values[cv.THANKS_AUDIO] = await self.sounds.piece("callback_thanks", found.language)
+        # Another language (4), and a stop (9) that a call back confirms (#24).
+        values |= await call_in_variables(self.sounds, found.language)
         for name, value in values.items():
             await self._setvar(uniqueid, name, value)
         await self._redirect(uniqueid, cv.CALLBACK_CONTEXT)
+
+    async def _set_call_in(self, uniqueid: str, call_id: str, language: str) -> None:
+        """The call-in options (another language, stop) on a call without a message."""
+        values = await call_in_variables(self.sounds, language)
+        values[cv.CALL_ID] = call_id  # the events' CallId (no attempt: nothing is stored)
+        values[cv.DIGIT_TIMEOUT] = str(self.settings.digit_timeout)
+        for name, value in values.items():
+            await self._setvar(uniqueid, name, value)
 
     async def unknown_audio(self) -> str:
         return await self.sounds.piece(UNKNOWN, "nl")
@@ -244,3 +278,9 @@ class CallBacks:
         response = await self.line.action(action)
         if response.get("Response") != "Success":
             raise AmiError(f"Redirect to {context}: {response.get('Message')}")
+
+
+def _language_of(session: Any, e164: str) -> str | None:
+    """The language of the first active member with this number, if any."""
+    holders = members.with_phone(session, e164)
+    return holders[0].language if holders else None

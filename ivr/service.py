@@ -26,6 +26,7 @@ from binalert.workers import repository as heartbeats
 from binalert.workers.health import STALE_BEATS, DialerReport, report_of
 from ivr.ami import AmiConfig, AmiConnection
 from ivr.audio import AudioSource, TtsAudio
+from ivr.by_phone import WithStop
 from ivr.callbacks import CallBacks
 from ivr.dialer import Dialer
 from ivr.health import SpeechHealth
@@ -102,13 +103,14 @@ class DispatcherService:
             self.runtime.store,
             self.runtime.bus,
             ami,
-            WithTransfer(audio, lines),
+            WithStop(WithTransfer(audio, lines), sounds),  # and press 9 on every call (#24)
             pbx,
             self._writer,
             self.speech_health,
         )
         call_backs = CallBacks(dialer.line(), sounds, settings, pbx.inbound_cap)
         dialer.on_inbound = call_backs.on_inbound
+        dialer.listeners.append(call_backs.requests.on_event)
         self.call_backs.append(call_backs)
         # Service calls (#24): verification and "you are in", on the dialer's AMI session.
         service_calls = ServiceCalls(dialer, self.runtime.speech, sms_configured(settings))
@@ -129,6 +131,7 @@ class DispatcherService:
             try:
                 await recovery.sweep_expired_leases()
                 await recovery.store_acknowledgements()
+                await recovery.store_stops()
                 await recovery.check_pbx()
                 await call_backs.publish_unknown_audio()
             except Exception:  # the store or the PBX briefly away: the next round retries
