@@ -124,7 +124,7 @@ class CallInRequests:
             call.kind, call.chosen = by_phone.STOP, call.language
             self._spawn(self._forget(call_id), f"forget-stop-{call_id}")
         elif kind == cv.EVENT_LANGUAGE:
-            chosen = message.get("Language") or ""
+            chosen = message.get("Chosen") or ""  # (Language: is the channel's own header)
             if chosen in cv.MENU_LANGUAGES:  # the dialplan's own words; checked all the same
                 call.kind, call.chosen = by_phone.LANGUAGE, chosen
 

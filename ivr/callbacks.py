@@ -226,6 +226,18 @@ class CallBacks:
         except Exception:  # speech or the PBX briefly away: the next sweep tries again
             log.exception("could not give PBX %s the unknown-caller message", self.line.pbx_name)
 
+    async def warm_call_in(self) -> None:
+        """Synthesise the call-in options in every language after a login, in the background:
+        a caller waits (ringing) while binalert prepares what it says, and the first call in
+        of a language would otherwise wait for a dozen pieces of speech."""
+        try:
+            for language in cv.MENU_LANGUAGES:
+                await call_in_variables(self.sounds, language)
+                await self.sounds.piece("no_alert", language)
+                await self.sounds.piece("menu", language)
+        except Exception:  # speech failing: a call in synthesises what it needs itself
+            log.exception("could not prepare the call-in options")
+
     async def publish_inbound_cap(self) -> None:
         """How many calls on the BIN number the dialplan lets in at once (a global, after
         every login: a restarted PBX forgets it and falls back to the dialplan's 5)."""

@@ -169,7 +169,7 @@ EVENT_AMD = "BinalertAmd"
 EVENT_TRANSFER = "BinalertTransfer"  # the member pressed 3: being put through to the police
 EVENT_INBOUND = "BinalertInbound"  # someone calls the BIN number (Caller:, Asserted: 1/0)
 EVENT_STOP = "BinalertStop"  # a confirmed 9 (CallId:)
-EVENT_LANGUAGE = "BinalertLanguage"  # a language chosen on a call in (CallId:, Language:)
+EVENT_LANGUAGE = "BinalertLanguage"  # a language chosen on a call in (CallId:, Chosen:)
 USER_EVENTS = (
     EVENT_ACK,
     EVENT_RESULT,

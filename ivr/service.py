@@ -121,6 +121,7 @@ class DispatcherService:
         ami.on_ready(call_backs.forget_published)
         ami.on_ready(call_backs.publish_unknown_audio)
         ami.on_ready(call_backs.publish_inbound_cap)
+        ami.on_ready(lambda: dialer.spawn(call_backs.warm_call_in(), "warm-call-in"))
         return dialer, recovery
 
     async def _sweep(self, dialer: Dialer, recovery: Recovery, call_backs: CallBacks) -> None:

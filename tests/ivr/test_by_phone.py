@@ -193,6 +193,7 @@ async def test_a_language_chosen_by_calling_in_is_confirmed_by_a_call_back_and_a
     settings = lab_settings(pbx, sqlite_store, ring_timeout=5, retry_delays="600")
     async with running_dispatcher(settings, sqlite_store, audio=audio) as service:
         await _until(lambda: all(d.ready for d in service.dialers), 10, "the dispatcher ready")
+        await service.call_backs[0].warm_call_in()  # as after every login (callers ring less)
         carrier.rx(CALLERS.CHOOSE_ENGLISH.command(english))
         carrier.rx(CALLERS.STOP.command(claimed, via=UNASSERTED_CALL_BACK_CONTEXT))
         member = _member_of(sqlite_store, english)
