@@ -101,7 +101,7 @@ class CallBacks:
         self.name = f"d{secrets.token_hex(6)}"  # this dispatcher, in the election
         self._unknown_audio: str | None = None
         self.answered: dict[str, int] = {kind.value: 0 for kind in CallBackKind}
-        self.answered["menu"] = 0  # a member's number the network does not assert: options only
+        self.menus = 0  # calls in from a member's number the network does not assert
         # A stop or a language asked for on these calls (#24): the dialer's listener.
         self.requests = CallInRequests(line.run_db, line.action, line.spawn)
 
@@ -152,7 +152,7 @@ class CallBacks:
                 # A member's number, not asserted: anyone may have written it. No message
                 # (the police's alerts are not read out on a claim), only the options, and
                 # whatever is asked is confirmed by calling the number.
-                self.answered["menu"] += 1
+                self.menus += 1
                 self.requests.answered(call_id, CallIn(claimed, False, language))
                 await self._setvar(
                     uniqueid, cv.MENU_AUDIO, await self.sounds.piece("menu", language)

@@ -103,7 +103,7 @@ class DispatcherService:
             self.runtime.store,
             self.runtime.bus,
             ami,
-            WithStop(WithTransfer(audio, lines), sounds),  # and press 9 on every call (#24)
+            _with_stop(WithTransfer(audio, lines), sounds, audio),
             pbx,
             self._writer,
             self.speech_health,
@@ -271,3 +271,9 @@ def _pbx_state(dialer: Dialer) -> dict[str, object]:
 def _retrieved(future: asyncio.Future[None]) -> None:
     if not future.cancelled():
         future.exception()
+
+
+def _with_stop(calls: AudioSource, sounds: TwoWaySounds, audio: object) -> AudioSource:
+    """Every call offers 9 (#24), unless its audio says otherwise (the lab's short prompts
+    for dialer tests: lab.harness.LabSoundsAudio)."""
+    return WithStop(calls, sounds) if getattr(audio, "offers_stop", True) else calls
