@@ -7,6 +7,9 @@
   English; binalert calls them back, they press 1, and the next alert calls them in English;
 - the same kind of request from a number the network does not assert (anyone can write it)
   changes nothing on its own: the confirmation call is not answered, the member stays.
+
+One test, the four people at once: each call is slow (spoken for elderly listeners), so
+they share the wall time. The store side of each step is in tests/test_by_phone_store.py.
 """
 
 from __future__ import annotations
@@ -145,57 +148,29 @@ def _next_alert(store: Store, bin_id: int) -> int:
         return alert.id
 
 
-@pytest.mark.timeout(150)
-async def test_9_and_9_again_stops_the_calls_and_a_9_then_another_key_does_not(
+@pytest.mark.timeout(200)
+async def test_members_stop_by_pressing_9_twice_and_change_language_by_calling_in(
     network: Network, sqlite_store: Store
 ) -> None:
-    pbx, _ = network
-    stops, stays = SIM.PRESS_9_TWICE.number(61), SIM.PRESS_9_THEN_1.number(61)
-    alert_id = seed_alert(sqlite_store, [stops, stays])
-    settings = lab_settings(pbx, sqlite_store, retry_delays="600")
-    async with running_dispatcher(settings, sqlite_store, audio=LabSoundsAudio(stop=True)):
-        stopped, kept = await wait_until_final(sqlite_store, alert_id, 90)
-    # Stopped: no more calls, kept as a member (inactive), the coordinator sees how.
-    assert stopped.status == "cancelled" and stopped.acknowledged_at is None
-    assert stopped.digit is None and stopped.reached  # heard, but a 9 is not a 1
-    assert stopped.member_id is not None and kept.member_id is not None
-    member = _member(sqlite_store, stopped.member_id)
-    assert member.active is False
-    assert [(k, c) for k, c, _ in _records(sqlite_store, member.id)] == [("stopped", "phone")]
-    with sqlite_store.session() as s:
-        query = select(DeliveryEvent.kind).where(DeliveryEvent.delivery_id == stopped.id)
-        assert "stopped_by_member" in list(s.scalars(query))
-    # One 9 then another key: went back, pressed 1, confirmed, still a member.
-    assert kept.status == "acknowledged" and kept.digit == "1"
-    assert _member(sqlite_store, kept.member_id).active is True
-    assert _records(sqlite_store, kept.member_id) == []
-    assert "0 results found" in pbx.rx(f"database show {cv.STOP_DB_FAMILY}")
-    # The next alert calls only the one who stayed.
-    with sqlite_store.session() as s:
-        bin_id = s.get(Alert, alert_id).bin_ids[0]  # type: ignore[union-attr]
-    [again] = deliveries(sqlite_store, _next_alert(sqlite_store, bin_id))
-    assert again.member_id == kept.member_id
-
-
-@pytest.mark.timeout(180)
-async def test_a_language_chosen_by_calling_in_is_confirmed_by_a_call_back_and_a_claim_alone_changes_nothing(  # noqa: E501
-    network: Network, sqlite_store: Store
-) -> None:
-    """Two members call the BIN number at once. One, whose number the network asserts,
-    chooses English; binalert hangs up, calls them back in English, they press 1: the next
-    alert calls them in English. The other call shows a member's number that the network
-    does not assert, asking to stop: binalert calls that number back, nobody answers there
-    (the member never asked), and nothing changes."""
+    """Four simulated people at once, over the lab trunk. On an alert's call, one presses 9
+    and 9 again: stopped, not called by the next alert; one presses 9, then another key, then
+    1: kept, acknowledged. Meanwhile a member of another BIN, whose number the network
+    asserts, calls the BIN number and chooses English: binalert hangs up, calls them back in
+    English, they press 1, and the next alert calls them in English. And a call showing a
+    member's number that the network does not assert asks to stop: binalert calls that number
+    back, nobody answers there (the member never asked), and nothing changes."""
     pbx, carrier = network
+    stops, stays = SIM.PRESS_9_TWICE.number(61), SIM.PRESS_9_THEN_1.number(61)
     english, claimed = SIM.PRESS_1.number(62), SIM.NO_ANSWER.number(62)
-    bin_id = _bin_of_members(sqlite_store, [english, claimed])
+    first_alert = seed_alert(sqlite_store, [stops, stays])
+    callers_bin = _bin_of_members(sqlite_store, [english, claimed])
     audio = LanguagesHeard()
     settings = lab_settings(pbx, sqlite_store, ring_timeout=5, retry_delays="600")
     async with running_dispatcher(settings, sqlite_store, audio=audio) as service:
-        await _until(lambda: all(d.ready for d in service.dialers), 10, "the dispatcher ready")
         await service.call_backs[0].warm_call_in()  # as after every login (callers ring less)
         carrier.rx(CALLERS.CHOOSE_ENGLISH.command(english))
         carrier.rx(CALLERS.STOP.command(claimed, via=UNASSERTED_CALL_BACK_CONTEXT))
+        stopped, kept = await wait_until_final(sqlite_store, first_alert, 90)
         member = _member_of(sqlite_store, english)
         await _until(
             lambda: _member(sqlite_store, member.id).language == "en", 90, "English, confirmed"
@@ -205,10 +180,10 @@ async def test_a_language_chosen_by_calling_in_is_confirmed_by_a_call_back_and_a
             60,
             "the unanswered confirmation call",
         )
-        alert_id = _next_alert(sqlite_store, bin_id)
+        next_alert = _next_alert(sqlite_store, callers_bin)
         await _until(
             lambda: (
-                [d.status for d in deliveries(sqlite_store, alert_id)]
+                [d.status for d in deliveries(sqlite_store, next_alert)]
                 == ["acknowledged", "waiting_retry"]
             ),
             60,
@@ -217,9 +192,32 @@ async def test_a_language_chosen_by_calling_in_is_confirmed_by_a_call_back_and_a
         answered = dict(service.call_backs[0].answered)
         menus = service.call_backs[0].menus
         requested = dict(service.call_backs[0].requests.requested)
+
+    # 9 and 9 again: no more calls, kept as a member (inactive), the coordinator sees how.
+    assert stopped.status == "cancelled" and stopped.acknowledged_at is None
+    assert stopped.digit is None and stopped.reached  # heard, but a 9 is not a 1
+    assert stopped.member_id is not None and kept.member_id is not None
+    assert _member(sqlite_store, stopped.member_id).active is False
+    assert [(k, c) for k, c, _ in _records(sqlite_store, stopped.member_id)] == [
+        ("stopped", "phone")
+    ]
+    with sqlite_store.session() as s:
+        query = select(DeliveryEvent.kind).where(DeliveryEvent.delivery_id == stopped.id)
+        assert "stopped_by_member" in list(s.scalars(query))
+    # One 9 then another key: went back, pressed 1, confirmed, still a member.
+    assert kept.status == "acknowledged" and kept.digit == "1"
+    assert _member(sqlite_store, kept.member_id).active is True
+    assert _records(sqlite_store, kept.member_id) == []
+    assert "0 results found" in pbx.rx(f"database show {cv.STOP_DB_FAMILY}")
+    # The next alert of their BIN calls only the one who stayed.
+    with sqlite_store.session() as s:
+        bin_id = s.get(Alert, first_alert).bin_ids[0]  # type: ignore[union-attr]
+    [again] = deliveries(sqlite_store, _next_alert(sqlite_store, bin_id))
+    assert again.member_id == kept.member_id
+
     assert answered["no_alert"] == 1 and menus == 1, answered
     assert requested == {by_phone.STOP: 1, by_phone.LANGUAGE: 1}
-    # Asked on the call in (a claim), done only on binalert's call back, which spoke English.
+    # English: asked on the call in (a claim), done only on binalert's call back, in English.
     [confirm] = _service_calls(sqlite_store, english)
     assert (confirm.purpose, confirm.language, confirm.outcome) == (
         by_phone.LANGUAGE_PURPOSE,
@@ -229,9 +227,9 @@ async def test_a_language_chosen_by_calling_in_is_confirmed_by_a_call_back_and_a
     kinds = [(k, c, d.get("asserted")) for k, c, d in _records(sqlite_store, member.id)]
     assert kinds == [("language_requested", "phone", True), ("language_changed", "phone", None)]
     # The next alert: in English for them, its call's audio asked for in English.
-    rows = {d.member_id: d for d in deliveries(sqlite_store, alert_id)}
+    rows = {d.member_id: d for d in deliveries(sqlite_store, next_alert)}
     assert rows[member.id].language == "en" and rows[member.id].status == "acknowledged"
-    assert (alert_id, "en") in audio.asked
+    assert (next_alert, "en") in audio.asked
     # The claim alone: recorded as asked (not asserted), nothing changed, still called.
     other = _member_of(sqlite_store, claimed)
     assert other.active is True and other.language == "nl"
