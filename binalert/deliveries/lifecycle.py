@@ -302,6 +302,9 @@ def stopped_on_call(session: Session, channel_id: str, now: datetime) -> int | N
     row = repo.snapshot(session, attempt.delivery_id)
     if row.member_id is None:  # erased meanwhile
         return None
+    member = members.get(session, row.member_id)
+    if member is None or not member.active:  # stored already (the AstDB sweep, again)
+        return int(row.member_id)
     events.record_delivery(
         session, row, events.STOPPED_BY_MEMBER, channel_id=channel_id, at=now.isoformat()
     )
