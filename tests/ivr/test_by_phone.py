@@ -24,10 +24,13 @@ import pytest
 from sqlalchemy import insert, select
 
 from binalert.alerts.schedule import schedule
+from binalert.deliveries import lifecycle
+from binalert.deliveries.policy import RetryPolicy
 from binalert.members import by_phone
 from binalert.models import (
     Alert,
     Bin,
+    CallOutcome,
     DeliveryEvent,
     Member,
     MemberRecord,
@@ -36,6 +39,7 @@ from binalert.models import (
 )
 from binalert.phones import parse_phone
 from ivr import channelvars as cv
+from ivr import wire
 from lab.harness import LabSoundsAudio, lab_settings, running_dispatcher
 from lab.network import UNASSERTED_CALL_BACK_CONTEXT
 from lab.pbx import LabPbx, temporary_network
@@ -237,3 +241,29 @@ async def test_members_stop_by_pressing_9_twice_and_change_language_by_calling_i
         ("stop_requested", False)
     ]
     assert rows[other.id].status == "waiting_retry"  # called, not answered: called again later
+
+
+@pytest.mark.timeout(60)
+async def test_a_9_in_astdb_is_stored_after_a_dispatcher_outage(
+    pbx: LabPbx, sqlite_store: Store
+) -> None:
+    """The dialplan wrote the second 9 to AstDB, but the dispatcher that placed the call died
+    before storing it (its call was closed as unanswered): the next one stops the member."""
+    alert_id = seed_alert(sqlite_store, [SIM.PRESS_9_TWICE.number(63)])
+    options = lifecycle.ClaimOptions("gone-worker", "pbx1", wire.call_id, 300)
+    with sqlite_store.session() as s:
+        [call] = lifecycle.claim_due(s, datetime.now(UTC), 10, options)
+        lifecycle.finish_call(
+            s, call.channel_id, CallOutcome.HANGUP_NO_ACK, datetime.now(UTC), RetryPolicy(3, (600,))
+        )
+    pbx.rx(f"database put {cv.STOP_DB_FAMILY} {call.channel_id} 1796045058")
+    member = _member_of(sqlite_store, SIM.PRESS_9_TWICE.number(63))
+    settings = lab_settings(pbx, sqlite_store, retry_delays="600")
+    async with running_dispatcher(settings, sqlite_store):
+        await _until(lambda: not _member(sqlite_store, member.id).active, 30, "the stop")
+        await _until(
+            lambda: "0 results" in pbx.rx(f"database show {cv.STOP_DB_FAMILY}"), 10, "forgotten"
+        )
+    [row] = deliveries(sqlite_store, alert_id)
+    assert row.status == "cancelled" and row.acknowledged_at is None
+    assert [(k, c) for k, c, _ in _records(sqlite_store, member.id)] == [("stopped", "phone")]
