@@ -17,7 +17,12 @@ asserted it, and waits a few seconds. Here (seeing the dialer only through a `Li
    is kept as heard on a call back (unverified) and the member is called straight back, where
    a 1 counts; a call back is never put through to the police (no press 3);
 3. the call's variables are set (AMI Setvar, each checked) and the channel is moved on
-   (AMI Redirect) to binalert-callback, binalert-no-alert or binalert-unknown.
+   (AMI Redirect) to binalert-callback, binalert-no-alert or binalert-unknown;
+4. (#24) a member calling in also hears the options: another language (4), stop (9). A number
+   the trunk does not assert but which is a member's goes to binalert-menu: the options
+   without any message (the police's alerts are never read out on a claim anyone can
+   write). What is asked on any call in is a request: ivr.by_phone.CallInRequests sends it,
+   once the caller hangs up, to be confirmed by a call to the number.
 
 If no dispatcher acts in time, the dialplan plays the unknown-caller message itself (its
 sound is a global variable this module sets after every login), so nobody waits in silence.
