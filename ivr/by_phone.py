@@ -58,11 +58,15 @@ async def call_in_variables(sounds: TwoWaySounds, language: str) -> dict[str, st
     values = await stop_variables(sounds, language)
     if not values:
         return {}
-    values[cv.STOPPED_AUDIO] = await sounds.piece("stopped_call_in", language)
-    values[cv.LANGUAGE_OFFER_AUDIO] = await sounds.piece("language_offer", language)
-    values[cv.LANGUAGES_AUDIO] = await sounds.piece(LANGUAGES, language)
-    for chosen, variable in cv.CHOSEN_AUDIO.items():
-        values[variable] = await sounds.piece("chosen", chosen)
+    try:
+        values[cv.STOPPED_AUDIO] = await sounds.piece("stopped_call_in", language)
+        values[cv.LANGUAGE_OFFER_AUDIO] = await sounds.piece("language_offer", language)
+        values[cv.LANGUAGES_AUDIO] = await sounds.piece(LANGUAGES, language)
+        for chosen, variable in cv.CHOSEN_AUDIO.items():
+            values[variable] = await sounds.piece("chosen", chosen)
+    except Exception:  # the call in goes on without its options (nothing half-offered)
+        log.exception("no call-in options in %s", language)
+        return {}
     return values
 
 

@@ -47,7 +47,7 @@ from binalert.members import repository as members
 from binalert.phones import caller_e164
 from binalert.settings import Settings
 from ivr import channelvars as cv
-from ivr import wire
+from ivr import keys, wire
 from ivr.ami import AmiError
 from ivr.by_phone import CallIn, CallInRequests, call_in_variables
 from ivr.calls import LiveCall
@@ -153,17 +153,7 @@ class CallBacks:
                 await self._setvar(uniqueid, cv.NO_ALERT_AUDIO, audio)
                 await self._set_call_in(uniqueid, call_id, found.language)
                 await self._redirect(uniqueid, cv.NO_ALERT_CONTEXT)
-            elif claimed and (language := await self.line.run_db(_language_of, claimed)):
-                # A member's number, not asserted: anyone may have written it. No message
-                # (the police's alerts are not read out on a claim), only the options, and
-                # whatever is asked is confirmed by calling the number.
-                self.menus += 1
-                self.requests.answered(call_id, CallIn(claimed, False, language))
-                await self._setvar(
-                    uniqueid, cv.MENU_AUDIO, await self.sounds.piece("menu", language)
-                )
-                await self._set_call_in(uniqueid, call_id, language)
-                await self._redirect(uniqueid, cv.MENU_CONTEXT)
+            elif claimed and await self._menu(uniqueid, call_id, claimed):
                 log.info("call back %s: menu (number not asserted)", call_id)
                 return
             else:
@@ -200,19 +190,45 @@ class CallBacks:
         values[cv.CALLBACK_AUDIO] = await self.sounds.piece(greeting, found.language)
         if target.open:  # its 1 confirms nothing: the member is called straight back
             values[cv.THANKS_AUDIO] = await self.sounds.piece("callback_thanks", found.language)
-        # Another language (4), and a stop (9) that a call back confirms (#24).
-        values |= await call_in_variables(self.sounds, found.language)
+        # Another language (4), and a stop (9) that a call back confirms (#24); without them
+        # no 9 either (its words on binalert's own call say the stop is done: not so here).
+        options = await call_in_variables(self.sounds, found.language)
+        if not options:
+            for variable in keys.STOP_PIECES:
+                values.pop(variable, None)
+        values |= options
         for name, value in values.items():
             await self._setvar(uniqueid, name, value)
         await self._redirect(uniqueid, cv.CALLBACK_CONTEXT)
 
-    async def _set_call_in(self, uniqueid: str, call_id: str, language: str) -> None:
-        """The call-in options (another language, stop) on a call without a message."""
+    async def _menu(self, uniqueid: str, call_id: str, claimed: str) -> bool:
+        """A member's number the trunk does not assert: anyone may have written it. No message
+        (the police's alerts are not read out on a claim), only the options, and whatever is
+        asked is confirmed by calling the number. False: not a member's number (or no
+        options to offer): the caller is answered as a stranger."""
+        language = await self.line.run_db(_language_of, claimed)
+        if language is None:
+            return False
+        menu = await self.sounds.piece("menu", language)
+        if not await self._set_call_in(uniqueid, call_id, language):
+            return False
+        self.menus += 1
+        self.requests.answered(call_id, CallIn(claimed, False, language))
+        await self._setvar(uniqueid, cv.MENU_AUDIO, menu)
+        await self._redirect(uniqueid, cv.MENU_CONTEXT)
+        return True
+
+    async def _set_call_in(self, uniqueid: str, call_id: str, language: str) -> bool:
+        """The call-in options (another language, stop) on a call without a message; False
+        when they cannot be had (speech failing): the call goes on without them."""
         values = await call_in_variables(self.sounds, language)
+        if not values:
+            return False
         values[cv.CALL_ID] = call_id  # the events' CallId (no attempt: nothing is stored)
         values[cv.DIGIT_TIMEOUT] = str(self.settings.digit_timeout)
         for name, value in values.items():
             await self._setvar(uniqueid, name, value)
+        return True
 
     async def unknown_audio(self) -> str:
         return await self.sounds.piece(UNKNOWN, "nl")
