@@ -45,10 +45,6 @@ SERVICE_WAIT = "BINALERT_SERVICE_WAIT"  # 1: listen for a 1 (and say the text tw
 SERVICE_PLAYS = "BINALERT_SERVICE_PLAYS"  # set by the dialplan: how often the text was said
 SERVICE_CONTEXT = "binalert-service"
 SERVICE_GROUP = "service@binalert"  # the dialplan's GROUP of service calls: held lines
-SERVICE_GROUP_HEADER = "GROUP(binalert)=service"
-"""The Originate `Variable` that puts a service call in SERVICE_GROUP from its first ring
-(Asterisk writes a function named in an Originate variable on the new channel before it
-dials), so every claim counts it while it rings too, not only once the dialplan runs."""
 EVENT_SERVICE = "BinalertService"  # CallId:, Result: pressed_1 | no_key | heard
 RESULT_PRESSED_1 = "pressed_1"
 RESULT_NO_KEY = "no_key"

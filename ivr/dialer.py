@@ -21,6 +21,7 @@ from panoramisk.message import Message
 from sqlalchemy.exc import SQLAlchemyError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from binalert import service_calls
 from binalert.clock import utcnow
 from binalert.deliveries import lifecycle as deliveries
 from binalert.deliveries import two_way
@@ -281,18 +282,20 @@ class Dialer:
 
     async def service_lines(self) -> int:
         """Lines held by service calls (#24: a sign-up's verification, "you are in"; placed
-        by ivr.service_calls on this PBX, by any worker): the Originate puts each in
-        service@binalert from its first ring. Unknown: none (they are few, capped per PBX,
-        and never take the last free line; an unreadable count is logged)."""
+        by ivr.service_calls on this PBX, by any worker). Answered, each is in
+        service@binalert on the PBX; ringing, it is in no group yet (an Originate cannot set
+        one), but the store knows it as being placed: the larger of the two counts."""
+        in_store = await self.db(service_calls.open_on, self.pbx.name, utcnow())
         try:
             response = await self.ami.action(
                 {"Action": "Getvar", "Variable": f"GROUP_COUNT({cv.SERVICE_GROUP})"}
             )
         except AmiError as error:
             log.warning("PBX %s: service call lines unknown: %s", self.pbx.name, error)
-            return 0
+            return in_store
         value = response.get("Value") or "0"
-        return int(value) if response.get("Response") == "Success" and value.isdigit() else 0
+        live = int(value) if response.get("Response") == "Success" and value.isdigit() else 0
+        return max(live, in_store)
 
     def _outbound_in_flight(self) -> int:
         """The calls this dialer placed (the call backs it follows are inbound calls)."""

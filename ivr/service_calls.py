@@ -8,9 +8,10 @@ else is needed to use one: queue it, and add a handler for its purpose.
 - The text is synthesised by the process's speech service, as the alerts' texts are, and
   named as this PBX plays it (ivr.audio.PbxSounds); "thank you" after a 1 is the phrase
   table's `service_thanks`.
-- A service call holds a line of the trunk like any call: the Originate puts it in the group
-  service@binalert from its first ring (ivr.channelvars.SERVICE_GROUP_HEADER) and every claim
-  of the dialers counts that group live on the PBX, as it counts calls coming in. It is
+- A service call holds a line of the trunk like any call, and every claim of the dialers
+  counts it (Dialer.service_lines): once answered it is in the group service@binalert, read
+  live on the PBX as the calls coming in are; while it rings (or if the PBX cannot say) the
+  store's count of service calls being placed on this PBX, whichever is more. It is
   placed only when a line is free beyond one kept for alerts, at most
   BINALERT_SERVICE_CALLS_AT_ONCE at once on this PBX (counted in the store, every worker's),
   within the PBX's calls per second (the dialer's rate limiter).
@@ -189,7 +190,7 @@ class ServiceCalls:
             "Async": "true",
             "ChannelId": wire.channel_id(call.channel_id),
             "OtherChannelId": wire.channel_id(OTHER_PREFIX + call.channel_id[2:]),
-            "Variable": [*wire.variables(values), cv.SERVICE_GROUP_HEADER],
+            "Variable": wire.variables(values),
         }
 
     async def _originate(

@@ -17,7 +17,7 @@ from api.web.render import page, redirect
 from binalert.auth.schemas import Caller
 from binalert.bins import service as bins
 from binalert.errors import Conflict, Invalid
-from binalert.members import csvio, service
+from binalert.members import csvio, service, signup
 from binalert.members.schemas import MemberCreate, MemberOut, MemberPatch
 from binalert.paging import PageRequest
 from binalert.runtime import Runtime
@@ -55,7 +55,8 @@ def members_page(
         rows = [m for m in rows if _matches(m, query)]
     with runtime.store.session() as db:
         found = bins.get(db, caller, bin_id)
-    return page(request, "members.html", bin=found, members=rows, q=query)
+        waiting = signup.waiting(db, caller, bin_id)  # #24: sign-ups to approve
+    return page(request, "members.html", bin=found, members=rows, q=query, waiting=waiting)
 
 
 def _errors(error: ValidationError) -> dict[str, str]:

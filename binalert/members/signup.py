@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from binalert import service_calls
@@ -50,6 +50,7 @@ from binalert.models import (
 )
 from binalert.phones import InvalidPhone, parse_phone
 from binalert.service_calls import ServiceOutcome
+from store.db import on_postgres
 from tts.phrases import phrase
 
 LANGUAGES = ("nl", "fr", "de", "en")
@@ -94,6 +95,15 @@ class Checked:
     house_number: str | None
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """A sign-up taken: its id (None when the number is a member of the BIN already: then
+    nothing was stored), and the number that is called, as stored (E.164)."""
+
+    signup_id: int | None
+    phone: str
+
+
 # -- the page's link and options (the coordinator's) ------------------------------------------
 
 
@@ -114,6 +124,9 @@ def renew_link(session: Session, caller: Caller, bin_id: int) -> str:
     _managed(session, caller, bin_id)
     found = _page_row(session, bin_id)
     found.token = secrets.token_urlsafe(24)
+    if not found.contact:  # the consent text names whom to ask: the coordinator who made it
+        who = caller.principal
+        found.contact = ", ".join(p for p in (who.name, who.email) if p)[:200]
     session.flush()
     audit(session, caller, "signup.link_renewed", f"bin:{bin_id}")
     return found.token
@@ -251,17 +264,20 @@ def submit(
     policy: MemberPolicy,
     sms: bool,
     now: datetime,
-) -> Signup:
+) -> Submitted:
     """Store a sign-up, its consent, and queue its verification call. Refused (TooMany) when
-    the client, the number or everyone together asked for too many calls: checked before the
-    form, so a flood costs a count, not a parse."""
+    the client, the number or everyone together asked for too many calls: the client's count
+    before the form, so a flood costs a count, not a parse."""
     bin_row, _page = by_token(session, token)
+    _one_at_a_time(session)
     hour_ago, day_ago = now - timedelta(hours=1), now - timedelta(days=1)
     if _signups_from(session, client, hour_ago) >= limits.per_client_hour:
         raise _too_many("too many sign-ups from this address; try again in an hour")
     checked = check(form, policy, sms)
     if checked.phone in members_repo.phones_in_bin(session, bin_row.id):
-        raise Conflict("this number is already a member of this BIN")
+        # Already a member: nothing is stored and nobody is called, and the page says what it
+        # says to anyone (we are calling you), so it never tells a stranger who is a member.
+        return Submitted(None, checked.phone)
     to_number_hour = service_calls.calls_to(session, checked.phone, hour_ago, VERIFY)
     to_number_day = service_calls.calls_to(session, checked.phone, day_ago, VERIFY)
     if to_number_hour >= limits.per_number_hour or to_number_day >= limits.per_number_day:
@@ -306,7 +322,15 @@ def submit(
         bin_id=bin_row.id,
         now=now,
     )
-    return row
+    return Submitted(row.id, checked.phone)
+
+
+def _one_at_a_time(session: Session) -> None:
+    """Sign-ups are counted, then stored: on PostgreSQL two at once could both pass a limit,
+    so they take turns (a transaction lock; SQLite has one writer anyway). They are few, and
+    a flood is refused after a count."""
+    if on_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('binalert-signups'))"))
 
 
 def _too_many(message: str) -> TooMany:
@@ -382,6 +406,15 @@ def waiting(session: Session, caller: Caller, bin_id: int) -> list[Waiting]:
         for r in session.scalars(query)
     ]
     return sorted(rows, key=lambda w: w.status != SignupStatus.CONFIRMED.value)
+
+
+def bin_of(session: Session, signup_id: int) -> int:
+    """The BIN of a sign-up (NotFound when it is gone); the caller's scope is checked by the
+    step that follows (approve, refuse)."""
+    row = session.get(Signup, signup_id)
+    if row is None:
+        raise NotFound(f"sign-up {signup_id} not found")
+    return row.bin_id
 
 
 def _decided(session: Session, caller: Caller, signup_id: int) -> Signup:
@@ -530,9 +563,8 @@ def forget_unconfirmed(session: Session, now: datetime) -> int:
             signup=signup_id,
         )
     if gone:
-        result = session.execute(
+        session.execute(
             delete(Signup).where(Signup.id.in_([g[0] for g in gone])),
             execution_options={"synchronize_session": False},
         )
-        assert isinstance(result, CursorResult)
     return len(gone)
