@@ -282,7 +282,11 @@ class MessageApproval(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
 
 
-_WAITING = text("status IN ('pending', 'waiting_retry')")
+_WAITING = "status IN ('pending', 'waiting_retry')"
+# Waiting deliveries the dialer calls (#22: an SMS-only delivery waits for its SMS, not for a
+# dialer; migration 0017)
+_DIALABLE_SQLITE = text(_WAITING + " AND call = 1")
+_DIALABLE_PG = text(_WAITING + " AND call = true")
 
 
 class Delivery(Base):
@@ -299,14 +303,14 @@ class Delivery(Base):
             "attempts",
             "next_attempt_at",
             "id",
-            sqlite_where=_WAITING,
-            postgresql_where=_WAITING,
+            sqlite_where=_DIALABLE_SQLITE,
+            postgresql_where=_DIALABLE_PG,
         ),
         Index(
             "ix_deliveries_next",
             "next_attempt_at",
-            sqlite_where=_WAITING,
-            postgresql_where=_WAITING,
+            sqlite_where=_DIALABLE_SQLITE,
+            postgresql_where=_DIALABLE_PG,
         ),
     )
 

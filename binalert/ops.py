@@ -16,13 +16,15 @@ from sqlalchemy import text
 
 from binalert.alerts import repository as alerts_repo
 from binalert.clock import utcnow
+from binalert.deliveries import sms as sms_repo
+from binalert.deliveries import sms_rules
 from binalert.models import AlertStatus
 from binalert.runtime import Runtime
 from binalert.webhooks import repository as webhooks_repo
 from binalert.workers import health
 from binalert.workers import repository as workers_repo
 from binalert.workers.health import HELD_NO_WORKER as NO_WORKER
-from binalert.workers.health import DialerReport, PbxVerdict
+from binalert.workers.health import DialerReport, PbxVerdict, SmsVerdict
 
 Health = list[dict[str, object]]  # what each background service says (service_health)
 
@@ -87,6 +89,21 @@ def dialing(runtime: Runtime, services: Health, now: datetime) -> list[PbxVerdic
     return health.judge(configured, [*stored, *local_reports(runtime, services, now)], now)
 
 
+def sms_configured(runtime: Runtime) -> bool:
+    """An SMSC is configured here (#22): SMS are queued, and some worker must send them."""
+    return sms_rules.config_of(runtime.store.session_info) is not None
+
+
+def sending_sms(runtime: Runtime, now: datetime) -> SmsVerdict:
+    """Whether SMS go out: a live SMS worker (any process) is bound to the SMSC."""
+    try:
+        with runtime.store.session() as session:
+            stored = workers_repo.reports(session)
+    except Exception:
+        stored = []
+    return health.judge_sms(stored, now)
+
+
 def calls_held(runtime: Runtime) -> list[str]:
     """Why no call can go out now (binalert.workers.health.HELD_KINDS); empty if they can."""
     return health.calls_held(dialing(runtime, service_health(runtime), utcnow()))
@@ -112,6 +129,12 @@ def readiness(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
         "pbxes": [v.as_dict(now) for v in verdicts],
         "services": services,
     }
+    if sms_configured(runtime):  # an SMS link that is down holds SMS as a PBX holds calls
+        sms = sending_sms(runtime, now)
+        body["sms"] = sms.as_dict(now)
+        if not sms.healthy:
+            body["ready"] = ready = False
+            why.append(f"SMS: {sms.reason}")
     return ready, body
 
 
@@ -168,6 +191,28 @@ class RuntimeCollector(Collector):
         for job_status, n in sorted(jobs.items()):
             hooks.add_metric([job_status], n)
         yield hooks
+        if sms_configured(self.runtime):
+            yield from self._sms_metrics()
+
+    def _sms_metrics(self) -> Iterator[Metric]:
+        try:
+            with self.runtime.store.session() as session:
+                counts = sms_repo.count_by_status(session)
+        except Exception:
+            return
+        family = GaugeMetricFamily("binalert_sms", "SMS by status", labels=["status"])
+        for status, n in sorted(counts.items()):
+            family.add_metric([status], n)
+        yield family
+        verdict = sending_sms(self.runtime, utcnow())
+        yield GaugeMetricFamily(
+            "binalert_sms_link_healthy",
+            "SMS go out (1): a live SMS worker is bound to the SMSC; else 0",
+            value=1.0 if verdict.healthy else 0.0,
+        )
+        yield GaugeMetricFamily(
+            "binalert_sms_workers_alive", "processes sending SMS", value=float(len(verdict.workers))
+        )
 
     def _service_metrics(self) -> Iterator[Metric]:
         services = service_health(self.runtime)

@@ -169,3 +169,36 @@ def dispatch_allow_list(text: str) -> frozenset[str]:
             raise InvalidPhone(f"{part!r} is not a valid phone number")
         allowed.add(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
     return frozenset(allowed)
+
+
+SMS_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def sms_number(e164: str | None, allowed_countries: Collection[str]) -> str | None:
+    """The number as E.164 when binalert may text it (#22): a valid mobile number of an
+    allowed country (BINALERT_SMS_COUNTRIES). FIXED_LINE_OR_MOBILE counts where a country's
+    plan does not tell them apart (phonenumbers says so only there). Never a premium-rate,
+    shared-cost, toll-free, UAN, pager or personal number, a short code or a landline: a
+    text to those costs money, reaches nobody, or reaches someone who did not ask."""
+    if not e164 or not _E164.fullmatch(e164):
+        return None
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    if phonenumbers.region_code_for_number(parsed) not in allowed_countries:
+        return None
+    if phonenumbers.number_type(parsed) not in SMS_TYPES:
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def sms_countries(text: str) -> frozenset[str]:
+    """BINALERT_SMS_COUNTRIES: comma-separated ISO country codes."""
+    countries = frozenset(c.strip().upper() for c in text.split(",") if c.strip())
+    for country in countries:
+        if country not in phonenumbers.SUPPORTED_REGIONS:
+            raise InvalidPhone(f"{country!r} is not a country code (BE, NL, FR, ...)")
+    return countries

@@ -6,7 +6,8 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from binalert.deliveries import events
+from binalert.deliveries import events, sms_rules
+from binalert.deliveries.sms_rules import SmsConfig
 from binalert.settings import Settings
 from binalert.webhooks import jobs as webhook_jobs
 from store.announce import take_announced
@@ -41,6 +42,9 @@ class Runtime:
         self.services: list[BackgroundService] = []
         store.after_transaction(self._publish_announced, take_announced)
         events.add_hook(store, webhook_jobs.enqueue, webhook_jobs.WEBHOOK_EVENTS)
+        if settings.smsc() is not None:  # SMS configured: every process may queue them (#22)
+            config = SmsConfig(settings.sms_allowed(), settings.sms_max_parts)
+            sms_rules.configure(store.session_info, config)
 
     def _publish_announced(self, session: Session) -> None:
         for topic in take_announced(session):

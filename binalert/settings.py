@@ -20,7 +20,8 @@ from pydantic_settings import (
 
 from binalert import secretfile
 from binalert.members.policy import MemberPolicy
-from binalert.phones import InvalidPhone, dispatch_allow_list
+from binalert.phones import InvalidPhone, dispatch_allow_list, sms_countries
+from binalert.sms.text import MAX_PARTS
 from tts import SpeechConfig
 
 SAMPLE_AMI_SECRET = "binalert-lab-secret"
@@ -70,6 +71,29 @@ class PbxSettings(BaseModel):
     def _template_has_number(cls, value: str) -> str:
         if "{e164}" not in value and "{national}" not in value:
             raise ValueError("the dial template must contain {e164} or {national}")
+        return value
+
+
+class SmscSettings(BaseModel):
+    """The SMSC binalert texts through (SMPP 3.4), from the BINALERT_SMSC_* settings."""
+
+    host: str
+    port: int = Field(default=2775, ge=1, le=65535)
+    system_id: str = Field(pattern=r"^[\x21-\x7e]{1,15}$")  # SMPP: 16 octets with the NUL
+    password: SecretStr
+    system_type: str = Field(default="", pattern=r"^[\x21-\x7e]{0,12}$")
+    source: str = Field(pattern=r"^\+[1-9][0-9]{6,14}$")
+    """binalert's number, which members' replies go to (E.164)."""
+    mps: float = Field(default=10.0, gt=0, le=1000)
+    window: int = Field(default=10, ge=1, le=100)
+    enquire_seconds: float = Field(default=30.0, ge=0.5, le=600)
+    receipt_timeout: int = Field(default=7200, ge=10, le=7 * 86400)
+
+    @field_validator("password")
+    @classmethod
+    def _password_fits(cls, value: SecretStr) -> SecretStr:
+        if not 1 <= len(value.get_secret_value()) <= 8:  # SMPP: 9 octets with the NUL
+            raise ValueError("the SMSC password must be 1 to 8 characters (SMPP 3.4)")
         return value
 
 
@@ -134,6 +158,12 @@ class Settings(BaseSettings):
     """How often each dialing process writes its heartbeat (binalert.workers); a process
     silent for three of them counts as dead, and its PBX as not dialled."""
     shutdown_grace: float = Field(default=30.0, ge=0, le=600)
+    sms_submit_lease: float = Field(default=60.0, ge=1, le=3600)
+    """Seconds an SMS may stay recorded as submitting (#22): past it, its worker is taken as
+    gone, and the SMS as unknown (never sent again; a later receipt reconciles it)."""
+    sms_reply_window: float = Field(default=600.0, ge=1, le=86400)
+    """Seconds an SMS-only delivery waits for a reply 1 after its SMS was delivered (or
+    submitted, when no receipt told), before it ends unacknowledged (deliveries.sms_rules)."""
 
     session_secret: SecretStr | None = None
     """The server secret: signs cookies and /media URLs, and is the key TOTP secrets are
@@ -174,6 +204,12 @@ class Settings(BaseSettings):
     """Shown on the map under the tiles (HTML, as the tile provider asks for it)."""
     phone_countries: str = "BE,NL,FR,DE,LU"
     """Countries whose numbers members may have (ISO codes); others are never called."""
+    sms_countries: str = "BE,NL,FR,DE,LU"
+    """Countries whose mobile numbers binalert may text (#22; binalert.phones.sms_number): a
+    member's number elsewhere is called, never texted."""
+    sms_max_parts: int = Field(default=MAX_PARTS, ge=1, le=10)
+    """At most this many parts per SMS (each part is paid for): a longer text is refused at
+    the preview (binalert.sms.text)."""
     dispatch_allow: str = ""
     """Dispatch lines allowed besides Belgian geographic landlines (comma-separated numbers):
     a police zone whose line is not one (binalert.phones.dispatch_line)."""
@@ -188,6 +224,24 @@ class Settings(BaseSettings):
     media_allow: str = ""
     """Networks that may fetch /media (the PBXes that use BINALERT_MEDIA_BASE_URL); unset: any
     address. A request needs the signed URL binalert handed the PBX either way."""
+
+    smsc_host: str | None = None
+    """The SMSC that binalert sends SMS through (SMPP 3.4, bound as a transceiver); unset: no
+    SMS, and everything else runs as without it. With it: BINALERT_SMSC_SYSTEM_ID,
+    BINALERT_SMSC_PASSWORD and BINALERT_SMSC_SOURCE (the number replies reach, E.164)."""
+    smsc_port: int = 2775
+    smsc_system_id: str = ""
+    smsc_password: SecretStr | None = None
+    smsc_system_type: str = ""
+    smsc_source: str = ""
+    smsc_mps: float = 10.0
+    """The provider's limit of messages (parts) per second; binalert keeps under it."""
+    smsc_window: int = 10
+    """Submits awaiting their answer at once (the provider's window)."""
+    smsc_enquire_seconds: float = 30.0
+    """Keep-alive (enquire_link) after this long without traffic; no answer: reconnect."""
+    smsc_receipt_timeout: int = 7200
+    """Seconds after which an SMS without a delivery receipt ends as "sent, no receipt"."""
 
     tts_engine: Literal["espeak", "gtts", "piper"] = "espeak"
     tts_voices: str = ""
@@ -245,6 +299,15 @@ class Settings(BaseSettings):
         if not parts or not all(p.isdigit() for p in parts):
             raise ValueError("BINALERT_RETRY_DELAYS must be comma-separated whole seconds")
         return ",".join(parts)
+
+    @field_validator("sms_countries")
+    @classmethod
+    def _sms_countries(cls, value: str) -> str:
+        try:
+            sms_countries(value)
+        except InvalidPhone as error:
+            raise ValueError(f"BINALERT_SMS_COUNTRIES: {error}") from error
+        return value
 
     @field_validator("dispatch_allow")
     @classmethod
@@ -329,6 +392,33 @@ class Settings(BaseSettings):
             _refuse_example(self.session_secret, "the session secret")
         return self
 
+    @model_validator(mode="after")
+    def _smsc_complete(self) -> Settings:
+        self.smsc()  # an SMSC half configured is refused at start, not at the first alert
+        return self
+
+    def smsc(self) -> SmscSettings | None:
+        """The SMSC to bind to, or None: SMS is not configured."""
+        if not self.smsc_host:
+            return None
+        if self.smsc_password is None or not self.smsc_system_id or not self.smsc_source:
+            raise ValueError(
+                "BINALERT_SMSC_HOST needs BINALERT_SMSC_SYSTEM_ID, BINALERT_SMSC_PASSWORD and "
+                "BINALERT_SMSC_SOURCE (the number replies reach)"
+            )
+        return SmscSettings(
+            host=self.smsc_host,
+            port=self.smsc_port,
+            system_id=self.smsc_system_id,
+            password=self.smsc_password,
+            system_type=self.smsc_system_type,
+            source=self.smsc_source,
+            mps=self.smsc_mps,
+            window=self.smsc_window,
+            enquire_seconds=self.smsc_enquire_seconds,
+            receipt_timeout=self.smsc_receipt_timeout,
+        )
+
     def server_secret(self) -> str:
         """The server secret: the one set, else (tests) one random per process, else the one
         kept in the secret file (made at the first start). Never a value known to others."""
@@ -359,6 +449,10 @@ class Settings(BaseSettings):
     def member_policy(self) -> MemberPolicy:
         countries = {c.strip().upper() for c in self.phone_countries.split(",") if c.strip()}
         return MemberPolicy(frozenset(countries), self.max_import_rows, self.max_members_per_bin)
+
+    def sms_allowed(self) -> frozenset[str]:
+        """The countries whose mobiles may be texted (BINALERT_SMS_COUNTRIES)."""
+        return sms_countries(self.sms_countries)
 
     def dispatch_allow_list(self) -> frozenset[str]:
         return dispatch_allow_list(self.dispatch_allow)

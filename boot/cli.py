@@ -21,7 +21,7 @@ from binalert.tokens import create_token, find_token, revoke_token
 from binalert.workers import repository as heartbeats
 from boot.accounts import LAB_ADMIN, account_app, current_store, lab_admin_link, print_tokens
 from boot.process import run_worker
-from lab.cli import lab_app, lab_environment, lab_network
+from lab.cli import lab_app, lab_environment, lab_network, lab_smsc
 from lab.demo import seed_demo
 from store.db import Store
 from tts import SpeechService
@@ -190,13 +190,15 @@ def purge(
 
 @lab_app.command("run")
 def lab_run(port: int = 8000) -> None:
-    """Start the lab network, a demo BIN and the service on http://127.0.0.1:PORT
-    (Ctrl-C stops all)."""
+    """Start the lab network (PBX, carrier, SMSC), a demo BIN and the service on
+    http://127.0.0.1:PORT (Ctrl-C stops all)."""
     pbx, carrier = lab_network()
+    smsc = lab_smsc()
     carrier.start()
     pbx.start()
     try:
-        os.environ.update(lab_environment(pbx))
+        smsc.start()
+        os.environ.update(lab_environment(pbx) | smsc.settings())
         settings = get_settings()
         migrate.upgrade(settings.database_url)
         store = Store(settings.database_url)
@@ -212,6 +214,9 @@ def lab_run(port: int = 8000) -> None:
             f"\nbinalert lab: http://127.0.0.1:{port}  (API docs: http://127.0.0.1:{port}/docs)\n"
             f"  lab PBX pid {pbx.pid()}, AMI 127.0.0.1:{pbx.instance.ami_port}; its SIP trunk "
             f"reaches the members on the lab carrier (pid {carrier.pid()})\n"
+            f"  lab SMSC pid {smsc.pid}, SMPP 127.0.0.1:{smsc.port} (control "
+            f"http://127.0.0.1:{smsc.control_port}/status); a handset texts binalert: "
+            "binalert lab sms-reply +32470010001 1\n"
             f"  demo BIN #{demo.id} '{demo.name}' (zone {demo.police_zone}) of simulated members\n"
             f"  sign in to the pages as {LAB_ADMIN}: set its password at "
             f"http://127.0.0.1:{port}/setup/{admin.token}\n"
@@ -223,9 +228,10 @@ def lab_run(port: int = 8000) -> None:
 
         serve_forever(settings, host="127.0.0.1", port=port, with_dispatcher=True)
     finally:
+        smsc.stop()
         pbx.stop()
         carrier.stop()
-        typer.echo("lab PBX and carrier stopped")
+        typer.echo("lab PBX, carrier and SMSC stopped")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from binalert.secretfile import SecretFileError
 from binalert.settings import Settings
 from hooks.sender import WebhookSender
 from ivr.service import DispatcherService
+from sms.worker import SmsWorker
 from store.db import Store
 from store.pgnotify import PgWakeups
 
@@ -36,6 +37,8 @@ def build_runtime(settings: Settings, with_dispatcher: bool) -> Runtime:
     runtime.services.append(WebhookSender(runtime))
     if with_dispatcher:
         runtime.services.append(DispatcherService(runtime))
+        if settings.smsc() is not None:  # the SMS worker goes where the dialers go (#22)
+            runtime.services.append(SmsWorker(runtime))
     return runtime
 
 

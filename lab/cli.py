@@ -3,13 +3,16 @@ which starts the whole service beside it, is added by the composition root (boot
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from binalert.settings import SAMPLE_AMI_SECRET
-from lab.chroot import ensure_chroot
+from lab.chroot import cache_root, ensure_chroot
 from lab.network import TRUNK_NUMBER, CarrierInstance, ProductionInstance
 from lab.pbx import LabPbx
 from lab.sim import CALLERS
+from lab.smsc import MAKE_RUN_CONTROL_PORT, MAKE_RUN_PORT, LabSmsc, SmscError
 
 lab_app = typer.Typer(
     no_args_is_help=True,
@@ -32,6 +35,32 @@ def lab_network() -> tuple[LabPbx, LabPbx]:
         )
     )
     return pbx, carrier
+
+
+MAKE_RUN_SMSC: dict[str, Any] = {
+    "mps": 20,
+    "receipt_delay_ms": 1500,
+    "reply_delay_ms": 4000,
+    "late_reply_ms": 20000,
+    "redeliver_ms": 5000,
+}
+"""The lab SMSC of `make run`: receipts and replies at a pace a person can follow on the page."""
+
+
+def lab_smsc() -> LabSmsc:
+    """The SMSC `make run` uses: SMPP on 127.0.0.1:2775, its control on 127.0.0.1:2776."""
+    log = cache_root() / "instances" / "lab-smsc.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    return LabSmsc(MAKE_RUN_PORT, MAKE_RUN_CONTROL_PORT, log_file=log, **MAKE_RUN_SMSC)
+
+
+def _running_smsc() -> LabSmsc:
+    smsc = LabSmsc.attach(MAKE_RUN_CONTROL_PORT)
+    try:
+        smsc.status()
+    except SmscError as error:
+        raise typer.BadParameter(f"the lab SMSC of make run is not running ({error})") from error
+    return smsc
 
 
 def _instance(name: str) -> LabPbx:
@@ -90,6 +119,23 @@ def call_back(number: str, listen_only: bool = False) -> None:
     _, carrier = lab_network()
     caller = CALLERS.LISTENS if listen_only else CALLERS.PRESS_1
     typer.echo(carrier.rx(caller.command(number)) or f"calling the BIN number from {number}")
+
+
+@lab_app.command("sms-reply")
+def sms_reply(number: str, text: str) -> None:
+    """A lab handset (NUMBER, +32470...) texts binalert now (make run's lab SMSC)."""
+    _running_smsc().send_mo(number, text)
+    typer.echo(f"{number} texts binalert: {text!r}")
+
+
+@lab_app.command("sms-messages")
+def sms_messages() -> None:
+    """What make run's lab SMSC received: destination, parts, text."""
+    for message in _running_smsc().messages():
+        typer.echo(
+            f"{message['received_at']}  +{message['destination']}  "
+            f"{message['parts']} part(s)  {message['text']}"
+        )
 
 
 def lab_environment(pbx: LabPbx) -> dict[str, str]:

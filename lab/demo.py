@@ -6,9 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from binalert.bins import areas, geo
-from binalert.models import Bin, Member, Membership
+from binalert.models import Bin, Channels, Member, Membership
 from binalert.phones import parse_phone
 from lab.sim import SIM
+from lab.smsc import HANDSET
 
 DEMO_BIN = "Demo BIN Brugge-Centrum"
 DEMO_ZONE = "Brugge"
@@ -29,6 +30,18 @@ DEMO_MEMBERS = (
     ("Rita Jacobs", SIM.HELLO_TWICE_PRESS_1_LATE.number(12), "nl"),
     ("Karel De Smet", SIM.refused_with(1).number(13), "nl"),
 )
+
+# (name, mobile of a lab handset (lab.smsc), language, how they want urgent alerts): members
+# on SMS (#22), texted through make run's lab SMSC
+DEMO_SMS_MEMBERS = (
+    ("Lotte Vermeersch", HANDSET.REPLIES_1.e164(1), "nl", Channels.SMS),
+    ("Chloé Renard", HANDSET.REPLIES_OUI.e164(2), "fr", Channels.SMS),
+    ("Koen Aerts", HANDSET.DELIVERED.e164(3), "nl", Channels.SMS),
+    ("Ines Dupont", HANDSET.EXPIRED.e164(4), "fr", Channels.SMS),
+    ("Tom Peeters", HANDSET.REPLIES_STOP.e164(5), "nl", Channels.SMS),
+)
+# Called on her landline (presses 1) and texted on her mobile (replies "ja")
+DEMO_BOTH_MEMBER = ("Anke Hermans", SIM.PRESS_1.e164(18), HANDSET.REPLIES_JA.e164(6), "nl")
 
 
 # The demo BINs' areas on the map (#23): Brugge's centre inside the ring canal and three
@@ -100,10 +113,43 @@ def _add_members(session: Session, found: Bin, members: tuple[tuple[str, str, st
         session.add(Membership(bin_id=found.id, member_id=member.id))
 
 
+def _add_sms_members(session: Session, demo: Bin) -> None:
+    """The members on SMS, also into a demo BIN made before they were part of it."""
+    known = set(session.scalars(select(Member.phone)))
+    for member_name, number, language, channels in DEMO_SMS_MEMBERS:
+        if number in known:
+            continue
+        member = Member(
+            name=member_name,
+            phone=number,
+            phone_kind="mobile",
+            language=language,
+            urgent_channels=channels.value,
+            message_channels=channels.value,
+        )
+        session.add(member)
+        session.flush()
+        session.add(Membership(bin_id=demo.id, member_id=member.id))
+    member_name, landline, mobile, language = DEMO_BOTH_MEMBER
+    if landline not in known:
+        member = Member(
+            name=member_name,
+            phone=landline,
+            phone_kind="landline",
+            second_phone=mobile,
+            language=language,
+            urgent_channels=Channels.BOTH.value,
+        )
+        session.add(member)
+        session.flush()
+        session.add(Membership(bin_id=demo.id, member_id=member.id))
+
+
 def seed_demo(session: Session) -> Bin:
     """Create the demo BIN and its members once, and three neighbourhoods around it with areas
     on the map; later runs find and return it."""
     demo = _demo_bin(session, DEMO_BIN, DEMO_MEMBERS)
+    _add_sms_members(session, demo)
     for name, members in NEIGHBOUR_MEMBERS.items():
         _demo_bin(session, name, members)
     return demo

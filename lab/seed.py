@@ -28,6 +28,9 @@ class _Seeded:  # a member as lifecycle.open_deliveries reads one
     language: str
     phone: str
     second_phone: str | None
+    urgent_channels: str | None = None  # None: the BIN's default (a call)
+    message_channels: str | None = None
+    sms_stopped_at: datetime | None = None
 
 
 def seed_alert(

@@ -22,7 +22,10 @@ DELIVERY_EVENTS = "delivery_events"
 WEBHOOK_JOBS = "webhook_jobs"
 """New webhook jobs were committed: the sender should look."""
 
-TOPICS = frozenset({ALERTS_CHANGED, DELIVERY_EVENTS, WEBHOOK_JOBS})
+SMS_QUEUED = "sms_queued"
+"""SMS were queued (#22): the SMS worker should look."""
+
+TOPICS = frozenset({ALERTS_CHANGED, DELIVERY_EVENTS, WEBHOOK_JOBS, SMS_QUEUED})
 CHANNEL = "binalert"
 """The PostgreSQL NOTIFY channel; the payload is the topic."""
 

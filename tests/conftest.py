@@ -13,6 +13,7 @@ import pytest
 
 from binalert import migrate
 from lab.pbx import LabPbx, sweep_stale_labs, temporary_lab
+from lab.smsc import LabSmsc, running_smsc
 from store.db import Store
 
 PG_ADMIN_URL = os.environ.get("BINALERT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -104,3 +105,32 @@ def pbx(lab_pbx: LabPbx) -> Iterator[LabPbx]:
         if leaked:
             lab_pbx.rx("channel request hangup all")
         assert leaked == 0, f"{leaked} channel(s) left up in Asterisk after the test"
+
+
+SMSC_TEST_DEFAULTS = {
+    "mps": 200,
+    "window": 0,
+    "latency_ms": 0,
+    "receipt_delay_ms": 50,
+    "reply_delay_ms": 300,
+    "late_reply_ms": 3000,
+    "redeliver_ms": 500,
+}
+"""The lab SMSC in tests: quick receipts, replies and redeliveries (make run's are slower)."""
+
+
+@pytest.fixture(scope="session")
+def lab_smsc() -> Iterator[LabSmsc]:
+    """A real SMPP server (lab/smsc) of our own for this test session, on free ports."""
+    with running_smsc(**SMSC_TEST_DEFAULTS) as smsc:
+        yield smsc
+
+
+@pytest.fixture
+def smsc(lab_smsc: LabSmsc) -> Iterator[LabSmsc]:
+    """The session's SMSC, emptied and at the test defaults: what a test sees is its own."""
+    lab_smsc.reset()
+    lab_smsc.configure(**SMSC_TEST_DEFAULTS)
+    yield lab_smsc
+    lab_smsc.drop_binds()
+    lab_smsc.reset()

@@ -4,7 +4,8 @@ Layers, top to bottom (a module may import its own package and any lower layer):
     bench           benchmarks
     boot            the composition root: the `binalert` command, serve, worker, lab run
     lab             the lab PBXes and a dispatcher on them, for make run, tests and bench
-    api, ivr, hooks HTTP face, PBX adapter, webhook sender: side by side, never each other
+    api, ivr, hooks, sms  HTTP face, PBX adapter, webhook sender, SMPP link: side by side,
+                    never each other
     binalert        the domain: models, settings, services, the delivery lifecycle
     store           the store's plumbing: database, wake-up bus, announce, NOTIFY, SQL hints
     tts             speech, which knows nothing of the rest
@@ -24,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bench",),
     ("boot",),
     ("lab",),
-    ("api", "ivr", "hooks"),
+    ("api", "ivr", "hooks", "sms"),
     ("binalert",),
     ("store",),
     ("tts",),

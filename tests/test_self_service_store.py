@@ -9,13 +9,26 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from binalert.auth.schemas import Caller
 from binalert.calling_hours import BRUSSELS, CallingHours, QuietHours, next_allowed
-from binalert.deliveries import lifecycle
+from binalert.deliveries import lifecycle, sms_rules
+from binalert.deliveries.sms_rules import SmsConfig
 from binalert.errors import Invalid, TooMany
-from binalert.members import access, courier, records, selfservice
+from binalert.logredact import redact
+from binalert.members import access, courier, records, selfservice, service
 from binalert.members.policy import MemberPolicy
-from binalert.models import Alert, Bin, Delivery, Member, MemberRecord, Membership, RecordChannel
+from binalert.models import (
+    Alert,
+    Bin,
+    Delivery,
+    Member,
+    MemberRecord,
+    Membership,
+    RecordChannel,
+    SmsMessage,
+)
 from binalert.models import AuditLog as AuditEntry
+from binalert.phones import display
 from ivr import wire
 from store.db import Store
 
@@ -83,6 +96,7 @@ def test_sms_needs_a_mobile_and_a_new_number_needs_its_confirmation(store: Store
         selfservice.set_numbers(
             s, member_id, WEB, "+3250123440", "0470 12 34 56", policy, frozenset({"+32470123456"})
         )
+        s.get(Member, member_id).sms_stopped_at = datetime.now(UTC)  # type: ignore[union-attr]
         selfservice.set_channels(s, member_id, WEB, "both", "sms")
         with pytest.raises(Invalid, match="HH:MM"):
             selfservice.set_quiet_hours(s, member_id, WEB, "25:00", "08:00")
@@ -90,6 +104,7 @@ def test_sms_needs_a_mobile_and_a_new_number_needs_its_confirmation(store: Store
         member = s.get(Member, member_id)
         assert member is not None
         assert (member.second_phone, member.urgent_channels) == ("+32470123456", "both")
+        assert member.sms_stopped_at is None  # chose SMS again after a STOP
         numbers = s.scalars(select(MemberRecord).where(MemberRecord.kind == "numbers_changed"))
         assert [r.detail for r in numbers] == [{"changed": ["second_phone"]}]  # no number kept
 
@@ -134,32 +149,50 @@ def _alert(store: Store, urgent: bool, member_id: int) -> int:
             incident_ref=f"quiet-{urgent}",
             bin_ids=[bin_id],
             messages={"nl": "Bericht"},
+            sms_texts={"nl": "Bericht"},
             urgent=urgent,
-            valid_until=datetime.now(UTC) + timedelta(days=30),
+            valid_until=brussels("2030-12-31 00:00"),
         )
         s.add(alert)
         s.flush()
-        due = brussels("2026-12-01 08:00")
+        due = brussels("2030-12-03 08:00")
         lifecycle.open_deliveries(s, alert, [(member, due, bin_id)])  # type: ignore[list-item]
         return alert.id
 
 
 def test_quiet_hours_hold_a_message_but_not_an_urgent_alert(store: Store) -> None:
+    """A member quiet from 09:00 to 11:00, called and texted for messages: on a Tuesday at
+    10:00 (their BIN calls from 09:00) the urgent alert rings, the message's call and SMS wait
+    until 11:00 (a moved clock: the claim is told the time)."""
+    sms_rules.configure(store.session_info, SmsConfig(frozenset({"BE"}), 4))
     member_id = _member(store)
     with store.session() as s:
+        selfservice.set_numbers(
+            s,
+            member_id,
+            WEB,
+            "+3250123440",
+            "+32470123456",
+            MemberPolicy(),
+            frozenset({"+32470123456"}),
+        )
+        selfservice.set_channels(s, member_id, WEB, None, "both")
         selfservice.set_quiet_hours(s, member_id, WEB, "09:00", "11:00")
     message, urgent = _alert(store, False, member_id), _alert(store, True, member_id)
     options = lifecycle.ClaimOptions("w1", "pbx1", wire.call_id, 60)
     with store.session() as s:  # Tuesday 10:00: the BIN's hours, the member's quiet ones
-        claimed = lifecycle.claim_due(s, brussels("2026-12-01 10:00"), 10, options)
+        claimed = lifecycle.claim_due(s, brussels("2030-12-03 10:00"), 10, options)
     assert [call.alert_id for call in claimed] == [urgent]
     with store.session() as s:
         delivery = s.scalars(select(Delivery).where(Delivery.alert_id == message)).one()
         assert delivery.status == "pending"
-        assert delivery.next_attempt_at == brussels("2026-12-01 11:00")
+        assert delivery.next_attempt_at == brussels("2030-12-03 11:00")
     with store.session() as s:
-        claimed = lifecycle.claim_due(s, brussels("2026-12-01 11:00"), 10, options)
+        claimed = lifecycle.claim_due(s, brussels("2030-12-03 11:00"), 10, options)
     assert [call.alert_id for call in claimed] == [message]
+    with store.session() as s:
+        texts = {m.alert_id: m.next_try_at for m in s.scalars(select(SmsMessage))}
+    assert texts == {message: brussels("2030-12-03 11:00")}  # the urgent alert: call only
 
 
 KEY = b"k" * 32
@@ -226,3 +259,35 @@ def test_a_link_opens_the_page_once(store: Store) -> None:
         assert access.sign_in_with_link(s, KEY, issued.ticket + ".x", now) is None
         assert access.sign_in_with_link(s, KEY, issued.link_token, now) == member_id
         assert access.sign_in_with_link(s, KEY, issued.link_token, now) is None
+
+
+def test_the_access_log_never_holds_a_member_page_links_secret() -> None:
+    line = '127.0.0.1:5 - "GET /me/link/Qx7vLw2bTq9sZk4mHn8pRf.3jYc6dWa1eKk HTTP/1.1" 200'
+    assert redact(line) == '127.0.0.1:5 - "GET /me/link/<secret> HTTP/1.1" 200'
+
+
+@pytest.mark.parametrize(
+    ("e164", "written"),
+    [
+        ("+3250123440", "050 12 34 40"),
+        ("+32470123456", "0470 12 34 56"),
+        ("+3221234567", "02 123 45 67"),
+        ("+3232104000", "03 210 40 00"),
+        ("+3287123456", "087 12 34 56"),
+        ("+31612345678", "+31 6 12345678"),
+        ("+33612345678", "+33 6 12 34 56 78"),
+        (None, ""),
+    ],
+)
+def test_numbers_are_shown_as_people_write_them(e164: str | None, written: str) -> None:
+    assert display(e164) == written
+
+
+def test_a_coordinators_erase_is_kept_as_a_left_record_too(store: Store) -> None:
+    member_id = _member(store, name="Jan Claes")
+    with store.session() as s:
+        service.erase(s, Caller.operator(), member_id)
+    with store.session() as s:
+        [row] = s.scalars(select(MemberRecord).where(MemberRecord.kind == "left"))
+        assert (row.channel, row.detail) == ("coordinator", {"name": "Jan Claes"})
+        assert row.actor != "member"

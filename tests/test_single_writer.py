@@ -1,5 +1,6 @@
 """One writer of a delivery's state, read from the code: only the delivery lifecycle
-(`binalert/deliveries/lifecycle.py`) inserts deliveries and call attempts or changes them.
+(`binalert/deliveries/lifecycle.py`) inserts deliveries, call attempts and SMS (messages,
+their parts, replies: #22) or changes them.
 
 The way procrastinate's JobManager is the only writer of a job: a police officer reads
 "34 of 40 confirmed" from these rows, so every change goes through the one module whose
@@ -28,6 +29,7 @@ OWNED = (
     "binalert.deliveries.attempts",
     "binalert.deliveries.events",
     "binalert.deliveries.tables",
+    "binalert.deliveries.sms",
 )
 WRITERS: dict[str, frozenset[str]] = {
     "binalert.deliveries.repository": frozenset(
@@ -48,9 +50,29 @@ WRITERS: dict[str, frozenset[str]] = {
         {"insert_many", "insert_once", "close", "set_digit", "keep_alive"}
     ),
     "binalert.deliveries.events": frozenset({"record", "record_many", "record_delivery"}),
+    "binalert.deliveries.sms": frozenset(
+        {
+            "insert_message",
+            "insert_messages",
+            "claim",
+            "move",
+            "insert_parts",
+            "insert_reconciled_part",
+            "set_part",
+            "cancel_queued",
+            "forget_member",
+            "insert_reply",
+            "mark_reply",
+        }
+    ),
 }
-TABLES = frozenset({"Delivery", "CallAttempt", "DELIVERIES", "ATTEMPTS"})
-MODELS = frozenset({"Delivery", "CallAttempt"})
+SMS_MODELS = frozenset({"SmsMessage", "SmsPart", "SmsReply"})
+TABLES = frozenset(
+    {"Delivery", "CallAttempt", "DELIVERIES", "ATTEMPTS", "SMS_MESSAGES", "SMS_PARTS"}
+    | {"SMS_REPLIES"}
+    | SMS_MODELS
+)
+MODELS = frozenset({"Delivery", "CallAttempt"}) | SMS_MODELS
 STATEMENTS = frozenset({"insert", "update"})
 EXEMPT = {
     # Not the product: it puts the claim queue in the states it measures, then rolls back.
@@ -215,6 +237,15 @@ def test_the_lifecycle_is_what_uses_them() -> None:
             [(3, "insert(ATTEMPTS)")],
         ),
         ("s.add(models.CallAttempt(delivery_id=1))\n", [(1, "builds a CallAttempt")]),
+        ("s.add(SmsMessage(kind='alert'))\n", [(1, "builds a SmsMessage")]),
+        (
+            "from binalert.deliveries import sms\nsms.move(s, 1, ('queued',), 'failed')\n",
+            [(2, "uses binalert.deliveries.sms.move")],
+        ),
+        (
+            "from binalert.models import SmsReply\nq = update(SmsReply).values(action='ack')\n",
+            [(2, "update(SmsReply)")],
+        ),
         ("s.execute(sa.insert(Delivery.__table__), rows)\n", [(1, "insert(Delivery)")]),
         # reading is everyone's
         (

@@ -32,6 +32,13 @@ from tts.voices import check_language
 #   listener who does not understand it does not press 1, and nothing changes.
 PHRASES: dict[str, dict[str, str]] = {
     "nl": {
+        # SMS (#22): written out in full, GSM 7-bit only (a text stays 160 characters a part)
+        "sms_intro": "Dringend bericht van de lokale politie {zone} "
+        "voor het buurtinformatienetwerk {bin_name}:",
+        "sms_intro_notice": "Bericht van de lokale politie {zone} "
+        "voor het buurtinformatienetwerk {bin_name}:",
+        "sms_101": "Informatie voor de politie? Bel 101.",  # unless the message says 101
+        "sms_end": "Bij nood: bel 112. Hebt u dit bericht gelezen? Antwoord dan met 1.",
         "intro_notice": "Bericht van de lokale politie {zone}. "
         "Voor het buurtinformatienetwerk {bin_name}.",
         "machine_notice": "Dit was een bericht van de lokale politie {zone}. "
@@ -59,8 +66,6 @@ PHRASES: dict[str, dict[str, str]] = {
         "Er is nu geen bericht voor u. Voor de politie: bel 101. Bij nood: bel 112.",
         "unknown": "Dit nummer stuurt alleen berichten van het buurtinformatienetwerk. "
         "Voor de politie: bel 101. Bij nood: bel 112.",
-        "me_link_sms": "Buurtinformatienetwerk: uw eigen pagina opent met deze link, "
-        "15 minuten geldig: {link} Niet zelf gevraagd? Negeer dit bericht.",
         "me_code": "Dit is het buurtinformatienetwerk. U vroeg een code voor uw eigen pagina. "
         "Uw code is: {code}. Nog eens: {code}. Niet zelf gevraagd? Leg dan gewoon in.",
         "number_code": "Dit is het buurtinformatienetwerk. Om dit nummer te bevestigen, "
@@ -88,6 +93,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "1. Hebt u dit niet gevraagd? Leg dan gewoon neer.",
     },
     "fr": {
+        "sms_intro": "Message urgent de la police locale {zone} "
+        "pour le réseau d'information de quartier {bin_name} :",
+        "sms_intro_notice": "Message de la police locale {zone} "
+        "pour le réseau d'information de quartier {bin_name} :",
+        "sms_101": "Des informations pour la police ? Appelez le 101.",
+        "sms_end": "En cas d'urgence : appelez le 112. Vous avez lu ce message ? Répondez par 1.",
         "intro_notice": "Message de la police locale {zone}. "
         "Pour le réseau d'information de quartier {bin_name}.",
         "machine_notice": "C'était un message de la police locale {zone}. "
@@ -119,8 +130,6 @@ PHRASES: dict[str, dict[str, str]] = {
         "Pour la police : appelez le 101. En cas d'urgence : appelez le 112.",
         "unknown": "Ce numéro envoie uniquement les messages du réseau d'information de "
         "quartier. Pour la police : appelez le 101. En cas d'urgence : appelez le 112.",
-        "me_link_sms": "Réseau d'information de quartier : votre page s'ouvre avec ce lien, "
-        "valable 15 minutes : {link} Vous ne l'avez pas demandé ? Ignorez ce message.",
         "me_code": "Ici le réseau d'information de quartier. Vous avez demandé un code pour "
         "votre page. Votre code est : {code}. Je répète : {code}. "
         "Vous ne l'avez pas demandé ? Raccrochez simplement.",
@@ -152,6 +161,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "raccrochez simplement.",
     },
     "de": {
+        "sms_intro": "Dringende Nachricht der lokalen Polizei {zone} "
+        "für das Nachbarschaftsinformationsnetzwerk {bin_name}:",
+        "sms_intro_notice": "Nachricht der lokalen Polizei {zone} "
+        "für das Nachbarschaftsinformationsnetzwerk {bin_name}:",
+        "sms_101": "Hinweise für die Polizei? Rufen Sie die 101 an.",
+        "sms_end": "Im Notfall: Rufen Sie die 112 an. Haben Sie diese Nachricht gelesen? "
+        "Dann antworten Sie mit 1.",
         "intro_notice": "Nachricht der lokalen Polizei {zone}. "
         "Für das Nachbarschaftsinformationsnetzwerk {bin_name}.",
         "machine_notice": "Das war eine Nachricht der lokalen Polizei {zone}. "
@@ -185,9 +201,6 @@ PHRASES: dict[str, dict[str, str]] = {
         "unknown": "Diese Nummer sendet nur Nachrichten des "
         "Nachbarschaftsinformationsnetzwerks. "
         "Für die Polizei: Rufen Sie die 101 an. Im Notfall: Rufen Sie die 112 an.",
-        "me_link_sms": "Nachbarschaftsinformationsnetzwerk: Ihre eigene Seite öffnet sich mit "
-        "diesem Link, 15 Minuten gültig: {link} Nicht selbst angefordert? Ignorieren Sie "
-        "diese Nachricht.",
         "me_code": "Hier ist das Nachbarschaftsinformationsnetzwerk. Sie haben einen Code für "
         "Ihre Seite angefordert. Ihr Code ist: {code}. Noch einmal: {code}. "
         "Nicht selbst angefordert? Legen Sie einfach auf.",
@@ -219,6 +232,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "Sie einfach auf.",
     },
     "en": {
+        "sms_intro": "Urgent message from the local police {zone} "
+        "for the neighbourhood information network {bin_name}:",
+        "sms_intro_notice": "A message from the local police {zone} "
+        "for the neighbourhood information network {bin_name}:",
+        "sms_101": "Information for the police? Call 101.",
+        "sms_end": "In an emergency: call 112. Have you read this message? Then reply 1.",
         "intro_notice": "A message from the local police {zone}. "
         "For the neighbourhood information network {bin_name}.",
         "machine_notice": "This was a message from the local police {zone}. "
@@ -249,8 +268,6 @@ PHRASES: dict[str, dict[str, str]] = {
         "For the police: call 101. In an emergency: call 112.",
         "unknown": "This number only sends messages from the neighbourhood information "
         "network. For the police: call 101. In an emergency: call 112.",
-        "me_link_sms": "Neighbourhood information network: your own page opens with this "
-        "link, valid for 15 minutes: {link} Did not ask for it? Ignore this message.",
         "me_code": "This is the neighbourhood information network. You asked for a code for "
         "your page. Your code is: {code}. Once more: {code}. "
         "Did not ask for it? Just hang up.",
@@ -341,9 +358,10 @@ TWO_WAY_PIECES = (
     "no_alert",
     "unknown",
 )
-SELF_SERVICE_PIECES = ("me_link_sms", "me_code", "number_code")
-"""A member's own page (#24): the link by SMS, a code read out to open the page or to confirm
-a new number ({link}, {code}: binalert.members.courier fills them)."""
+SELF_SERVICE_PIECES = ("me_code", "number_code")
+"""A member's own page (#24): a code read out in a service call to open the page or to
+confirm a new number ({code}: binalert.members.courier fills it; the SMS texts are in
+tts/sms_phrases.py)."""
 BY_PHONE_PIECES = (
     "stop_offer",
     "stop_confirm",

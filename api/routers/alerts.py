@@ -10,7 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from api.deps import CallerDep, Id, PageDep, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.alerts import service
-from binalert.alerts.schemas import AlertCreate, AlertDetail, AlertOut, CancelResult, DeliveryOut
+from binalert.alerts.schemas import (
+    AlertCreate,
+    AlertDetail,
+    AlertDraft,
+    AlertOut,
+    CancelResult,
+    DeliveryOut,
+)
 from binalert.bins import areas
 from binalert.bins.schemas import TargetsIn, TargetsOut
 from binalert.errors import Conflict
@@ -65,6 +72,16 @@ def alert_targets(data: TargetsIn, caller: CallerDep, runtime: RuntimeDep) -> Ta
     members; nothing is sent."""
     with runtime.store.session() as session:
         return areas.targets(session, caller, data)
+
+
+@router.post("/preview")
+def preview_alert(data: AlertCreate, caller: CallerDep, runtime: RuntimeDep) -> AlertDraft:
+    """A dry run of POST /api/v1/alerts: the texts per language, the members' languages, and
+    the SMS per language with its encoding and parts (#22); nothing is sent. An alert that
+    texts members with an SMS text over BINALERT_SMS_MAX_PARTS parts is refused here (422)
+    as it would be when sent."""
+    with runtime.store.session() as session:
+        return service.draft(session, caller, data, runtime.settings)
 
 
 @router.get("")

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Body
 from api.deps import CallerDep, Id, PageDep, RuntimeDep
 from api.errors import ERROR_RESPONSES
 from binalert.bins import areas, service
-from binalert.bins.schemas import AreaImportResult, AreaOut, BinCreate, BinOut, BinPatch
+from binalert.bins.schemas import (
+    AreaImportResult,
+    AreaOut,
+    BinChannels,
+    BinCreate,
+    BinOut,
+    BinPatch,
+)
 from binalert.paging import Page
 
 GeoJson = Annotated[dict[str, Any], Body(description="GeoJSON, longitude first, WGS84")]
@@ -74,3 +81,13 @@ def get_bin(caller: CallerDep, runtime: RuntimeDep, bin_id: Id) -> BinOut:
 def patch_bin(data: BinPatch, caller: CallerDep, runtime: RuntimeDep, bin_id: Id) -> BinOut:
     with runtime.store.session() as session:
         return service.patch(session, caller, bin_id, data)
+
+
+@router.put("/{bin_id}/channels")
+def set_bin_channels(
+    bin_id: Id, data: BinChannels, caller: CallerDep, runtime: RuntimeDep
+) -> BinOut:
+    """The BIN's members' default channels (call, sms, both; a member's own choice wins) and
+    its SMS fallback at the end of an urgent alert (#22): its coordinator sets them."""
+    with runtime.store.session() as session:
+        return service.set_channels(session, caller, bin_id, data)

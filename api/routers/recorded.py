@@ -138,7 +138,7 @@ def _create(
 ) -> tuple[AlertDetail, bool]:
     """Checked as the alert would be, then converted, then stored; nothing left on a refusal."""
     with runtime.store.session() as session:
-        service.draft(session, caller, data)  # the caller's role, BINs and texts
+        service.draft(session, caller, data, runtime.settings)  # role, BINs, texts, SMS
         earlier = service.existing_for_key(session, caller, key) if key else None
         if earlier is not None:
             return service.detail(session, earlier, runtime.settings), False

@@ -36,4 +36,8 @@
   });
   source.onmessage = soon;
   source.onerror = soon;
+  // SMS (#22): sent, its receipt, a failure; a reply 1 comes as "acknowledged"
+  ["sms_queued", "sms_sent", "sms_delivered", "sms_failed"].forEach(function (kind) {
+    source.addEventListener(kind, soon);
+  });
 })();

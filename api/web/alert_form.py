@@ -50,6 +50,7 @@ def values_of(form: FormData) -> dict[str, Any]:
     values: dict[str, Any] = {key: str(form.get(key) or "")[:1200] for key in TEXT_KEYS}
     for lang in TEXT_LANGUAGES:
         values[f"text_{lang}"] = str(form.get(f"text_{lang}") or "")[:1200]
+        values[f"sms_{lang}"] = str(form.get(f"sms_{lang}") or "")[:1200]
     values["bin_ids"] = [str(v) for v in form.getlist("bin_ids")][:1100]
     values["proposed"] = [str(v) for v in form.getlist("proposed")][:1100]
     for key in PLACE_KEYS:  # "51,2093" as typed in Belgium
@@ -127,6 +128,13 @@ def _payload(values: dict[str, Any], where: TargetsIn | None) -> dict[str, Any]:
     else:
         chosen = {k: values[k] for k in FIELDS[source] if values[k]}  # "": nothing chosen
         payload["template"] = {"kind": source} | chosen
+    typed_sms = {  # what SMS members read in place of the message (a recording has no text)
+        lang: values.get(f"sms_{lang}", "")
+        for lang in TEXT_LANGUAGES
+        if values.get(f"sms_{lang}", "").strip()
+    }
+    if typed_sms:
+        payload["sms_texts"] = typed_sms
     return payload
 
 

@@ -121,7 +121,7 @@ async def preview_alert(request: Request, caller: WebCaller, runtime: RuntimeDep
         return _form(request, caller, runtime, values=values, errors=errors, kept=kept)
     try:
         with runtime.store.session() as db:
-            draft = alerts.draft(db, caller, data)
+            draft = alerts.draft(db, caller, data, runtime.settings)
         sounds = runtime.settings.sounds_dir
         made = await run_in_threadpool(recorded.convert_all, uploads, sounds)
     except (Invalid, recorded.TooLarge, recorded.NotAudio, recorded.Busy) as error:
@@ -171,7 +171,7 @@ def _render_draft(
 ) -> Path:
     data = AlertCreate.model_validate(found["alert"])
     with runtime.store.session() as db:
-        messages = alerts.draft(db, caller, data).messages
+        messages = alerts.draft(db, caller, data, runtime.settings, sms_too=False).messages
         texts = preview.draft_texts(db, data.bin_ids, messages, language)
     key = recording_key(messages, found.get("recordings"), language)
     return preview.render(texts, language, key)

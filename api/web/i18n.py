@@ -67,6 +67,15 @@ STORE_VALUES: dict[str, str] = {
     "acknowledged": N_("acknowledged"),
     "unacknowledged": N_("not acknowledged"),
     "unreachable": N_("unreachable"),
+    # SMS statuses (#22; expired, rejected, failed, cancelled as above): "sent" is never
+    # "delivered", only a receipt makes it so.
+    "queued": N_("to send"),
+    "submitting": N_("being sent"),
+    "sent": N_("sent, no receipt yet"),
+    "delivered": N_("delivered"),
+    "undeliverable": N_("undeliverable"),
+    "no_receipt": N_("sent, no receipt came"),
+    "unknown": N_("perhaps sent, not confirmed"),
     # Call outcomes.
     "answered": N_("answered"),
     "no_answer": N_("no answer"),

@@ -13,17 +13,21 @@ from starlette.responses import Response
 
 from api.deps import Id, RuntimeDep
 from api.web.guard import Csrf, SignedIn, WebCaller, WebRoute
+from api.web.i18n import N_
 from api.web.render import page, redirect
 from binalert.auth.schemas import Caller
 from binalert.bins import service as bins
+from binalert.bins.schemas import BinChannels
 from binalert.errors import Conflict, Invalid
 from binalert.members import csvio, service, signup
 from binalert.members.schemas import MemberCreate, MemberOut, MemberPatch
 from binalert.paging import PageRequest
+from binalert.phones import display
 from binalert.runtime import Runtime
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-FIELDS = ("name", "phone", "second_phone", "language")
+FIELDS = ("name", "phone", "second_phone", "language", "urgent_channels", "message_channels")
+CHANNEL_FIELDS = ("urgent_channels", "message_channels")  # "": the BIN's default (#22)
 
 
 def _all_members(runtime: Runtime, caller: Caller, bin_id: int) -> list[MemberOut]:
@@ -56,7 +60,35 @@ def members_page(
     with runtime.store.session() as db:
         found = bins.get(db, caller, bin_id)
         waiting = signup.waiting(db, caller, bin_id)  # #24: sign-ups to approve
-    return page(request, "members.html", bin=found, members=rows, q=query, waiting=waiting)
+    return page(
+        request,
+        "members.html",
+        bin=found,
+        members=rows,
+        q=query,
+        waiting=waiting,
+        channels=CHANNEL_CHOICES,
+    )
+
+
+CHANNEL_CHOICES = (("call", N_("a call")), ("sms", N_("an SMS")), ("both", N_("a call and an SMS")))
+
+
+@router.post("/bins/{bin_id}/channels", dependencies=[Csrf])
+async def set_bin_channels(
+    request: Request, caller: WebCaller, runtime: RuntimeDep, bin_id: Id
+) -> Response:
+    """The BIN's default channels and SMS fallback (#22), from its members page."""
+    form = await request.form()
+    values = {k: str(form.get(k) or "") for k in CHANNEL_FIELDS}
+    values["sms_fallback"] = "true" if form.get("sms_fallback") else "false"
+    try:
+        data = BinChannels.model_validate(values)
+    except ValidationError as error:
+        raise Invalid("; ".join(f"{k}: {v}" for k, v in _errors(error).items())) from error
+    with runtime.store.session() as db:
+        bins.set_channels(db, caller, bin_id, data)
+    return redirect(request, f"/bins/{bin_id}/members")
 
 
 def _errors(error: ValidationError) -> dict[str, str]:
@@ -113,7 +145,10 @@ def edit_member(
     with runtime.store.session() as db:
         member = service.get(db, caller, member_id)
     values = member.model_dump(mode="json")
-    values["second_phone"] = values["second_phone"] or ""
+    values["phone"] = display(member.phone)  # as people write it; parsed again on save
+    values["second_phone"] = display(member.second_phone)
+    for key in CHANNEL_FIELDS:  # none: the BIN's default
+        values[key] = values[key] or ""
     return _member_form(request, member=member, values=values, errors={})
 
 
@@ -123,8 +158,9 @@ async def save_member(
 ) -> Response:
     values = _values(await request.form())
     patch_values: dict[str, Any] = dict(values)
-    if not values["second_phone"]:
-        patch_values["second_phone"] = None
+    for key in ("second_phone", *CHANNEL_FIELDS):  # emptied: none, or the BIN's default
+        if not values[key]:
+            patch_values[key] = None
     data, errors = _model(MemberPatch, {k: v for k, v in patch_values.items() if v != ""})
     with runtime.store.session() as db:
         member = service.get(db, caller, member_id)
@@ -228,3 +264,57 @@ def import_confirm(
     with runtime.store.session() as db:
         result = service.import_csv(db, caller, bin_id, data, runtime.settings.member_policy())
     return redirect(request, f"/bins/{bin_id}/members?imported={result.imported}")
+
+
+RECORD_KINDS = {
+    "consent": N_("gave consent"),
+    "confirmed": N_("confirmed their number"),
+    "approved": N_("approved"),
+    "language_changed": N_("changed language"),
+    "channels_changed": N_("changed how they are reached"),
+    "numbers_changed": N_("changed numbers"),
+    "quiet_hours_changed": N_("changed quiet hours"),
+    "stopped": N_("stopped calls"),
+    "resumed": N_("receives calls again"),
+    "left": N_("left"),
+    "sms_stop": N_("stopped SMS"),
+    "sms_resumed": N_("receives SMS again"),
+}
+RECORD_CHANNELS = {
+    "web": N_("on their page"),
+    "phone": N_("by phone"),
+    "sms": N_("by SMS"),
+    "coordinator": N_("by a coordinator"),
+    "import": N_("by import"),
+    "system": N_("by binalert"),
+}
+
+
+def _records_page(request: Request, **context: Any) -> Response:
+    return page(
+        request, "member_records.html", kinds=RECORD_KINDS, channels=RECORD_CHANNELS, **context
+    )
+
+
+@router.get("/members/{member_id}/records")
+def member_records(
+    request: Request, caller: WebCaller, runtime: RuntimeDep, member_id: Id
+) -> Response:
+    with runtime.store.session() as db:
+        member = service.get(db, caller, member_id)
+        rows = service.records_of_member(db, caller, member_id)
+    names = {member.id: member.name}
+    return _records_page(request, member=member, rows=rows, names=names, left=[])
+
+
+@router.get("/bins/{bin_id}/records")
+def bin_records(request: Request, caller: WebCaller, runtime: RuntimeDep, bin_id: Id) -> Response:
+    """Every consent, confirmation and change of the BIN's members, newest first, and who
+    left and how (their name kept for records.LEFT_NAME_DAYS)."""
+    members = _all_members(runtime, caller, bin_id)
+    with runtime.store.session() as db:
+        found = bins.get(db, caller, bin_id)
+        rows = service.records_of_bin(db, caller, bin_id)
+        left = service.records_of_bin(db, caller, bin_id, ["left"])
+    names = {m.id: m.name for m in members}
+    return _records_page(request, bin=found, rows=rows, names=names, left=left)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from binalert.alerts import repository as repo
 from binalert.alerts import service as alerts
+from binalert.alerts import sms
 from binalert.alerts.prevention import (
     DEFAULT_ORDER,
     render_feedback,
@@ -147,6 +148,9 @@ def send(
     if data.template is not None:
         rendered = render_prevention(data.template, list(data.languages or DEFAULT_ORDER))
     texts = _texts(data.messages, rendered)
+    sms_texts, _shown, _texted = sms.for_alert(
+        session, [b.id for b in found], texts, False, None, settings
+    )
     zones = _by_zone(found)
     waiting = set()
     if principal.role is Role.COORDINATOR:  # the police's own messages never wait
@@ -162,6 +166,7 @@ def send(
             incident_ref=data.subject,
             bin_ids=list(data.bin_ids),
             messages=texts,
+            sms_texts=sms_texts,
             template=template_name(data.template) if data.template else None,
             urgent=False,
             valid_from=now,
@@ -307,6 +312,9 @@ def feedback(
     if data.template is not None:
         rendered = render_feedback(data.template, list(data.languages or DEFAULT_ORDER))
     texts = _texts(data.messages, rendered)
+    sms_texts, _shown, _texted = sms.for_alert(
+        session, bin_ids, texts, data.at_once, None, settings
+    )
     now = utcnow()
     validity = timedelta(hours=data.valid_hours)
     alert = repo.add(
@@ -317,6 +325,7 @@ def feedback(
             incident_ref=parent.incident_ref,
             bin_ids=bin_ids,
             messages=texts,
+            sms_texts=sms_texts,
             template=data.template,
             urgent=data.at_once,
             valid_from=now,

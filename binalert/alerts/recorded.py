@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from binalert.alerts import service
 from binalert.alerts.schemas import AlertCreate, AlertDetail
 from binalert.alerts.spoken import SpokenTexts
+from binalert.alerts.stand_in import STAND_IN, is_stand_in  # noqa: F401 (re-exported)
 from binalert.audit.service import record
 from binalert.auth.schemas import Caller
 from binalert.errors import DomainError, Invalid, NotFound, Unavailable
@@ -35,12 +36,6 @@ from tts.recorded import MAX_BYTES, RecordingRefused, convert
 
 LANGUAGES = tuple(lang.value for lang in Language)
 KEY = re.compile(r"^rec-v[0-9]+-[0-9a-f]{24}$")
-STAND_IN = {
-    "nl": "Ingesproken bericht van de politie.",
-    "fr": "Message enregistré par la police.",
-    "de": "Von der Polizei aufgenommene Nachricht.",
-    "en": "Message recorded by the police.",
-}
 
 
 class TooLarge(DomainError):
@@ -51,10 +46,6 @@ class TooLarge(DomainError):
 class NotAudio(DomainError):
     status = 415
     code = "unsupported_media_type"
-
-
-def is_stand_in(language: str, text: str) -> bool:
-    return STAND_IN.get(language) == text
 
 
 def with_recordings(payload: dict[str, Any], languages: Iterable[str]) -> dict[str, Any]:

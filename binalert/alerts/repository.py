@@ -26,6 +26,9 @@ from binalert.models import (
     Member,
     Membership,
     MessageApproval,
+    SmsKind,
+    SmsMessage,
+    SmsReply,
 )
 
 OPEN_STATUSES = [s.value for s in OPEN_DELIVERY_STATUSES]
@@ -119,13 +122,87 @@ def heard_on_call_back_count(session: Session, alert_id: int, member_bins: Scope
 
 
 def untried_count(session: Session, alert_id: int, member_bins: Scope = None) -> int:
+    """Deliveries the dialers have still to call a first time (a delivery that only texts is
+    no call to wait for)."""
     return _delivery_count(
         session,
         alert_id,
         Delivery.status == DeliveryStatus.PENDING.value,
         Delivery.attempts == 0,
+        Delivery.call.is_(True),
         member_bins=member_bins,
     )
+
+
+# The SMS of a delivery the police see (#22): the alert's own, or the BIN's fallback after its
+# calls; never a member's service texts.
+DELIVERY_SMS = (SmsKind.ALERT.value, SmsKind.FALLBACK.value)
+SMS_ACK = "ack"  # sms_replies.action of a reply that acknowledged its delivery
+
+
+def _sms_of_alert(alert_id: int, member_bins: Scope) -> list[ColumnElement[bool]]:
+    where = [SmsMessage.alert_id == alert_id, SmsMessage.kind.in_(DELIVERY_SMS)]
+    if member_bins is not None:
+        where.append(SmsMessage.member_id.in_(_members_of(member_bins)))
+    return where
+
+
+def sms_counts(session: Session, alert_id: int, member_bins: Scope = None) -> dict[str, int]:
+    """The alert's SMS by status (queued, sent, delivered, no_receipt, ...)."""
+    query = (
+        select(SmsMessage.status, func.count())
+        .where(*_sms_of_alert(alert_id, member_bins))
+        .group_by(SmsMessage.status)
+    )
+    return {str(status): int(n) for status, n in session.execute(query)}
+
+
+def sms_parts_total(session: Session, alert_id: int, member_bins: Scope = None) -> int:
+    """The parts of the alert's SMS that went to the SMSC (each is paid for)."""
+    query = select(func.coalesce(func.sum(SmsMessage.parts), 0)).where(
+        *_sms_of_alert(alert_id, member_bins), SmsMessage.submitted_at.is_not(None)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def acknowledged_by_sms(session: Session, delivery_ids: Collection[int]) -> set[int]:
+    """Of these deliveries, those a member's SMS reply acknowledged."""
+    if not delivery_ids:
+        return set()
+    query = select(SmsReply.delivery_id).where(
+        SmsReply.delivery_id.in_(list(delivery_ids)), SmsReply.action == SMS_ACK
+    )
+    return {int(d) for d in session.scalars(query) if d is not None}
+
+
+def texted_only_count(session: Session, alert_id: int, member_bins: Scope = None) -> int:
+    return _delivery_count(session, alert_id, Delivery.call.is_(False), member_bins=member_bins)
+
+
+def acknowledged_by_sms_count(session: Session, alert_id: int, member_bins: Scope = None) -> int:
+    acked = select(SmsReply.delivery_id).where(SmsReply.action == SMS_ACK)
+    return _delivery_count(
+        session,
+        alert_id,
+        Delivery.status == DeliveryStatus.ACKNOWLEDGED.value,
+        Delivery.id.in_(acked),
+        member_bins=member_bins,
+    )
+
+
+def sms_of_deliveries(
+    session: Session, delivery_ids: Collection[int]
+) -> dict[int, tuple[str, int, str]]:
+    """Each delivery's newest SMS (the alert's or the fallback): (status, parts, kind)."""
+    if not delivery_ids:
+        return {}
+    query = (
+        select(SmsMessage.delivery_id, SmsMessage.status, SmsMessage.parts, SmsMessage.kind)
+        .where(SmsMessage.delivery_id.in_(list(delivery_ids)), SmsMessage.kind.in_(DELIVERY_SMS))
+        .order_by(SmsMessage.id)
+    )
+    rows = session.execute(query)
+    return {d: (status, parts, kind) for d, status, parts, kind in rows if d is not None}
 
 
 def recent_call_spans(session: Session, limit: int = 300) -> list[tuple[datetime, datetime]]:
@@ -218,6 +295,45 @@ def members_in_bins(
         )
         query = query.where(Member.id.not_in(called))
     return [(member, bin_id) for member, bin_id in session.execute(query)]
+
+
+def sms_candidates(
+    session: Session,
+    bin_ids: Collection[int],
+    column: str,
+    calling_bins: Collection[int],
+    fallback_bins: Collection[int],
+) -> Sequence[Any]:
+    """(id, bin_id, phone, second_phone, urgent_channels, message_channels) of the active
+    members of these BINs who have not stopped SMS and may be texted by an alert: their
+    `column` (urgent_channels or message_channels) says sms or both, or says nothing in a BIN
+    whose default is not a call, or their BIN texts those its calls did not reach; by member
+    then BIN, as members_in_bins."""
+    chosen = getattr(Member, column)
+    wants = or_(
+        chosen.in_(["sms", "both"]),
+        chosen.is_(None) & Membership.bin_id.not_in(list(calling_bins)),
+        Membership.bin_id.in_(list(fallback_bins)),
+    )
+    query = (
+        select(
+            Member.id,
+            Membership.bin_id,
+            Member.phone,
+            Member.second_phone,
+            Member.urgent_channels,
+            Member.message_channels,
+        )
+        .join(Membership, Membership.member_id == Member.id)
+        .where(
+            Membership.bin_id.in_(list(bin_ids)),
+            Member.active.is_(True),
+            Member.sms_stopped_at.is_(None),
+            wants,
+        )
+        .order_by(Member.id, Membership.bin_id)
+    )
+    return list(session.execute(query))
 
 
 def members_called_by(session: Session, alert_id: int, acknowledged_only: bool) -> Any:

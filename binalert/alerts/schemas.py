@@ -51,6 +51,12 @@ class AlertCreate(BaseModel):
         description="With a template: which languages to produce, first = fallback "
         "(default nl, fr, de, en).",
     )
+    sms_texts: dict[Language, MessageText] | None = Field(
+        default=None,
+        description="The SMS text per language, in place of the message (required for a "
+        "recorded message when the alert texts members): binalert adds who sends it, 101, "
+        "112 and 'answer 1'.",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> AlertCreate:
@@ -85,6 +91,16 @@ class Estimate(BaseModel):
     finished_by: datetime | None
 
 
+class SmsStatsOut(BaseModel):
+    """The alert's SMS (#22), as the police may count them: `sms_by_status` never counts a
+    sent SMS as delivered (a receipt says so, or it stays sent, then no_receipt)."""
+
+    by_status: dict[str, int] = {}
+    parts: int = 0  # parts submitted to the SMSC (each is paid for)
+    acknowledged: int = 0  # deliveries acknowledged by an SMS reply (also in `acknowledged`)
+    texted_only: int = 0  # deliveries the dialers never call: the member is only texted
+
+
 class AlertStatsOut(BaseModel):
     deliveries: int
     by_status: dict[str, int]
@@ -96,6 +112,7 @@ class AlertStatsOut(BaseModel):
     # Not acknowledged, but a 1 was pressed on a call back (recognised by caller ID only,
     # which anyone can send): the member is being called to confirm.
     heard_on_call_back: int = 0
+    sms: SmsStatsOut = SmsStatsOut()
 
 
 class AlertOut(BaseModel):
@@ -110,6 +127,10 @@ class AlertOut(BaseModel):
         default=None,
         description="language -> sound key of the police's own recording, played in place of "
         "that language's text (POST /api/v1/alerts/recorded)",
+    )
+    sms_texts: dict[str, str] | None = Field(
+        default=None,
+        description="language -> the SMS text as members read it (#22), where it texts anyone",
     )
     template: str | None
     urgent: bool
@@ -135,6 +156,16 @@ class AlertDetail(AlertOut):
     stats: AlertStatsOut
 
 
+class SmsPreviewOut(BaseModel):
+    """One language's SMS as it will go (#22)."""
+
+    language: str
+    text: str
+    encoding: str  # gsm7 | ucs2
+    parts: int
+    refused: str | None = None  # why not: more parts than BINALERT_SMS_MAX_PARTS
+
+
 class AlertDraft(BaseModel):
     """What an alert would be, before it is sent: its texts and who would hear which."""
 
@@ -142,6 +173,8 @@ class AlertDraft(BaseModel):
     member_languages: dict[str, int]
     missing_languages: list[str]
     fallback: str
+    sms: list[SmsPreviewOut] = []
+    sms_members: int = 0  # members it may text (their channels, or the BIN's SMS fallback)
 
 
 class CancelResult(BaseModel):
@@ -163,6 +196,13 @@ class DeliveryOut(BaseModel):
     next_attempt_at: datetime | None
     transferred_at: datetime | None = None  # pressed 3: put through to the police (#14)
     heard_on_call_back_at: datetime | None = None  # a 1 on a call back: unverified
+    # The channels (#22): called (`call`), texted (`sms_status` of its newest SMS: queued,
+    # sent, delivered, undeliverable, expired, no_receipt, ...; None: not texted)
+    call: bool = True
+    sms_status: str | None = None
+    sms_parts: int | None = None
+    sms_kind: str | None = None  # alert | fallback (after the calls did not reach them)
+    acknowledged_by: str | None = None  # call | sms, once acknowledged
 
 
 def _check_sources(

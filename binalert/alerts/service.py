@@ -3,12 +3,14 @@ follows them. One delivery per active member, in the member's language when the 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from binalert.alerts import repository as repo
+from binalert.alerts import sms
 from binalert.alerts.schedule import schedule
 from binalert.alerts.schemas import (
     AlertCreate,
@@ -17,6 +19,7 @@ from binalert.alerts.schemas import (
     AlertOut,
     CancelResult,
     DeliveryOut,
+    SmsPreviewOut,
 )
 from binalert.alerts.stats import alert_stats
 from binalert.alerts.templates import DEFAULT_ORDER, render
@@ -29,7 +32,7 @@ from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, Invalid, NotFound
 from binalert.members import repository as members_repo
-from binalert.models import Alert, AlertStatus, Role
+from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.settings import Settings
 from store.announce import ALERTS_CHANGED, announce
@@ -114,20 +117,38 @@ def existing_for_key(session: Session, caller: Caller, key: str) -> Alert | None
         raise Conflict("this Idempotency-Key was already used by someone else") from error
 
 
-def draft(session: Session, caller: Caller, data: AlertCreate) -> AlertDraft:
-    """Validate an alert as create() would, without storing it: its texts per language and
-    the languages of the members who would be called (those without a text hear the first)."""
+def _typed_sms(data: AlertCreate) -> dict[str, str] | None:
+    if data.sms_texts is None:
+        return None
+    return {lang.value: text for lang, text in data.sms_texts.items()}
+
+
+def draft(
+    session: Session, caller: Caller, data: AlertCreate, settings: Settings, sms_too: bool = True
+) -> AlertDraft:
+    """Validate an alert as create() would, without storing it: its texts per language, the
+    languages of the members who would be called (those without a text hear the first), and
+    its SMS per language with encoding and parts (Invalid when it texts members and a text is
+    too long, as create() refuses it)."""
     require_role(caller.principal, Role.POLICE)
     bin_ids = target_ids(session, caller, data)
     messages = _messages(data)
     languages: dict[str, int] = {}
     for member in members_repo.active_members_of_bins(session, bin_ids):
         languages[member.language] = languages.get(member.language, 0) + 1
+    shown: list[sms.SmsPreview] = []
+    texted = 0
+    if sms_too:  # not for the preview's audio, which needs the texts only
+        _texts, shown, texted = sms.for_alert(
+            session, bin_ids, messages, data.urgent, _typed_sms(data), settings
+        )
     return AlertDraft(
         messages=messages,
         member_languages=languages,
         missing_languages=sorted(lang for lang in languages if lang not in messages),
         fallback=next(iter(messages)),
+        sms=[SmsPreviewOut(**dataclasses.asdict(p)) for p in shown],
+        sms_members=texted,
     )
 
 
@@ -139,6 +160,10 @@ def create(
     if key is not None and (earlier := existing_for_key(session, caller, key)) is not None:
         return detail(session, earlier, settings), False
     bin_ids = target_ids(session, caller, data)
+    messages = _messages(data)
+    texts, _shown, _texted = sms.for_alert(
+        session, bin_ids, messages, data.urgent, _typed_sms(data), settings
+    )
     now = utcnow()
     alert = repo.add(
         session,
@@ -147,7 +172,8 @@ def create(
             created_at=now,
             incident_ref=data.incident_ref,
             bin_ids=bin_ids,
-            messages=_messages(data),
+            messages=messages,
+            sms_texts=texts,
             template=data.template.kind if data.template else None,
             urgent=data.urgent,
             valid_from=now,
@@ -160,7 +186,8 @@ def create(
     )
     # One delivery per active member (binalert.alerts.schedule): at once when urgent, else
     # within their BIN's calling hours.
-    count = schedule(session, alert, now, timedelta(minutes=data.valid_minutes))
+    validity = timedelta(minutes=data.valid_minutes)
+    count = schedule(session, alert, now, validity)
     announce(session, ALERTS_CHANGED)
     record(
         session,
@@ -215,7 +242,25 @@ def deliveries(
 ) -> Page[DeliveryOut]:
     member_bins = member_scope(session, caller, visible_alert(session, caller, alert_id))
     rows = repo.deliveries_page(session, alert_id, member_bins, request.after_id, request.fetch)
-    return make_page(rows, request, DeliveryOut.model_validate, lambda d: d.id)
+    ids = [d.id for d in rows]
+    texted = repo.sms_of_deliveries(session, ids)
+    by_sms = repo.acknowledged_by_sms(session, ids)
+
+    def out(delivery: Delivery) -> DeliveryOut:
+        found = DeliveryOut.model_validate(delivery)
+        sms_status, parts, kind = texted.get(delivery.id, (None, None, None))
+        acknowledged = delivery.status == DeliveryStatus.ACKNOWLEDGED.value
+        by = ("sms" if delivery.id in by_sms else "call") if acknowledged else None
+        return found.model_copy(
+            update={
+                "sms_status": sms_status,
+                "sms_parts": parts,
+                "sms_kind": kind,
+                "acknowledged_by": by,
+            }
+        )
+
+    return make_page(rows, request, out, lambda d: d.id)
 
 
 def cancel(session: Session, caller: Caller, alert_id: int, settings: Settings) -> CancelResult:

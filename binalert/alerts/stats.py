@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from binalert.alerts import repository as repo
-from binalert.alerts.schemas import AlertStatsOut, Estimate
+from binalert.alerts.schemas import AlertStatsOut, Estimate, SmsStatsOut
 from binalert.clock import utcnow
 from binalert.models import Alert, AlertStatus, Delivery, DeliveryStatus
 from binalert.settings import Settings
@@ -80,4 +80,10 @@ def alert_stats(
         ),
         estimate=estimate(session, alert, settings, open_now, member_bins),
         heard_on_call_back=repo.heard_on_call_back_count(session, alert.id, member_bins),
+        sms=SmsStatsOut(
+            by_status=repo.sms_counts(session, alert.id, member_bins),
+            parts=repo.sms_parts_total(session, alert.id, member_bins),
+            acknowledged=repo.acknowledged_by_sms_count(session, alert.id, member_bins),
+            texted_only=repo.texted_only_count(session, alert.id, member_bins),
+        ),
     )

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from binalert.bins import geo
+from binalert.models import Channels
 from binalert.text import Name
 
 
@@ -36,6 +37,21 @@ class BinOut(BaseModel):
     municipality: str
     police_zone: str
     created_at: datetime
+    urgent_channels: Channels = Channels.CALL  # its members' default (#22)
+    message_channels: Channels = Channels.CALL
+    sms_fallback: bool = False
+
+
+class BinChannels(BaseModel):
+    """A BIN's SMS choices (#22), set by its coordinator: its members' default channels (a
+    member's own choice wins), and an SMS at the end of an urgent alert to the members its
+    calls did not reach."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    urgent_channels: Channels | None = None
+    message_channels: Channels | None = None
+    sms_fallback: bool | None = None
 
 
 Position = Annotated[list[float], Field(min_length=2, max_length=3)]

@@ -8,7 +8,7 @@ from binalert.audit.service import record
 from binalert.auth.schemas import Caller
 from binalert.auth.service import can_see_bin, require_role, visible_bin_ids
 from binalert.bins import repository as repo
-from binalert.bins.schemas import BinCreate, BinOut, BinPatch
+from binalert.bins.schemas import BinChannels, BinCreate, BinOut, BinPatch
 from binalert.clock import utcnow
 from binalert.errors import NotFound
 from binalert.models import Bin, Role
@@ -48,4 +48,17 @@ def patch(session: Session, caller: Caller, bin_id: int, data: BinPatch) -> BinO
         setattr(found, key, value)
     session.flush()
     record(session, caller, "bin.update", f"bin:{bin_id}", **changes)
+    return BinOut.model_validate(found)
+
+
+def set_channels(session: Session, caller: Caller, bin_id: int, data: BinChannels) -> BinOut:
+    """The BIN's default channels and SMS fallback (#22): its coordinator's choice (an
+    admin's too). Deliveries already open keep the channels they opened with."""
+    require_role(caller.principal, Role.COORDINATOR)
+    found = visible_bin(session, caller, bin_id)
+    changes = data.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+    for key, value in changes.items():
+        setattr(found, key, value)
+    session.flush()
+    record(session, caller, "bin.channels", f"bin:{bin_id}", **changes)
     return BinOut.model_validate(found)

@@ -30,6 +30,22 @@ CALL_DEFERRED = "call_deferred"  # a non-urgent delivery put back until its call
 ALERT_COMPLETED = "alert_completed"
 ALERT_CANCELLED = "alert_cancelled"
 ALERT_EXPIRED = "alert_expired"
+# SMS (#22), each an event of the delivery it texts (its snapshot, and `sms_id`, `sms_kind`
+# (alert | fallback), `parts`; sms-surface shows them on the live page, in SSE and webhooks):
+# - sms_queued: an SMS of the delivery is queued (`encoding`, `parts`);
+# - sms_sent: the SMSC took every part (its message ids are stored, receipts may follow);
+# - sms_delivered: every part's receipt said delivered;
+# - sms_failed: it will not arrive, or nobody knows: `sms_status` undeliverable, expired,
+#   rejected, failed (a permanent error on submit), no_receipt (sent, no receipt in time),
+#   unknown (the worker died between submit and answer; never sent again), cancelled;
+# - acknowledged with `channel: "sms"`: a reply 1 (ja, oui, yes, ok) to it;
+# - delivery_final with `channel: "sms"`: an SMS-only delivery ended (unacknowledged,
+#   unreachable) after its SMS and the reply window (deliveries.sms_rules).
+# (`sms_status`, not `status`: `status` is the delivery's, as in every delivery event.)
+SMS_QUEUED = "sms_queued"
+SMS_SENT = "sms_sent"
+SMS_DELIVERED = "sms_delivered"
+SMS_FAILED = "sms_failed"
 
 EventHook = Callable[[Session, DeliveryEvent], None]
 _HOOKS = "binalert.event_hooks"  # the store's session info: event kind -> hooks

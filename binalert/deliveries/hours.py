@@ -14,7 +14,8 @@ before a due non-urgent one. Two guards keep non-urgent messages in their place:
   claimed).
 - Quiet hours (#24). A member may name hours when non-urgent messages must not ring them
   (members.quiet_start/quiet_end); the same check puts their delivery back to the first
-  moment within the BIN's hours and outside their quiet ones (calling_hours.next_allowed).
+  moment within the BIN's hours and outside their quiet ones (calling_hours.next_allowed);
+  the message's SMS to them waits likewise (`quiet_due`, when the lifecycle queues it).
 - Channels. Non-urgent calls start only while the PBX's open calls stay below
   `max_channels - reserve` (URGENT_RESERVE of them, at least one when the PBX has two or
   more): however many messages wait, that many lines are free for an urgent alert the
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
 
@@ -122,3 +123,20 @@ def outside_hours(
         if allowed != now:
             found.append((row, allowed))
     return found
+
+
+def quiet_due(
+    session: Session, wanted: Sequence[AnyRow], due: Sequence[datetime]
+) -> list[datetime]:
+    """When a non-urgent message's SMS to each of these deliveries may go: `due` (its first
+    call's time, within the BIN's hours), moved past the member's quiet hours (#24)."""
+    quiet = quiet_by_member(session, [row.member_id for row in wanted])
+    if not quiet:
+        return list(due)
+    hours = hours_by_bin(session, [row.bin_id for row in wanted if row.member_id in quiet])
+    return [
+        next_allowed(hours.get(row.bin_id, DEFAULT_HOURS), quiet[row.member_id], moment)
+        if row.member_id in quiet
+        else moment
+        for row, moment in zip(wanted, due, strict=True)
+    ]

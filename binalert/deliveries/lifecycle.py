@@ -14,7 +14,8 @@ They are on the dialer's hot path: Core statements, each transition one guarded
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import enum
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from binalert.calling_hours import CallingHours
 from binalert.clock import utcnow
-from binalert.deliveries import attempts, events, hours
+from binalert.deliveries import attempts, events, hours, sms, sms_rules, tables
 from binalert.deliveries import repository as repo
 from binalert.deliveries.machine import Event
 from binalert.deliveries.policy import (
@@ -50,13 +51,27 @@ from binalert.deliveries.two_way import (
     CallBackTarget,
 )
 from binalert.errors import Conflict
+from binalert.members import records
 from binalert.members import repository as members
-from binalert.models import Alert, AlertStatus, CallDirection, CallOutcome, DeliveryStatus
-from store.announce import ALERTS_CHANGED, announce
+from binalert.models import (
+    Alert,
+    AlertStatus,
+    CallDirection,
+    CallOutcome,
+    Channels,
+    DeliveryStatus,
+    RecordChannel,
+    SmsKind,
+    SmsStatus,
+)
+from binalert.phones import caller_e164, sms_number
+from store.announce import ALERTS_CHANGED, SMS_QUEUED, announce
+from tts.sms_phrases import sms_phrase
+from tts.voices import check_language
 
 
 class Addressee(Protocol):
-    """Whom a delivery calls: a Member, or anything with these (lab.seed)."""
+    """Whom a delivery calls or texts: a Member, or anything with these (lab.seed)."""
 
     @property
     def id(self) -> int: ...
@@ -66,6 +81,12 @@ class Addressee(Protocol):
     def phone(self) -> str: ...
     @property
     def second_phone(self) -> str | None: ...
+    @property
+    def urgent_channels(self) -> str | None: ...  # Channels; None: the BIN's default
+    @property
+    def message_channels(self) -> str | None: ...
+    @property
+    def sms_stopped_at(self) -> datetime | None: ...
 
 
 Planned = tuple[Addressee, datetime, int | None]  # whom, first call due, the BIN of their hours
@@ -74,16 +95,69 @@ Planned = tuple[Addressee, datetime, int | None]  # whom, first call due, the BI
 def open_deliveries(session: Session, alert: Alert, planned: Iterable[Planned]) -> int:
     """One pending delivery per planned member (alerts and messages alike), in one statement:
     in the member's language when the alert has it (else its first), their phone and second
-    phone, due at the planned time. Returns how many."""
-    rows = [_delivery_row(alert, member, due, bin_id) for member, due, bin_id in planned]
+    phone, due at the planned time, with its channels (`channels_of`); and the alert's SMS to
+    those it texts (sms_phone). Returns how many."""
+    planned = list(planned)
+    sms_countries = sms_countries_of(session)
+    first_bin = alert.bin_ids[0] if alert.bin_ids else None
+    defaults = repo.bin_channels(session, {b for _, _, b in planned if b} | {first_bin or 0})
+    rows = [
+        _delivery_row(alert, member, due, bin_id)
+        | channels_of(
+            alert.urgent,
+            _language(alert, member) in (alert.sms_texts or {}),
+            member,
+            defaults.get(bin_id or first_bin or 0),
+            sms_countries,
+        )
+        for member, due, bin_id in planned
+    ]
     repo.insert_deliveries(session, rows)
+    queue_alert_sms(session, alert, utcnow())
     return len(rows)
+
+
+def sms_countries_of(session: Session) -> frozenset[str]:
+    """The countries whose mobiles this installation texts; none where SMS is not configured
+    (no SMSC: sms_rules.configure was never called), so everyone is called."""
+    config = sms_rules.config_of(session.info)
+    return config.countries if config is not None else frozenset()
+
+
+def channels_of(
+    urgent: bool,
+    has_text: bool,
+    member: Addressee,
+    bin_default: tuple[str, str] | None,
+    sms_countries: Collection[str],
+) -> dict[str, Any]:
+    """A delivery's channels, decided once as it opens (#22): the member's choice for this
+    kind of alert (urgent or not), else their BIN's (`bin_default`: its urgent and message
+    channels). Texted on the first of their numbers binalert may text (phones.sms_number),
+    unless they replied STOP or the alert has no SMS text in their language (`has_text`);
+    called when they chose a call, and whenever no SMS can go: a member who chose SMS without
+    a textable number is called, never dropped."""
+    urgent_default, message_default = bin_default or (Channels.CALL.value, Channels.CALL.value)
+    if urgent:
+        chosen = member.urgent_channels or urgent_default
+    else:
+        chosen = member.message_channels or message_default
+    sms_phone = None
+    if chosen != Channels.CALL.value and member.sms_stopped_at is None and has_text:
+        numbers = (member.phone, member.second_phone)
+        sms_phone = next((n for n in numbers if sms_number(n, sms_countries)), None)
+    return {"call": chosen != Channels.SMS.value or sms_phone is None, "sms_phone": sms_phone}
+
+
+def _language(alert: Alert, member: Addressee) -> str:
+    """The member's language when the alert has it, else its first."""
+    return member.language if member.language in alert.messages else next(iter(alert.messages))
 
 
 def _delivery_row(
     alert: Alert, member: Addressee, due: datetime, bin_id: int | None
 ) -> dict[str, Any]:
-    language = member.language if member.language in alert.messages else next(iter(alert.messages))
+    language = _language(alert, member)
     return {
         "alert_id": alert.id,
         "member_id": member.id,
@@ -348,6 +422,7 @@ def finish_call(
         **extra,
     )
     if row.status not in OPEN:
+        _fallback_sms(session, row.id, now)
         complete_if_done(session, row.alert_id, now)
     return True
 
@@ -525,14 +600,24 @@ def expire_overdue(session: Session, now: datetime) -> list[int]:
             except Conflict:
                 continue
             events.record_delivery(session, row, events.DELIVERY_FINAL)
+        _cancel_sms(session, now, alert_id=alert_id)
         complete_if_done(session, alert_id, now)
     return expired
+
+
+def _cancel_sms(session: Session, now: datetime, **which: Any) -> None:
+    """Queued SMS no longer wanted (sms.cancel_queued: of an alert, deliveries, a member):
+    cancelled before they go; an SMS-only delivery's own ends with it (cancelled, or by the
+    caller's step)."""
+    for row in sms.cancel_queued(session, now, **which):
+        _sms_event(session, row, events.SMS_FAILED)
 
 
 def cancel_deliveries(session: Session, delivery_ids: Sequence[int]) -> int:
     """Cancel these deliveries if they wait for a call (a call in progress ends cancelled
     when its member was erased); returns how many were cancelled now."""
     cancelled = 0
+    _cancel_sms(session, utcnow(), delivery_ids=delivery_ids)
     for delivery_id in delivery_ids:
         try:
             row = repo.transition(session, delivery_id, Event.CANCEL, **_UNCLAIMED)
@@ -551,6 +636,8 @@ def forget_member(session: Session, member_id: int) -> int:
     number); those waiting for a call are cancelled, a call in progress ends cancelled.
     Returns how many were cancelled now."""
     delivery_ids = repo.of_member(session, member_id)
+    _cancel_sms(session, utcnow(), member_id=member_id)
+    sms.forget_member(session, member_id)
     repo.forget_member(session, member_id)
     return cancel_deliveries(session, delivery_ids)
 
@@ -568,6 +655,7 @@ def cancel_alert(session: Session, alert_id: int, now: datetime, by: str) -> int
     deliveries were cancelled now."""
     if not repo.close_alert(session, alert_id, AlertStatus.CANCELLED, now):
         return 0
+    _cancel_sms(session, now, alert_id=alert_id)
     cancelled = 0
     for delivery_id in repo.waiting_deliveries(session, alert_id):
         try:
@@ -584,3 +672,637 @@ def cancel_alert(session: Session, alert_id: int, now: datetime, by: str) -> int
     )
     announce(session, ALERTS_CHANGED)
     return cancelled
+
+
+# -- SMS (#22) ------------------------------------------------------------------------------
+#
+# An SMS is queued (queue_sms: every SMS of any kind), claimed by the SMS worker and recorded
+# as submitting BEFORE the submit_sm goes out (claim_sms), then sent with the SMSC's message
+# ids (sms_sent), or queued again (sms_retry: throttled, the link down) or failed (sms_failed:
+# a permanent error). Receipts (record_receipt) end each part; the SMS is delivered only when
+# every part is. The sweep (sweep_sms) ends what nobody will tell us about: a submit whose
+# worker died (unknown: never sent again), a receipt that never came (no_receipt), and the
+# SMS-only deliveries whose reply window passed (sms_rules.sms_only_outcome).
+
+
+def queue_sms(
+    session: Session,
+    *,
+    kind: SmsKind | str,
+    phone: str | None,
+    language: str,
+    text: str,
+    member_id: int | None = None,
+    delivery_id: int | None = None,
+    alert_id: int | None = None,
+    bin_id: int | None = None,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> int | None:
+    """Queue one SMS to `phone` (sent by the SMS worker from `not_before`, default now);
+    returns its id, or None when it may not be texted: SMS is not configured here, the
+    number is no mobile of an allowed country, or the member stopped SMS (only the
+    confirmation of their STOP still goes). A text that cannot go (control characters, more
+    parts than allowed) is refused with Invalid."""
+    kind = SmsKind(kind)
+    config = sms_rules.config_of(session.info)
+    if config is None:
+        return None
+    number = sms_rules.textable(phone, config.countries)
+    if number is None:
+        return None
+    if (
+        member_id is not None
+        and kind is not SmsKind.STOP_CONFIRMATION
+        and members.sms_stopped(session, member_id)
+    ):
+        return None
+    body = sms_rules.sms_text(text, config.max_parts)
+    row = _sms_row(kind, number, language, body, member_id, delivery_id, alert_id, bin_id, now)
+    row["next_try_at"] = not_before or now
+    sms_id = sms.insert_message(session, row)
+    if delivery_id is not None and alert_id is not None:
+        extra = _sms_data(sms_id, kind.value, body.parts) | {"encoding": body.encoding}
+        events.record_delivery(
+            session, repo.snapshot(session, delivery_id), events.SMS_QUEUED, **extra
+        )
+    announce(session, SMS_QUEUED)
+    return sms_id
+
+
+def _sms_row(
+    kind: SmsKind,
+    phone: str,
+    language: str,
+    body: sms_rules.SmsText,
+    member_id: int | None,
+    delivery_id: int | None,
+    alert_id: int | None,
+    bin_id: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "kind": kind.value,
+        "delivery_id": delivery_id,
+        "alert_id": alert_id,
+        "member_id": member_id,
+        "bin_id": bin_id,
+        "phone": phone,
+        "language": check_language(language),
+        "text": body.text,
+        "encoding": body.encoding,
+        "parts": body.parts,
+        "status": SmsStatus.QUEUED.value,
+        "tries": 0,
+        "next_try_at": now,
+        "created_at": now,
+    }
+
+
+def _sms_data(sms_id: int, kind: str, parts: int, **more: Any) -> dict[str, Any]:
+    return {"sms_id": sms_id, "sms_kind": kind, "parts": parts, **more}
+
+
+def queue_alert_sms(session: Session, alert: Alert, now: datetime) -> None:
+    """The alert's SMS to each of its deliveries that texts (sms_phone, decided when it
+    opened), in its language, due when its first call is (a non-urgent message's texts keep
+    its calling hours too), in a few statements for the whole alert. An SMS-only delivery
+    that cannot be texted after all (SMS not configured here, the member stopped SMS, no
+    text) ends unreachable at once: nobody else would ever close it."""
+    wanted = sms.alert_sms_wanted(session, alert.id)
+    if not wanted:
+        return
+    config = sms_rules.config_of(session.info)
+    stopped = members.sms_stopped_among(
+        session, [w.member_id for w in wanted if w.member_id is not None]
+    )
+    rows: list[dict[str, Any]] = []
+    texted: list[AnyRow] = []
+    untextable: list[int] = []
+    for want in wanted:
+        number = sms_rules.textable(want.sms_phone, config.countries) if config else None
+        text = _alert_sms_text(alert, want.language)
+        if config is None or number is None or want.member_id in stopped or text is None:
+            if not want.call:
+                untextable.append(want.id)
+            continue
+        body = sms_rules.sms_text(text, config.max_parts)
+        row = _sms_row(
+            SmsKind.ALERT,
+            number,
+            want.language,
+            body,
+            want.member_id,
+            want.id,
+            alert.id,
+            want.bin_id,
+            now,
+        )
+        row["next_try_at"] = max(want.next_attempt_at or now, now)
+        rows.append(row)
+        texted.append(want)
+    if not alert.urgent:  # a message's SMS keeps the member's quiet hours too (#24)
+        due = hours.quiet_due(session, texted, [row["next_try_at"] for row in rows])
+        for row, moment in zip(rows, due, strict=True):
+            row["next_try_at"] = moment
+    ids = sms.insert_messages(session, rows)
+    snapshots = repo.snapshots(session, [w.id for w in texted])
+    events.record_many(
+        session,
+        [
+            (
+                alert.id,
+                events.SMS_QUEUED,
+                events.snapshot(snapshots[want.id])
+                | _sms_data(sms_id, SmsKind.ALERT.value, row["parts"], encoding=row["encoding"]),
+                want.id,
+            )
+            for want, sms_id, row in zip(texted, ids, rows, strict=True)
+        ],
+    )
+    for delivery_id in untextable:
+        _close_sms_only(session, delivery_id, Event.SMS_UNDELIVERED, False, now, "not_textable")
+    if ids:
+        announce(session, SMS_QUEUED)
+
+
+def _alert_sms_text(alert: Alert, language: str) -> str | None:
+    return _alert_sms_text_of(alert.sms_texts, alert.messages, language)
+
+
+def _alert_sms_text_of(
+    sms_texts: dict[str, str] | None, messages: dict[str, str] | None, language: str
+) -> str | None:
+    """The alert's SMS text in `language` (sms_texts, written for SMS), else its first SMS
+    text, else its message in that language (what the call says)."""
+    texts = sms_texts or {}
+    if texts.get(language):
+        return texts[language]
+    if texts:
+        return next(iter(texts.values()))
+    said = messages or {}
+    return said.get(language) or next(iter(said.values()), None)
+
+
+def claim_sms(
+    session: Session,
+    now: datetime,
+    limit: int,
+    worker_id: str,
+    lease_seconds: float = sms_rules.SUBMIT_LEASE_SECONDS,
+) -> list[AnyRow]:
+    """Claim up to `limit` due SMS to submit now: each is recorded as submitting (with this
+    worker's lease) in this transaction, which the worker commits before it sends anything:
+    an SMS is submitted at most once, whatever happens to the worker after."""
+    if limit <= 0:
+        return []
+    lease_until = now + timedelta(seconds=lease_seconds)
+    return sms.claim(session, now, limit, worker_id, lease_until)
+
+
+_SUBMITTED = (SmsStatus.SUBMITTING.value, SmsStatus.UNKNOWN.value)
+
+
+def sms_sent(session: Session, sms_id: int, message_ids: Sequence[str], now: datetime) -> bool:
+    """The SMSC took every part: their message ids (what receipts name) are stored. Also from
+    unknown: a worker that heard the answer after its lease ran out still tells the truth."""
+    row = sms.move(
+        session,
+        sms_id,
+        _SUBMITTED,
+        SmsStatus.SENT.value,
+        claimed_by=None,
+        lease_until=None,
+        error=None,
+    )
+    if row is None:
+        return False
+    sms.insert_parts(session, sms_id, list(message_ids))
+    _sms_event(session, row, events.SMS_SENT)
+    return True
+
+
+def sms_retry(session: Session, sms_id: int, now: datetime, error: str) -> bool:
+    """The SMSC did not take it, for now (throttled, its queue full, the link down before
+    the submit): queued again, later. After MAX_TRIES such errors it fails."""
+    current = sms.get(session, sms_id)
+    if current is None:
+        return False
+    if current.tries >= sms_rules.MAX_TRIES:
+        return sms_failed(session, sms_id, now, f"gave up after {current.tries} tries: {error}")
+    row = sms.move(
+        session,
+        sms_id,
+        (SmsStatus.SUBMITTING.value,),
+        SmsStatus.QUEUED.value,
+        next_try_at=sms_rules.retry_at(current.tries, now),
+        claimed_by=None,
+        lease_until=None,
+        submitted_at=None,
+        error=error[:200],
+    )
+    if row is not None:
+        announce(session, SMS_QUEUED)
+    return row is not None
+
+
+def sms_failed(
+    session: Session, sms_id: int, now: datetime, error: str, message_ids: Sequence[str] = ()
+) -> bool:
+    """A permanent error on submit (an invalid number, the SMSC refused it): failed.
+    `message_ids`: parts the SMSC took before it refused the rest (kept for the count)."""
+    row = sms.move(
+        session,
+        sms_id,
+        (SmsStatus.SUBMITTING.value, SmsStatus.QUEUED.value),
+        SmsStatus.FAILED.value,
+        finished_at=now,
+        claimed_by=None,
+        lease_until=None,
+        error=error[:200],
+    )
+    if row is None:
+        return False
+    sms.insert_parts(session, sms_id, list(message_ids))
+    _sms_event(session, row, events.SMS_FAILED, error=error[:200])
+    _settle_sms_only(session, row, now)
+    return True
+
+
+def sms_unconfirmed(
+    session: Session, sms_id: int, message_ids: Sequence[str], now: datetime, reason: str
+) -> bool:
+    """A part went out and its answer was lost (the connection dropped, no answer in time):
+    it may have arrived. Unknown at once, never sent again; the parts confirmed keep their
+    message ids, and a receipt naming the number reconciles the rest (record_receipt)."""
+    row = sms.move(
+        session,
+        sms_id,
+        (SmsStatus.SUBMITTING.value,),
+        SmsStatus.UNKNOWN.value,
+        claimed_by=None,
+        lease_until=None,
+        error=reason[:200],
+    )
+    if row is None:
+        return False
+    sms.insert_parts(session, sms_id, list(message_ids))
+    _sms_event(session, row, events.SMS_FAILED, error=reason[:200])
+    return True
+
+
+class Receipt(enum.StrEnum):
+    RECORDED = "recorded"  # stored (or known already, or a state that changes nothing)
+    EARLY = "early"  # for an SMS whose submit's answer is not stored yet: offer it again
+    UNMATCHED = "unmatched"  # names no SMS of ours
+
+
+RECEIPT_LOOKBACK = timedelta(days=3)  # an SMSC keeps trying a switched-off phone this long
+
+
+def record_receipt(
+    session: Session,
+    message_id: str,
+    state: str,
+    now: datetime,
+    phone: str | None = None,
+    error: str | None = None,
+) -> Receipt:
+    """A delivery receipt for one part (`state`: the receipt's stat, e.g. DELIVRD). The SMS
+    is delivered when every part is, undeliverable/expired/rejected as soon as one part is.
+
+    A receipt naming a message id we do not know, for a number (`phone`, the handset the
+    receipt is about) to which an SMS is `unknown` (its worker died between the submit and
+    the SMSC's answer, so its message ids were never stored) reconciles that SMS: the oldest
+    such SMS to that number takes the message id as its next part. One to an SMS still
+    submitting is EARLY (the worker has not stored the answer yet; the link answers the SMSC
+    with a temporary error and it offers the receipt again)."""
+    status = sms_rules.RECEIPT_STATES.get(state.strip().upper())
+    if status is None:
+        return Receipt.RECORDED  # ENROUTE, ACCEPTD: not final, nothing to store
+    part = sms.part_of(session, message_id)
+    if part is not None:
+        if not sms.set_part(session, part.id, status.value, now):
+            return Receipt.RECORDED  # a receipt offered again: known already
+        sms_id = part.sms_id
+    else:
+        e164 = caller_e164(phone) if phone else None
+        lost = sms.unmatched_to(session, e164, now - RECEIPT_LOOKBACK) if e164 else None
+        if lost is None:
+            return Receipt.UNMATCHED
+        if lost.status == SmsStatus.SUBMITTING.value:
+            return Receipt.EARLY
+        sms.insert_reconciled_part(session, lost.id, message_id, status.value, now)
+        sms_id = lost.id
+    _settle_sms(session, sms_id, now, error)
+    return Receipt.RECORDED
+
+
+_RECEIPTS_END = (
+    SmsStatus.SENT.value,
+    SmsStatus.UNKNOWN.value,
+    SmsStatus.NO_RECEIPT.value,  # a receipt after the timeout: the truth, late
+)
+
+
+def _settle_sms(session: Session, sms_id: int, now: datetime, error: str | None) -> None:
+    """An SMS's status from its parts' receipts: the first part that failed says how it
+    failed; delivered once every part is."""
+    current = sms.get(session, sms_id)
+    if current is None:
+        return
+    statuses = sms.part_statuses(session, sms_id)
+    failed = [s for s in statuses if s in _PART_FAILURES]
+    if failed:
+        final = SmsStatus(failed[0])
+    elif len(statuses) >= current.parts and all(s == SmsStatus.DELIVERED.value for s in statuses):
+        final = SmsStatus.DELIVERED
+    else:
+        return
+    values: dict[str, Any] = {"finished_at": now, "claimed_by": None, "lease_until": None}
+    if error:
+        values["error"] = error[:200]
+    row = sms.move(session, sms_id, _RECEIPTS_END, final.value, **values)
+    if row is None:
+        return
+    kind = events.SMS_DELIVERED if final is SmsStatus.DELIVERED else events.SMS_FAILED
+    _sms_event(session, row, kind)
+    _settle_sms_only(session, row, now)
+
+
+_PART_FAILURES = frozenset(
+    s.value for s in (SmsStatus.UNDELIVERABLE, SmsStatus.EXPIRED, SmsStatus.REJECTED)
+)
+
+
+def _sms_event(session: Session, row: AnyRow, kind: str, **extra: Any) -> None:
+    """An SMS change as an event of its delivery (none for an SMS of no delivery)."""
+    if row.delivery_id is None or row.alert_id is None:
+        return
+    data = _sms_data(row.id, row.kind, row.parts, **extra)
+    if kind == events.SMS_FAILED:
+        data["sms_status"] = row.status
+    events.record_delivery(session, repo.snapshot(session, row.delivery_id), kind, **data)
+
+
+def _settle_sms_only(session: Session, row: AnyRow, now: datetime) -> None:
+    """An alert SMS reached a status that may end its SMS-only delivery now."""
+    if row.kind != SmsKind.ALERT.value or row.delivery_id is None:
+        return
+    decided = sms_rules.sms_only_outcome(
+        SmsStatus(row.status), row.submitted_at, row.finished_at, now
+    )
+    if decided is not None:
+        _close_sms_only(session, row.delivery_id, *decided, now, f"sms_{row.status}")
+
+
+def _close_sms_only(
+    session: Session, delivery_id: int, event: Event, reached: bool, now: datetime, why: str
+) -> None:
+    """End an SMS-only delivery (never one the dialer calls: those end with their calls)."""
+    if sms.calls(session, delivery_id) is not False:
+        return
+    try:
+        row = repo.transition(
+            session, delivery_id, event, reached=reached, last_outcome=None, **_UNCLAIMED
+        )
+    except Conflict:
+        return
+    events.record_delivery(session, row, events.DELIVERY_FINAL, channel="sms", reason=why)
+    complete_if_done(session, row.alert_id, now)
+
+
+def sweep_sms(
+    session: Session,
+    now: datetime,
+    receipt_timeout: float = sms_rules.RECEIPT_TIMEOUT_SECONDS,
+    reply_window: float = sms_rules.REPLY_WINDOW_SECONDS,
+) -> int:
+    """End what nobody will tell us about; returns how many SMS and deliveries it ended.
+    - submitting past its worker's lease: the worker died (or never heard the SMSC's
+      answer): unknown, never sent again (a later receipt for that number reconciles it);
+    - sent without a receipt for `receipt_timeout`: no_receipt (never delivered);
+    - SMS-only deliveries whose SMS is final and whose reply window has passed."""
+    ended = 0
+    for sms_id in sms.lost_submits(session, now):
+        row = sms.move(
+            session,
+            sms_id,
+            (SmsStatus.SUBMITTING.value,),
+            SmsStatus.UNKNOWN.value,
+            claimed_by=None,
+            lease_until=None,
+            error="no answer to the submit recorded (worker gone)",
+        )
+        if row is not None:
+            ended += 1
+            _sms_event(session, row, events.SMS_FAILED)
+    cutoff = now - timedelta(seconds=receipt_timeout)
+    for sms_id in sms.awaiting_receipt(session, cutoff):
+        row = sms.move(
+            session,
+            sms_id,
+            (SmsStatus.SENT.value,),
+            SmsStatus.NO_RECEIPT.value,
+            finished_at=now,
+        )
+        if row is not None:
+            ended += 1
+            _sms_event(session, row, events.SMS_FAILED)
+    final = [s.value for s in sms_rules.FINAL]
+    for waiting in sms.sms_only_waiting(session, final):
+        decided = sms_rules.sms_only_outcome(
+            SmsStatus(waiting.status), waiting.submitted_at, waiting.finished_at, now, reply_window
+        )
+        if decided is not None:
+            ended += 1
+            _close_sms_only(session, waiting.delivery_id, *decided, now, f"sms_{waiting.status}")
+    return ended
+
+
+# -- replies ------------------------------------------------------------------------------
+
+
+def store_reply(session: Session, from_phone: str | None, text: str, now: datetime) -> int:
+    """Keep an SMS someone sent to binalert's number, before the SMSC is told it arrived:
+    a reply received while the store is down is refused (the link answers with a temporary
+    error) and offered again by the SMSC, never lost. Only what the sender claims: a number
+    (None when it is none) and the text (printable, cut to its column)."""
+    sender = caller_e164(from_phone) if from_phone else None
+    return sms.insert_reply(session, sender, sms_rules.clean_reply(text), now)
+
+
+def handle_reply(session: Session, from_phone: str | None, text: str, now: datetime) -> str:
+    """Store a reply, then act on it (handle_stored_reply); returns what it did."""
+    reply_id = store_reply(session, from_phone, text, now)
+    return handle_stored_reply(session, reply_id, now) or ""
+
+
+def handle_stored_reply(session: Session, reply_id: int, now: datetime) -> str | None:
+    """Act on a stored reply, once (None: handled before):
+    - from no member's number (as the sender ID claims it): nothing changes, nothing is sent;
+    - 1, ja, oui, yes, ok: acknowledges the delivery of the newest alert that texted that
+      number (and stops its calls);
+    - STOP: the members with that number are texted no more (a record each), and one
+      confirmation goes back;
+    - anything else: one polite "we cannot read replies; call 101, or 112" a day at most.
+
+    A sender ID is a claim, like a caller ID. A 1 still acknowledges here (a 1 on a call back
+    does not): it acknowledges only a delivery whose SMS went to that very number, so whoever
+    holds that phone did receive the text; a forged sender can at most mark one member's
+    SMS as read, and the police page shows it as acknowledged by SMS, apart from a 1 on a
+    call. STOP is what the rules of SMS ask to honour from any sender."""
+    reply = sms.reply(session, reply_id)
+    if reply is None or reply.handled_at is not None:
+        return None
+    phone = reply.from_phone
+    holders = members.sms_holders(session, phone) if phone else []
+    if phone is None or not holders:
+        sms.mark_reply(session, reply_id, now, sms_rules.ReplyAction.STRANGER.value)
+        return sms_rules.ReplyAction.STRANGER.value
+    action = sms_rules.classify(reply.text)
+    member_id: int | None = holders[0].member_id
+    delivery_id: int | None = None
+    if action is sms_rules.ReplyAction.ACK:
+        acknowledged = _acknowledge_by_sms(session, phone, reply_id, now)
+        if acknowledged is not None:
+            member_id, delivery_id = acknowledged
+    elif action is sms_rules.ReplyAction.STOP:
+        _stop_sms(session, phone, holders, now)
+    else:
+        _cannot_read(session, phone, holders[0], now)
+    sms.mark_reply(session, reply_id, now, action.value, member_id, delivery_id)
+    return action.value
+
+
+def _acknowledge_by_sms(
+    session: Session, phone: str, reply_id: int, now: datetime
+) -> tuple[int | None, int] | None:
+    """The first delivery not acknowledged yet of the newest alert texted to `phone` (of
+    several, two members sharing a mobile, one per reply): acknowledged by SMS. A call
+    ringing now ends without a retry; its calls stop (an acknowledged delivery is never
+    claimed). Returns (member, delivery), or None when there is nothing to acknowledge."""
+    since = now - timedelta(hours=sms_rules.REPLY_HOURS)
+    for target in sms.texted_deliveries(session, phone, since):
+        if target.status == DeliveryStatus.ACKNOWLEDGED.value:
+            continue
+        try:
+            row = repo.transition(
+                session, target.id, Event.ACKNOWLEDGE_SMS, acknowledged_at=now, reached=True
+            )
+        except Conflict:  # cancelled, or acknowledged meanwhile
+            continue
+        events.record_delivery(
+            session, row, events.ACKNOWLEDGED, channel="sms", sms_reply_id=reply_id
+        )
+        if target.status in tables.WAITING:
+            complete_if_done(session, row.alert_id, now)
+        announce(session, ALERTS_CHANGED)
+        return target.member_id, target.id
+    return None
+
+
+def _stop_sms(
+    session: Session, phone: str, holders: Sequence[members.SmsHolder], now: datetime
+) -> None:
+    """STOP: every member with that number is texted no more (sms_stopped_at, a record of
+    kind sms_stop each); their queued SMS are cancelled; one confirmation goes back, in the
+    first one's language, only when this STOP changed something (a second STOP, or an
+    auto-reply repeating it, gets nothing)."""
+    stopped = members.stop_sms(session, [h.member_id for h in holders], now)
+    for holder in holders:
+        if holder.member_id in stopped:
+            records.record(session, holder.member_id, holder.bin_id, "sms_stop", RecordChannel.SMS)
+            for row in sms.cancel_queued(session, now, member_id=holder.member_id):
+                _sms_event(session, row, events.SMS_FAILED)
+                _settle_sms_only(session, row, now)
+    if not stopped:
+        return
+    first = next(h for h in holders if h.member_id in stopped)
+    queue_sms(
+        session,
+        kind=SmsKind.STOP_CONFIRMATION,
+        phone=phone,
+        language=first.language,
+        text=sms_phrase("stop_confirmation", first.language),
+        member_id=first.member_id,
+        bin_id=first.bin_id,
+        now=now,
+    )
+
+
+def _cannot_read(session: Session, phone: str, holder: members.SmsHolder, now: datetime) -> None:
+    since = now - timedelta(hours=sms_rules.CANNOT_READ_HOURS)
+    if sms.sent_to_since(session, phone, SmsKind.CANNOT_READ, since):
+        return
+    queue_sms(
+        session,
+        kind=SmsKind.CANNOT_READ,
+        phone=phone,
+        language=holder.language,
+        text=sms_phrase("cannot_read", holder.language),
+        member_id=holder.member_id,
+        bin_id=holder.bin_id,
+        now=now,
+    )
+
+
+def unhandled_replies(session: Session, received_before: datetime, limit: int = 100) -> list[int]:
+    """Stored replies not acted on yet (their handling failed, or the worker died between):
+    the SMS worker's sweep takes them up."""
+    return sms.unhandled_replies(session, received_before, limit)
+
+
+# -- the BIN's fallback -------------------------------------------------------------------
+
+_ANY_SMS_OF_DELIVERY = tuple(
+    s.value
+    for s in (
+        SmsStatus.QUEUED,
+        SmsStatus.SUBMITTING,
+        SmsStatus.SENT,
+        SmsStatus.DELIVERED,
+        SmsStatus.NO_RECEIPT,
+        SmsStatus.UNKNOWN,
+    )
+)
+_NOT_REACHED = (DeliveryStatus.UNREACHABLE.value, DeliveryStatus.UNACKNOWLEDGED.value)
+
+
+def _fallback_sms(session: Session, delivery_id: int, now: datetime) -> int | None:
+    """An urgent delivery whose calls ended unreachable or unacknowledged, in a BIN that asks
+    for it (bins.sms_fallback): one SMS to the member's first textable number, unless an SMS
+    of that delivery went (or goes) already. Its reply 1 acknowledges (ACKNOWLEDGE_SMS)."""
+    context = sms.fallback_context(session, delivery_id)
+    if context is None or not context.urgent or context.status not in _NOT_REACHED:
+        return None
+    if context.member_id is None or sms.has_sms(session, delivery_id, _ANY_SMS_OF_DELIVERY):
+        return None
+    bins = [context.bin_id] if context.bin_id is not None else list(context.bin_ids or [])
+    if not sms.any_bin_falls_back(session, bins):
+        return None
+    config = sms_rules.config_of(session.info)
+    candidates = [context.sms_phone, *(context.phones or [])]
+    number = next(
+        (n for n in candidates if config and sms_rules.textable(n, config.countries)), None
+    )
+    if config is None or number is None:
+        return None
+    alert_text = _alert_sms_text_of(context.sms_texts, context.messages, context.language)
+    if alert_text is None:
+        return None
+    text = f"{sms_phrase('fallback_intro', context.language)} {alert_text}"
+    if sms_rules.sms_text(text, 255).parts > config.max_parts:
+        text = alert_text  # the alert's own text fits (it was checked at the preview)
+    return queue_sms(
+        session,
+        kind=SmsKind.FALLBACK,
+        phone=number,
+        language=context.language,
+        text=text,
+        member_id=context.member_id,
+        delivery_id=delivery_id,
+        alert_id=context.alert_id,
+        bin_id=context.bin_id,
+        now=now,
+    )

@@ -24,6 +24,12 @@ class Event(enum.StrEnum):
     EXPIRE = "expire"  # the alert's validity window passed: a delivery not being called stops
     EXPIRE_AFTER_CALL = "expire_after_call"  # the next try would fall after the window
     RELEASE = "release"  # a call could not be placed at all (PBX down); back to the queue
+    # SMS (#22). A delivery that is only texted (`call` false) is never claimed by a dialer:
+    # it waits (pending) until a reply 1 acknowledges it, or its SMS is final and the reply
+    # window has passed (lifecycle.settle_sms_only).
+    ACKNOWLEDGE_SMS = "acknowledge_sms"  # a reply 1 (ja, oui, ...) to the SMS sent to that number
+    SMS_UNANSWERED = "sms_unanswered"  # SMS-only: delivered (or no receipt), no reply in time
+    SMS_UNDELIVERED = "sms_undelivered"  # SMS-only: the SMS failed, expired, was undeliverable
 
 
 WAITING = (S.PENDING, S.WAITING_RETRY)
@@ -44,6 +50,16 @@ TABLE: dict[Event, tuple[tuple[S, ...], S]] = {
     Event.EXPIRE: (WAITING, S.EXPIRED),
     Event.EXPIRE_AFTER_CALL: ((S.CALLING,), S.EXPIRED),
     Event.RELEASE: ((S.CALLING,), S.PENDING),
+    # Like a 1 on a call, the truth whenever it comes (also after the delivery closed: a
+    # member who read the SMS late, or the BIN's fallback SMS after calls that did not reach
+    # them). From calling: the call ringing now ends without being retried (the dialer's
+    # end of call finds the delivery acknowledged and only ends its claim).
+    Event.ACKNOWLEDGE_SMS: (
+        (S.CALLING, *WAITING, S.UNACKNOWLEDGED, S.UNREACHABLE, S.EXPIRED),
+        S.ACKNOWLEDGED,
+    ),
+    Event.SMS_UNANSWERED: (WAITING, S.UNACKNOWLEDGED),
+    Event.SMS_UNDELIVERED: (WAITING, S.UNREACHABLE),
 }
 
 

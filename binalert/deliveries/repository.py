@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,12 +30,20 @@ from binalert.deliveries.tables import (
     OPEN,
     SNAPSHOT,
     AnyRow,
+    dialable,
     status_in,
     waiting,
 )
 from binalert.deliveries.two_way import CALLBACK_ALERT_STATUSES, CallBackTarget
 from binalert.errors import Conflict
-from binalert.models import Alert, AlertStatus, CallOutcome, DeliveryStatus, MessageApproval
+from binalert.models import (
+    Alert,
+    AlertStatus,
+    Bin,
+    CallOutcome,
+    DeliveryStatus,
+    MessageApproval,
+)
 from store.sqlhints import not_indexed
 
 _d, _a = DELIVERIES.c, ALERTS.c
@@ -104,7 +112,7 @@ _DUE = (
     select(_d.id)
     .join_from(DELIVERIES, ALERTS, _a.id == _d.alert_id)
     .where(
-        waiting(_d.status),
+        dialable(),  # never a delivery that only texts (#22)
         not_indexed(_d.next_attempt_at) <= bindparam("now"),
         not_indexed(_a.status) == ACTIVE,
         _a.valid_until > bindparam("now"),
@@ -180,7 +188,7 @@ def claim_due(
 _NEXT_DUE = (  # the first entry of ix_deliveries_next whose alert is active
     select(_d.next_attempt_at)
     .join_from(DELIVERIES, ALERTS, _a.id == _d.alert_id)
-    .where(waiting(_d.status), not_indexed(_a.status) == ACTIVE)
+    .where(dialable(), not_indexed(_a.status) == ACTIVE)
     .order_by(_d.next_attempt_at)
     .limit(1)
 )
@@ -294,6 +302,16 @@ def overdue_alert_ids(session: Session, now: datetime) -> list[int]:
 _INSERT = insert(DELIVERIES)
 
 
+def bin_channels(session: Session, bin_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+    """Each BIN's default channels: (urgent, message)."""
+    if not bin_ids:
+        return {}
+    query = select(Bin.id, Bin.urgent_channels, Bin.message_channels).where(
+        Bin.id.in_(list(bin_ids))
+    )
+    return {row.id: (row.urgent_channels, row.message_channels) for row in session.execute(query)}
+
+
 def insert_deliveries(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     """New deliveries (lifecycle.open_deliveries builds the rows), in one statement."""
     if rows:
@@ -306,6 +324,14 @@ def snapshot(session: Session, delivery_id: int) -> AnyRow:
     if row is None:
         raise LookupError(f"delivery {delivery_id} not found")
     return row
+
+
+def snapshots(session: Session, delivery_ids: Sequence[int]) -> dict[int, AnyRow]:
+    """Deliveries as events show them (SNAPSHOT), by id."""
+    if not delivery_ids:
+        return {}
+    query = select(*SNAPSHOT).where(_d.id.in_(list(delivery_ids)))
+    return {row.id: row for row in session.connection().execute(query)}
 
 
 _MARK_TRANSFERRED = (
@@ -403,4 +429,4 @@ def of_member(session: Session, member_id: int) -> list[int]:
 def forget_member(session: Session, member_id: int) -> None:
     """The member's deliveries stay as anonymous outcomes: no member, no number."""
     query = update(DELIVERIES).where(_d.member_id == member_id)
-    session.connection().execute(query.values(member_id=None, phones=[]))
+    session.connection().execute(query.values(member_id=None, phones=[], sms_phone=None))

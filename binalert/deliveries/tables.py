@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, literal_column
+from sqlalchemy import ColumnElement, Row, Table, literal_column, true
 
 from binalert.models import OPEN_DELIVERY_STATUSES, Alert, CallAttempt, Delivery, DeliveryStatus
 
@@ -55,5 +55,12 @@ def _literal(status: str) -> ColumnElement[str]:
 
 
 def waiting(column: ColumnElement[str]) -> ColumnElement[bool]:
-    """The statuses the partial indexes ix_deliveries_queue and ix_deliveries_next hold."""
+    """The waiting statuses (a delivery that only texts waits too, for its SMS)."""
     return status_in(column, WAITING)
+
+
+def dialable() -> ColumnElement[bool]:
+    """What the partial indexes ix_deliveries_queue and ix_deliveries_next hold: waiting
+    deliveries the dialer calls (`call = 1` on SQLite, `call = true` on PostgreSQL, the very
+    terms of the indexes' WHERE, so both planners see that the index covers the query)."""
+    return waiting(DELIVERIES.c.status) & (DELIVERIES.c.call == true())

@@ -1,24 +1,30 @@
 """Sending a member's link or code (members/access.py) to their number, in their language:
-a link by SMS (the delivery lifecycle's SMS queue, kind `service`) or a code read out in a
-short service call. Nothing is sent for a number that is no member's.
+a link (or a number's confirmation code) by SMS through the delivery lifecycle's SMS queue
+(kind `service`), or a code read out in a short service call (binalert.service_calls, placed
+by ivr/service_calls.py). Nothing is sent for a number that is no member's.
 
-Both channels are other helpers' work of this session (#22's SMS queue, #24's service call);
-until they are there, `send` answers False and the page says the way is not available.
+access.py limits who may ask how often (per number, per address); CALLS_PER_HOUR caps the
+service calls of all these requests together, so many addresses at once still cannot keep
+the PBX's lines busy with codes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from binalert.deliveries import lifecycle
+from binalert import service_calls
+from binalert.deliveries import lifecycle, sms_rules
+from binalert.errors import TooMany
 from binalert.members import access
 from binalert.members import repository as repo
 from binalert.models import SmsKind
 from tts.phrases import PHRASES
+from tts.sms_phrases import SMS_PHRASES
+
+CALL_PURPOSE = "member_code"  # service_calls.purpose of these calls (no outcome handler)
+CALLS_PER_HOUR = 300
 
 
 def spoken_code(code: str) -> str:
@@ -26,8 +32,8 @@ def spoken_code(code: str) -> str:
     return ", ".join(code)
 
 
-def text(piece: str, language: str, **values: str) -> str:
-    template = PHRASES.get(language, PHRASES["nl"])[piece]
+def _fill(table: dict[str, dict[str, str]], piece: str, language: str, **values: str) -> str:
+    template = table.get(language, table["nl"])[piece]
     for name, value in values.items():
         template = template.replace("{" + name + "}", value)
     return template
@@ -35,49 +41,39 @@ def text(piece: str, language: str, **values: str) -> str:
 
 def message(issued: access.Issued, base_url: str) -> str:
     """What the member reads or hears."""
-    code = issued.secret or ""
-    if issued.purpose == access.SIGN_IN and issued.via == access.SMS:
-        return text("me_link_sms", issued.language, link=f"{base_url}/me/link/{issued.link_token}")
+    code, language = issued.secret or "", issued.language
+    if issued.via == access.SMS:
+        if issued.purpose == access.SIGN_IN:
+            link = f"{base_url}/me/link/{issued.link_token}"
+            return _fill(SMS_PHRASES, "me_link", language, link=link)
+        return _fill(SMS_PHRASES, "number_code", language, code=code)
     piece = "me_code" if issued.purpose == access.SIGN_IN else "number_code"
-    return text(
-        piece, issued.language, code=code if issued.via == access.SMS else spoken_code(code)
-    )
+    return _fill(PHRASES, piece, language, code=spoken_code(code))
 
 
-def _sms_queue() -> Callable[..., Any] | None:
-    # TODO(merge sms-store): lifecycle.queue_sms is theirs; called by name until it lands.
-    found: Callable[..., Any] | None = getattr(lifecycle, "queue_sms", None)
-    return found
-
-
-def available(via: str) -> bool:
-    """Whether binalert can send this way here at all (the page offers only those)."""
+def available(session: Session, via: str) -> bool:
+    """Whether binalert can send this way here (the page offers only those): SMS when an
+    SMSC is configured; calls always (binalert has a PBX)."""
     if via == access.SMS:
-        return _sms_queue() is not None
-    return _service_call() is not None
-
-
-def _service_call() -> Callable[..., Any] | None:
-    # TODO(merge signup): the service call (ivr/service_calls.py) is queued through a domain
-    # step of theirs; none committed yet.
-    return None
+        return sms_rules.config_of(session.info) is not None
+    return via == access.CALL
 
 
 def send(session: Session, issued: access.Issued, base_url: str, now: datetime) -> bool:
     """Queue the SMS or the call for a member's number; False when nothing was sent (not a
-    member's number, or the way is not available or the number cannot be texted)."""
+    member's number, SMS not configured, or a number that cannot be texted)."""
+    calls = service_calls.calls_since(session, now - timedelta(hours=1), CALL_PURPOSE)
+    if issued.via == access.CALL and calls >= CALLS_PER_HOUR:  # for strangers' numbers too
+        raise TooMany("binalert is calling many people with codes now; try again in an hour")
     if issued.member_id is None or issued.phone is None or issued.secret is None:
         return False
     body = message(issued, base_url)
     bins = repo.bin_ids_of(session, issued.member_id)
     bin_id = bins[0] if bins else None
     if issued.via == access.SMS:
-        queue = _sms_queue()
-        if queue is None:
-            return False
-        queued = queue(
+        queued = lifecycle.queue_sms(
             session,
-            kind=SmsKind.SERVICE.value,
+            kind=SmsKind.SERVICE,
             phone=issued.phone,
             language=issued.language,
             text=body,
@@ -86,7 +82,13 @@ def send(session: Session, issued: access.Issued, base_url: str, now: datetime) 
             now=now,
         )
         return queued is not None
-    call = _service_call()
-    if call is None:
-        return False
-    return bool(call(session, phone=issued.phone, language=issued.language, text=body, now=now))
+    service_calls.queue(
+        session,
+        purpose=CALL_PURPOSE,
+        phone=issued.phone,
+        language=issued.language,
+        text=body,
+        bin_id=bin_id,
+        now=now,
+    )
+    return True

@@ -13,7 +13,16 @@ from binalert.members.schemas import MemberCreate, RowError
 from binalert.models import Member
 from binalert.text import csv_cell, from_csv_cell
 
-COLUMNS = ("name", "phone", "second_phone", "language", "active", "opt_in_at")
+COLUMNS = (
+    "name",
+    "phone",
+    "second_phone",
+    "language",
+    "active",
+    "opt_in_at",
+    "urgent_channels",  # call, sms, both; empty: the BIN's default (#22)
+    "message_channels",
+)
 REQUIRED = ("name", "phone")
 MAX_BYTES = 2_000_000
 MAX_ROWS = 20_000
@@ -117,6 +126,8 @@ def export(members: Iterable[Member]) -> str:
             m.language,
             "true" if m.active else "false",
             m.opt_in_at.isoformat(),
+            m.urgent_channels or "",
+            m.message_channels or "",
         ]
         writer.writerow([csv_cell(value) for value in row])
     return out.getvalue()

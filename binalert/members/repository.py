@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from binalert.models import Member, Membership
@@ -87,3 +88,59 @@ def erase(session: Session, member_id: int) -> None:
     session.execute(delete(Membership).where(Membership.member_id == member_id))
     session.execute(delete(Member).where(Member.id == member_id))
     session.expunge_all()
+
+
+def stop_sms(session: Session, member_ids: Collection[int], now: datetime) -> list[int]:
+    """These members replied STOP: never texted again until they say otherwise. Returns the
+    ones this changed (a second STOP changes nothing)."""
+    if not member_ids:
+        return []
+    query = (
+        update(Member)
+        .where(Member.id.in_(list(member_ids)), Member.sms_stopped_at.is_(None))
+        .values(sms_stopped_at=now)
+        .returning(Member.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(session.scalars(query))
+
+
+def sms_stopped(session: Session, member_id: int) -> bool:
+    """The member stopped SMS (a member who is gone is texted nothing either)."""
+    found = session.execute(select(Member.sms_stopped_at).where(Member.id == member_id)).first()
+    return found is None or found.sms_stopped_at is not None
+
+
+@dataclass(frozen=True)
+class SmsHolder:
+    member_id: int
+    language: str
+    bin_id: int | None
+
+
+def sms_holders(session: Session, e164: str) -> list[SmsHolder]:
+    """Every member (active or not) whose phone or second phone is this number, with one of
+    their BINs: whom a reply from it may be about."""
+    first_bin = (
+        select(Membership.bin_id)
+        .where(Membership.member_id == Member.id)
+        .order_by(Membership.bin_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        select(Member.id, Member.language, first_bin.label("bin_id"))
+        .where(or_(Member.phone == e164, Member.second_phone == e164))
+        .order_by(Member.id)
+    )
+    return [SmsHolder(row.id, row.language, row.bin_id) for row in session.execute(query)]
+
+
+def sms_stopped_among(session: Session, member_ids: Collection[int]) -> set[int]:
+    """Those of these members who stopped SMS."""
+    if not member_ids:
+        return set()
+    query = select(Member.id).where(
+        Member.id.in_(list(member_ids)), Member.sms_stopped_at.is_not(None)
+    )
+    return set(session.scalars(query))

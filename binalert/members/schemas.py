@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
 
-from binalert.models import Language
+from binalert.models import Channels, Language
 from binalert.phones import parse_phone
 from binalert.text import Name, reject_control
 
@@ -48,6 +48,9 @@ class MemberCreate(BaseModel):
     language: Language = Language.NL
     active: bool = True
     opt_in_at: OptInAt | None = None
+    # How they want urgent alerts and non-urgent messages (#22); None: their BIN's default
+    urgent_channels: Channels | None = None
+    message_channels: Channels | None = None
 
 
 class MemberPatch(BaseModel):
@@ -58,6 +61,8 @@ class MemberPatch(BaseModel):
     second_phone: PhoneText | None = None
     language: Language | None = None
     active: bool | None = None
+    urgent_channels: Channels | None = None  # null: back to the BIN's default
+    message_channels: Channels | None = None
 
 
 class MemberOut(BaseModel):
@@ -70,6 +75,9 @@ class MemberOut(BaseModel):
     active: bool
     opt_in_at: datetime
     bin_ids: list[int]
+    urgent_channels: Channels | None = None  # None: the BIN's default
+    message_channels: Channels | None = None
+    sms_stopped_at: datetime | None = None  # replied STOP: never texted until they say so
 
 
 class RowError(BaseModel):

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from binalert.deliveries import lifecycle
@@ -24,7 +25,17 @@ from binalert.errors import Conflict, Invalid, NotFound
 from binalert.members import records
 from binalert.members import repository as repo
 from binalert.members.policy import MemberPolicy
-from binalert.models import Channels, Language, Member, RecordChannel
+from binalert.models import (
+    Alert,
+    Bin,
+    Channels,
+    Delivery,
+    Language,
+    Member,
+    Membership,
+    RecordChannel,
+    SmsMessage,
+)
 from binalert.phones import InvalidPhone, parse_phone
 from binalert.text import reject_control
 
@@ -105,7 +116,8 @@ def set_channels(
     source: str | None = None,
 ) -> Member:
     """How the member wants urgent alerts and non-urgent messages (None: their BIN's default).
-    SMS needs a mobile number among theirs."""
+    SMS needs a mobile number among theirs; a member who had replied STOP and now chooses
+    SMS is texted again."""
     member = _member(session, member_id)
     new = {"urgent_channels": _channels(urgent), "message_channels": _channels(messages)}
     wants_sms = any(v in (Channels.SMS.value, Channels.BOTH.value) for v in new.values())
@@ -117,6 +129,11 @@ def set_channels(
             setattr(member, key, value)
         session.flush()
         _record(session, member, "channels_changed", channel, source, old=old, new=new)
+    if wants_sms and member.sms_stopped_at is not None and old != new:
+        # They replied STOP once; choosing SMS themselves now is saying otherwise.
+        member.sms_stopped_at = None
+        session.flush()
+        _record(session, member, "sms_resumed", channel, source)
     return member
 
 
@@ -252,20 +269,107 @@ def leave(
     channel: RecordChannel,
     reason: str | None = None,
     source: str | None = None,
+    actor: str = records.MEMBER,
 ) -> Left:
-    """The member leaves: erased as the coordinator's GDPR erase does (service.erase: their
-    deliveries anonymous, waiting calls cancelled, the person and numbers deleted), and a
-    `left` record per BIN with its channel and time; the display name and the reason (only if
-    they gave one) are kept out of the audit log and for records.LEFT_NAME_DAYS only."""
+    """The member leaves: erased as the coordinator's GDPR erase does (their deliveries
+    anonymous, waiting calls cancelled, the person and numbers deleted), and a `left` record
+    per BIN with its channel and time; the display name and the reason (only if they gave
+    one) are kept out of the audit log and for records.LEFT_NAME_DAYS only. The
+    coordinator's erase (service.erase) comes here too, with channel `coordinator`."""
     member = _member(session, member_id)
     why = _reason(reason)
     bin_ids = repo.bin_ids_of(session, member_id)
     private = {"name": member.name} | ({"reason": why} if why else {})
     for bin_id in _bins_or_none(session, member_id):
         records.record(
-            session, member_id, bin_id, records.LEFT, channel, source=source, private=private
+            session,
+            member_id,
+            bin_id,
+            records.LEFT,
+            channel,
+            actor=actor,
+            source=source,
+            private=private,
         )
     session.flush()
     cancelled = lifecycle.forget_member(session, member_id)
     repo.erase(session, member_id)  # the records' member_id becomes NULL (ON DELETE SET NULL)
     return Left(bin_ids=bin_ids, cancelled=cancelled)
+
+
+RECENT_DELIVERIES = 50
+
+
+def holdings(session: Session, member_id: int) -> dict[str, Any]:
+    """Everything binalert holds about the member, as they may see and download it (JSON
+    types): their row, BINs, records, recent calls and SMS. E.164 numbers (the data as
+    stored); the page shows them as people write them."""
+    member = _member(session, member_id)
+    fields = {
+        column.key: _plain(getattr(member, column.key)) for column in Member.__table__.columns
+    }
+    bins = session.execute(
+        select(Bin.id, Bin.name, Bin.municipality, Bin.police_zone)
+        .join(Membership, Membership.bin_id == Bin.id)
+        .where(Membership.member_id == member_id)
+        .order_by(Bin.id)
+    )
+    return {
+        "member": fields,
+        "bins": [dict(row._mapping) for row in bins],
+        "records": [
+            {"at": _plain(r.at), "kind": r.kind, "channel": r.channel, "detail": r.detail}
+            for r in records.of_member(session, member_id)
+        ],
+        "deliveries": _deliveries(session, member_id),
+        "sms": _sms(session, member_id),
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _deliveries(session: Session, member_id: int) -> list[dict[str, Any]]:
+    query = (
+        select(Delivery, Alert.created_at, Alert.urgent, Alert.messages)
+        .join(Alert, Alert.id == Delivery.alert_id)
+        .where(Delivery.member_id == member_id)
+        .order_by(Delivery.id.desc())
+        .limit(RECENT_DELIVERIES)
+    )
+    out = []
+    for delivery, sent_at, urgent, messages in session.execute(query):
+        out.append(
+            {
+                "alert_id": delivery.alert_id,
+                "sent_at": _plain(sent_at),
+                "urgent": urgent,
+                "message": messages.get(delivery.language) or next(iter(messages.values()), ""),
+                "language": delivery.language,
+                "status": delivery.status,
+                "attempts": delivery.attempts,
+                "last_outcome": delivery.last_outcome,
+                "numbers_called": list(delivery.phones),
+            }
+        )
+    return out
+
+
+def _sms(session: Session, member_id: int) -> list[dict[str, Any]]:
+    query = (
+        select(SmsMessage)
+        .where(SmsMessage.member_id == member_id)
+        .order_by(SmsMessage.id.desc())
+        .limit(RECENT_DELIVERIES)
+    )
+    return [
+        {
+            "created_at": _plain(row.created_at),
+            "kind": row.kind,
+            "phone": row.phone,
+            "status": row.status,
+            "parts": row.parts,
+        }
+        for row in session.scalars(query)
+    ]

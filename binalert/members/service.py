@@ -11,15 +11,16 @@ from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role, visible_bin_ids
 from binalert.bins.service import visible_bin
 from binalert.clock import utcnow
-from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, NotFound
-from binalert.members import csvio
+from binalert.members import csvio, records, selfservice
 from binalert.members import repository as repo
 from binalert.members.policy import MemberPolicy
 from binalert.members.schemas import ImportResult, MemberCreate, MemberOut, MemberPatch
-from binalert.models import Language, Member, Role
+from binalert.models import Channels, Language, Member, MemberRecord, RecordChannel, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.phones import parse_phone
+
+CHANNEL_FIELDS = ("urgent_channels", "message_channels")
 
 
 def _out(session: Session, member: Member) -> MemberOut:
@@ -33,6 +34,9 @@ def _out(session: Session, member: Member) -> MemberOut:
         active=member.active,
         opt_in_at=member.opt_in_at,
         bin_ids=repo.bin_ids_of(session, member.id),
+        urgent_channels=Channels(member.urgent_channels) if member.urgent_channels else None,
+        message_channels=Channels(member.message_channels) if member.message_channels else None,
+        sms_stopped_at=member.sms_stopped_at,
     )
 
 
@@ -47,6 +51,8 @@ def _new_member(data: MemberCreate) -> Member:
         active=data.active,
         opt_in_at=data.opt_in_at or now,
         created_at=now,
+        urgent_channels=data.urgent_channels.value if data.urgent_channels else None,
+        message_channels=data.message_channels.value if data.message_channels else None,
     )
 
 
@@ -98,10 +104,13 @@ def patch(
     member = visible_member(session, caller, member_id)
     changes = data.model_dump(exclude_unset=True)
     policy.check_numbers([changes.get("phone"), changes.get("second_phone")])
+    channels = {k: v for k, v in changes.items() if k in CHANNEL_FIELDS}
+    before = {k: getattr(member, k) for k in channels}
     for key, value in changes.items():
         if key in ("name", "phone", "language", "active") and value is None:
             continue
-        setattr(member, key, value.value if isinstance(value, Language) else value)
+        setattr(member, key, value.value if isinstance(value, Language | Channels) else value)
+    _record_channels(session, caller, member, before)
     if changes.get("phone"):
         member.phone_kind = parse_phone(member.phone).kind
     session.flush()
@@ -109,14 +118,38 @@ def patch(
     return _out(session, member)
 
 
+def _record_channels(
+    session: Session, caller: Caller, member: Member, before: dict[str, str | None]
+) -> None:
+    """A coordinator's change of a member's channels, kept in their records (#24)."""
+    after = {key: getattr(member, key) for key in before}
+    if after != before:
+        bin_ids = repo.bin_ids_of(session, member.id)
+        records.record(
+            session,
+            member.id,
+            bin_ids[0] if bin_ids else None,
+            "channels_changed",
+            RecordChannel.COORDINATOR,
+            actor=caller.principal.actor,
+            **after,
+        )
+
+
 def erase(session: Session, caller: Caller, member_id: int) -> None:
     """GDPR erasure: the person and their numbers are gone everywhere; nobody calls them
     again (waiting calls are cancelled now, a call in progress ends cancelled). The audit log
-    keeps who erased which member id, not the person's data."""
+    keeps who erased which member id, not the person's data; the BIN's records keep that
+    they left by the coordinator's hand (selfservice.leave)."""
     visible_member(session, caller, member_id)
-    cancelled = lifecycle.forget_member(session, member_id)
-    repo.erase(session, member_id)
-    record(session, caller, "member.erase", f"member:{member_id}", cancelled=cancelled)
+    left = selfservice.leave(
+        session,
+        member_id,
+        RecordChannel.COORDINATOR,
+        actor=caller.principal.actor,
+        source=caller.source,
+    )
+    record(session, caller, "member.erase", f"member:{member_id}", cancelled=left.cancelled)
 
 
 def check_csv(
@@ -145,3 +178,18 @@ def export_csv(session: Session, caller: Caller, bin_id: int) -> str:
     text = csvio.export(repo.all_in_bin(session, bin_id))
     record(session, caller, "member.export", f"bin:{bin_id}")
     return text
+
+
+def records_of_member(session: Session, caller: Caller, member_id: int) -> list[MemberRecord]:
+    """A member's consents, confirmations and changes, oldest first (#24), for the
+    coordinator of one of their BINs."""
+    visible_member(session, caller, member_id)
+    return list(records.of_member(session, member_id))
+
+
+def records_of_bin(
+    session: Session, caller: Caller, bin_id: int, kinds: list[str] | None = None
+) -> list[MemberRecord]:
+    """A BIN's newest records (every member's, those who left too), newest first."""
+    _managed_bin(session, caller, bin_id)
+    return list(records.of_bins(session, [bin_id], kinds))

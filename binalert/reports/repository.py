@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from binalert.models import Alert, Delivery, Member, Membership
+from binalert.models import Alert, Delivery, Member, Membership, SmsKind, SmsMessage
 
 SCAN = 2000
 
@@ -30,3 +30,28 @@ def deliveries_in_bin(
         .order_by(Delivery.alert_id, Delivery.id)
     )
     return [(d, m) for d, m in session.execute(query)]
+
+
+SMS_OF_DELIVERIES = (SmsKind.ALERT.value, SmsKind.FALLBACK.value)
+
+
+def sms_by_alert(
+    session: Session, bin_id: int, alert_ids: Collection[int]
+) -> dict[int, dict[str, tuple[int, int]]]:
+    """alert -> SMS status -> (SMS, parts submitted) of the alerts' SMS to the BIN's members
+    (sms_messages.bin_id: the BIN the delivery was opened for)."""
+    submitted = case((SmsMessage.submitted_at.is_not(None), SmsMessage.parts), else_=0)
+    query = (
+        select(SmsMessage.alert_id, SmsMessage.status, func.count(), func.sum(submitted))
+        .where(
+            SmsMessage.bin_id == bin_id,
+            SmsMessage.alert_id.in_(list(alert_ids)),
+            SmsMessage.kind.in_(SMS_OF_DELIVERIES),
+        )
+        .group_by(SmsMessage.alert_id, SmsMessage.status)
+    )
+    found: dict[int, dict[str, tuple[int, int]]] = {}
+    for alert_id, status, n, parts in session.execute(query):
+        if alert_id is not None:
+            found.setdefault(alert_id, {})[status] = (int(n), int(parts or 0))
+    return found

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from binalert.alerts import repository as alerts_repo
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role
 from binalert.bins.geo import where_text
@@ -39,7 +40,30 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def _alert_row(alert: Alert, rows: Sequence[Delivery]) -> AlertRow:
+SMS_FAILED = ("undeliverable", "expired", "rejected", "failed")
+SMS_NO_RECEIPT = ("no_receipt", "unknown")
+
+
+def _sms_columns(sms: dict[str, tuple[int, int]], by_sms: int) -> dict[str, int]:
+    def count(*statuses: str) -> int:
+        return sum(sms.get(s, (0, 0))[0] for s in statuses)
+
+    return {
+        "acknowledged_by_sms": by_sms,
+        "sms": sum(n for n, _ in sms.values()),
+        "sms_parts": sum(parts for _, parts in sms.values()),
+        "sms_delivered": count("delivered"),
+        "sms_failed": count(*SMS_FAILED),
+        "sms_no_receipt": count(*SMS_NO_RECEIPT),
+    }
+
+
+def _alert_row(
+    alert: Alert,
+    rows: Sequence[Delivery],
+    sms: dict[str, tuple[int, int]] | None = None,
+    by_sms: int = 0,
+) -> AlertRow:
     acked = sum(d.status == DeliveryStatus.ACKNOWLEDGED.value for d in rows)
     return AlertRow(
         alert_id=alert.id,
@@ -55,6 +79,7 @@ def _alert_row(alert: Alert, rows: Sequence[Delivery]) -> AlertRow:
         parent_id=alert.parent_id,
         heard_on_call_back=sum(_heard_unverified(d) for d in rows),
         place=where_text(alert.place, alert.route),
+        **_sms_columns(sms or {}, by_sms),
     )
 
 
@@ -118,10 +143,17 @@ def bin_report(session: Session, caller: Caller, bin_id: int) -> BinReport:
     for d, _ in pairs:
         by_alert[d.alert_id].append(d)
     all_seconds = [s for a in alerts for s in _ack_seconds(a, by_alert[a.id])]
+    sms = repo.sms_by_alert(session, bin_id, [a.id for a in alerts])
+    by_sms = alerts_repo.acknowledged_by_sms(session, [d.id for d, _ in pairs])
+    rows = [
+        _alert_row(a, by_alert[a.id], sms.get(a.id), sum(d.id in by_sms for d in by_alert[a.id]))
+        for a in alerts
+    ]
     return BinReport(
         bin_id=found.id,
         bin_name=found.name,
-        alerts=_paired([_alert_row(a, by_alert[a.id]) for a in alerts]),
+        sms_parts=sum(row.sms_parts for row in rows),
+        alerts=_paired(rows),
         languages=_languages([d for d, _ in pairs]),
         follow_up=_follow_up(alerts, pairs),
         median_seconds_to_ack=_median(all_seconds),

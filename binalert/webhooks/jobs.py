@@ -1,6 +1,7 @@
-"""Webhook jobs: acknowledgements, members put through to the police (`transferred`) and
-alert completions are queued for every subscribed webhook in the same transaction as their
-delivery event (an events hook, registered once per store by the Runtime).
+"""Webhook jobs: acknowledgements, members put through to the police (`transferred`), SMS
+outcomes (`sms_delivered`, `sms_failed`) and alert completions are queued for every
+subscribed webhook in the same transaction as their delivery event (an events hook,
+registered once per store by the Runtime).
 
 A zone's webhooks hear of its own members only (#21 point 6): a delivery's event goes to the
 zones of the member's BINs in the alert (as the zone's police see the deliveries), an alert's
@@ -17,7 +18,16 @@ from binalert.models import DeliveryEvent, WebhookDelivery
 from binalert.webhooks import repository as repo
 from store.announce import WEBHOOK_JOBS, announce
 
-WEBHOOK_EVENTS = (events.ACKNOWLEDGED, events.TRANSFERRED, events.ALERT_COMPLETED)
+# SMS (#22): its outcomes (delivered, failed: undeliverable, expired, no receipt, ...) as the
+# call's are (acknowledged, with `channel: "sms"` for a reply 1); not queued or sent, as no
+# call's start is sent either.
+WEBHOOK_EVENTS = (
+    events.ACKNOWLEDGED,
+    events.TRANSFERRED,
+    events.ALERT_COMPLETED,
+    events.SMS_DELIVERED,
+    events.SMS_FAILED,
+)
 
 
 def payload(session: Session, event: DeliveryEvent) -> dict[str, object]:

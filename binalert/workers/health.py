@@ -21,6 +21,11 @@ HELD_PBX = "pbx_unreachable"  # every dialer there has lost the PBX, or it place
 HELD_SPEECH = "speech_failing"  # the PBX is fine, but no dialer there can speak
 HELD_KINDS = (HELD_PBX, HELD_SPEECH, HELD_NO_WORKER)
 
+SMS_LINK = "sms:link"
+"""The heartbeat of an SMS worker's link to the SMSC (#22) is kept beside the PBXes' under
+this name (no PBX can have it: a PBX name has no colon); `pbx_healthy` says it is bound and
+answering. It is judged apart (judge_sms), never as a PBX."""
+
 
 @dataclass(frozen=True)
 class DialerReport:
@@ -107,11 +112,7 @@ def report_of(
 def judge(pbxes: Iterable[str], reports: Iterable[DialerReport], now: datetime) -> list[PbxVerdict]:
     """A verdict for each configured PBX and each PBX a live dialer reports on. `reports`
     may hold one worker's report twice (its own, fresher, and its heartbeat): the newest wins."""
-    newest: dict[tuple[str, str], DialerReport] = {}
-    for report in reports:
-        key = (report.worker_id, report.pbx)
-        if key not in newest or newest[key].last_seen < report.last_seen:
-            newest[key] = report
+    newest = _newest(r for r in reports if r.pbx != SMS_LINK)
     live = [r for r in newest.values() if r.alive(now)]
     names = list(dict.fromkeys([*pbxes, *(r.pbx for r in live)]))
     return [
@@ -122,6 +123,15 @@ def judge(pbxes: Iterable[str], reports: Iterable[DialerReport], now: datetime) 
         )
         for name in names
     ]
+
+
+def _newest(reports: Iterable[DialerReport]) -> dict[tuple[str, str], DialerReport]:
+    newest: dict[tuple[str, str], DialerReport] = {}
+    for report in reports:
+        key = (report.worker_id, report.pbx)
+        if key not in newest or newest[key].last_seen < report.last_seen:
+            newest[key] = report
+    return newest
 
 
 def _verdict(pbx: str, live: list[DialerReport], dead: list[DialerReport]) -> PbxVerdict:
@@ -144,3 +154,51 @@ def calls_held(verdicts: list[PbxVerdict]) -> list[str]:
         return []
     found = {v.held for v in verdicts}
     return [kind for kind in HELD_KINDS if kind in found]
+
+
+@dataclass(frozen=True)
+class SmsVerdict:
+    """Whether SMS go out now (#22): a live SMS worker is bound to the SMSC."""
+
+    healthy: bool
+    reason: str | None
+    workers: list[DialerReport] = field(default_factory=list)  # the live ones
+    dead: list[DialerReport] = field(default_factory=list)
+
+    def as_dict(self, now: datetime) -> dict[str, object]:
+        return {
+            "healthy": self.healthy,
+            "reason": self.reason,
+            "workers": [
+                {
+                    "worker": r.worker_id,
+                    "alive": alive,
+                    "bound": r.pbx_healthy,
+                    "reason": r.reason,
+                    "seconds_since_heartbeat": round((now - r.last_seen).total_seconds(), 1),
+                }
+                for rows, alive in ((self.workers, True), (self.dead, False))
+                for r in rows
+            ],
+        }
+
+
+def sms_report(
+    worker_id: str, bound: bool, problem: str | None, now: datetime, interval_seconds: float
+) -> DialerReport:
+    """An SMS worker's report on its link (kept as a heartbeat under SMS_LINK)."""
+    reason = None if bound else f"the SMSC is unreachable ({problem or 'not bound'})"
+    return DialerReport(worker_id, SMS_LINK, bound, True, reason, now, interval_seconds)
+
+
+def judge_sms(reports: Iterable[DialerReport], now: datetime) -> SmsVerdict:
+    """SMS go out when a live SMS worker is bound; else why not (no worker, or none bound)."""
+    newest = _newest(r for r in reports if r.pbx == SMS_LINK)
+    live = [r for r in newest.values() if r.alive(now)]
+    dead = [r for r in newest.values() if not r.alive(now)]
+    if any(r.pbx_healthy for r in live):
+        return SmsVerdict(True, None, live, dead)
+    if not live:
+        return SmsVerdict(False, "no worker is sending SMS", live, dead)
+    why = "; ".join(sorted(f"{r.worker_id}: {r.reason}" for r in live))
+    return SmsVerdict(False, why, live, dead)

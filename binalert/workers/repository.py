@@ -34,9 +34,13 @@ def beat(session: Session, reports: list[DialerReport]) -> None:
         )
 
 
-def forget(session: Session, worker_id: str) -> None:
-    """A worker that stops cleanly: it dials no more, at once (not three intervals later)."""
-    session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == worker_id))
+def forget(session: Session, worker_id: str, pbx: str | None = None) -> None:
+    """A worker that stops cleanly: it dials no more, at once (not three intervals later);
+    only its heartbeat for `pbx` if given (its SMS link: workers.health.SMS_LINK)."""
+    query = delete(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == worker_id)
+    if pbx is not None:
+        query = query.where(WorkerHeartbeat.pbx == pbx)
+    session.execute(query)
 
 
 def reports(session: Session) -> list[DialerReport]:

@@ -20,7 +20,7 @@ from starlette.requests import Request
 
 from api.web import i18n
 from api.web.render import TEMPLATES
-from binalert.models import AlertStatus, CallOutcome, DeliveryStatus, Language, Role
+from binalert.models import AlertStatus, CallOutcome, DeliveryStatus, Language, Role, SmsStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [lang for lang in i18n.LANGUAGES if lang != i18n.SOURCE]
@@ -124,7 +124,8 @@ def test_labels_written_in_templates_are_marked() -> None:
 
 def test_every_value_the_store_keeps_has_a_text() -> None:
     """A status, call outcome or role shown with t(value) is a marked English text."""
-    values = [v.value for enum in (AlertStatus, DeliveryStatus, CallOutcome, Role) for v in enum]
+    enums = (AlertStatus, DeliveryStatus, CallOutcome, Role, SmsStatus)
+    values = [v.value for enum in enums for v in enum]
     assert [v for v in values if v not in i18n.STORE_VALUES] == []
     assert [v for v in values if i18n.STORE_VALUES[v] not in IDS] == []
     de = i18n.translator("de")
