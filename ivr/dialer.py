@@ -512,6 +512,7 @@ class Dialer:
         elif kind == cv.EVENT_STOP and not call.channel_id.startswith(wire.INBOUND_PREFIX):
             # A confirmed 9 on binalert's own call: the member stops (#24). (On a call in it
             # is a request: ivr.by_phone.CallInRequests has it confirmed by a call back.)
+            call.stopped = True
             self.spawn(self.record_stop(call.channel_id), f"stop-{call.channel_id}")
         elif kind == cv.EVENT_RESULT:
             call.result = message.get("Result")

@@ -200,6 +200,7 @@ async def test_members_stop_by_pressing_9_twice_and_change_language_by_calling_i
     # 9 and 9 again: no more calls, kept as a member (inactive), the coordinator sees how.
     assert stopped.status == "cancelled" and stopped.acknowledged_at is None
     assert stopped.digit is None and stopped.reached  # heard, but a 9 is not a 1
+    assert stopped.last_outcome == "stopped_by_member"  # so the police's pages say
     assert stopped.member_id is not None and kept.member_id is not None
     assert _member(sqlite_store, stopped.member_id).active is False
     assert [(k, c) for k, c, _ in _records(sqlite_store, stopped.member_id)] == [
