@@ -109,6 +109,9 @@ class CallOutcome(enum.StrEnum):
     # A 1 on a call back: the caller ID says it is the member, which anyone can claim. Shown
     # to the police as such, never counted as acknowledged (lifecycle.acknowledge).
     CALLBACK_UNVERIFIED = "callback_unverified"
+    # A confirmed 9 (#24): the member asked not to be called any more. They heard the
+    # message (9 is offered after it) but did not confirm it: never counted as acknowledged.
+    STOPPED_BY_MEMBER = "stopped_by_member"
 
 
 class CallDirection(enum.StrEnum):

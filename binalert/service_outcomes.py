@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from binalert import service_calls
 from binalert.buddies import service as buddies
-from binalert.members import signup
+from binalert.members import by_phone, signup
 from binalert.models import ServiceCall
 from binalert.service_calls import ServiceOutcome
 
@@ -39,9 +39,16 @@ def _buddy_confirm(session: Session, call: ServiceCall, ctx: OutcomeContext) -> 
     buddies.on_confirm_call(session, call)
 
 
+def _by_phone(session: Session, call: ServiceCall, ctx: OutcomeContext) -> None:
+    """A stop or a language asked for on a call in, confirmed (or not) on this call."""
+    by_phone.confirmed(session, call, ServiceOutcome(call.outcome or ServiceOutcome.FAILED))
+
+
 HANDLERS: dict[str, Handler] = {
     signup.VERIFY: _verify,
     buddies.CONFIRM_CALL: _buddy_confirm,
+    by_phone.STOP_PURPOSE: _by_phone,
+    by_phone.LANGUAGE_PURPOSE: _by_phone,
 }
 
 

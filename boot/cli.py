@@ -171,8 +171,8 @@ def purge(
         with store.session() as session:
             result = purge_call_details(session, older_than)
             ended_sessions = sessions.purge(session, older_than)
-            left_names = records.forget_left_names(session, utcnow())
             signups = forget_signups(session, utcnow())
+            left_names = records.forget_left_names(session, utcnow())
     finally:
         store.dispose()
     sounds = purge_sounds(settings.sounds_dir, older_than)

@@ -17,7 +17,12 @@ asserted it, and waits a few seconds. Here (seeing the dialer only through a `Li
    is kept as heard on a call back (unverified) and the member is called straight back, where
    a 1 counts; a call back is never put through to the police (no press 3);
 3. the call's variables are set (AMI Setvar, each checked) and the channel is moved on
-   (AMI Redirect) to binalert-callback, binalert-no-alert or binalert-unknown.
+   (AMI Redirect) to binalert-callback, binalert-no-alert or binalert-unknown;
+4. (#24) a member calling in also hears the options: another language (4), stop (9). A number
+   the trunk does not assert but which is a member's goes to binalert-menu: the options
+   without any message (the police's alerts are never read out on a claim anyone can
+   write). What is asked on any call in is a request: ivr.by_phone.CallInRequests sends it,
+   once the caller hangs up, to be confirmed by a call to the number.
 
 If no dispatcher acts in time, the dialplan plays the unknown-caller message itself (its
 sound is a global variable this module sets after every login), so nobody waits in silence.
@@ -38,11 +43,13 @@ from panoramisk.message import Message
 from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
 from binalert.deliveries.two_way import CallBack, CallBackKind
+from binalert.members import repository as members
 from binalert.phones import caller_e164
 from binalert.settings import Settings
 from ivr import channelvars as cv
-from ivr import wire
+from ivr import keys, wire
 from ivr.ami import AmiError
+from ivr.by_phone import CallIn, CallInRequests, call_in_variables
 from ivr.calls import LiveCall
 from ivr.two_way import UNKNOWN, TwoWaySounds
 
@@ -99,6 +106,9 @@ class CallBacks:
         self.name = f"d{secrets.token_hex(6)}"  # this dispatcher, in the election
         self._unknown_audio: str | None = None
         self.answered: dict[str, int] = {kind.value: 0 for kind in CallBackKind}
+        self.menus = 0  # calls in from a member's number the network does not assert
+        # A stop or a language asked for on these calls (#24): the dialer's listener.
+        self.requests = CallInRequests(line.run_db, line.action, line.spawn)
 
     def on_inbound(self, message: Message) -> None:
         """The dialer's hook for `BinalertInbound` (on the loop; must not block)."""
@@ -120,6 +130,7 @@ class CallBacks:
         try:
             await self._setvar(uniqueid, cv.HANDLER, self.name)
             e164 = caller_e164(number) if asserted else None
+            claimed = None if asserted else caller_e164(number)
             await self._pause_until(started + SETTLE_SECONDS)
             if not await self._elected(uniqueid):
                 return
@@ -132,11 +143,19 @@ class CallBacks:
             if found.kind is CallBackKind.TAKEN:
                 return
             if found.kind is CallBackKind.ALERT:
+                assert e164 is not None
+                self.requests.answered(call_id, CallIn(e164, True, found.language))
                 await self._play_alert(uniqueid, call_id, found, deadline)
             elif found.kind is CallBackKind.NO_ALERT:
+                assert e164 is not None
+                self.requests.answered(call_id, CallIn(e164, True, found.language))
                 audio = await self.sounds.piece("no_alert", found.language)
                 await self._setvar(uniqueid, cv.NO_ALERT_AUDIO, audio)
+                await self._set_call_in(uniqueid, call_id, found.language)
                 await self._redirect(uniqueid, cv.NO_ALERT_CONTEXT)
+            elif claimed and await self._menu(uniqueid, call_id, claimed):
+                log.info("call back %s: menu (number not asserted)", call_id)
+                return
             else:
                 await self._setvar(uniqueid, cv.UNKNOWN_AUDIO, await self.unknown_audio())
                 await self._redirect(uniqueid, cv.UNKNOWN_CONTEXT)
@@ -171,9 +190,45 @@ class CallBacks:
         values[cv.CALLBACK_AUDIO] = await self.sounds.piece(greeting, found.language)
         if target.open:  # its 1 confirms nothing: the member is called straight back
             values[cv.THANKS_AUDIO] = await self.sounds.piece("callback_thanks", found.language)
+        # Another language (4), and a stop (9) that a call back confirms (#24); without them
+        # no 9 either (its words on binalert's own call say the stop is done: not so here).
+        options = await call_in_variables(self.sounds, found.language)
+        if not options:
+            for variable in keys.STOP_PIECES:
+                values.pop(variable, None)
+        values |= options
         for name, value in values.items():
             await self._setvar(uniqueid, name, value)
         await self._redirect(uniqueid, cv.CALLBACK_CONTEXT)
+
+    async def _menu(self, uniqueid: str, call_id: str, claimed: str) -> bool:
+        """A member's number the trunk does not assert: anyone may have written it. No message
+        (the police's alerts are not read out on a claim), only the options, and whatever is
+        asked is confirmed by calling the number. False: not a member's number (or no
+        options to offer): the caller is answered as a stranger."""
+        language = await self.line.run_db(_language_of, claimed)
+        if language is None:
+            return False
+        menu = await self.sounds.piece("menu", language)
+        if not await self._set_call_in(uniqueid, call_id, language):
+            return False
+        self.menus += 1
+        self.requests.answered(call_id, CallIn(claimed, False, language))
+        await self._setvar(uniqueid, cv.MENU_AUDIO, menu)
+        await self._redirect(uniqueid, cv.MENU_CONTEXT)
+        return True
+
+    async def _set_call_in(self, uniqueid: str, call_id: str, language: str) -> bool:
+        """The call-in options (another language, stop) on a call without a message; False
+        when they cannot be had (speech failing): the call goes on without them."""
+        values = await call_in_variables(self.sounds, language)
+        if not values:
+            return False
+        values[cv.CALL_ID] = call_id  # the events' CallId (no attempt: nothing is stored)
+        values[cv.DIGIT_TIMEOUT] = str(self.settings.digit_timeout)
+        for name, value in values.items():
+            await self._setvar(uniqueid, name, value)
+        return True
 
     async def unknown_audio(self) -> str:
         return await self.sounds.piece(UNKNOWN, "nl")
@@ -191,6 +246,18 @@ class CallBacks:
             self._unknown_audio = audio
         except Exception:  # speech or the PBX briefly away: the next sweep tries again
             log.exception("could not give PBX %s the unknown-caller message", self.line.pbx_name)
+
+    async def warm_call_in(self) -> None:
+        """Synthesise the call-in options in every language after a login, in the background:
+        a caller waits (ringing) while binalert prepares what it says, and the first call in
+        of a language would otherwise wait for a dozen pieces of speech."""
+        try:
+            for language in cv.MENU_LANGUAGES:
+                await call_in_variables(self.sounds, language)
+                await self.sounds.piece("no_alert", language)
+                await self.sounds.piece("menu", language)
+        except Exception:  # speech failing: a call in synthesises what it needs itself
+            log.exception("could not prepare the call-in options")
 
     async def publish_inbound_cap(self) -> None:
         """How many calls on the BIN number the dialplan lets in at once (a global, after
@@ -244,3 +311,9 @@ class CallBacks:
         response = await self.line.action(action)
         if response.get("Response") != "Success":
             raise AmiError(f"Redirect to {context}: {response.get('Message')}")
+
+
+def _language_of(session: Any, e164: str) -> str | None:
+    """The language of the first active member with this number, if any."""
+    holders = members.with_phone(session, e164)
+    return holders[0].language if holders else None

@@ -69,6 +69,7 @@ class LiveCall:
     answered_at: datetime | None = None
     acknowledged: bool = False
     transferred: bool = False  # pressed 3: put through to the police (acknowledged too)
+    stopped: bool = False  # a confirmed 9 on binalert's own call (#24): no more calls
     result: str | None = None  # what the dialplan reported: machine / no_ack
     hangup_cause: int | None = None
     ended: asyncio.Event = field(default_factory=asyncio.Event)
@@ -85,6 +86,8 @@ class LiveCall:
     def outcome_after_answer(self) -> CallOutcome:
         if self.acknowledged_outcome is not None:
             return self.acknowledged_outcome
+        if self.stopped:  # heard, and asked not to be called again: not a 1
+            return CallOutcome.STOPPED_BY_MEMBER
         if self.result == channelvars.RESULT_MACHINE:
             return CallOutcome.MACHINE
         return CallOutcome.HANGUP_NO_ACK

@@ -23,11 +23,19 @@ TRANSFERRING_AUDIO = "BINALERT_TRANSFERRING_AUDIO"  # "we are putting you throug
 TRANSFER_FAILED_AUDIO = "BINALERT_TRANSFER_FAILED_AUDIO"  # "no answer: call 101 (112)"
 TRANSFER_BUSY_AUDIO = "BINALERT_TRANSFER_BUSY_AUDIO"  # "the police line is busy: call 101"
 TRANSFER_MAX = "BINALERT_TRANSFER_MAX"  # members put through to one dispatch line at once
+# Press 9 (#24): at the end of every call, "to stop receiving these calls: press 9"; a second 9
+# confirms. Unset or empty: 9 is an invalid key and nothing offers it (an older binalert).
+STOP_OFFER_AUDIO = "BINALERT_STOP_OFFER_AUDIO"  # "to stop receiving these calls: press 9"
+STOP_CONFIRM_AUDIO = "BINALERT_STOP_CONFIRM_AUDIO"  # "press 9 again to stop; any other key..."
+STOPPED_AUDIO = "BINALERT_STOPPED_AUDIO"  # "done; to come back, ask your coordinator"
+STOP_KEPT_AUDIO = "BINALERT_STOP_KEPT_AUDIO"  # "you keep receiving the calls"
+KEYS_AUDIO = "BINALERT_KEYS_AUDIO"  # the keys prompt alone ("to confirm: 1; again: 2")
 
 # Variables the dialplan sets for itself (never sent by binalert).
 PLAYS = "BINALERT_PLAYS"
 INVALID = "BINALERT_INVALID"
 MACHINE = "BINALERT_MACHINE"  # 1 once a long greeting was heard
+AFTER_ACK = "BINALERT_AFTER_ACK"  # 1 once the member pressed 1 (only the stop offer is left)
 TRANSFER_LINE = "BINALERT_TRANSFER_LINE"  # the dispatch line's digits: its GROUP's name
 
 # A service call (#24, ivr/service_calls.py): one spoken text, optionally a 1 listened for.
@@ -61,6 +69,11 @@ ORIGINATE_VARIABLES = (
     TRANSFER_FAILED_AUDIO,
     TRANSFER_BUSY_AUDIO,
     TRANSFER_MAX,
+    STOP_OFFER_AUDIO,
+    STOP_CONFIRM_AUDIO,
+    STOPPED_AUDIO,
+    STOP_KEPT_AUDIO,
+    KEYS_AUDIO,
 )
 
 # A member calling the BIN number back (#14): the dialplan (binalert-inbound) reports the
@@ -79,6 +92,18 @@ NO_ALERT_AUDIO = "BINALERT_NO_ALERT_AUDIO"  # a member without a current alert: 
 UNKNOWN_AUDIO = "BINALERT_UNKNOWN_AUDIO"  # a global: "this number only sends BIN alerts" x4
 HANDLER = "BINALERT_HANDLER"  # which dispatcher answers this call back (several see its event)
 ROUTED = "BINALERT_ROUTED"  # set by the dialplan once a call back was moved on
+# The call-in options (#24), after what the member hears on the BIN number: "to choose another
+# language: press 4" (then 1-4, each language named in itself) and the stop offer above. A
+# request made on a call in is a claim (a caller ID): binalert calls the number back (a
+# service call, ivr/service_calls.py) and asks for a 1 before it changes anything.
+LANGUAGE_OFFER_AUDIO = "BINALERT_LANGUAGE_OFFER_AUDIO"  # "another language: press 4"; unset: no 4
+LANGUAGES_AUDIO = "BINALERT_LANGUAGES_AUDIO"  # "Nederlands: 1. Français : 2. Deutsch: 3. ..."
+CHOSEN_NL_AUDIO = "BINALERT_CHOSEN_NL_AUDIO"  # "we call you back to confirm", in that language
+CHOSEN_FR_AUDIO = "BINALERT_CHOSEN_FR_AUDIO"
+CHOSEN_DE_AUDIO = "BINALERT_CHOSEN_DE_AUDIO"
+CHOSEN_EN_AUDIO = "BINALERT_CHOSEN_EN_AUDIO"
+MENU_AUDIO = "BINALERT_MENU_AUDIO"  # a call in without a message to hear: its greeting
+LANGUAGE = "BINALERT_LANGUAGE"  # set by the dialplan: the language chosen (nl, fr, de, en)
 SETVAR_VARIABLES = (
     *ORIGINATE_VARIABLES,
     CALLBACK_AUDIO,
@@ -86,18 +111,38 @@ SETVAR_VARIABLES = (
     UNKNOWN_AUDIO,
     HANDLER,
     INBOUND_MAX,
+    LANGUAGE_OFFER_AUDIO,
+    LANGUAGES_AUDIO,
+    CHOSEN_NL_AUDIO,
+    CHOSEN_FR_AUDIO,
+    CHOSEN_DE_AUDIO,
+    CHOSEN_EN_AUDIO,
+    MENU_AUDIO,
 )
+CHOSEN_AUDIO = {
+    "nl": CHOSEN_NL_AUDIO,
+    "fr": CHOSEN_FR_AUDIO,
+    "de": CHOSEN_DE_AUDIO,
+    "en": CHOSEN_EN_AUDIO,
+}
+MENU_LANGUAGES = ("nl", "fr", "de", "en")
+"""The language menu's order: key 1 is Dutch, 2 French, 3 German, 4 English (the dialplan's
+binalert-language context says the same)."""
+
 
 CALLBACK_CONTEXT = "binalert-callback"  # the member's newest alert, keys as on an alert call
 NO_ALERT_CONTEXT = "binalert-no-alert"
 UNKNOWN_CONTEXT = "binalert-unknown"
-CALLBACK_CONTEXTS = (CALLBACK_CONTEXT, NO_ALERT_CONTEXT, UNKNOWN_CONTEXT)
+MENU_CONTEXT = "binalert-menu"  # a caller whose number is a member's, not asserted: options only
+CALLBACK_CONTEXTS = (CALLBACK_CONTEXT, NO_ALERT_CONTEXT, UNKNOWN_CONTEXT, MENU_CONTEXT)
 
 DIALPLAN_ONLY_VARIABLES = (
     SERVICE_PLAYS,
     PLAYS,
     INVALID,
     MACHINE,
+    AFTER_ACK,
+    LANGUAGE,
     TRANSFER_LINE,
     CALLER,
     PAI,
@@ -111,12 +156,16 @@ ACK_DB_FAMILY = "binalert_ack"
 """AstDB family where an acknowledgement survives a dispatcher outage: key = call id."""
 TRANSFER_DB_FAMILY = "binalert_transfer"
 """The same for a press of 3 (put through to the police: acknowledged, outcome transferred)."""
+STOP_DB_FAMILY = "binalert_stop"
+"""The same for a confirmed 9 (stop receiving these calls): key = call id."""
 
 EVENT_ACK = "BinalertAck"
 EVENT_RESULT = "BinalertResult"
 EVENT_AMD = "BinalertAmd"
 EVENT_TRANSFER = "BinalertTransfer"  # the member pressed 3: being put through to the police
 EVENT_INBOUND = "BinalertInbound"  # someone calls the BIN number (Caller:, Asserted: 1/0)
+EVENT_STOP = "BinalertStop"  # a confirmed 9 (CallId:)
+EVENT_LANGUAGE = "BinalertLanguage"  # a language chosen on a call in (CallId:, Chosen:)
 USER_EVENTS = (
     EVENT_ACK,
     EVENT_RESULT,
@@ -124,6 +173,8 @@ USER_EVENTS = (
     EVENT_TRANSFER,
     EVENT_INBOUND,
     EVENT_SERVICE,
+    EVENT_STOP,
+    EVENT_LANGUAGE,
 )
 
 AMD_HUMAN = "HUMAN"  # a BinalertAmd Status other than this: a long greeting was heard

@@ -27,6 +27,7 @@ from binalert.deliveries import lifecycle as deliveries
 from binalert.deliveries import two_way
 from binalert.deliveries.policy import RetryPolicy
 from binalert.deliveries.repository import ClaimedCall, next_due_time
+from binalert.members import by_phone
 from binalert.models import CallOutcome
 from binalert.phones import InvalidPhone
 from binalert.settings import PbxSettings, Settings
@@ -508,6 +509,11 @@ class Dialer:
             call.transferred = call.acknowledged = True
             call.deadline = max(call.deadline, utcnow() + timedelta(seconds=TRANSFER_SECONDS))
             self.spawn(self.record_transfer(call.channel_id), f"transfer-{call.channel_id}")
+        elif kind == cv.EVENT_STOP and not call.channel_id.startswith(wire.INBOUND_PREFIX):
+            # A confirmed 9 on binalert's own call: the member stops (#24). (On a call in it
+            # is a request: ivr.by_phone.CallInRequests has it confirmed by a call back.)
+            call.stopped = True
+            self.spawn(self.record_stop(call.channel_id), f"stop-{call.channel_id}")
         elif kind == cv.EVENT_RESULT:
             call.result = message.get("Result")
         elif kind == cv.EVENT_AMD and message.get("Status") != cv.AMD_HUMAN:
@@ -533,6 +539,15 @@ class Dialer:
         await self._until_stored(written, deliveries.acknowledge, *args)
         with contextlib.suppress(AmiError):
             await self.ami.action(forget_action(keys.TRANSFER.astdb_family, channel_id))
+
+    async def record_stop(self, channel_id: str) -> None:
+        """Store a confirmed 9 (stop receiving these calls) as durably as a press of 1: retried
+        while the store is away, forgotten in AstDB only once stored (recovery sweeps it)."""
+        args = (channel_id, utcnow())
+        written = self.writer.submit(by_phone.stop_on_call, *args)
+        await self._until_stored(written, by_phone.stop_on_call, *args)
+        with contextlib.suppress(AmiError):
+            await self.ami.action(forget_action(keys.STOP.astdb_family, channel_id))
 
     async def _until_stored(
         self, first: asyncio.Future[Any], fn: Callable[..., Any], *args: Any

@@ -35,7 +35,11 @@ def originate_action(
 
 
 FORGET_CONTEXT = "binalert-forget"  # dialplans/extensions.conf
-FORGET_KINDS = {cv.ACK_DB_FAMILY: "ack", cv.TRANSFER_DB_FAMILY: "transfer"}
+FORGET_KINDS = {
+    cv.ACK_DB_FAMILY: "ack",
+    cv.TRANSFER_DB_FAMILY: "transfer",
+    cv.STOP_DB_FAMILY: "stop",
+}
 
 
 def forget_action(family: str, channel_id: str) -> dict[str, Any]:

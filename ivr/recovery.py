@@ -10,6 +10,7 @@ the acknowledgements the dialplan wrote to AstDB, which survive a dispatcher out
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -23,6 +24,7 @@ from ivr import keys, wire
 from ivr.ami import AmiConnection, AmiError
 from ivr.calls import LiveCall
 from ivr.dialer import Dialer
+from ivr.originate import forget_action
 
 log = logging.getLogger(__name__)
 STORE_WAIT_SECONDS = 1.0  # a reconcile that met the store away tries again after this
@@ -156,6 +158,7 @@ class Recovery:
             await self._reconcile_one(attempt, live)
         log.info("reconciled %d open call(s) with PBX %s", len(attempts), dialer.pbx.name)
         await self.store_acknowledgements()
+        await self.store_stops()
         await self.check_pbx()
 
     async def check_pbx(self) -> None:
@@ -188,6 +191,29 @@ class Recovery:
                     continue
                 await record(channel_id)
                 log.info("%s of call %s stored from AstDB", family, channel_id)
+
+    async def store_stops(self) -> None:
+        """Every confirmed 9 still in AstDB: on binalert's own call, the member's stop is
+        stored (a member who said stop is not called again, whatever became of the call);
+        on a call in it was a request only (ivr.by_phone), forgotten here if its dispatcher
+        did not forget it (the call's end sends the request, or it is lost with it)."""
+        dialer = self.dialer
+        family = keys.STOP.astdb_family
+        for channel_id in await acknowledgements_in_astdb(dialer.ami, family):
+            if channel_id in dialer.calls and not channel_id.startswith(wire.INBOUND_PREFIX):
+                continue  # its own call records it
+            try:
+                channel_id = wire.channel_id(channel_id)
+            except wire.UnsafeValue:
+                log.warning("ignoring a foreign AstDB key in %s", family)
+                continue
+            if channel_id.startswith(wire.INBOUND_PREFIX):
+                if channel_id not in dialer.calls:
+                    with contextlib.suppress(AmiError):
+                        await dialer.ami.action(forget_action(family, channel_id))
+                continue
+            await dialer.record_stop(channel_id)
+            log.info("a 9 of call %s stored from AstDB", channel_id)
 
     async def sweep_expired_leases(self) -> None:
         """Take over the open calls of a worker that died (its lease ran out) on this PBX."""

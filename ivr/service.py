@@ -26,6 +26,7 @@ from binalert.workers import repository as heartbeats
 from binalert.workers.health import STALE_BEATS, DialerReport, report_of
 from ivr.ami import AmiConfig, AmiConnection
 from ivr.audio import AudioSource, TtsAudio
+from ivr.by_phone import WithStop
 from ivr.callbacks import CallBacks
 from ivr.dialer import Dialer
 from ivr.health import SpeechHealth
@@ -102,13 +103,14 @@ class DispatcherService:
             self.runtime.store,
             self.runtime.bus,
             ami,
-            WithTransfer(audio, lines),
+            _with_stop(WithTransfer(audio, lines), sounds, audio),
             pbx,
             self._writer,
             self.speech_health,
         )
         call_backs = CallBacks(dialer.line(), sounds, settings, pbx.inbound_cap)
         dialer.on_inbound = call_backs.on_inbound
+        dialer.listeners.append(call_backs.requests.on_event)
         self.call_backs.append(call_backs)
         # Service calls (#24): verification and "you are in", on the dialer's AMI session.
         service_calls = ServiceCalls(dialer, self.runtime.speech, sms_configured(settings))
@@ -119,6 +121,7 @@ class DispatcherService:
         ami.on_ready(call_backs.forget_published)
         ami.on_ready(call_backs.publish_unknown_audio)
         ami.on_ready(call_backs.publish_inbound_cap)
+        ami.on_ready(lambda: dialer.spawn(call_backs.warm_call_in(), "warm-call-in"))
         return dialer, recovery
 
     async def _sweep(self, dialer: Dialer, recovery: Recovery, call_backs: CallBacks) -> None:
@@ -129,6 +132,7 @@ class DispatcherService:
             try:
                 await recovery.sweep_expired_leases()
                 await recovery.store_acknowledgements()
+                await recovery.store_stops()
                 await recovery.check_pbx()
                 await call_backs.publish_unknown_audio()
             except Exception:  # the store or the PBX briefly away: the next round retries
@@ -267,3 +271,9 @@ def _pbx_state(dialer: Dialer) -> dict[str, object]:
 def _retrieved(future: asyncio.Future[None]) -> None:
     if not future.cancelled():
         future.exception()
+
+
+def _with_stop(calls: AudioSource, sounds: TwoWaySounds, audio: object) -> AudioSource:
+    """Every call offers 9 (#24), unless its audio says otherwise (the lab's short prompts
+    for dialer tests: lab.harness.LabSoundsAudio)."""
+    return WithStop(calls, sounds) if getattr(audio, "offers_stop", True) else calls

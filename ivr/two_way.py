@@ -32,6 +32,7 @@ DISPATCH_CACHE_SECONDS = 60.0
 """How long an alert's dispatch line is reused before the store is asked again (a zone that
 sets or removes its line is followed within a minute)."""
 UNKNOWN = "unknown"
+LANGUAGES = "languages"  # the language menu: each language's own line, in itself (#24)
 
 
 class TwoWaySounds:
@@ -63,6 +64,15 @@ class TwoWaySounds:
         if name == UNKNOWN:  # every language, one after the other
             parts = [
                 self.speech.synthesize(phrase(UNKNOWN, lang), lang) for lang in UNKNOWN_LANGUAGES
+            ]
+            return self.speech.join(parts)
+        if name == LANGUAGES:  # "Voor Nederlands: druk op 1. Pour le français : ..."
+            rate_of = self.speech.config.rate_for
+            parts = [
+                self.speech.synthesize(
+                    phrase("language_choice", lang), lang, round(rate_of(lang) * PROMPT_RATE)
+                )
+                for lang in cv.MENU_LANGUAGES
             ]
             return self.speech.join(parts)
         rate = None

@@ -96,6 +96,12 @@ class SIM:
     DISPATCH_LINE_TALKS = SimMember(
         "0525", "a police dispatch line: answers, talks (a 1500 Hz tone) for 25 s, hangs up"
     )
+    PRESS_9_TWICE = SimMember(
+        "0526", "answers, listens to the end, presses 9, then 9 again when asked to confirm"
+    )
+    PRESS_9_THEN_1 = SimMember(
+        "0527", "answers, listens to the end, presses 9, then 1 (goes back), then 1 (confirms)"
+    )
 
     NAMED = (
         PRESS_1,
@@ -121,6 +127,8 @@ class SIM:
         PRESS_3_THEN_1,
         PRESS_3_TALKS,
         DISPATCH_LINE_TALKS,
+        PRESS_9_TWICE,
+        PRESS_9_THEN_1,
     )
 
     @staticmethod
@@ -193,3 +201,7 @@ class CALLERS:
     LISTENS = SimCaller("listen", "listens to everything, presses nothing")
     HANGS_UP_AFTER_10S = SimCaller("hear-10", "listens for 10 s after the answer, hangs up")
     PRESS_1 = SimCaller("press-1", "listens until the keys were said, then presses 1")
+    CHOOSE_ENGLISH = SimCaller(
+        "choose-4", "listens to the end, presses 4 (another language), then 4 (English)"
+    )
+    STOP = SimCaller("stop-9", "listens to the end, presses 9, then 9 again to confirm")

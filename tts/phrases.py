@@ -18,6 +18,18 @@ from tts.voices import check_language
 #   nothing, so binalert calls the member straight back, and the 1 on that call confirms;
 # - no_alert: a member calling back without an alert of the last hours;
 # - unknown: anyone else (spoken in every language of UNKNOWN_LANGUAGES, one after the other).
+# Staying in charge by phone (#24), for the same listeners: the goal before the key, one thing
+# a sentence, and what happens next said plainly (we hang up, we call back, press 1 there):
+# - stop_offer: at the end of every call (after the keys, and once after the thanks of a 1);
+# - stop_confirm: after a 9: a second 9 stops, any other key goes back (a 9 pressed by mistake
+#   must not drop anyone); stop_kept: they went back;
+# - stopped: the stop is done (binalert's own call proves the number), and how to come back;
+# - stopped_call_in / chosen: a request on a call in (a caller ID is a claim): we call back;
+# - language_offer, language_choice (each language's own line, in itself: the menu is the four
+#   joined, MENU_LANGUAGES order), menu: a call in whose number the network does not assert;
+# - confirm_stop / confirm_language: the service call back that confirms a request, with what
+#   a 1 does (its thanks are service_thanks); confirm_language in the language asked for: a
+#   listener who does not understand it does not press 1, and nothing changes.
 PHRASES: dict[str, dict[str, str]] = {
     "nl": {
         # SMS (#22): written out in full, GSM 7-bit only (a text stays 160 characters a part)
@@ -58,6 +70,27 @@ PHRASES: dict[str, dict[str, str]] = {
         "Uw code is: {code}. Nog eens: {code}. Niet zelf gevraagd? Leg dan gewoon in.",
         "number_code": "Dit is het buurtinformatienetwerk. Om dit nummer te bevestigen, "
         "typ op uw pagina de code: {code}. Nog eens: {code}.",
+        "stop_offer": "Om deze oproepen niet meer te krijgen: druk op 9.",
+        "stop_confirm": "U wilt deze oproepen niet meer krijgen. Om dat te bevestigen: druk nog "
+        "eens op 9. Om terug te gaan: druk op een andere toets.",
+        "stopped": "Dat is genoteerd. U wordt niet meer gebeld. Wilt u later toch weer "
+        "berichten krijgen? Vraag het dan aan de coördinator van uw "
+        "buurtinformatienetwerk. Tot ziens.",
+        "stopped_call_in": "Dank u. We hangen nu op en bellen u meteen terug. Druk in dat gesprek "
+        "op 1 om te bevestigen.",
+        "stop_kept": "Goed. U blijft de oproepen krijgen.",
+        "language_offer": "Om een andere taal te kiezen: druk op 4.",
+        "language_choice": "Voor Nederlands: druk op 1.",
+        "chosen": "U koos Nederlands. We hangen nu op en bellen u meteen terug. Druk in "
+        "dat gesprek op 1 om te bevestigen.",
+        "menu": "U belt het nummer van het buurtinformatienetwerk.",
+        "confirm_stop": "Hier is het buurtinformatienetwerk. U vroeg om geen oproepen meer te "
+        "krijgen. Om dat te bevestigen: druk op de toets 1. Dan bellen wij u "
+        "niet meer. Wilt u later terug? Vraag het aan uw coördinator. Hebt u "
+        "dit niet gevraagd? Leg dan gewoon neer.",
+        "confirm_language": "Hier is het buurtinformatienetwerk. U vroeg om uw berichten voortaan "
+        "in het Nederlands te krijgen. Om dat te bevestigen: druk op de toets "
+        "1. Hebt u dit niet gevraagd? Leg dan gewoon neer.",
     },
     "fr": {
         "sms_intro": "Message urgent de la police locale {zone} "
@@ -102,6 +135,30 @@ PHRASES: dict[str, dict[str, str]] = {
         "Vous ne l'avez pas demandé ? Raccrochez simplement.",
         "number_code": "Ici le réseau d'information de quartier. Pour confirmer ce numéro, "
         "tapez sur votre page le code : {code}. Je répète : {code}.",
+        "stop_offer": "Pour ne plus recevoir ces appels : appuyez sur 9.",
+        "stop_confirm": "Vous ne voulez plus recevoir ces appels. Pour le confirmer : appuyez "
+        "encore une fois sur 9. Pour revenir en arrière : appuyez sur une autre "
+        "touche.",
+        "stopped": "C'est noté. Nous ne vous appellerons plus. Si vous voulez à nouveau "
+        "recevoir les messages, demandez-le au coordinateur de votre réseau "
+        "d'information de quartier. Au revoir.",
+        "stopped_call_in": "Merci. Nous raccrochons et nous vous rappelons tout de suite. Pendant "
+        "cet appel, appuyez sur 1 pour confirmer.",
+        "stop_kept": "Bien. Vous continuez à recevoir les appels.",
+        "language_offer": "Pour choisir une autre langue : appuyez sur 4.",
+        "language_choice": "Pour le français : appuyez sur 2.",
+        "chosen": "Vous avez choisi le français. Nous raccrochons et nous vous rappelons "
+        "tout de suite. Pendant cet appel, appuyez sur 1 pour confirmer.",
+        "menu": "Vous appelez le numéro du réseau d'information de quartier.",
+        "confirm_stop": "Ici le réseau d'information de quartier. Vous avez demandé à ne plus "
+        "recevoir nos appels. Pour le confirmer : appuyez sur la touche 1. "
+        "Nous ne vous appellerons plus. Pour revenir plus tard, adressez-vous "
+        "à votre coordinateur. Vous ne l'avez pas demandé ? Alors raccrochez "
+        "simplement.",
+        "confirm_language": "Ici le réseau d'information de quartier. Vous avez demandé à "
+        "recevoir désormais vos messages en français. Pour le confirmer : "
+        "appuyez sur la touche 1. Vous ne l'avez pas demandé ? Alors "
+        "raccrochez simplement.",
     },
     "de": {
         "sms_intro": "Dringende Nachricht der lokalen Polizei {zone} "
@@ -149,6 +206,30 @@ PHRASES: dict[str, dict[str, str]] = {
         "Nicht selbst angefordert? Legen Sie einfach auf.",
         "number_code": "Hier ist das Nachbarschaftsinformationsnetzwerk. Um diese Nummer zu "
         "bestätigen, geben Sie auf Ihrer Seite den Code ein: {code}. Noch einmal: {code}.",
+        "stop_offer": "Um diese Anrufe nicht mehr zu erhalten: Drücken Sie die 9.",
+        "stop_confirm": "Sie möchten diese Anrufe nicht mehr erhalten. Zum Bestätigen: Drücken "
+        "Sie noch einmal die 9. Um zurückzugehen: Drücken Sie eine andere "
+        "Taste.",
+        "stopped": "Das ist notiert. Wir rufen Sie nicht mehr an. Möchten Sie später "
+        "wieder Nachrichten erhalten? Dann fragen Sie den Koordinator Ihres "
+        "Nachbarschaftsinformationsnetzwerks. Auf Wiederhören.",
+        "stopped_call_in": "Danke. Wir legen jetzt auf und rufen Sie gleich zurück. Drücken Sie in "
+        "diesem Anruf die 1, um zu bestätigen.",
+        "stop_kept": "Gut. Sie erhalten die Anrufe weiterhin.",
+        "language_offer": "Um eine andere Sprache zu wählen: Drücken Sie die 4.",
+        "language_choice": "Für Deutsch: Drücken Sie die 3.",
+        "chosen": "Sie haben Deutsch gewählt. Wir legen jetzt auf und rufen Sie gleich "
+        "zurück. Drücken Sie in diesem Anruf die 1, um zu bestätigen.",
+        "menu": "Sie rufen die Nummer des Nachbarschaftsinformationsnetzwerks an.",
+        "confirm_stop": "Hier ist das Nachbarschaftsinformationsnetzwerk. Sie haben gebeten, "
+        "keine Anrufe mehr von uns zu erhalten. Zum Bestätigen: Drücken Sie "
+        "die Taste 1. Dann rufen wir Sie nicht mehr an. Wenn Sie später "
+        "zurückkommen möchten, fragen Sie Ihren Koordinator. Haben Sie das "
+        "nicht verlangt? Dann legen Sie einfach auf.",
+        "confirm_language": "Hier ist das Nachbarschaftsinformationsnetzwerk. Sie haben gebeten, "
+        "Ihre Nachrichten künftig auf Deutsch zu erhalten. Zum Bestätigen: "
+        "Drücken Sie die Taste 1. Haben Sie das nicht verlangt? Dann legen "
+        "Sie einfach auf.",
     },
     "en": {
         "sms_intro": "Urgent message from the local police {zone} "
@@ -192,6 +273,27 @@ PHRASES: dict[str, dict[str, str]] = {
         "Did not ask for it? Just hang up.",
         "number_code": "This is the neighbourhood information network. To confirm this "
         "number, type this code on your page: {code}. Once more: {code}.",
+        "stop_offer": "To stop receiving these calls: press 9.",
+        "stop_confirm": "You want to stop receiving these calls. To confirm: press 9 again. To "
+        "go back: press any other key.",
+        "stopped": "That is noted. We will not call you any more. If you want to receive "
+        "the messages again later, ask the coordinator of your neighbourhood "
+        "information network. Goodbye.",
+        "stopped_call_in": "Thank you. We will hang up now and call you back right away. On that "
+        "call, press 1 to confirm.",
+        "stop_kept": "All right. You will keep receiving the calls.",
+        "language_offer": "To choose another language: press 4.",
+        "language_choice": "For English: press 4.",
+        "chosen": "You chose English. We will hang up now and call you back right away. "
+        "On that call, press 1 to confirm.",
+        "menu": "You are calling the neighbourhood information network.",
+        "confirm_stop": "This is the neighbourhood information network. You asked to stop "
+        "receiving our calls. To confirm: press the number 1. We will then "
+        "not call you any more. To come back later, ask your coordinator. If "
+        "you did not ask for this, just hang up.",
+        "confirm_language": "This is the neighbourhood information network. You asked to receive "
+        "your messages in English from now on. To confirm: press the number "
+        "1. If you did not ask for this, just hang up.",
     },
 }
 # Service calls (#24; binalert.service_calls, ivr/service_calls.py): short calls that say one
@@ -260,7 +362,28 @@ SELF_SERVICE_PIECES = ("me_code", "number_code")
 """A member's own page (#24): a code read out in a service call to open the page or to
 confirm a new number ({code}: binalert.members.courier fills it; the SMS texts are in
 tts/sms_phrases.py)."""
-KEY_PIECES = ("prompt", "invalid_key", "transfer_offer")
+BY_PHONE_PIECES = (
+    "stop_offer",
+    "stop_confirm",
+    "stopped",
+    "stopped_call_in",
+    "stop_kept",
+    "language_offer",
+    "language_choice",
+    "chosen",
+    "menu",
+    "confirm_stop",
+    "confirm_language",
+)
+KEY_PIECES = (
+    "prompt",
+    "invalid_key",
+    "transfer_offer",
+    "stop_offer",
+    "stop_confirm",
+    "language_offer",
+    "language_choice",
+)
 """Pieces that name a key: spoken at PROMPT_RATE."""
 UNKNOWN_LANGUAGES = ("nl", "fr", "de", "en")
 """The order the unknown-caller message is spoken in, one language after the other."""

@@ -87,6 +87,7 @@ STORE_VALUES: dict[str, str] = {
     "invalid_number": N_("number does not exist: to correct"),
     "transferred": N_("put through to the police"),
     "callback_unverified": N_("heard on call-back (unverified)"),
+    "stopped_by_member": N_("stopped: asked by phone not to be called any more"),
     # Roles.
     "admin": N_("admin"),
     "police": N_("police"),

@@ -88,6 +88,14 @@ def known(session: Session, channel_id: str) -> bool:
     return session.connection().execute(_KNOWN, {"cid": channel_id}).first() is not None
 
 
+_OF_CHANNEL = select(_c.id, _c.delivery_id, _c.direction).where(_c.channel_id == bindparam("cid"))
+
+
+def of_channel(session: Session, channel_id: str) -> AnyRow | None:
+    """This call's attempt: its (id, delivery_id, direction), or None for an unknown call."""
+    return session.connection().execute(_OF_CHANNEL, {"cid": channel_id}).first()
+
+
 def insert_once(session: Session, row: dict[str, Any]) -> bool:
     """One attempt, unless its channel id has one already (False): a call back that two
     dispatchers saw. ON CONFLICT DO NOTHING waits for the other insert instead of failing

@@ -25,6 +25,7 @@ CALL_ENDED = "call_ended"
 DELIVERY_FINAL = "delivery_final"
 TRANSFERRED = "transferred"  # pressed 3: put through to the police (acknowledged as well)
 HEARD_ON_CALL_BACK = "heard_on_call_back"  # a 1 on a call back: a caller ID, unverified
+STOPPED_BY_MEMBER = "stopped_by_member"  # a confirmed 9 on binalert's call: no more calls
 CALL_DEFERRED = "call_deferred"  # a non-urgent delivery put back until its calling hours
 ALERT_COMPLETED = "alert_completed"
 ALERT_CANCELLED = "alert_cancelled"

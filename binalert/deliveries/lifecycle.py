@@ -363,6 +363,29 @@ def _heard_on_call_back(session: Session, delivery_id: int, channel_id: str, now
     return True
 
 
+def stopped_on_call(session: Session, channel_id: str, now: datetime) -> int | None:
+    """A confirmed 9 (stop receiving these calls) on this call: the member to stop, or None.
+
+    Only binalert's own call proves the number: a 9 on a call in (a caller ID) stops nothing
+    here (ivr.callbacks has it confirmed by a call to the number). The delivery gets a
+    `stopped_by_member` event; it is not acknowledged (a 9 is not a 1: the police count a 1
+    as heard and confirmed), and the member's stop (members.selfservice.stop) ends it without
+    retry: cancelled after this call, reached. A 1 before the 9 stays acknowledged."""
+    attempt = attempts.of_channel(session, channel_id)
+    if attempt is None or attempt.direction == CallDirection.INBOUND.value:
+        return None
+    row = repo.snapshot(session, attempt.delivery_id)
+    if row.member_id is None:  # erased meanwhile
+        return None
+    member = members.get(session, row.member_id)
+    if member is None or not member.active:  # stored already (the AstDB sweep, again)
+        return int(row.member_id)
+    events.record_delivery(
+        session, row, events.STOPPED_BY_MEMBER, channel_id=channel_id, at=now.isoformat()
+    )
+    return int(row.member_id)
+
+
 def finish_call(
     session: Session,
     channel_id: str,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from binalert.calling_hours import CallingHours
 from binalert.models import CallOutcome as O
 
-REACHED = frozenset({O.ANSWERED, O.MACHINE, O.HANGUP_NO_ACK})
+REACHED = frozenset({O.ANSWERED, O.MACHINE, O.HANGUP_NO_ACK, O.STOPPED_BY_MEMBER})
 """Outcomes where someone (or their answering machine) heard at least part of the message."""
 
 

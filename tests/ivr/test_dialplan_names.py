@@ -27,6 +27,7 @@ def test_user_events_and_astdb_family_match() -> None:
     assert set(re.findall(r"UserEvent\((\w+),", code)) == set(cv.USER_EVENTS)
     assert f"DB({cv.ACK_DB_FAMILY}/${{{cv.CALL_ID}}})" in code
     assert f"DB({cv.TRANSFER_DB_FAMILY}/${{{cv.CALL_ID}}})" in code
+    assert f"DB({cv.STOP_DB_FAMILY}/${{{cv.CALL_ID}}})" in code
     for result in (cv.RESULT_MACHINE, cv.RESULT_NO_ACK):
         assert f"Result: {result})" in code
 

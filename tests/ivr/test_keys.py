@@ -78,3 +78,38 @@ def test_every_other_key_is_an_invalid_one() -> None:
     every = set("0123456789*#")
     assert set(keys.KEYS) | set(keys.INVALID_DIGITS) == every
     assert not set(keys.KEYS) & set(keys.INVALID_DIGITS)
+
+
+STOP = _extensions("binalert-stop")
+MENU = _extensions("binalert-menu")
+
+
+def test_9_and_4_are_offered_only_with_their_words_and_4_only_on_calls_in() -> None:
+    nine, four = ALERT[keys.STOP.digit], ALERT[keys.LANGUAGE.digit]
+    assert f'$["${{{cv.STOP_OFFER_AUDIO}}}" = ""]?invalid,1:binalert-stop,s,1' in nine
+    assert f'$["${{{cv.LANGUAGE_OFFER_AUDIO}}}" = ""]?invalid,1:binalert-language,s,1' in four
+    # binalert offers 4 only on calls in (ivr.by_phone.call_in_variables), never on its own.
+    assert cv.LANGUAGE_OFFER_AUDIO not in cv.ORIGINATE_VARIABLES
+    assert not keys.STOP.acknowledges and not keys.LANGUAGE.acknowledges
+
+
+def test_only_a_second_9_stops_kept_in_astdb_before_it_is_reported() -> None:
+    code = STOP[keys.STOP.digit]
+    kept = code.index(f"Set(DB({keys.STOP.astdb_family}/${{{cv.CALL_ID}}})")
+    reported = code.index(f"UserEvent({keys.STOP.event},CallId: ${{{cv.CALL_ID}}})")
+    assert kept < reported
+    # Any other key, or none, goes back: a 9 pressed by mistake drops nobody.
+    [pattern] = [name for name in STOP if name.startswith("_")]
+    assert _pattern_keys(pattern) == set("012345678*#")
+    for other in (pattern, "t", "i"):
+        assert _goes_to(STOP[other]) == ["back"]
+    back = STOP["back"]
+    assert back.index(f"Playback(${{{cv.STOP_KEPT_AUDIO}}})") < back.index("Hangup")
+    assert "binalert-alert,keys,1" in back and "binalert-menu,offers,1" in back
+
+
+def test_the_call_in_menu_offers_4_and_9_and_every_other_key_repeats_it() -> None:
+    assert "binalert-language,s,1" in MENU["4"] and "binalert-stop,s,1" in MENU["9"]
+    [pattern] = [name for name in MENU if name.startswith("_")]
+    assert _pattern_keys(pattern) == set("01235678*#")
+    assert keys.KEYS["4"] is keys.LANGUAGE and keys.KEYS["9"] is keys.STOP
