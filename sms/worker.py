@@ -179,7 +179,15 @@ class SmsWorker:
         return len(rows)
 
     async def _submit(self, row: Any) -> None:
-        result = await self.link.submit(row.phone, row.text)
+        if row.phone is None:  # its member was erased meanwhile
+            await self._record(lifecycle.sms_failed, row.id, utcnow(), "no number any more")
+            return
+        try:
+            result = await self.link.submit(row.phone, row.text)
+        except Exception as error:  # whether it went out is not known: never again
+            log.exception("SMS %d: the submit failed", row.id)
+            await self._record(lifecycle.sms_unconfirmed, row.id, [], utcnow(), repr(error))
+            return
         now = utcnow()
         match result:
             case Submitted(message_ids=ids):

@@ -301,7 +301,8 @@ def has_sms(session: Session, delivery_id: int, statuses: Iterable[str]) -> bool
 
 def sms_only_waiting(session: Session, statuses: Iterable[str]) -> list[AnyRow]:
     """SMS-only deliveries still waiting whose alert SMS is in one of `statuses`: the ones
-    the reply window may close."""
+    the reply window may close. Read from the active alerts (few), their deliveries by
+    ix_deliveries_alert_status, their SMS by delivery: never a scan of either large table."""
     query = (
         select(
             _d.id.label("delivery_id"),
@@ -310,8 +311,10 @@ def sms_only_waiting(session: Session, statuses: Iterable[str]) -> list[AnyRow]:
             _m.submitted_at,
             _m.finished_at,
         )
-        .join_from(DELIVERIES, SMS_MESSAGES, _m.delivery_id == _d.id)
+        .join_from(ALERTS, DELIVERIES, _d.alert_id == _a.id)
+        .join(SMS_MESSAGES, _m.delivery_id == _d.id)
         .where(
+            _a.status == AlertStatus.ACTIVE.value,
             waiting(_d.status),
             _d.call.is_(false()),
             _m.kind == SmsKind.ALERT.value,
