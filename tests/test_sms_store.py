@@ -465,3 +465,24 @@ def test_a_reply_stored_but_not_acted_on_is_taken_up_once(sms_store: Store) -> N
         assert lifecycle.handle_stored_reply(s, reply_id, later) is None
         assert lifecycle.unhandled_replies(s, later) == []
     assert _status(sms_store, delivery) == "acknowledged"
+
+
+def test_a_members_own_sms_go_to_one_number_at_most_five_times_an_hour(sms_store: Store) -> None:
+    now = _now()
+    with sms_store.session() as s:
+        queued = [
+            lifecycle.queue_sms(
+                s, kind="service", phone=MOBILE, language="nl", text=f"Code {n}", now=now
+            )
+            for n in range(7)
+        ]
+        later = lifecycle.queue_sms(
+            s,
+            kind="service",
+            phone=MOBILE,
+            language="nl",
+            text="Code 8",
+            now=now + timedelta(minutes=61),
+        )
+    assert [q is not None for q in queued] == [True] * 5 + [False] * 2
+    assert later is not None

@@ -680,13 +680,17 @@ def queue_sms(
     returns its id, or None when it may not be texted: SMS is not configured here, the
     number is no mobile of an allowed country, or the member stopped SMS (only the
     confirmation of their STOP still goes). A text that cannot go (control characters, more
-    parts than allowed) is refused with Invalid."""
+    parts than allowed) is refused with Invalid. A member's own SMS (kind service: codes,
+    links, welcomes) go to one number at most SERVICE_PER_HOUR times an hour, whoever asks
+    (None beyond): a page or a key that can be made to text someone cannot flood them."""
     kind = SmsKind(kind)
     config = sms_rules.config_of(session.info)
     if config is None:
         return None
     number = sms_rules.textable(phone, config.countries)
     if number is None:
+        return None
+    if kind is SmsKind.SERVICE and _service_limit_reached(session, number, now):
         return None
     if (
         member_id is not None
@@ -705,6 +709,13 @@ def queue_sms(
         )
     announce(session, SMS_QUEUED)
     return sms_id
+
+
+def _service_limit_reached(session: Session, number: str, now: datetime) -> bool:
+    since = now - timedelta(hours=1)
+    return sms.count_to_since(session, number, SmsKind.SERVICE, since) >= (
+        sms_rules.SERVICE_PER_HOUR
+    )
 
 
 def _sms_row(

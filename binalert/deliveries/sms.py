@@ -286,6 +286,13 @@ def sent_to_since(session: Session, phone: str, kind: SmsKind, since: datetime) 
     return session.connection().scalar(query) is not None
 
 
+def count_to_since(session: Session, phone: str, kind: SmsKind, since: datetime) -> int:
+    query = select(func.count()).where(
+        _m.phone == phone, _m.kind == kind.value, _m.created_at >= since
+    )
+    return int(session.connection().scalar(query) or 0)
+
+
 def calls(session: Session, delivery_id: int) -> bool | None:
     """Whether the dialer calls this delivery (None: no such delivery)."""
     row = session.connection().execute(select(_d.call).where(_d.id == delivery_id)).first()
