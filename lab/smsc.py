@@ -101,7 +101,7 @@ def ensure_installed() -> None:
 
 class LabSmsc:
     """One lab SMSC process of our own: started on the given ports (0: free ones), stopped by
-    its own pid. Options are the script's (mps, window, latency_ms, receipt_delay_ms,
+    its own pid. Options are the script's (mps, burst_ms, window, latency_ms, receipt_delay_ms,
     reply_delay_ms, late_reply_ms, redeliver_ms)."""
 
     def __init__(
@@ -254,8 +254,8 @@ class LabSmsc:
         self._call("POST", "/hold", {"seconds": seconds})
 
     def configure(self, **values: float) -> dict[str, Any]:
-        """Change mps, window, latency_ms, receipt_delay_ms, reply_delay_ms, late_reply_ms,
-        redeliver_ms while it runs."""
+        """Change mps, burst_ms, window, latency_ms, receipt_delay_ms, reply_delay_ms,
+        late_reply_ms, redeliver_ms while it runs."""
         return dict(self._call("POST", "/config", values))
 
     def reset(self) -> None:

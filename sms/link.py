@@ -11,6 +11,7 @@ window) on one connection while receipts and replies are handled (docs/decisions
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import inspect
 import itertools
@@ -104,24 +105,41 @@ class _Lost(Exception):
 
 
 class Pacer:
-    """The provider's messages-per-second limit: a token bucket holding one token, so submits
-    leave at most `rate` a second however many tasks wait (FIFO); a throttling answer pauses
-    it for everyone."""
+    """The provider's messages-per-second limit, as the SMSC counts it: at most `rate` submits
+    in any second. Slots are 1/rate apart on a grid (PACE_MARGIN wider), so a wake-up a
+    little late does not push every later slot back; and no slot comes sooner than a second
+    (PACE_MARGIN longer) after the one `rate` slots before it, so catching up never puts more
+    than `rate` into a second. After an idle spell the grid starts again from now (no burst
+    of saved-up slots). FIFO, however many tasks wait; a throttling answer pauses it."""
 
     def __init__(self, rate: float) -> None:
         self.interval = PACE_MARGIN / rate
         self._next = 0.0
+        self._recent: collections.deque[float] = collections.deque(maxlen=max(1, int(rate)))
         self._lock = asyncio.Lock()
 
     async def take(self) -> None:
         async with self._lock:
-            wait = self._next - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._next = max(time.monotonic(), self._next) + self.interval
+            now = time.monotonic()
+            if now >= self._next + self.interval:
+                self._next = now
+            slot = self._next
+            if len(self._recent) == self._recent.maxlen:
+                slot = max(slot, self._recent[0] + PACE_MARGIN)
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            self._recent.append(time.monotonic())
+            self._next = slot + self.interval
 
     def pause(self, seconds: float) -> None:
         self._next = max(self._next, time.monotonic() + seconds)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """An answer nobody waits for any more (its waiter gave up or was cancelled) ends with
+    the connection's exception: read it, so asyncio does not report it as lost."""
+    if not future.cancelled():
+        future.exception()
 
 
 class _Connection:
@@ -138,9 +156,14 @@ class _Connection:
         if self.closed:
             raise _NotSent("not connected")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_retrieved)
         self.pending[pdu.sequence] = future
-        self.writer.write(pdu.generate())
-        await self.writer.drain()
+        try:
+            self.writer.write(pdu.generate())
+            await self.writer.drain()
+        except (ConnectionError, OSError) as error:  # it may have gone out, or not
+            self.close()
+            raise _Lost(f"the connection failed while writing: {error}") from error
         return future
 
     def reply(self, pdu: Any) -> None:
@@ -310,7 +333,10 @@ class SmppLink:
                 if connection is None or connection.closed:
                     continue
                 pdu = smpp.make_pdu("submit_sm", client=self._sequences, **fields)
-                answer = await connection.request(pdu)
+                try:
+                    answer = await connection.request(pdu)
+                except _NotSent:  # closed in between: nothing went out, wait for the rebind
+                    continue
                 try:
                     response = await asyncio.wait_for(answer, self.response_timeout)
                 except TimeoutError as error:

@@ -6,6 +6,7 @@ no socket: the link (sms/link.py) frames and sends them."""
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass, field
@@ -53,6 +54,21 @@ def encode_text(text: str, reference: int) -> OutgoingText:
     characters, whitespace as one space) and cut where the preview counted its parts
     (split_parts: GSM 03.38 where it fits, an extension character never cut, else UCS-2);
     several parts carry a UDH with the concatenation `reference` (8 bits)."""
+    data_coding, payloads = _encoded(text)
+    if len(payloads) == 1:
+        return OutgoingText(payloads, data_coding, c.SMPP_MSGTYPE_DEFAULT)
+    total = len(payloads)
+    parts = tuple(
+        bytes((0x05, 0x00, 0x03, reference & 0xFF, total, seq)) + payload
+        for seq, payload in enumerate(payloads, start=1)
+    )
+    return OutgoingText(parts, data_coding, c.SMPP_GSMFEAT_UDHI)
+
+
+@functools.lru_cache(maxsize=256)
+def _encoded(text: str) -> tuple[int, tuple[bytes, ...]]:
+    """An alert sends one text to thousands: checked, cut and encoded once (the GSM
+    encoding alone costs more than the rest of a submit)."""
     try:
         checked = check_sms_text(text)
     except SmsTextError as error:
@@ -61,17 +77,8 @@ def encode_text(text: str, reference: int) -> OutgoingText:
     if len(texts) > MAX_LINK_PARTS:
         raise PduInputError(f"the text needs {len(texts)} parts, more than {MAX_LINK_PARTS}")
     if encoding == GSM7:
-        data_coding, payloads = c.SMPP_ENCODING_DEFAULT, [smpplib.gsm.gsm_encode(t) for t in texts]
-    else:
-        data_coding, payloads = c.SMPP_ENCODING_ISO10646, [t.encode("utf-16-be") for t in texts]
-    if len(payloads) == 1:
-        return OutgoingText(tuple(payloads), data_coding, c.SMPP_MSGTYPE_DEFAULT)
-    total = len(payloads)
-    parts = tuple(
-        bytes((0x05, 0x00, 0x03, reference & 0xFF, total, seq)) + payload
-        for seq, payload in enumerate(payloads, start=1)
-    )
-    return OutgoingText(parts, data_coding, c.SMPP_GSMFEAT_UDHI)
+        return c.SMPP_ENCODING_DEFAULT, tuple(smpplib.gsm.gsm_encode(t) for t in texts)
+    return c.SMPP_ENCODING_ISO10646, tuple(t.encode("utf-16-be") for t in texts)
 
 
 # -- receipts ------------------------------------------------------------------------------------

@@ -109,6 +109,7 @@ def pbx(lab_pbx: LabPbx) -> Iterator[LabPbx]:
 
 SMSC_TEST_DEFAULTS = {
     "mps": 200,
+    "burst_ms": 100,
     "window": 0,
     "latency_ms": 0,
     "receipt_delay_ms": 50,

@@ -42,12 +42,12 @@ const RECEIPT_ERRORS = {DELIVRD: '000', EXPIRED: '027', UNDELIV: '001', REJECTD:
 function parseArgs(argv) {
   const options = {
     port: 0, controlPort: 0, host: '127.0.0.1', systemId: 'binalert', password: 'lab-smsc',
-    mps: 50, window: 0, latencyMs: 0, receiptDelayMs: 200, replyDelayMs: 1000,
+    mps: 50, burstMs: 100, window: 0, latencyMs: 0, receiptDelayMs: 200, replyDelayMs: 1000,
     lateReplyMs: 20000, redeliverMs: 2000, quiet: false,
   };
   const names = {
     '--port': 'port', '--control-port': 'controlPort', '--host': 'host',
-    '--system-id': 'systemId', '--password': 'password', '--mps': 'mps', '--window': 'window',
+    '--system-id': 'systemId', '--password': 'password', '--mps': 'mps', '--burst-ms': 'burstMs', '--window': 'window',
     '--latency-ms': 'latencyMs', '--receipt-delay-ms': 'receiptDelayMs',
     '--reply-delay-ms': 'replyDelayMs', '--late-reply-ms': 'lateReplyMs',
     '--redeliver-ms': 'redeliverMs',
@@ -71,7 +71,11 @@ const messages = [];        // whole messages received, parts put together
 const partial = new Map();  // concatenation key -> {parts: Map(seq -> part), total}
 const outbox = [];          // deliver_sm waiting for a bound receiver: receipts and replies
 const deliveries = [];      // every deliver_sm offered and how it was answered
-const recentSubmits = [];   // times of accepted submits in the last second (the mps limit)
+// The messages-per-second limit, as providers count it: a token bucket filling at mps a
+// second and holding burst_ms worth (at least one), so submits bunched by a few milliseconds
+// on their way (scheduling, the network) are not throttled, and no more than mps a second
+// get through over any longer span.
+const bucket = {tokens: 1, at: 0};
 const answers = {};         // submit_sm answers sent, by command_status (hex)
 const timers = new Set();
 let server = null;
@@ -131,14 +135,18 @@ function validSubmit(pdu) {
 
 function accept(session, pdu) {
   const now = Date.now();
-  while (recentSubmits.length && recentSubmits[0] <= now - 1000) recentSubmits.shift();
-  if (options.mps > 0 && recentSubmits.length >= options.mps) return {status: smpp.ESME_RTHROTTLED};
+  if (options.mps > 0) {
+    const capacity = Math.max(1, options.mps * options.burstMs / 1000);
+    bucket.tokens = Math.min(capacity, bucket.tokens + (now - bucket.at) * options.mps / 1000);
+    bucket.at = now;
+    if (bucket.tokens < 1) return {status: smpp.ESME_RTHROTTLED};
+  }
   if (options.window > 0 && session.unanswered >= options.window) return {status: smpp.ESME_RMSGQFUL};
   const invalid = validSubmit(pdu);
   if (invalid) return {status: invalid};
   const handset = handsetOf(pdu.destination_addr);
   if (handset.reject) return {status: handset.reject};
-  recentSubmits.push(now);
+  if (options.mps > 0) bucket.tokens -= 1;
   const id = newMessageId();
   const part = {
     id, text: decodedText(pdu), data_coding: pdu.data_coding,
@@ -241,16 +249,23 @@ function receiverFor(systemId) {
     s.socket.writable) || null;
 }
 
+const DELIVER_WINDOW = 20;  // deliver_sm awaiting their answer at once, as an SMSC's window
+let delivering = 0;
+
 function pump() {
   const now = Date.now();
   for (const item of outbox) {
+    if (delivering >= DELIVER_WINDOW) return;
     if (item.inFlight || item.due > now) continue;
     const session = receiverFor(item.system_id);
     if (!session) return;
     item.inFlight = session;
     item.attempts += 1;
+    delivering += 1;
     const sent = Date.now();
     session.deliver_sm(Object.assign({}, item.pdu), (resp) => {
+      if (item.inFlight !== session) return;  // given up when the session closed
+      delivering -= 1;
       const record = {
         kind: item.kind, id: item.id, attempt: item.attempts, status: resp.command_status,
         at: new Date(sent).toISOString(), text: item.text,
@@ -258,7 +273,9 @@ function pump() {
       deliveries.push(record);
       item.inFlight = null;
       if (resp.command_status === 0) {
-        outbox.splice(outbox.indexOf(item), 1);
+        const index = outbox.indexOf(item);
+        if (index >= 0) outbox.splice(index, 1);
+        pump();
       } else {
         log('deliver_sm refused', item.kind, item.id, `status 0x${resp.command_status.toString(16)}`);
         item.due = Date.now() + options.redeliverMs;
@@ -269,7 +286,11 @@ function pump() {
 
 function forgetInFlight(session) {
   for (const item of outbox) {
-    if (item.inFlight === session) { item.inFlight = null; item.due = Date.now() + options.redeliverMs; }
+    if (item.inFlight === session) {
+      item.inFlight = null;
+      item.due = Date.now() + options.redeliverMs;
+      delivering -= 1;
+    }
   }
 }
 
@@ -321,7 +342,7 @@ function status() {
     answers,
     holding_ms: Math.max(0, holdUntil - Date.now()),
     config: {
-      mps: options.mps, window: options.window, latency_ms: options.latencyMs,
+      mps: options.mps, burst_ms: options.burstMs, window: options.window, latency_ms: options.latencyMs,
       receipt_delay_ms: options.receiptDelayMs, reply_delay_ms: options.replyDelayMs,
       late_reply_ms: options.lateReplyMs, redeliver_ms: options.redeliverMs,
     },
@@ -330,7 +351,7 @@ function status() {
 }
 
 const CONFIG_KEYS = {
-  mps: 'mps', window: 'window', latency_ms: 'latencyMs', receipt_delay_ms: 'receiptDelayMs',
+  mps: 'mps', burst_ms: 'burstMs', window: 'window', latency_ms: 'latencyMs', receipt_delay_ms: 'receiptDelayMs',
   reply_delay_ms: 'replyDelayMs', late_reply_ms: 'lateReplyMs', redeliver_ms: 'redeliverMs',
 };
 
@@ -368,8 +389,10 @@ function control(method, path, body) {
     return status().config;
   }
   if (path === '/reset') {
-    messages.length = 0; deliveries.length = 0; outbox.length = 0; recentSubmits.length = 0;
-    partial.clear(); holdUntil = 0;
+    for (const item of outbox) item.inFlight = null;
+    messages.length = 0; deliveries.length = 0; outbox.length = 0;
+    bucket.tokens = 1; bucket.at = 0;
+    partial.clear(); holdUntil = 0; delivering = 0;
     for (const timer of timers) clearTimeout(timer);
     timers.clear();
     for (const key of Object.keys(answers)) delete answers[key];

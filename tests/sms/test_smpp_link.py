@@ -29,21 +29,31 @@ class Inbox:
         self.messages.append(message)
 
     async def wait(self, what: Callable[[], bool], timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not what():
-            assert time.monotonic() < deadline, "timed out waiting"
-            await asyncio.sleep(0.02)
+        await until(what, timeout)
+
+
+async def until(what: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not what():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.02)
 
 
 @asynccontextmanager
 async def bound_link(
-    smsc: LabSmsc, inbox: Inbox, *, on_message: Any = None, **settings: Any
+    smsc: LabSmsc,
+    inbox: Inbox,
+    *,
+    on_message: Any = None,
+    response_timeout: float = 30,
+    **settings: Any,
 ) -> AsyncIterator[SmppLink]:
     link = SmppLink(
         smsc.smsc_settings(**settings),
         inbox.on_receipt,
         on_message or inbox.on_message,
         submit_wait=10,
+        response_timeout=response_timeout,
     )
     await link.start()
     try:
@@ -140,6 +150,28 @@ async def test_throttling_answers_are_waited_out_and_the_provider_limit_is_held(
     assert all(isinstance(r, Submitted) for r in results)
     assert smsc.status()["answers"] == {"0x0": 30}, "kept under the limit: never throttled"
     assert elapsed >= 29 / 20
+
+
+async def test_a_full_smsc_queue_is_waited_out_and_an_unanswered_submit_is_not_sent_twice(
+    smsc: LabSmsc,
+) -> None:
+    numbers = HANDSET.DELIVERED.numbers(12, start=300)
+    smsc.configure(window=2, latency_ms=50)  # the SMSC holds 2 unanswered submits a bind
+    async with bound_link(smsc, Inbox(), window=6, mps=100) as link:
+        results = await asyncio.gather(*(link.submit(n, "Test") for n in numbers))
+    assert all(isinstance(r, Submitted) for r in results)
+    assert smsc.status()["answers"].get("0x14", 0) > 0, "the SMSC never said its queue was full"
+    assert len(smsc.messages()) == 12
+
+    smsc.reset()
+    smsc.configure(window=0, latency_ms=0)
+    async with bound_link(smsc, Inbox(), response_timeout=0.5) as link:
+        smsc.hold(1.5)  # accepted, but answered only after the link gave up waiting
+        result = await link.submit(HANDSET.DELIVERED.e164(399), "Test")
+        assert isinstance(result, Unconfirmed) and result.message_ids == ()
+        await until(lambda: link.binds == 2)  # an SMSC that does not answer: bound again
+        assert isinstance(await link.submit(HANDSET.DELIVERED.e164(398), "Test"), Submitted)
+    assert [m["destination"] for m in smsc.messages()] == ["32470010399", "32470010398"]
 
 
 async def test_a_bind_dropped_mid_stream_is_bound_again_and_nothing_is_lost(
