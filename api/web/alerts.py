@@ -171,7 +171,7 @@ def _render_draft(
 ) -> Path:
     data = AlertCreate.model_validate(found["alert"])
     with runtime.store.session() as db:
-        messages = alerts.draft(db, caller, data, runtime.settings).messages
+        messages = alerts.draft(db, caller, data, runtime.settings, sms_too=False).messages
         texts = preview.draft_texts(db, data.bin_ids, messages, language)
     key = recording_key(messages, found.get("recordings"), language)
     return preview.render(texts, language, key)

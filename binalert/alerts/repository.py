@@ -293,6 +293,45 @@ def members_in_bins(
     return [(member, bin_id) for member, bin_id in session.execute(query)]
 
 
+def sms_candidates(
+    session: Session,
+    bin_ids: Collection[int],
+    column: str,
+    calling_bins: Collection[int],
+    fallback_bins: Collection[int],
+) -> Sequence[Any]:
+    """(id, bin_id, phone, second_phone, urgent_channels, message_channels) of the active
+    members of these BINs who have not stopped SMS and may be texted by an alert: their
+    `column` (urgent_channels or message_channels) says sms or both, or says nothing in a BIN
+    whose default is not a call, or their BIN texts those its calls did not reach; by member
+    then BIN, as members_in_bins."""
+    chosen = getattr(Member, column)
+    wants = or_(
+        chosen.in_(["sms", "both"]),
+        chosen.is_(None) & Membership.bin_id.not_in(list(calling_bins)),
+        Membership.bin_id.in_(list(fallback_bins)),
+    )
+    query = (
+        select(
+            Member.id,
+            Membership.bin_id,
+            Member.phone,
+            Member.second_phone,
+            Member.urgent_channels,
+            Member.message_channels,
+        )
+        .join(Membership, Membership.member_id == Member.id)
+        .where(
+            Membership.bin_id.in_(list(bin_ids)),
+            Member.active.is_(True),
+            Member.sms_stopped_at.is_(None),
+            wants,
+        )
+        .order_by(Member.id, Membership.bin_id)
+    )
+    return list(session.execute(query))
+
+
 def members_called_by(session: Session, alert_id: int, acknowledged_only: bool) -> Any:
     """A select of the members an alert was for; with `acknowledged_only`, those who pressed
     1 or were put through to the police."""

@@ -123,7 +123,9 @@ def _typed_sms(data: AlertCreate) -> dict[str, str] | None:
     return {lang.value: text for lang, text in data.sms_texts.items()}
 
 
-def draft(session: Session, caller: Caller, data: AlertCreate, settings: Settings) -> AlertDraft:
+def draft(
+    session: Session, caller: Caller, data: AlertCreate, settings: Settings, sms_too: bool = True
+) -> AlertDraft:
     """Validate an alert as create() would, without storing it: its texts per language, the
     languages of the members who would be called (those without a text hear the first), and
     its SMS per language with encoding and parts (Invalid when it texts members and a text is
@@ -134,9 +136,12 @@ def draft(session: Session, caller: Caller, data: AlertCreate, settings: Setting
     languages: dict[str, int] = {}
     for member in members_repo.active_members_of_bins(session, bin_ids):
         languages[member.language] = languages.get(member.language, 0) + 1
-    _texts, shown, texted = sms.for_alert(
-        session, bin_ids, messages, data.urgent, _typed_sms(data), settings
-    )
+    shown: list[sms.SmsPreview] = []
+    texted = 0
+    if sms_too:  # not for the preview's audio, which needs the texts only
+        _texts, shown, texted = sms.for_alert(
+            session, bin_ids, messages, data.urgent, _typed_sms(data), settings
+        )
     return AlertDraft(
         messages=messages,
         member_languages=languages,

@@ -27,7 +27,7 @@ from binalert.alerts.spoken import spoken_texts
 from binalert.alerts.stand_in import is_stand_in
 from binalert.deliveries import lifecycle
 from binalert.errors import Invalid
-from binalert.models import Bin, Channels, Member
+from binalert.models import Bin, Channels
 from binalert.settings import Settings
 from binalert.sms.text import SmsTextError, check_parts, check_sms_text, sms_parts
 from tts import phrase
@@ -57,11 +57,13 @@ def sms_texts(
     messages: Mapping[str, str],
     urgent: bool,
     typed: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """The SMS text of each language of the alert that has something to text: the typed SMS
-    text, else its message (a recording's stand-in is no message). Refuses a typed text the
-    SMS rules refuse (Invalid, 422)."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(the SMS text of each language of the alert that has something to text: the typed SMS
+    text, else its message (a recording's stand-in is no message); why a language's text
+    cannot be texted (an emoji, say): a call-only alert still goes, an alert that texts
+    members is refused by require_fitting)."""
     texts: dict[str, str] = {}
+    unfit: dict[str, str] = {}
     for language, message in messages.items():
         own = (typed or {}).get(language)
         if own is None and is_stand_in(language, message):
@@ -69,13 +71,16 @@ def sms_texts(
         try:
             texts[language] = compose(bins, own if own is not None else message, language, urgent)
         except SmsTextError as error:
-            raise Invalid(f"the SMS text in {language}: {error}") from error
-    return texts
+            unfit[language] = str(error)
+    return texts, unfit
 
 
-def previews(texts: Mapping[str, str], max_parts: int) -> list[SmsPreview]:
-    """Each language's SMS as it will go: its encoding, its parts, and why not if too long."""
-    shown = []
+def previews(
+    texts: Mapping[str, str], max_parts: int, unfit: Mapping[str, str] | None = None
+) -> list[SmsPreview]:
+    """Each language's SMS as it will go: its encoding, its parts, and why not if too long
+    (or, `unfit`, not textable at all)."""
+    shown = [SmsPreview(lang, "", "ucs2", 0, why) for lang, why in (unfit or {}).items()]
     for language, text in texts.items():
         counted = sms_parts(text)
         try:
@@ -95,41 +100,47 @@ def texted_members(
 ) -> int:
     """How many active members of these BINs such an alert may text: by their channels (or
     their BIN's) with a textable number and no STOP, as open_deliveries decides it, and for
-    an urgent alert those of a BIN with the SMS fallback who have a textable number."""
-    defaults = {b.id: (b.urgent_channels, b.message_channels) for b in bins}
+    an urgent alert those of a BIN with the SMS fallback who have a textable number. Only
+    members who may be texted at all are read (most BINs call everyone: none). A member in
+    two of the BINs counts once, by the first BIN that may text them (a delivery keeps the
+    first BIN: this may count one more, never one less)."""
+    if not sms_countries:
+        return 0
     fallback = {b.id for b in bins if b.sms_fallback and urgent}
+    column = "urgent_channels" if urgent else "message_channels"
+    calling = {b.id for b in bins if getattr(b, column) == Channels.CALL.value}
+    rows = alerts_repo.sms_candidates(session, [b.id for b in bins], column, calling, fallback)
+    defaults = {b.id: (b.urgent_channels, b.message_channels) for b in bins}
     as_sms = (Channels.SMS.value, Channels.SMS.value)
     seen: set[int] = set()
     count = 0
-    for member, bin_id in alerts_repo.members_in_bins(session, [b.id for b in bins]):
-        if member.id in seen:
+    for row in rows:
+        if row.id in seen:
             continue
-        seen.add(member.id)
-        if bin_id in fallback:
-            chosen = lifecycle.channels_of(True, True, _as_default(member), as_sms, sms_countries)
+        seen.add(row.id)
+        member = _Candidate(row.phone, row.second_phone, row.urgent_channels, row.message_channels)
+        if row.bin_id in fallback:
+            chosen = lifecycle.channels_of(True, True, member.as_default(), as_sms, sms_countries)
         else:
-            chosen = lifecycle.channels_of(
-                urgent, True, member, defaults.get(bin_id), sms_countries
-            )
+            default = defaults.get(row.bin_id)
+            chosen = lifecycle.channels_of(urgent, True, member, default, sms_countries)
         count += chosen["sms_phone"] is not None
     return count
 
 
 @dataclass(frozen=True)
-class _Fallback:  # a member as the fallback texts them: whatever they chose for calls
-    id: int
-    language: str
+class _Candidate:  # a member as channels_of reads one (not stopped: the query left those out)
     phone: str
     second_phone: str | None
-    sms_stopped_at: datetime | None
-    urgent_channels: str | None = None
-    message_channels: str | None = None
+    urgent_channels: str | None
+    message_channels: str | None
+    id: int = 0
+    language: str = ""
+    sms_stopped_at: datetime | None = None
 
-
-def _as_default(member: Member) -> _Fallback:
-    return _Fallback(
-        member.id, member.language, member.phone, member.second_phone, member.sms_stopped_at
-    )
+    def as_default(self) -> _Candidate:
+        """As the BIN's fallback texts them: whatever they chose for calls."""
+        return _Candidate(self.phone, self.second_phone, None, None)
 
 
 def for_alert(
@@ -145,8 +156,8 @@ def for_alert(
     than BINALERT_SMS_MAX_PARTS allows or a language has none; an alert that texts nobody
     keeps the texts that fit."""
     bins = alerts_repo.bins(session, bin_ids)
-    texts = sms_texts(bins, messages, urgent, typed)
-    shown = previews(texts, settings.sms_max_parts)
+    texts, unfit = sms_texts(bins, messages, urgent, typed)
+    shown = previews(texts, settings.sms_max_parts, unfit)
     texted = texted_members(session, bins, urgent, lifecycle.sms_countries_of(session))
     require_fitting(shown, texted, messages.keys())
     return {p.language: p.text for p in shown if p.refused is None}, shown, texted

@@ -74,6 +74,8 @@ def test_an_sms_over_the_parts_allowed_is_refused_at_the_preview_when_anyone_is_
     client: TestClient, world: World, store: Store
 ) -> None:
     long_french = {"fr": ("Fenêtre fermée, reçu. " * 45)[:1000]}
+    emoji = {"nl": "Politie ter plaatse \U0001f694, blijf binnen."}
+    assert create_alert(client, world, messages=emoji)["sms_texts"] == {}  # the calls go
     nobody_texted = _preview(client, world, messages=long_french)
     assert nobody_texted.status_code == 200  # the calls go out: only the SMS would be too long
     assert re.search(
@@ -85,6 +87,8 @@ def test_an_sms_over_the_parts_allowed_is_refused_at_the_preview_when_anyone_is_
     message = refused.json()["message"]
     assert "goes by SMS to 1 members" in message and "UCS-2" in message, message
     assert "shorten it by about" in message
+    unfit = _preview(client, world, messages=emoji)
+    assert unfit.status_code == 422 and "cannot be sent by SMS" in unfit.json()["message"]
     sent = client.post(
         "/api/v1/alerts",
         json={"bin_ids": [world.bin_a], "incident_ref": "PV", "messages": long_french},
@@ -277,3 +281,28 @@ def test_the_bins_coordinator_sets_its_default_channels_and_sms_fallback(
             )
         ).one()
     assert (call, phone) == (True, MOBILE)  # the BIN's default: both
+
+
+@SQLITE_ONLY
+def test_a_message_is_texted_as_a_message_to_members_who_want_messages_by_sms(
+    client: TestClient, world: World, store: Store
+) -> None:
+    member = _sms_member(store, world, urgent_channels="call", message_channels="sms")
+    sent = client.post(
+        "/api/v1/messages",
+        json={
+            "bin_ids": [world.bin_a],
+            "subject": "Inbraakpreventie",
+            "messages": {"nl": "Sluit uw ramen als u weggaat."},
+        },
+        headers=world.auth("police"),
+    )
+    assert sent.status_code == 202, sent.text
+    text = sent.json()["sms_texts"]["nl"]
+    assert text.startswith("Bericht van de lokale politie Brugge")  # not "Dringend"
+    assert "Informatie voor de politie? Bel 101." in text and text.endswith("met 1.")
+    with store.session() as s:
+        call, phone = s.execute(
+            select(Delivery.call, Delivery.sms_phone).where(Delivery.member_id == member)
+        ).one()
+    assert (call, phone) == (False, MOBILE)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, select
+from sqlalchemy import column, insert, select, table
 
 from binalert import migrate
 from binalert.clock import Travel, travel, utcnow
@@ -18,7 +18,6 @@ from binalert.deliveries import lifecycle
 from binalert.deliveries.policy import RetryPolicy
 from binalert.models import (
     Alert,
-    Bin,
     CallOutcome,
     Delivery,
     MessageApproval,
@@ -295,11 +294,29 @@ def test_a_message_awaiting_approval_before_the_upgrade_waits_for_each_of_its_zo
     store = Store(db_url)
     try:
         now = utcnow()
-        # Core, with the columns revision 0007 has: the ORM models carry later ones too.
+        # Core, with the columns revision 0007 has: the ORM models carry later ones too (and
+        # their Python-side defaults, which a Core insert of the model's table would add).
+        bins_0007 = table(
+            "bins",
+            *(
+                column(name)
+                for name in (
+                    "id",
+                    "name",
+                    "municipality",
+                    "police_zone",
+                    "created_at",
+                    "calling_start",
+                    "calling_end",
+                    "call_on_sundays",
+                    "call_on_holidays",
+                )
+            ),
+        )
         with store.engine.begin() as connection:
             bin_ids = [
                 connection.execute(
-                    insert(Bin.__table__)
+                    insert(bins_0007)
                     .values(
                         name=name,
                         municipality="Gemeente",
@@ -310,7 +327,7 @@ def test_a_message_awaiting_approval_before_the_upgrade_waits_for_each_of_its_zo
                         call_on_sundays=False,
                         call_on_holidays=False,
                     )
-                    .returning(Bin.__table__.c.id)
+                    .returning(bins_0007.c.id)
                 ).scalar_one()
                 for name, zone in (("Sint-Kruis", ZONE_1), ("Outremeuse", ZONE_2))
             ]

@@ -102,3 +102,31 @@ def test_the_police_preview_the_sms_and_follow_its_receipt_and_reply(
     assert page.evaluate("window.__notReloaded === true"), "the page was reloaded, not live"
     shoot(page, "sms-live-acknowledged")
     page.goto("about:blank")  # the live page's stream ends with it (Lea is still to call)
+
+
+def test_the_coordinator_sets_channels_and_sees_who_replied_stop(
+    page: Page, base: str, sqlite_store: Store
+) -> None:
+    found = add_bin(
+        sqlite_store, "BIN Assebroek", ZONE, [("Sam", MOBILE, "nl"), ("Lea", "050 12 34 40", "nl")]
+    )
+    with sqlite_store.session() as s:
+        s.execute(update(Member).where(Member.name == "Sam").values(sms_stopped_at=utcnow()))
+    sign_in(page, base, person(sqlite_store, Role.COORDINATOR, bin_ids=[found]))
+    page.goto(f"{base}/bins/{found}/members")
+    sam = page.locator("tbody tr", has_text="Sam")
+    expect(sam.locator(".sms-stopped")).to_contain_text("STOP")
+    page.locator("#bin-urgent_channels").select_option("both")
+    page.locator("#sms_fallback").check()
+    page.locator("#bin-channels button[type=submit]").click()
+    page.wait_for_url(f"{base}/bins/{found}/members")
+    expect(page.locator("#bin-urgent_channels")).to_have_value("both")
+    expect(page.locator("#sms_fallback")).to_be_checked()
+    lea = page.locator("tbody tr", has_text="Lea")
+    expect(lea.locator("td.channels")).to_contain_text("een oproep en een sms")
+    lea.get_by_role("link", name="Bewerken").click()
+    page.locator("#urgent_channels").select_option("call")
+    page.locator("form.card button[type=submit]").click()
+    page.wait_for_url(f"{base}/bins/{found}/members")
+    expect(lea.locator("td.channels")).to_have_text("een oproep")  # her own choice now
+    shoot(page, "sms-coordinator-channels")
