@@ -964,11 +964,11 @@ def record_receipt(
     status = sms_rules.RECEIPT_STATES.get(state.strip().upper())
     if status is None:
         return Receipt.RECORDED  # ENROUTE, ACCEPTD: not final, nothing to store
-    part = sms.part_of(session, message_id)
-    if part is not None:
-        if not sms.set_part(session, part.id, status.value, now):
-            return Receipt.RECORDED  # a receipt offered again: known already
-        sms_id = part.sms_id
+    updated = sms.set_part(session, message_id, status.value, now)
+    if updated is not None:
+        sms_id = updated
+    elif sms.part_of(session, message_id) is not None:
+        return Receipt.RECORDED  # a receipt offered again: known already
     else:
         e164 = caller_e164(phone) if phone else None
         lost = sms.unmatched_to(session, e164, now - RECEIPT_LOOKBACK) if e164 else None

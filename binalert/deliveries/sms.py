@@ -165,14 +165,17 @@ def part_of(session: Session, message_id: str) -> AnyRow | None:
     return session.connection().execute(query).first()
 
 
-def set_part(session: Session, part_id: int, status: str, now: datetime) -> bool:
-    """A receipt for one part (once: a repeated receipt changes nothing)."""
+def set_part(session: Session, message_id: str, status: str, now: datetime) -> int | None:
+    """A receipt for the part with this message id, once: its SMS's id, or None when no part
+    awaits a receipt under that id (unknown, or a repeated receipt)."""
     statement = (
         update(SMS_PARTS)
-        .where(_p.id == part_id, _p.status == SENT)
+        .where(_p.message_id == message_id, _p.status == SENT)
         .values(status=status, receipt_at=now)
+        .returning(_p.sms_id)
     )
-    return bool(session.connection().execute(statement).rowcount)  # type: ignore[attr-defined]
+    sms_id: int | None = session.connection().scalar(statement)
+    return sms_id
 
 
 def part_statuses(session: Session, sms_id: int) -> list[str]:
