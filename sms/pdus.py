@@ -246,6 +246,7 @@ class Reassembly:
     """Parts of concatenated messages until all have come (kept `keep_seconds` at most)."""
 
     keep_seconds: float = 300.0
+    keep_at_most: int = 1000  # messages waiting for parts: senders are claims, memory is not
     _parts: dict[tuple[str, int, int], dict[int, str]] = field(default_factory=dict)
     _since: dict[tuple[str, int, int], float] = field(default_factory=dict)
 
@@ -259,6 +260,10 @@ class Reassembly:
             self._parts.pop(stale, None)
             self._since.pop(stale, None)
         key = (part.source, part.reference, part.total)
+        if key not in self._parts and len(self._parts) >= self.keep_at_most:
+            oldest = min(self._since, key=self._since.__getitem__)
+            self._parts.pop(oldest, None)
+            self._since.pop(oldest, None)
         parts = self._parts.setdefault(key, {})
         self._since.setdefault(key, now)
         parts[part.sequence] = part.text

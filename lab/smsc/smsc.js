@@ -309,7 +309,7 @@ function onBind(session, pdu, receives) {
   session.bound = true;
   session.receives = receives;
   session.systemId = pdu.system_id;
-  session.send(pdu.response({system_id: 'binalert-lab-smsc'}));
+  session.send(pdu.response({system_id: 'binalert-lab'}));  // SMPP: at most 15 characters
   log('bound', pdu.command, pdu.system_id);
   pump();
 }

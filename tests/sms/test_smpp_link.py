@@ -46,6 +46,7 @@ async def bound_link(
     *,
     on_message: Any = None,
     response_timeout: float = 30,
+    throttle_pause: float = 0.5,
     **settings: Any,
 ) -> AsyncIterator[SmppLink]:
     link = SmppLink(
@@ -54,6 +55,7 @@ async def bound_link(
         on_message or inbox.on_message,
         submit_wait=10,
         response_timeout=response_timeout,
+        throttle_pause=throttle_pause,
     )
     await link.start()
     try:
@@ -157,7 +159,7 @@ async def test_a_full_smsc_queue_is_waited_out_and_an_unanswered_submit_is_not_s
 ) -> None:
     numbers = HANDSET.DELIVERED.numbers(12, start=300)
     smsc.configure(window=2, latency_ms=50)  # the SMSC holds 2 unanswered submits a bind
-    async with bound_link(smsc, Inbox(), window=6, mps=100) as link:
+    async with bound_link(smsc, Inbox(), window=6, mps=100, throttle_pause=0.1) as link:
         results = await asyncio.gather(*(link.submit(n, "Test") for n in numbers))
     assert all(isinstance(r, Submitted) for r in results)
     assert smsc.status()["answers"].get("0x14", 0) > 0, "the SMSC never said its queue was full"
