@@ -17,7 +17,7 @@ from api.routers import alerts, audit, bins, events, media, members, ops, record
 from api.routers import messages as message_api
 from api.routers import zones as zone_api
 from api.security import SecurityHeaders
-from api.web import accounts, calling_hours, follow_ups, home, reports, setup, signin
+from api.web import accounts, calling_hours, follow_ups, home, reports, setup, signin, signup
 from api.web import alerts as alert_pages
 from api.web import areas as area_pages
 from api.web import members as member_pages
@@ -54,6 +54,7 @@ PAGE_ROUTERS = (
     zone_pages,
     calling_hours,
     area_pages,
+    signup,
 )
 
 DESCRIPTION = """Voice alerts for Belgian neighbourhood information networks (BIN).

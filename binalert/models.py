@@ -682,3 +682,81 @@ class MemberRecord(Base):
     channel: Mapped[str] = mapped_column(String(20))  # RecordChannel
     actor: Mapped[str] = mapped_column(String(200))  # "member", an account's e-mail, "system"
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SignupPage(Base):
+    """A BIN's sign-up page (#24): the unguessable link token its coordinator shares (on a
+    flyer with a QR code) and renews, whether confirmed sign-ups join at once or wait for the
+    coordinator, the page's and flyer's languages, and the contact the consent text names."""
+
+    __tablename__ = "signup_pages"
+
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str | None] = mapped_column(String(64), unique=True)  # None: no page
+    auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
+    languages: Mapped[str] = mapped_column(String(20), default="nl,fr,de,en")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SignupStatus(enum.StrEnum):
+    UNCONFIRMED = "unconfirmed"  # the verification call has not had its 1 yet
+    CONFIRMED = "confirmed"  # pressed 1: waiting for the coordinator
+
+
+class Signup(Base):
+    """A person who signed up on a BIN's page (#24), until they are a member. Kept apart from
+    members: a number nobody confirmed is in no member query (alerts, call backs, exports,
+    counts), and forgetting it is deleting one row. Approved: the member is made and this row
+    goes; refused: it goes; unconfirmed: forgotten 48 hours after the sign-up."""
+
+    __tablename__ = "signups"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20), index=True)  # E.164, the one verified
+    second_phone: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2))
+    channels: Mapped[str] = mapped_column(String(10), default=Channels.CALL.value)
+    street: Mapped[str | None] = mapped_column(String(200))
+    house_number: Mapped[str | None] = mapped_column(String(20))
+    consent_version: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=SignupStatus.UNCONFIRMED.value)
+    client: Mapped[str] = mapped_column(String(64), index=True)  # keyed hash of the address
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ServiceCallStatus(enum.StrEnum):
+    QUEUED = "queued"
+    CALLING = "calling"
+    DONE = "done"
+
+
+class ServiceCall(Base):
+    """A short call that says something and may wait for a 1 (#24): a sign-up's verification,
+    "you are in", a code read out. Queued by binalert.service_calls, placed by
+    ivr/service_calls.py (counted against the PBX's channels), its outcome handed to the
+    purpose's handler (binalert.service_outcomes). Forgotten after 48 hours."""
+
+    __tablename__ = "service_calls"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(30))  # verify, welcome, ...
+    subject_id: Mapped[int | None] = mapped_column(BigId)  # the purpose's row (a sign-up's id)
+    bin_id: Mapped[int | None] = mapped_column(BigId)
+    phone: Mapped[str] = mapped_column(String(20), index=True)  # E.164
+    language: Mapped[str] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(Text)  # what is said (then, if wait_for_key, the 1)
+    wait_for_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default=ServiceCallStatus.QUEUED.value)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # pressed_1, no_key, no_answer, ...
+    pbx: Mapped[str | None] = mapped_column(String(100))
+    channel_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_service_calls_open", "status", "pbx"),)

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, CursorResult, Delete, delete, exists, func
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from binalert.clock import utcnow
+from binalert.members.signup import FORGET_AFTER, forget_unconfirmed
 from binalert.models import (
     OPEN_DELIVERY_STATUSES,
     Alert,
@@ -31,6 +32,7 @@ from binalert.models import (
     DeliveryEvent,
     DeliveryStatus,
 )
+from binalert.service_calls import forget_before
 from tts.cache import AudioCache
 
 FINISHED = (AlertStatus.COMPLETED, AlertStatus.CANCELLED, AlertStatus.EXPIRED)
@@ -195,3 +197,12 @@ def _execute_delete(session: Session, statement: Delete) -> int:
     """Run a bulk DELETE (objects already loaded in the session are not synchronised)."""
     cursor = session.execute(statement, execution_options={"synchronize_session": False})
     return int(cast(CursorResult[Any], cursor).rowcount or 0)
+
+
+def forget_signups(session: Session, now: datetime) -> int:
+    """#24: forget the sign-ups nobody confirmed within 48 hours, and the service calls older
+    than that (their numbers with them). How many sign-ups went. Run by every dispatcher's
+    service calls every ten minutes and by `binalert purge`."""
+    forgotten = forget_unconfirmed(session, now)
+    forget_before(session, now - FORGET_AFTER)
+    return forgotten

@@ -255,6 +255,17 @@ class Settings(BaseSettings):
     """Where `binalert tts install-voice` puts Piper voices and `piper:NAME` finds them
     (default ~/.local/share/binalert/voices)."""
     retention_days: int = 90
+    signup_calls_per_number_hour: int = Field(default=1, ge=0, le=10)
+    """Verification calls to one number within an hour (a sign-up page's, #24); with the next
+    two, nobody can use the page to make binalert ring a stranger again and again."""
+    signup_calls_per_number_day: int = Field(default=3, ge=0, le=20)
+    signup_per_client_hour: int = Field(default=5, ge=0, le=100)
+    """Sign-ups from one client address within an hour (more are answered 429)."""
+    signup_calls_per_hour: int = Field(default=60, ge=0, le=10_000)
+    """Verification calls within an hour, all BINs and addresses together."""
+    service_calls_at_once: int = Field(default=2, ge=0, le=100)
+    """Service calls (verification, "you are in", a code read out) at once on one PBX; they
+    also count against its max_channels, and never take its last free line."""
 
     @classmethod
     def settings_customise_sources(
@@ -478,6 +489,12 @@ def _refuse_weak(secret: SecretStr, what: str) -> None:
 def _explicit(entry: Any) -> Any:
     """A PBX entry as the values it sets (a PbxSettings keeps only what was given)."""
     return entry.model_dump(exclude_unset=True) if isinstance(entry, PbxSettings) else entry
+
+
+def sms_configured(settings: Settings) -> bool:
+    """Whether this installation sends SMS (#22: an SMSC configured, BINALERT_SMSC_*): only
+    then may people choose SMS on a sign-up page, and hear about it as an option."""
+    return bool(getattr(settings, "smsc_host", None))
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -14,7 +14,7 @@ from binalert.auth.schemas import Caller
 from binalert.clock import utcnow
 from binalert.errors import DomainError
 from binalert.models import ApiToken, Role
-from binalert.retention import cutoff, purge_call_details, purge_sounds
+from binalert.retention import cutoff, forget_signups, purge_call_details, purge_sounds
 from binalert.settings import get_settings
 from binalert.tokens import create_token, find_token, revoke_token
 from binalert.workers import repository as heartbeats
@@ -169,6 +169,7 @@ def purge(
         with store.session() as session:
             result = purge_call_details(session, older_than)
             ended_sessions = sessions.purge(session, older_than)
+            signups = forget_signups(session, utcnow())
     finally:
         store.dispose()
     sounds = purge_sounds(settings.sounds_dir, older_than)
@@ -178,7 +179,8 @@ def purge(
         f"{result.delivery_events} events; {result.summarised} summarised, "
         f"{result.skipped_open} skipped (deliveries still open); "
         f"{sounds} cached sound(s) unused since then deleted; "
-        f"{ended_sessions} ended page session(s) deleted"
+        f"{ended_sessions} ended page session(s) deleted; "
+        f"{signups} sign-up(s) nobody confirmed within 48 hours forgotten"
     )
 
 

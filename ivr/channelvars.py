@@ -30,7 +30,22 @@ INVALID = "BINALERT_INVALID"
 MACHINE = "BINALERT_MACHINE"  # 1 once a long greeting was heard
 TRANSFER_LINE = "BINALERT_TRANSFER_LINE"  # the dispatch line's digits: its GROUP's name
 
+# A service call (#24, ivr/service_calls.py): one spoken text, optionally a 1 listened for.
+SERVICE_AUDIO = "BINALERT_SERVICE_AUDIO"  # the text, in the listener's language
+SERVICE_THANKS_AUDIO = "BINALERT_SERVICE_THANKS_AUDIO"  # after a 1
+SERVICE_WAIT = "BINALERT_SERVICE_WAIT"  # 1: listen for a 1 (and say the text twice at most)
+SERVICE_PLAYS = "BINALERT_SERVICE_PLAYS"  # set by the dialplan: how often the text was said
+SERVICE_CONTEXT = "binalert-service"
+SERVICE_GROUP = "service@binalert"  # the dialplan's GROUP of service calls: held lines
+EVENT_SERVICE = "BinalertService"  # CallId:, Result: pressed_1 | no_key | heard
+RESULT_PRESSED_1 = "pressed_1"
+RESULT_NO_KEY = "no_key"
+RESULT_HEARD = "heard"
+
 ORIGINATE_VARIABLES = (
+    SERVICE_AUDIO,
+    SERVICE_THANKS_AUDIO,
+    SERVICE_WAIT,
     CALL_ID,
     FIRST_AUDIO,
     REPLAY_AUDIO,
@@ -79,6 +94,7 @@ UNKNOWN_CONTEXT = "binalert-unknown"
 CALLBACK_CONTEXTS = (CALLBACK_CONTEXT, NO_ALERT_CONTEXT, UNKNOWN_CONTEXT)
 
 DIALPLAN_ONLY_VARIABLES = (
+    SERVICE_PLAYS,
     PLAYS,
     INVALID,
     MACHINE,
@@ -101,7 +117,14 @@ EVENT_RESULT = "BinalertResult"
 EVENT_AMD = "BinalertAmd"
 EVENT_TRANSFER = "BinalertTransfer"  # the member pressed 3: being put through to the police
 EVENT_INBOUND = "BinalertInbound"  # someone calls the BIN number (Caller:, Asserted: 1/0)
-USER_EVENTS = (EVENT_ACK, EVENT_RESULT, EVENT_AMD, EVENT_TRANSFER, EVENT_INBOUND)
+USER_EVENTS = (
+    EVENT_ACK,
+    EVENT_RESULT,
+    EVENT_AMD,
+    EVENT_TRANSFER,
+    EVENT_INBOUND,
+    EVENT_SERVICE,
+)
 
 AMD_HUMAN = "HUMAN"  # a BinalertAmd Status other than this: a long greeting was heard
 RESULT_MACHINE = "machine"

@@ -21,6 +21,7 @@ from panoramisk.message import Message
 from sqlalchemy.exc import SQLAlchemyError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from binalert import service_calls
 from binalert.clock import utcnow
 from binalert.deliveries import lifecycle as deliveries
 from binalert.deliveries import two_way
@@ -114,6 +115,8 @@ class Dialer:
         # Someone calls the BIN number (ivr.callbacks answers it); None: the dialplan's own
         # timeout tells them what this number is.
         self.on_inbound: Callable[[Message], None] | None = None
+        # Others following calls on this PBX's AMI session (ivr.service_calls): every event.
+        self.listeners: list[Callable[[Message], None]] = []
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -219,7 +222,7 @@ class Dialer:
             inbound = await self.inbound_calls()
             if inbound is None:  # unknown: as many as the dialplan lets in, at worst
                 inbound = self.pbx.inbound_cap
-            inbound += await self.transfer_lines()
+            inbound += await self.transfer_lines() + await self.service_lines()
             free = self.pbx.max_channels - self._outbound_in_flight() - inbound
             self._inbound_held = inbound > 0 and free <= 0
             batch = min(free, max(1, int(self.pbx.max_cps)))
@@ -275,6 +278,23 @@ class Dialer:
             return 0
         value = response.get("Value") or "0"
         return int(value) if response.get("Response") == "Success" and value.isdigit() else 0
+
+    async def service_lines(self) -> int:
+        """Lines held by service calls (#24: a sign-up's verification, "you are in"; placed
+        by ivr.service_calls on this PBX, by any worker). Answered, each is in
+        service@binalert on the PBX; ringing, it is in no group yet (an Originate cannot set
+        one), but the store knows it as being placed: the larger of the two counts."""
+        in_store = await self.db(service_calls.open_on, self.pbx.name, utcnow())
+        try:
+            response = await self.ami.action(
+                {"Action": "Getvar", "Variable": f"GROUP_COUNT({cv.SERVICE_GROUP})"}
+            )
+        except AmiError as error:
+            log.warning("PBX %s: service call lines unknown: %s", self.pbx.name, error)
+            return in_store
+        value = response.get("Value") or "0"
+        live = int(value) if response.get("Response") == "Success" and value.isdigit() else 0
+        return max(live, in_store)
 
     def _outbound_in_flight(self) -> int:
         """The calls this dialer placed (the call backs it follows are inbound calls)."""
@@ -448,6 +468,8 @@ class Dialer:
     # -- AMI events (called on the loop; must not raise, must not block) ----------------
 
     def on_event(self, message: Message) -> None:
+        for listener in self.listeners:
+            listener(message)
         name = message.event
         if name == "UserEvent":
             self._on_user_event(message)

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from binalert.clock import utcnow
 from binalert.runtime import Runtime
-from binalert.settings import PbxSettings
+from binalert.settings import PbxSettings, sms_configured
 from binalert.workers import repository as heartbeats
 from binalert.workers.health import STALE_BEATS, DialerReport, report_of
 from ivr.ami import AmiConfig, AmiConnection
@@ -30,6 +30,7 @@ from ivr.callbacks import CallBacks
 from ivr.dialer import Dialer
 from ivr.health import SpeechHealth
 from ivr.recovery import Recovery
+from ivr.service_calls import ServiceCalls
 from ivr.storewriter import StoreWriter
 from ivr.two_way import TransferLines, TwoWaySounds, WithTransfer
 
@@ -45,6 +46,7 @@ class DispatcherService:
         self._audio = audio
         self.dialers: list[Dialer] = []
         self.call_backs: list[CallBacks] = []
+        self.service_calls: list[ServiceCalls] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._db_pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-db")
         self._writer = StoreWriter(runtime.store, self._db_pool)
@@ -70,6 +72,9 @@ class DispatcherService:
                     self._sweep(dialer, recovery, self.call_backs[-1]), name=f"sweep-{pbx.name}"
                 )
             )
+        for service_calls in self.service_calls:
+            name = f"service-calls-{service_calls.pbx.name}"
+            self._tasks.append(asyncio.create_task(service_calls.run(), name=name))
         self._tasks.append(asyncio.create_task(self._heartbeat(), name="heartbeat"))
         if self._audio is None:  # the runtime's speech: check that it speaks
             self._tasks.append(asyncio.create_task(self._watch_speech(), name="speech-check"))
@@ -105,6 +110,10 @@ class DispatcherService:
         call_backs = CallBacks(dialer.line(), sounds, settings, pbx.inbound_cap)
         dialer.on_inbound = call_backs.on_inbound
         self.call_backs.append(call_backs)
+        # Service calls (#24): verification and "you are in", on the dialer's AMI session.
+        service_calls = ServiceCalls(dialer, self.runtime.speech, sms_configured(settings))
+        dialer.listeners.append(service_calls.on_event)
+        self.service_calls.append(service_calls)
         recovery = Recovery(dialer)
         ami.on_ready(recovery.reconcile)
         ami.on_ready(call_backs.forget_published)
@@ -201,6 +210,8 @@ class DispatcherService:
 
     async def stop(self) -> None:
         grace = self.runtime.settings.shutdown_grace
+        for service_calls in self.service_calls:
+            service_calls.stop()
         await asyncio.gather(*(d.stop(grace) for d in self.dialers))
         for task in self._tasks:
             task.cancel()

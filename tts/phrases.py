@@ -20,6 +20,13 @@ from tts.voices import check_language
 # - unknown: anyone else (spoken in every language of UNKNOWN_LANGUAGES, one after the other).
 PHRASES: dict[str, dict[str, str]] = {
     "nl": {
+        # SMS (#22): written out in full, GSM 7-bit only (a text stays 160 characters a part)
+        "sms_intro": "Dringend bericht van de lokale politie {zone} "
+        "voor het buurtinformatienetwerk {bin_name}:",
+        "sms_intro_notice": "Bericht van de lokale politie {zone} "
+        "voor het buurtinformatienetwerk {bin_name}:",
+        "sms_101": "Informatie voor de politie? Bel 101.",  # unless the message says 101
+        "sms_end": "Bij nood: bel 112. Hebt u dit bericht gelezen? Antwoord dan met 1.",
         "intro_notice": "Bericht van de lokale politie {zone}. "
         "Voor het buurtinformatienetwerk {bin_name}.",
         "machine_notice": "Dit was een bericht van de lokale politie {zone}. "
@@ -47,15 +54,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "Er is nu geen bericht voor u. Voor de politie: bel 101. Bij nood: bel 112.",
         "unknown": "Dit nummer stuurt alleen berichten van het buurtinformatienetwerk. "
         "Voor de politie: bel 101. Bij nood: bel 112.",
-        # SMS (#22): written out in full, GSM 7-bit only (a text stays 160 characters a part)
-        "sms_intro": "Dringend bericht van de lokale politie {zone} "
-        "voor het buurtinformatienetwerk {bin_name}:",
-        "sms_intro_notice": "Bericht van de lokale politie {zone} "
-        "voor het buurtinformatienetwerk {bin_name}:",
-        "sms_101": "Informatie voor de politie? Bel 101.",  # unless the message says 101
-        "sms_end": "Bij nood: bel 112. Hebt u dit bericht gelezen? Antwoord dan met 1.",
     },
     "fr": {
+        "sms_intro": "Message urgent de la police locale {zone} "
+        "pour le réseau d'information de quartier {bin_name} :",
+        "sms_intro_notice": "Message de la police locale {zone} "
+        "pour le réseau d'information de quartier {bin_name} :",
+        "sms_101": "Des informations pour la police ? Appelez le 101.",
+        "sms_end": "En cas d'urgence : appelez le 112. Vous avez lu ce message ? Répondez par 1.",
         "intro_notice": "Message de la police locale {zone}. "
         "Pour le réseau d'information de quartier {bin_name}.",
         "machine_notice": "C'était un message de la police locale {zone}. "
@@ -87,14 +93,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "Pour la police : appelez le 101. En cas d'urgence : appelez le 112.",
         "unknown": "Ce numéro envoie uniquement les messages du réseau d'information de "
         "quartier. Pour la police : appelez le 101. En cas d'urgence : appelez le 112.",
-        "sms_intro": "Message urgent de la police locale {zone} "
-        "pour le réseau d'information de quartier {bin_name} :",
-        "sms_intro_notice": "Message de la police locale {zone} "
-        "pour le réseau d'information de quartier {bin_name} :",
-        "sms_101": "Des informations pour la police ? Appelez le 101.",
-        "sms_end": "En cas d'urgence : appelez le 112. Vous avez lu ce message ? Répondez par 1.",
     },
     "de": {
+        "sms_intro": "Dringende Nachricht der lokalen Polizei {zone} "
+        "für das Nachbarschaftsinformationsnetzwerk {bin_name}:",
+        "sms_intro_notice": "Nachricht der lokalen Polizei {zone} "
+        "für das Nachbarschaftsinformationsnetzwerk {bin_name}:",
+        "sms_101": "Hinweise für die Polizei? Rufen Sie die 101 an.",
+        "sms_end": "Im Notfall: Rufen Sie die 112 an. Haben Sie diese Nachricht gelesen? "
+        "Dann antworten Sie mit 1.",
         "intro_notice": "Nachricht der lokalen Polizei {zone}. "
         "Für das Nachbarschaftsinformationsnetzwerk {bin_name}.",
         "machine_notice": "Das war eine Nachricht der lokalen Polizei {zone}. "
@@ -128,15 +135,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "unknown": "Diese Nummer sendet nur Nachrichten des "
         "Nachbarschaftsinformationsnetzwerks. "
         "Für die Polizei: Rufen Sie die 101 an. Im Notfall: Rufen Sie die 112 an.",
-        "sms_intro": "Dringende Nachricht der lokalen Polizei {zone} "
-        "für das Nachbarschaftsinformationsnetzwerk {bin_name}:",
-        "sms_intro_notice": "Nachricht der lokalen Polizei {zone} "
-        "für das Nachbarschaftsinformationsnetzwerk {bin_name}:",
-        "sms_101": "Hinweise für die Polizei? Rufen Sie die 101 an.",
-        "sms_end": "Im Notfall: Rufen Sie die 112 an. Haben Sie diese Nachricht gelesen? "
-        "Dann antworten Sie mit 1.",
     },
     "en": {
+        "sms_intro": "Urgent message from the local police {zone} "
+        "for the neighbourhood information network {bin_name}:",
+        "sms_intro_notice": "A message from the local police {zone} "
+        "for the neighbourhood information network {bin_name}:",
+        "sms_101": "Information for the police? Call 101.",
+        "sms_end": "In an emergency: call 112. Have you read this message? Then reply 1.",
         "intro_notice": "A message from the local police {zone}. "
         "For the neighbourhood information network {bin_name}.",
         "machine_notice": "This was a message from the local police {zone}. "
@@ -167,14 +173,56 @@ PHRASES: dict[str, dict[str, str]] = {
         "For the police: call 101. In an emergency: call 112.",
         "unknown": "This number only sends messages from the neighbourhood information "
         "network. For the police: call 101. In an emergency: call 112.",
-        "sms_intro": "Urgent message from the local police {zone} "
-        "for the neighbourhood information network {bin_name}:",
-        "sms_intro_notice": "A message from the local police {zone} "
-        "for the neighbourhood information network {bin_name}:",
-        "sms_101": "Information for the police? Call 101.",
-        "sms_end": "In an emergency: call 112. Have you read this message? Then reply 1.",
     },
 }
+# Service calls (#24; binalert.service_calls, ivr/service_calls.py): short calls that say one
+# thing and may wait for a 1. In the one table, kept together here:
+# - signup_verify: to a number someone gave on a BIN's sign-up page; a 1 confirms it (a
+#   stranger's number, if someone typed it in: they hang up and are forgotten);
+# - signup_welcome: the coordinator approved (or the BIN accepts at once): they are in;
+# - service_thanks: after a 1 on a service call.
+SERVICE_PHRASES: dict[str, dict[str, str]] = {
+    "nl": {
+        "signup_verify": "Goeiedag. Hier is het buurtinformatienetwerk {bin_name}. "
+        "Iemand heeft zich met dit nummer ingeschreven. "
+        "Was u dat? Om te bevestigen: druk op de toets 1. "
+        "Was u het niet? Leg dan gewoon in. Wij vergeten dit nummer.",
+        "signup_welcome": "Goeiedag. Hier is het buurtinformatienetwerk {bin_name}. "
+        "Welkom: u bent nu lid. U krijgt onze berichten voortaan op dit nummer.",
+        "service_thanks": "Dank u. Tot ziens.",
+    },
+    "fr": {
+        "signup_verify": "Bonjour. Ici le réseau d'information de quartier {bin_name}. "
+        "Quelqu'un s'est inscrit avec ce numéro. "
+        "C'était vous ? Pour confirmer : appuyez sur la touche 1. "
+        "Ce n'était pas vous ? Raccrochez simplement. Nous oublierons ce numéro.",
+        "signup_welcome": "Bonjour. Ici le réseau d'information de quartier {bin_name}. "
+        "Bienvenue : vous êtes maintenant membre. "
+        "Vous recevrez désormais nos messages à ce numéro.",
+        "service_thanks": "Merci. Au revoir.",
+    },
+    "de": {
+        "signup_verify": "Guten Tag. Hier ist das Nachbarschaftsinformationsnetzwerk "
+        "{bin_name}. Jemand hat sich mit dieser Nummer angemeldet. "
+        "Waren Sie das? Zum Bestätigen: Drücken Sie die Taste 1. "
+        "Waren Sie es nicht? Legen Sie einfach auf. Wir vergessen diese Nummer.",
+        "signup_welcome": "Guten Tag. Hier ist das Nachbarschaftsinformationsnetzwerk "
+        "{bin_name}. Willkommen: Sie sind jetzt Mitglied. "
+        "Sie erhalten unsere Nachrichten ab jetzt unter dieser Nummer.",
+        "service_thanks": "Danke. Auf Wiederhören.",
+    },
+    "en": {
+        "signup_verify": "Hello. This is the neighbourhood information network {bin_name}. "
+        "Someone signed up with this number. Was it you? To confirm: press the number 1. "
+        "Was it not you? Then simply hang up. We will forget this number.",
+        "signup_welcome": "Hello. This is the neighbourhood information network {bin_name}. "
+        "Welcome: you are now a member. From now on you will get our messages on this number.",
+        "service_thanks": "Thank you. Goodbye.",
+    },
+}
+for _lang, _pieces in SERVICE_PHRASES.items():
+    PHRASES[_lang].update(_pieces)
+SERVICE_PIECES = tuple(SERVICE_PHRASES["en"])
 PROMPT_RATE = 0.85  # the keys prompt (and "not the right key") at this share of the rate
 PIECES = ("intro", "prompt", "thanks", "invalid_key", "machine")
 NOTICE_PIECES = ("intro_notice", "machine_notice")  # a non-urgent message: not "urgent"

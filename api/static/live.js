@@ -31,10 +31,13 @@
   source = new EventSource(root.getAttribute("data-events"));
   ["call_started", "call_ended", "acknowledged", "transferred", "heard_on_call_back",
    "call_deferred", "delivery_final",
-   "sms_queued", "sms_sent", "sms_delivered", "sms_failed",
    "alert_completed", "alert_cancelled", "alert_expired"].forEach(function (kind) {
     source.addEventListener(kind, soon);
   });
   source.onmessage = soon;
   source.onerror = soon;
+  // SMS (#22): sent, its receipt, a failure; a reply 1 comes as "acknowledged"
+  ["sms_queued", "sms_sent", "sms_delivered", "sms_failed"].forEach(function (kind) {
+    source.addEventListener(kind, soon);
+  });
 })();

@@ -19,7 +19,7 @@ from binalert.auth.schemas import Caller
 from binalert.bins import service as bins
 from binalert.bins.schemas import BinChannels
 from binalert.errors import Conflict, Invalid
-from binalert.members import csvio, service
+from binalert.members import csvio, service, signup
 from binalert.members.schemas import MemberCreate, MemberOut, MemberPatch
 from binalert.paging import PageRequest
 from binalert.runtime import Runtime
@@ -58,7 +58,16 @@ def members_page(
         rows = [m for m in rows if _matches(m, query)]
     with runtime.store.session() as db:
         found = bins.get(db, caller, bin_id)
-    return page(request, "members.html", bin=found, members=rows, q=query, channels=CHANNEL_CHOICES)
+        waiting = signup.waiting(db, caller, bin_id)  # #24: sign-ups to approve
+    return page(
+        request,
+        "members.html",
+        bin=found,
+        members=rows,
+        q=query,
+        waiting=waiting,
+        channels=CHANNEL_CHOICES,
+    )
 
 
 CHANNEL_CHOICES = (("call", N_("a call")), ("sms", N_("an SMS")), ("both", N_("a call and an SMS")))
@@ -135,7 +144,8 @@ def edit_member(
     with runtime.store.session() as db:
         member = service.get(db, caller, member_id)
     values = member.model_dump(mode="json")
-    for key in ("second_phone", *CHANNEL_FIELDS):
+    values["second_phone"] = values["second_phone"] or ""
+    for key in CHANNEL_FIELDS:  # none: the BIN's default
         values[key] = values[key] or ""
     return _member_form(request, member=member, values=values, errors={})
 

@@ -175,6 +175,10 @@ def acknowledged_by_sms(session: Session, delivery_ids: Collection[int]) -> set[
     return {int(d) for d in session.scalars(query) if d is not None}
 
 
+def texted_only_count(session: Session, alert_id: int, member_bins: Scope = None) -> int:
+    return _delivery_count(session, alert_id, Delivery.call.is_(False), member_bins=member_bins)
+
+
 def acknowledged_by_sms_count(session: Session, alert_id: int, member_bins: Scope = None) -> int:
     acked = select(SmsReply.delivery_id).where(SmsReply.action == SMS_ACK)
     return _delivery_count(

@@ -98,6 +98,7 @@ class SmsStatsOut(BaseModel):
     by_status: dict[str, int] = {}
     parts: int = 0  # parts submitted to the SMSC (each is paid for)
     acknowledged: int = 0  # deliveries acknowledged by an SMS reply (also in `acknowledged`)
+    texted_only: int = 0  # deliveries the dialers never call: the member is only texted
 
 
 class AlertStatsOut(BaseModel):

@@ -84,5 +84,6 @@ def alert_stats(
             by_status=repo.sms_counts(session, alert.id, member_bins),
             parts=repo.sms_parts_total(session, alert.id, member_bins),
             acknowledged=repo.acknowledged_by_sms_count(session, alert.id, member_bins),
+            texted_only=repo.texted_only_count(session, alert.id, member_bins),
         ),
     )

@@ -111,23 +111,30 @@ def patch(
         if key in ("name", "phone", "language", "active") and value is None:
             continue
         setattr(member, key, value.value if isinstance(value, Language | Channels) else value)
+    _record_channels(session, caller, member, before)
     if changes.get("phone"):
         member.phone_kind = parse_phone(member.phone).kind
     session.flush()
-    after = {k: getattr(member, k) for k in channels}
-    if after != before:  # a member's channels: a change kept in their records (#24)
-        bin_ids = repo.bin_ids_of(session, member_id)
+    record(session, caller, "member.update", f"member:{member_id}", fields=sorted(changes))
+    return _out(session, member)
+
+
+def _record_channels(
+    session: Session, caller: Caller, member: Member, before: dict[str, str | None]
+) -> None:
+    """A coordinator's change of a member's channels, kept in their records (#24)."""
+    after = {key: getattr(member, key) for key in before}
+    if after != before:
+        bin_ids = repo.bin_ids_of(session, member.id)
         records.record(
             session,
-            member_id,
+            member.id,
             bin_ids[0] if bin_ids else None,
             "channels_changed",
             RecordChannel.COORDINATOR,
             actor=caller.principal.actor,
             **after,
         )
-    record(session, caller, "member.update", f"member:{member_id}", fields=sorted(changes))
-    return _out(session, member)
 
 
 def erase(session: Session, caller: Caller, member_id: int) -> None:

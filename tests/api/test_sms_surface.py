@@ -150,7 +150,12 @@ def test_the_alerts_deliveries_and_counts_show_sms_sent_delivered_and_acknowledg
         return next(r for r in rows if r["member_id"] == member)
 
     sent = client.get(path, headers=police).json()["stats"]["sms"]
-    assert sent == {"by_status": {"sent": 1}, "parts": 3, "acknowledged": 0}  # not delivered
+    assert sent == {
+        "by_status": {"sent": 1},
+        "parts": 3,
+        "acknowledged": 0,
+        "texted_only": 1,
+    }  # not delivered
     assert (mine()["call"], mine()["sms_status"], mine()["sms_parts"]) == (False, "sent", 3)
     with store.session() as s:
         for message_id in ("m1", "m2", "m3"):
@@ -162,7 +167,12 @@ def test_the_alerts_deliveries_and_counts_show_sms_sent_delivered_and_acknowledg
     assert (row["status"], row["acknowledged_by"]) == ("acknowledged", "sms")
     stats = client.get(path, headers=police).json()["stats"]
     assert stats["acknowledged"] == 1  # an SMS acknowledgement counts as acknowledged
-    assert stats["sms"] == {"by_status": {"delivered": 1}, "parts": 3, "acknowledged": 1}
+    assert stats["sms"] == {
+        "by_status": {"delivered": 1},
+        "parts": 3,
+        "acknowledged": 1,
+        "texted_only": 1,
+    }
     with store.session() as s:
         report = bin_report(s, Caller.operator(), world.bin_a)
     row_of_alert = next(r for r in report.alerts if r.alert_id == alert["id"])

@@ -86,6 +86,8 @@ def test_the_police_preview_the_sms_and_follow_its_receipt_and_reply(
     page.evaluate("window.__notReloaded = true")
     row = page.locator("#deliveries tbody tr").first  # Sam's, the first member
     expect(row).to_have_attribute("data-call", "false")  # texted, not called
+    expect(page.locator("#count-total")).to_have_text("1")  # Lea, to call
+    expect(page.locator("#count-texted-only")).to_have_text("1")
     _step(sqlite_store, "sent")
     expect(row.locator("td.sms-sent")).to_be_visible()
     expect(page.locator("#count-sms-sent")).to_have_text("1")
