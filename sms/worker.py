@@ -104,6 +104,7 @@ class SmsWorker:
         self._writer = StoreWriter(runtime.store, self._pool)
         self._tasks: list[asyncio.Task[None]] = []
         self._submits: set[asyncio.Task[None]] = set()
+        self._replies: set[asyncio.Task[None]] = set()  # acted on after they were stored
         self._room = asyncio.Semaphore(self.window)
         self.sent = self.failed = self.retried = self.unconfirmed = 0
         self._store_ok = True
@@ -124,8 +125,9 @@ class SmsWorker:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._submits:  # answers awaited: recorded before we go (else the lease says)
-            await asyncio.wait(self._submits, timeout=10.0)
+        if self._submits or self._replies:  # answers awaited: recorded before we go (else
+            # the lease says); replies stored are acted on (else the next sweep does)
+            await asyncio.wait(self._submits | self._replies, timeout=10.0)
         await self._writer.flush()
         await self.link.close()
         with contextlib.suppress(Exception):
@@ -250,8 +252,8 @@ class SmsWorker:
             lifecycle.store_reply, message.source, message.text, utcnow()
         )
         task = asyncio.create_task(self._handle(reply_id), name=f"sms-reply-{reply_id}")
-        self._submits.add(task)  # awaited at stop like a submit
-        task.add_done_callback(self._submits.discard)
+        self._replies.add(task)
+        task.add_done_callback(self._replies.discard)
 
     async def _handle(self, reply_id: int) -> None:
         try:
