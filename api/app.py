@@ -14,12 +14,24 @@ from prometheus_client import CollectorRegistry
 from api import errors
 from api.limits import BodyLimit
 from api.routers import alerts, audit, bins, events, media, members, ops, recorded, webhooks
+from api.routers import buddies as buddy_api
 from api.routers import messages as message_api
 from api.routers import zones as zone_api
 from api.security import SecurityHeaders
-from api.web import accounts, calling_hours, follow_ups, home, reports, setup, signin, signup
+from api.web import (
+    accounts,
+    calling_hours,
+    follow_ups,
+    home,
+    reports,
+    self_service,
+    setup,
+    signin,
+    signup,
+)
 from api.web import alerts as alert_pages
 from api.web import areas as area_pages
+from api.web import buddies as buddy_pages
 from api.web import members as member_pages
 from api.web import messages as message_pages
 from api.web import zones as zone_pages
@@ -40,6 +52,7 @@ API_ROUTERS = (
     audit,
     message_api,
     zone_api,
+    buddy_api,
 )
 PAGE_ROUTERS = (
     signin,
@@ -54,6 +67,8 @@ PAGE_ROUTERS = (
     zone_pages,
     calling_hours,
     area_pages,
+    buddy_pages,
+    self_service,
     signup,
 )
 

@@ -319,11 +319,8 @@ def _worker_alert(name: str, store: Store, say: Callable[[str], None], smsc: Lab
     allowed = ALERT_MEMBERS / ALERT_MPS
     paced = allowed * PACE_MARGIN
     with store.session() as session:
-        counts = dict(
-            session.execute(select(SmsMessage.status, func.count()).group_by(SmsMessage.status))
-            .tuples()
-            .all()
-        )
+        grouped = select(SmsMessage.status, func.count()).group_by(SmsMessage.status)
+        counts = {status: count for status, count in session.execute(grouped)}
     verdict = "within it" if took <= paced + 2 else "OVER it"
     say(
         f"    {name}: through the SMS worker from the store: took {took:.1f} s "

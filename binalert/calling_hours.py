@@ -61,3 +61,52 @@ class CallingHours:
         """When the window that holds `moment` closes (UTC); `moment` must be allowed."""
         local = moment.astimezone(BRUSSELS)
         return datetime.combine(local.date(), self.end, tzinfo=BRUSSELS).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A member's quiet hours for non-urgent messages (#24), in Belgian local time; the span
+    may cross midnight (22:00-08:00). Urgent alerts ignore them."""
+
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if self.start == self.end:
+            raise ValueError("quiet hours must end at another time than they start")
+
+    @classmethod
+    def of(cls, start: str | None, end: str | None) -> QuietHours | None:
+        """From a member's stored "HH:MM" columns (None: no quiet hours)."""
+        if not start or not end or start == end:
+            return None
+        return cls(time.fromisoformat(start), time.fromisoformat(end))
+
+    def quiet(self, moment: datetime) -> bool:
+        now = moment.astimezone(BRUSSELS).time()
+        if self.start < self.end:
+            return self.start <= now < self.end
+        return now >= self.start or now < self.end
+
+    def end_after(self, moment: datetime) -> datetime:
+        """When the quiet span holding `moment` ends (UTC); `moment` must be quiet."""
+        local = moment.astimezone(BRUSSELS)
+        day = local.date()
+        if self.start > self.end and local.time() >= self.start:
+            day += timedelta(days=1)  # 23:00 in 22:00-08:00: quiet until tomorrow 08:00
+        return datetime.combine(day, self.end, tzinfo=BRUSSELS).astimezone(UTC)
+
+
+MAX_QUIET_STEPS = 8  # quiet hours that cover every calling hour would never let a message in
+
+
+def next_allowed(hours: CallingHours, quiet: QuietHours | None, moment: datetime) -> datetime:
+    """The first moment from `moment` within the BIN's calling hours and outside the
+    member's quiet hours. Where the two never meet (a member quiet through all their BIN's
+    hours), the message waits a few days and then expires unplaced: what they asked for."""
+    found = hours.next_opening(moment)
+    for _ in range(MAX_QUIET_STEPS):
+        if quiet is None or not quiet.quiet(found):
+            return found
+        found = hours.next_opening(quiet.end_after(found))
+    return found

@@ -1,7 +1,7 @@
 """No phone number and no link secret in a log line: a filter on every handler masks the
 numbers that phonenumbers finds in the final message (access log request lines included) and
 in the exception's traceback, and the secret of an invitation or reset link (`/setup/<token>`)
-in a request line (#21 point 10)."""
+in a request line (#21 point 10), and of a member's page link (`/me/link/<token>`, #24)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import phonenumbers
 MASK = "<phone>"
 MIN_DIGITS = 8  # the shortest Belgian number has 9 digits (with its 0)
 SECRET_MASK = "<secret>"
-# The one-time link's token is the path segment after /setup/ (api/web/setup.py), however
-# it is encoded; whoever reads the access log must not be able to take the account over.
-LINK_SECRET = re.compile(r"(/setup/)[^\s?#\"/]+")
+# The one-time link's token is the path segment after /setup/ (api/web/setup.py) or
+# /me/link/ (api/web/self_service.py), however it is encoded; whoever reads the access log
+# must not be able to take the account or the member's page over.
+LINK_SECRET = re.compile(r"(/setup/|/me/link/)[^\s?#\"/]+")
 
 
 def redact(text: str, region: str = "BE") -> str:

@@ -205,6 +205,10 @@ class Member(Base):
     house_number: Mapped[str | None] = mapped_column(String(20))
     opt_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Quiet hours for non-urgent messages (#24), "HH:MM" Europe/Brussels, the span may cross
+    # midnight (22:00-08:00); both None: none. Urgent alerts ring at any hour.
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="member", cascade="all, delete-orphan"
@@ -684,6 +688,60 @@ class MemberRecord(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+_LIVE_LINK = text("ended_at IS NULL")
+
+
+class BuddyLink(Base):
+    """A member (the buddy) who looks in on a neighbour of their BIN after an urgent alert
+    that did not reach the neighbour (#24): live once both confirmed, ended by either (or
+    by a member leaving or stopping). binalert.buddies is its only writer."""
+
+    __tablename__ = "buddy_links"
+    __table_args__ = (
+        # One live link per pair; an ended one stays as history (records hold the rest).
+        Index(
+            "uq_buddy_links_live_pair",
+            "buddy_id",
+            "neighbour_id",
+            unique=True,
+            sqlite_where=_LIVE_LINK,
+            postgresql_where=_LIVE_LINK,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bin_id: Mapped[int] = mapped_column(ForeignKey("bins.id", ondelete="CASCADE"), index=True)
+    buddy_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    neighbour_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    proposed_by: Mapped[str] = mapped_column(String(20))  # buddy | coordinator
+    buddy_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    neighbour_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(20))  # buddy | neighbour | coordinator
+
+
+class BuddyRelay(Base):
+    """An urgent alert that did not reach a member, passed on to their buddy (#24): the
+    unreached delivery and the small child alert (parent_id, audience "buddy") whose one
+    delivery calls the buddy. One per unreached delivery, so never two for a member."""
+
+    __tablename__ = "buddy_relays"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), unique=True
+    )
+    relay_alert_id: Mapped[int] = mapped_column(
+        ForeignKey("alerts.id", ondelete="CASCADE"), index=True
+    )
+    bin_id: Mapped[int] = mapped_column(BigId)  # the link's BIN: whose police see it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class SignupPage(Base):
     """A BIN's sign-up page (#24): the unguessable link token its coordinator shares (on a
     flyer with a QR code) and renews, whether confirmed sign-ups join at once or wait for the
@@ -760,3 +818,37 @@ class ServiceCall(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_service_calls_open", "status", "pbx"),)
+
+
+class MemberCode(Base):
+    """A single-use proof sent to a member's number (#24): a link by SMS or a short code read
+    out in a call, to reach their own page (`sign_in`) or to confirm a new number
+    (`confirm_number`). Only HMACs are stored (the server secret's key): a copy of the
+    database does not open anyone's page. A request for a number that is no member's is kept
+    too (no member, no code), so limits per number and per address count every request
+    without telling the requester whether the number is known. binalert.members.access."""
+
+    __tablename__ = "member_codes"
+    __table_args__ = (
+        Index("ix_member_codes_number", "number_digest", "created_at"),
+        Index("ix_member_codes_source", "source", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(20))  # sign_in | confirm_number
+    via: Mapped[str] = mapped_column(String(10))  # sms | call
+    number_digest: Mapped[str] = mapped_column(String(64))  # HMAC of the number asked for
+    source: Mapped[str | None] = mapped_column(String(64))  # HMAC of the requesting address
+    # HMACs of the random ticket (the browser's form or the link names the row by it) and
+    # of the ticket with its secret (the code read out, the link's token); None: no code
+    ticket_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_digest: Mapped[str | None] = mapped_column(String(64))
+    slot: Mapped[str | None] = mapped_column(String(20))  # confirm_number: phone | second_phone
+    new_phone: Mapped[str | None] = mapped_column(String(20))  # confirm_number: E.164
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

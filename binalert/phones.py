@@ -1,7 +1,8 @@
 """Phone numbers, parsed here only: any usual notation in, E.164 out. A member's phone
 (`parse_phone`: premium and service numbers refused), a caller's number as the network gave
 it (`caller_e164`), a zone's dispatch line by allow list (`dispatch_line`), a stored
-number's country (`region_of`) and how Belgium dials it (`national_of`)."""
+number's country (`region_of`), how Belgium dials it (`national_of`) and how people write
+it (`display`: on pages and exports meant for people; the API keeps E.164)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,25 @@ def national_of(e164: str) -> str:
     if not _E164.fullmatch(e164):
         raise InvalidPhone(f"{e164!r} is not an E.164 number")
     return "0" + e164[3:] if e164.startswith("+32") else "00" + e164[1:]
+
+
+def display(e164: str | None) -> str:
+    """A stored number the way people write it: Belgian ones nationally with Belgian
+    groupings (050 12 34 40, 0470 12 34 56, 02 123 45 67: phonenumbers' national format
+    is exactly these), foreign ones in international form (+31 6 12345678). Anything that
+    does not parse is shown as it is (never an error on a page)."""
+    if not e164:
+        return ""
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if parsed.country_code == 32
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(parsed, style)
 
 
 def parse_phone(text: str, region: str = "BE") -> Phone:

@@ -17,9 +17,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Delete, delete, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Delete,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from binalert.buddies.relay import RELAY_AUDIENCE
 from binalert.clock import utcnow
 from binalert.members.signup import FORGET_AFTER, forget_unconfirmed
 from binalert.models import (
@@ -27,6 +38,7 @@ from binalert.models import (
     Alert,
     AlertStats,
     AlertStatus,
+    BuddyRelay,
     CallAttempt,
     Delivery,
     DeliveryEvent,
@@ -187,6 +199,18 @@ def _delete_details(session: Session, alert_id: int, result: PurgeResult) -> Non
     attempts = delete(CallAttempt).where(CallAttempt.delivery_id.in_(deliveries))
     events = delete(DeliveryEvent).where(DeliveryEvent.alert_id == alert_id)
     rows = delete(Delivery).where(Delivery.alert_id == alert_id)
+    # The buddies' relays (#24) name deliveries; a relay alert's text names a neighbour
+    # (first name and street): both go with the details.
+    relays = delete(BuddyRelay).where(
+        or_(BuddyRelay.alert_id == alert_id, BuddyRelay.relay_alert_id == alert_id)
+    )
+    _execute_delete(session, relays)
+    session.execute(
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.audience == RELAY_AUDIENCE)
+        .values(messages={"nl": ""}, sms_texts=None),
+        execution_options={"synchronize_session": False},
+    )
     result.call_attempts += _execute_delete(session, attempts)
     result.delivery_events += _execute_delete(session, events)
     result.deliveries += _execute_delete(session, rows)

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from binalert import service_calls
+from binalert.buddies import service as buddies
 from binalert.members import signup
 from binalert.models import ServiceCall
 from binalert.service_calls import ServiceOutcome
@@ -34,8 +35,13 @@ def _verify(session: Session, call: ServiceCall, ctx: OutcomeContext) -> None:
     signup.on_verify_call(session, call, signup.WelcomeSender(ctx.sms))
 
 
+def _buddy_confirm(session: Session, call: ServiceCall, ctx: OutcomeContext) -> None:
+    buddies.on_confirm_call(session, call)
+
+
 HANDLERS: dict[str, Handler] = {
     signup.VERIFY: _verify,
+    buddies.CONFIRM_CALL: _buddy_confirm,
 }
 
 

@@ -13,6 +13,7 @@ from binalert.auth import sessions
 from binalert.auth.schemas import Caller
 from binalert.clock import utcnow
 from binalert.errors import DomainError
+from binalert.members import records
 from binalert.models import ApiToken, Role
 from binalert.retention import cutoff, forget_signups, purge_call_details, purge_sounds
 from binalert.settings import get_settings
@@ -161,7 +162,8 @@ def purge(
     ),
 ) -> None:
     """Summarise finished alerts older than the retention into alert_stats, delete their details,
-    the cached sounds unused since then and the rows of page sessions ended before then."""
+    the cached sounds unused since then and the rows of page sessions ended before then; the
+    names of members who left more than LEFT_NAME_DAYS ago are removed from their records."""
     settings = get_settings()
     older_than = cutoff(days if days is not None else settings.retention_days)
     store = _current_store()
@@ -169,6 +171,7 @@ def purge(
         with store.session() as session:
             result = purge_call_details(session, older_than)
             ended_sessions = sessions.purge(session, older_than)
+            left_names = records.forget_left_names(session, utcnow())
             signups = forget_signups(session, utcnow())
     finally:
         store.dispose()
@@ -180,7 +183,8 @@ def purge(
         f"{result.skipped_open} skipped (deliveries still open); "
         f"{sounds} cached sound(s) unused since then deleted; "
         f"{ended_sessions} ended page session(s) deleted; "
-        f"{signups} sign-up(s) nobody confirmed within 48 hours forgotten"
+        f"{signups} sign-up(s) nobody confirmed within 48 hours forgotten; "
+        f"{left_names} leaver name(s) forgotten after {records.LEFT_NAME_DAYS} days"
     )
 
 

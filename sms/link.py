@@ -485,8 +485,8 @@ class SmppLink:
         except PduInputError as error:
             log.warning("SMPP: unreadable deliver_sm refused for good: %s", error)
             status = c.SMPP_ESME_RX_P_APPN
-        except Exception:
-            log.exception("SMPP: a handler failed; the SMSC will offer it again")
+        except Exception as error:  # the store away, a receipt before its submit's answer...
+            log.warning("SMPP: not handled now, the SMSC will offer it again: %r", error)
             status = c.SMPP_ESME_RX_T_APPN
         connection.reply(self._answer("deliver_sm_resp", pdu, status))
 

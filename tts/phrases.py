@@ -54,6 +54,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "Er is nu geen bericht voor u. Voor de politie: bel 101. Bij nood: bel 112.",
         "unknown": "Dit nummer stuurt alleen berichten van het buurtinformatienetwerk. "
         "Voor de politie: bel 101. Bij nood: bel 112.",
+        "me_code": "Dit is het buurtinformatienetwerk. U vroeg een code voor uw eigen pagina. "
+        "Uw code is: {code}. Nog eens: {code}. Niet zelf gevraagd? Leg dan gewoon in.",
+        "number_code": "Dit is het buurtinformatienetwerk. Om dit nummer te bevestigen, "
+        "typ op uw pagina de code: {code}. Nog eens: {code}.",
     },
     "fr": {
         "sms_intro": "Message urgent de la police locale {zone} "
@@ -93,6 +97,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "Pour la police : appelez le 101. En cas d'urgence : appelez le 112.",
         "unknown": "Ce numéro envoie uniquement les messages du réseau d'information de "
         "quartier. Pour la police : appelez le 101. En cas d'urgence : appelez le 112.",
+        "me_code": "Ici le réseau d'information de quartier. Vous avez demandé un code pour "
+        "votre page. Votre code est : {code}. Je répète : {code}. "
+        "Vous ne l'avez pas demandé ? Raccrochez simplement.",
+        "number_code": "Ici le réseau d'information de quartier. Pour confirmer ce numéro, "
+        "tapez sur votre page le code : {code}. Je répète : {code}.",
     },
     "de": {
         "sms_intro": "Dringende Nachricht der lokalen Polizei {zone} "
@@ -135,6 +144,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "unknown": "Diese Nummer sendet nur Nachrichten des "
         "Nachbarschaftsinformationsnetzwerks. "
         "Für die Polizei: Rufen Sie die 101 an. Im Notfall: Rufen Sie die 112 an.",
+        "me_code": "Hier ist das Nachbarschaftsinformationsnetzwerk. Sie haben einen Code für "
+        "Ihre Seite angefordert. Ihr Code ist: {code}. Noch einmal: {code}. "
+        "Nicht selbst angefordert? Legen Sie einfach auf.",
+        "number_code": "Hier ist das Nachbarschaftsinformationsnetzwerk. Um diese Nummer zu "
+        "bestätigen, geben Sie auf Ihrer Seite den Code ein: {code}. Noch einmal: {code}.",
     },
     "en": {
         "sms_intro": "Urgent message from the local police {zone} "
@@ -173,6 +187,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "For the police: call 101. In an emergency: call 112.",
         "unknown": "This number only sends messages from the neighbourhood information "
         "network. For the police: call 101. In an emergency: call 112.",
+        "me_code": "This is the neighbourhood information network. You asked for a code for "
+        "your page. Your code is: {code}. Once more: {code}. "
+        "Did not ask for it? Just hang up.",
+        "number_code": "This is the neighbourhood information network. To confirm this "
+        "number, type this code on your page: {code}. Once more: {code}.",
     },
 }
 # Service calls (#24; binalert.service_calls, ivr/service_calls.py): short calls that say one
@@ -237,6 +256,10 @@ TWO_WAY_PIECES = (
     "no_alert",
     "unknown",
 )
+SELF_SERVICE_PIECES = ("me_code", "number_code")
+"""A member's own page (#24): a code read out in a service call to open the page or to
+confirm a new number ({code}: binalert.members.courier fills it; the SMS texts are in
+tts/sms_phrases.py)."""
 KEY_PIECES = ("prompt", "invalid_key", "transfer_offer")
 """Pieces that name a key: spoken at PROMPT_RATE."""
 UNKNOWN_LANGUAGES = ("nl", "fr", "de", "en")

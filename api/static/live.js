@@ -31,7 +31,8 @@
   source = new EventSource(root.getAttribute("data-events"));
   ["call_started", "call_ended", "acknowledged", "transferred", "heard_on_call_back",
    "call_deferred", "delivery_final",
-   "alert_completed", "alert_cancelled", "alert_expired"].forEach(function (kind) {
+   "alert_completed", "alert_cancelled", "alert_expired",
+   "buddy_relay", "buddy_relay_ended"].forEach(function (kind) {
     source.addEventListener(kind, soon);
   });
   source.onmessage = soon;

@@ -30,6 +30,7 @@ from binalert.auth.service import require_role
 from binalert.bins import areas
 from binalert.bins import service as bins
 from binalert.bins.geo import DEFAULT_RADIUS_M, DEFAULT_WIDTH_M
+from binalert.buddies import view as buddies_view
 from binalert.errors import Invalid, NotFound, Unavailable
 from binalert.models import OPEN_DELIVERY_STATUSES, AlertStatus, Language, Role
 from binalert.ops import calls_held
@@ -240,10 +241,11 @@ def _live(runtime: Runtime, caller: Caller, alert_id: int) -> dict[str, Any]:
             if found.next is None or not found.items:
                 break
             request = PageRequest(limit=200, after_id=found.items[-1].id)
+        neighbours = buddies_view.for_caller(db, caller, alert_id)  # the buddies' relay (#24)
     stats = alert.stats
     by_status = stats.by_status
     waiting = any(by_status.get(s.value, 0) for s in OPEN_DELIVERY_STATUSES)
-    final = alert.status != AlertStatus.ACTIVE.value and not waiting
+    final = alert.status != AlertStatus.ACTIVE.value and not waiting and not neighbours.ringing
     # Why no call goes out now (no PBX reachable, no worker can speak, none is running):
     # the police must not wait for calls that cannot come.
     held = calls_held(runtime) if alert.status == AlertStatus.ACTIVE.value and waiting else []
@@ -254,6 +256,7 @@ def _live(runtime: Runtime, caller: Caller, alert_id: int) -> dict[str, Any]:
         "rows": rows,
         "final": final,
         "held": held,
+        "neighbours": neighbours,
     }
 
 

@@ -22,6 +22,7 @@ from binalert.errors import Conflict, Invalid
 from binalert.members import csvio, service, signup
 from binalert.members.schemas import MemberCreate, MemberOut, MemberPatch
 from binalert.paging import PageRequest
+from binalert.phones import display
 from binalert.runtime import Runtime
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -144,7 +145,8 @@ def edit_member(
     with runtime.store.session() as db:
         member = service.get(db, caller, member_id)
     values = member.model_dump(mode="json")
-    values["second_phone"] = values["second_phone"] or ""
+    values["phone"] = display(member.phone)  # as people write it; parsed again on save
+    values["second_phone"] = display(member.second_phone)
     for key in CHANNEL_FIELDS:  # none: the BIN's default
         values[key] = values[key] or ""
     return _member_form(request, member=member, values=values, errors={})
@@ -262,3 +264,57 @@ def import_confirm(
     with runtime.store.session() as db:
         result = service.import_csv(db, caller, bin_id, data, runtime.settings.member_policy())
     return redirect(request, f"/bins/{bin_id}/members?imported={result.imported}")
+
+
+RECORD_KINDS = {
+    "consent": N_("gave consent"),
+    "confirmed": N_("confirmed their number"),
+    "approved": N_("approved"),
+    "language_changed": N_("changed language"),
+    "channels_changed": N_("changed how they are reached"),
+    "numbers_changed": N_("changed numbers"),
+    "quiet_hours_changed": N_("changed quiet hours"),
+    "stopped": N_("stopped calls"),
+    "resumed": N_("receives calls again"),
+    "left": N_("left"),
+    "sms_stop": N_("stopped SMS"),
+    "sms_resumed": N_("receives SMS again"),
+}
+RECORD_CHANNELS = {
+    "web": N_("on their page"),
+    "phone": N_("by phone"),
+    "sms": N_("by SMS"),
+    "coordinator": N_("by a coordinator"),
+    "import": N_("by import"),
+    "system": N_("by binalert"),
+}
+
+
+def _records_page(request: Request, **context: Any) -> Response:
+    return page(
+        request, "member_records.html", kinds=RECORD_KINDS, channels=RECORD_CHANNELS, **context
+    )
+
+
+@router.get("/members/{member_id}/records")
+def member_records(
+    request: Request, caller: WebCaller, runtime: RuntimeDep, member_id: Id
+) -> Response:
+    with runtime.store.session() as db:
+        member = service.get(db, caller, member_id)
+        rows = service.records_of_member(db, caller, member_id)
+    names = {member.id: member.name}
+    return _records_page(request, member=member, rows=rows, names=names, left=[])
+
+
+@router.get("/bins/{bin_id}/records")
+def bin_records(request: Request, caller: WebCaller, runtime: RuntimeDep, bin_id: Id) -> Response:
+    """Every consent, confirmation and change of the BIN's members, newest first, and who
+    left and how (their name kept for records.LEFT_NAME_DAYS)."""
+    members = _all_members(runtime, caller, bin_id)
+    with runtime.store.session() as db:
+        found = bins.get(db, caller, bin_id)
+        rows = service.records_of_bin(db, caller, bin_id)
+        left = service.records_of_bin(db, caller, bin_id, ["left"])
+    names = {m.id: m.name for m in members}
+    return _records_page(request, bin=found, rows=rows, names=names, left=left)

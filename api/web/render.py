@@ -11,12 +11,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from api.web import i18n, session, times
+from binalert.phones import display
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 TEMPLATES.env.globals["language_names"] = i18n.LANGUAGE_NAMES
 i18n.install(TEMPLATES.env)
 i18n.load()
 TEMPLATES.env.filters["local"] = times.local
+TEMPLATES.env.globals["display"] = display  # numbers as people write them (050 12 34 40)
 
 
 def safe_next(value: str | None) -> str:

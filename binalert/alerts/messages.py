@@ -44,6 +44,7 @@ from binalert.alerts.when import calls_start
 from binalert.audit.service import record
 from binalert.auth.schemas import Caller, Principal
 from binalert.auth.service import require_role, visible_bin_ids
+from binalert.buddies.relay import RELAY_AUDIENCE
 from binalert.calling_hours import BRUSSELS
 from binalert.clock import utcnow
 from binalert.deliveries import lifecycle
@@ -370,7 +371,11 @@ def follow_ups(session: Session, caller: Caller, alert_id: int) -> FollowUps:
     if alert.parent_id is not None:
         found = repo.get(session, alert.parent_id)
         parent = _out(found) if found is not None and _sees(visible, found) else None
-    shown = [_out(a) for a in repo.follow_ups(session, alert.id) if _sees(visible, a)]
+    shown = [
+        _out(a)
+        for a in repo.follow_ups(session, alert.id)
+        if _sees(visible, a) and a.audience != RELAY_AUDIENCE  # relays: the page's neighbours
+    ]
     return FollowUps(parent=parent, follow_ups=shown)
 
 

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from sqlalchemy import case
 from sqlalchemy.orm import Session
 
+from binalert.buddies import relay as buddy_relay
 from binalert.calling_hours import CallingHours
 from binalert.clock import utcnow
 from binalert.deliveries import attempts, events, hours, sms, sms_rules, tables
@@ -565,6 +566,37 @@ def complete_if_done(session: Session, alert_id: int, now: datetime) -> None:
     if repo.close_alert(session, alert_id, status, now):
         kind = events.ALERT_EXPIRED if status is AlertStatus.EXPIRED else events.ALERT_COMPLETED
         events.record(session, alert_id, kind, {"alert_id": alert_id, "status": status.value})
+        alert = repo.alert(session, alert_id)
+        if buddy_relay.is_relay(alert):
+            _relay_ended(session, alert)
+        else:
+            _relay_to_buddies(session, alert, now)
+
+
+BUDDY_RELAY = "buddy_relay"  # on the first alert: its unreached members' buddies are called
+BUDDY_RELAY_ENDED = "buddy_relay_ended"  # on the first alert: a relay call ended
+
+
+def _relay_to_buddies(session: Session, alert: Alert, now: datetime) -> None:
+    """An urgent alert ended: each member it did not reach who has a buddy that acknowledged
+    it is passed on to that buddy (binalert.buddies.relay): one small child alert per buddy,
+    whose one delivery the dialer calls like any other."""
+    opened = 0
+    for plan in buddy_relay.plans(session, alert):
+        child = buddy_relay.open_relay(session, alert, plan, now)
+        opened += open_deliveries(session, child, [(plan.buddy, now, plan.bin_id)])
+        events.record(
+            session, alert.id, BUDDY_RELAY, {"alert_id": alert.id, "relay_alert_id": child.id}
+        )
+    if opened:
+        announce(session, ALERTS_CHANGED)
+
+
+def _relay_ended(session: Session, relay: Alert) -> None:
+    """A relay call ended: the first alert's live page hears of it (its own stream)."""
+    assert relay.parent_id is not None
+    data = {"alert_id": relay.parent_id, "relay_alert_id": relay.id, "status": relay.status}
+    events.record(session, relay.parent_id, BUDDY_RELAY_ENDED, data)
 
 
 def expire_overdue(session: Session, now: datetime) -> list[int]:
@@ -789,6 +821,10 @@ def queue_alert_sms(session: Session, alert: Alert, now: datetime) -> None:
         row["next_try_at"] = max(want.next_attempt_at or now, now)
         rows.append(row)
         texted.append(want)
+    if not alert.urgent:  # a message's SMS keeps the member's quiet hours too (#24)
+        due = hours.quiet_due(session, texted, [row["next_try_at"] for row in rows])
+        for row, moment in zip(rows, due, strict=True):
+            row["next_try_at"] = moment
     ids = sms.insert_messages(session, rows)
     snapshots = repo.snapshots(session, [w.id for w in texted])
     events.record_many(

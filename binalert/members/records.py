@@ -6,11 +6,17 @@ Kinds are free words, one per thing that happened (`consent`, `confirmed`, `appr
 ...); `detail` holds what changed, never more personal data than the change itself (no
 numbers unless the change is a number; `left` keeps only the display name the coordinator
 already saw, for the list of who left and how).
+
+A `left` record's display name and reason (`private`: never copied to the audit log) are
+kept for LEFT_NAME_DAYS, long enough for the coordinator to notice who left and update any
+list of their own; then `forget_left_names` (run by `binalert purge`) removes them and only
+the BIN, time, channel and the fact remain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +26,8 @@ from binalert.audit.service import record_as
 from binalert.clock import utcnow
 from binalert.models import MemberRecord, RecordChannel
 
+LEFT = "left"
+LEFT_NAME_DAYS = 90  # how long a `left` record keeps the display name and reason
 MEMBER = "member"  # the actor of a member's own step (a page, a key, an SMS)
 SYSTEM = "system"  # the actor of binalert's own step (a forgotten sign-up)
 
@@ -32,10 +40,12 @@ def record(
     channel: RecordChannel,
     actor: str = MEMBER,
     source: str | None = None,
+    private: dict[str, Any] | None = None,
     **detail: Any,
 ) -> MemberRecord:
     """Keep one record, and the same in the audit log (`member.<kind>`, target member:<id>);
-    `source` is the client address of a page, if any."""
+    `source` is the client address of a page, if any. `private` goes into the record only,
+    never into the audit log (which is kept longer): a leaver's name and reason."""
     row = MemberRecord(
         member_id=member_id,
         bin_id=bin_id,
@@ -43,7 +53,7 @@ def record(
         kind=kind,
         channel=channel.value,
         actor=actor,
-        detail=dict(detail),
+        detail=dict(detail) | dict(private or {}),
     )
     session.add(row)
     target = f"member:{member_id}" if member_id is not None else f"bin:{bin_id}"
@@ -69,3 +79,17 @@ def of_bins(
         query = query.where(MemberRecord.kind.in_(list(kinds)))
     query = query.order_by(MemberRecord.at.desc(), MemberRecord.id.desc()).limit(limit)
     return list(session.scalars(query))
+
+
+def forget_left_names(session: Session, now: datetime, days: int = LEFT_NAME_DAYS) -> int:
+    """Remove the display name and reason from `left` records older than `days`; how many."""
+    query = select(MemberRecord).where(
+        MemberRecord.kind == LEFT, MemberRecord.at < now - timedelta(days=days)
+    )
+    forgotten = 0
+    for row in session.scalars(query):
+        if "name" in row.detail or "reason" in row.detail:
+            row.detail = {k: v for k, v in row.detail.items() if k not in ("name", "reason")}
+            forgotten += 1
+    session.flush()
+    return forgotten

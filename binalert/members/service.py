@@ -10,14 +10,14 @@ from binalert.audit.service import record
 from binalert.auth.schemas import Caller
 from binalert.auth.service import require_role, visible_bin_ids
 from binalert.bins.service import visible_bin
+from binalert.buddies import service as buddies
 from binalert.clock import utcnow
-from binalert.deliveries import lifecycle
 from binalert.errors import Conflict, NotFound
-from binalert.members import csvio, records
+from binalert.members import csvio, records, selfservice
 from binalert.members import repository as repo
 from binalert.members.policy import MemberPolicy
 from binalert.members.schemas import ImportResult, MemberCreate, MemberOut, MemberPatch
-from binalert.models import Channels, Language, Member, RecordChannel, Role
+from binalert.models import Channels, Language, Member, MemberRecord, RecordChannel, Role
 from binalert.paging import Page, PageRequest, make_page
 from binalert.phones import parse_phone
 
@@ -115,6 +115,8 @@ def patch(
     if changes.get("phone"):
         member.phone_kind = parse_phone(member.phone).kind
     session.flush()
+    if changes.get("active") is False:  # no more alerts: nobody looks in on them, nor they
+        buddies.end_all(session, member_id, RecordChannel.COORDINATOR, "stopped")
     record(session, caller, "member.update", f"member:{member_id}", fields=sorted(changes))
     return _out(session, member)
 
@@ -140,11 +142,17 @@ def _record_channels(
 def erase(session: Session, caller: Caller, member_id: int) -> None:
     """GDPR erasure: the person and their numbers are gone everywhere; nobody calls them
     again (waiting calls are cancelled now, a call in progress ends cancelled). The audit log
-    keeps who erased which member id, not the person's data."""
+    keeps who erased which member id, not the person's data; the BIN's records keep that
+    they left by the coordinator's hand (selfservice.leave)."""
     visible_member(session, caller, member_id)
-    cancelled = lifecycle.forget_member(session, member_id)
-    repo.erase(session, member_id)
-    record(session, caller, "member.erase", f"member:{member_id}", cancelled=cancelled)
+    left = selfservice.leave(
+        session,
+        member_id,
+        RecordChannel.COORDINATOR,
+        actor=caller.principal.actor,
+        source=caller.source,
+    )
+    record(session, caller, "member.erase", f"member:{member_id}", cancelled=left.cancelled)
 
 
 def check_csv(
@@ -173,3 +181,18 @@ def export_csv(session: Session, caller: Caller, bin_id: int) -> str:
     text = csvio.export(repo.all_in_bin(session, bin_id))
     record(session, caller, "member.export", f"bin:{bin_id}")
     return text
+
+
+def records_of_member(session: Session, caller: Caller, member_id: int) -> list[MemberRecord]:
+    """A member's consents, confirmations and changes, oldest first (#24), for the
+    coordinator of one of their BINs."""
+    visible_member(session, caller, member_id)
+    return list(records.of_member(session, member_id))
+
+
+def records_of_bin(
+    session: Session, caller: Caller, bin_id: int, kinds: list[str] | None = None
+) -> list[MemberRecord]:
+    """A BIN's newest records (every member's, those who left too), newest first."""
+    _managed_bin(session, caller, bin_id)
+    return list(records.of_bins(session, [bin_id], kinds))

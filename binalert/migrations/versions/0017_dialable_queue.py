@@ -6,7 +6,7 @@ dialer's "next due" index hold only the deliveries it calls, so thousands of SMS
 members neither slow a claim down (read past, one by one) nor wake a dialer for nothing.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-07
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
