@@ -432,3 +432,57 @@ def test_two_workers_never_claim_the_same_sms(pg_store: Store) -> None:
         theirs = _claim(pg_store, now, 10, "w2")  # while the first claim is not committed
     assert len(mine) == 4 and len(theirs) == 2
     assert not {row.id for row in mine} & set(theirs)
+
+
+def test_an_answer_lost_with_the_connection_is_unknown_and_its_receipts_reconcile_it(
+    sms_store: Store,
+) -> None:
+    now = _now()
+    with sms_store.session() as s:
+        lifecycle.queue_sms(
+            s, kind="service", phone=MOBILE, language="nl", text="Lang. " * 50, now=now
+        )
+    [sms_id] = _claim(sms_store, now)
+    with sms_store.session() as s:  # part 1 confirmed, part 2 out, its answer lost
+        assert lifecycle.sms_unconfirmed(s, sms_id, ["u1"], now, "connection closed")
+    assert [m.status for m in _sms(sms_store)] == ["unknown"]
+    assert _claim(sms_store, now + timedelta(hours=1)) == []  # never sent again
+    _receipt(sms_store, "u1", "DELIVRD", now)
+    assert [m.status for m in _sms(sms_store)] == ["unknown"]  # part 2 unknown yet
+    _receipt(sms_store, "u2", "DELIVRD", now, phone=MOBILE)
+    assert [m.status for m in _sms(sms_store)] == ["delivered"]
+
+
+def test_a_reply_stored_but_not_acted_on_is_taken_up_once(sms_store: Store) -> None:
+    _, [delivery] = open_alert(sms_store, [Planned(MOBILE, call=False)])
+    now = _now()
+    with sms_store.session() as s:  # stored; the worker died before acting on it
+        lifecycle.store_reply(s, "0032" + MOBILE[3:], "Ja", now)
+    later = now + timedelta(seconds=30)
+    with sms_store.session() as s:
+        [reply_id] = lifecycle.unhandled_replies(s, later)
+        assert lifecycle.handle_stored_reply(s, reply_id, later) == "ack"
+        assert lifecycle.handle_stored_reply(s, reply_id, later) is None
+        assert lifecycle.unhandled_replies(s, later) == []
+    assert _status(sms_store, delivery) == "acknowledged"
+
+
+def test_a_members_own_sms_go_to_one_number_at_most_five_times_an_hour(sms_store: Store) -> None:
+    now = _now()
+    with sms_store.session() as s:
+        queued = [
+            lifecycle.queue_sms(
+                s, kind="service", phone=MOBILE, language="nl", text=f"Code {n}", now=now
+            )
+            for n in range(7)
+        ]
+        later = lifecycle.queue_sms(
+            s,
+            kind="service",
+            phone=MOBILE,
+            language="nl",
+            text="Code 8",
+            now=now + timedelta(minutes=61),
+        )
+    assert [q is not None for q in queued] == [True] * 5 + [False] * 2
+    assert later is not None

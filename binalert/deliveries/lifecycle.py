@@ -735,13 +735,17 @@ def queue_sms(
     returns its id, or None when it may not be texted: SMS is not configured here, the
     number is no mobile of an allowed country, or the member stopped SMS (only the
     confirmation of their STOP still goes). A text that cannot go (control characters, more
-    parts than allowed) is refused with Invalid."""
+    parts than allowed) is refused with Invalid. A member's own SMS (kind service: codes,
+    links, welcomes) go to one number at most SERVICE_PER_HOUR times an hour, whoever asks
+    (None beyond): a page or a key that can be made to text someone cannot flood them."""
     kind = SmsKind(kind)
     config = sms_rules.config_of(session.info)
     if config is None:
         return None
     number = sms_rules.textable(phone, config.countries)
     if number is None:
+        return None
+    if kind is SmsKind.SERVICE and _service_limit_reached(session, number, now):
         return None
     if (
         member_id is not None
@@ -760,6 +764,13 @@ def queue_sms(
         )
     announce(session, SMS_QUEUED)
     return sms_id
+
+
+def _service_limit_reached(session: Session, number: str, now: datetime) -> bool:
+    since = now - timedelta(hours=1)
+    return sms.count_to_since(session, number, SmsKind.SERVICE, since) >= (
+        sms_rules.SERVICE_PER_HOUR
+    )
 
 
 def _sms_row(
@@ -1012,11 +1023,11 @@ def record_receipt(
     status = sms_rules.RECEIPT_STATES.get(state.strip().upper())
     if status is None:
         return Receipt.RECORDED  # ENROUTE, ACCEPTD: not final, nothing to store
-    part = sms.part_of(session, message_id)
-    if part is not None:
-        if not sms.set_part(session, part.id, status.value, now):
-            return Receipt.RECORDED  # a receipt offered again: known already
-        sms_id = part.sms_id
+    updated = sms.set_part(session, message_id, status.value, now)
+    if updated is not None:
+        sms_id = updated
+    elif sms.part_of(session, message_id) is not None:
+        return Receipt.RECORDED  # a receipt offered again: known already
     else:
         e164 = caller_e164(phone) if phone else None
         lost = sms.unmatched_to(session, e164, now - RECEIPT_LOOKBACK) if e164 else None

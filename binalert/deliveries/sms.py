@@ -165,14 +165,17 @@ def part_of(session: Session, message_id: str) -> AnyRow | None:
     return session.connection().execute(query).first()
 
 
-def set_part(session: Session, part_id: int, status: str, now: datetime) -> bool:
-    """A receipt for one part (once: a repeated receipt changes nothing)."""
+def set_part(session: Session, message_id: str, status: str, now: datetime) -> int | None:
+    """A receipt for the part with this message id, once: its SMS's id, or None when no part
+    awaits a receipt under that id (unknown, or a repeated receipt)."""
     statement = (
         update(SMS_PARTS)
-        .where(_p.id == part_id, _p.status == SENT)
+        .where(_p.message_id == message_id, _p.status == SENT)
         .values(status=status, receipt_at=now)
+        .returning(_p.sms_id)
     )
-    return bool(session.connection().execute(statement).rowcount)  # type: ignore[attr-defined]
+    sms_id: int | None = session.connection().scalar(statement)
+    return sms_id
 
 
 def part_statuses(session: Session, sms_id: int) -> list[str]:
@@ -286,6 +289,13 @@ def sent_to_since(session: Session, phone: str, kind: SmsKind, since: datetime) 
     return session.connection().scalar(query) is not None
 
 
+def count_to_since(session: Session, phone: str, kind: SmsKind, since: datetime) -> int:
+    query = select(func.count()).where(
+        _m.phone == phone, _m.kind == kind.value, _m.created_at >= since
+    )
+    return int(session.connection().scalar(query) or 0)
+
+
 def calls(session: Session, delivery_id: int) -> bool | None:
     """Whether the dialer calls this delivery (None: no such delivery)."""
     row = session.connection().execute(select(_d.call).where(_d.id == delivery_id)).first()
@@ -301,7 +311,8 @@ def has_sms(session: Session, delivery_id: int, statuses: Iterable[str]) -> bool
 
 def sms_only_waiting(session: Session, statuses: Iterable[str]) -> list[AnyRow]:
     """SMS-only deliveries still waiting whose alert SMS is in one of `statuses`: the ones
-    the reply window may close."""
+    the reply window may close. Read from the active alerts (few), their deliveries by
+    ix_deliveries_alert_status, their SMS by delivery: never a scan of either large table."""
     query = (
         select(
             _d.id.label("delivery_id"),
@@ -310,8 +321,10 @@ def sms_only_waiting(session: Session, statuses: Iterable[str]) -> list[AnyRow]:
             _m.submitted_at,
             _m.finished_at,
         )
-        .join_from(DELIVERIES, SMS_MESSAGES, _m.delivery_id == _d.id)
+        .join_from(ALERTS, DELIVERIES, _d.alert_id == _a.id)
+        .join(SMS_MESSAGES, _m.delivery_id == _d.id)
         .where(
+            _a.status == AlertStatus.ACTIVE.value,
             waiting(_d.status),
             _d.call.is_(false()),
             _m.kind == SmsKind.ALERT.value,

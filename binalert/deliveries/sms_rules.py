@@ -46,6 +46,7 @@ RECEIPT_TIMEOUT_SECONDS = 15 * 60
 REPLY_WINDOW_SECONDS = 10 * 60
 REPLY_HOURS = 12
 CANNOT_READ_HOURS = 24
+SERVICE_PER_HOUR = 5  # a member's own SMS (codes, links) to one number in an hour, at most
 MAX_TRIES = 10  # temporary errors (throttled, queue full, link down) before an SMS fails
 RETRY_SECONDS = (2, 5, 10, 30, 60)  # after the n-th temporary error; the last repeats
 REPLY_LENGTH = 1000  # sms_replies.text
