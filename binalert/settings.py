@@ -87,7 +87,7 @@ class SmscSettings(BaseModel):
     mps: float = Field(default=10.0, gt=0, le=1000)
     window: int = Field(default=10, ge=1, le=100)
     enquire_seconds: float = Field(default=30.0, ge=0.5, le=600)
-    receipt_timeout: int = Field(default=7200, ge=10, le=7 * 86400)
+    receipt_timeout: int = Field(default=900, ge=10, le=7 * 86400)
 
     @field_validator("password")
     @classmethod
@@ -240,8 +240,9 @@ class Settings(BaseSettings):
     """Submits awaiting their answer at once (the provider's window)."""
     smsc_enquire_seconds: float = 30.0
     """Keep-alive (enquire_link) after this long without traffic; no answer: reconnect."""
-    smsc_receipt_timeout: int = 7200
-    """Seconds after which an SMS without a delivery receipt ends as "sent, no receipt"."""
+    smsc_receipt_timeout: int = 900
+    """Seconds after which an SMS without a delivery receipt ends as "sent, no receipt" (15
+    minutes, the lifecycle's own default: deliveries.sms_rules says why)."""
 
     tts_engine: Literal["espeak", "gtts", "piper"] = "espeak"
     tts_voices: str = ""
