@@ -3,11 +3,13 @@ background service of `binalert worker` (and `binalert serve` where it dials) wh
 configured (BINALERT_SMSC_*).
 
 - Sending: it claims due SMS (lifecycle.claim_sms: recorded as submitting, with this
-  worker's lease, and COMMITTED before anything goes out), as many as the link's window has
-  room for, and submits each; then it records the answer: sent with the message ids, queued
-  again (throttled, the link down: nothing went out), failed (refused for good), or unknown
-  (a part went out and its answer was lost: never sent again). Woken by SMS_QUEUED, else it
-  looks once a second (a retry falling due).
+  worker's lease, and COMMITTED before anything goes out) and submits each; then it records
+  the answer: sent with the message ids, queued again (throttled, the link down: nothing
+  went out), failed (refused for good), or unknown (a part went out and its answer was
+  lost: never sent again). At most the link's window and as many again wait for the SMSC's
+  answer (`claim_ahead`): a claim takes a batch while the window is still full, so the
+  window never waits on the store, and one claim serves many SMS. Woken by SMS_QUEUED, else
+  it looks once a second (a retry falling due).
 - Receipts and replies come from the link; each handler returns only once the store has it
   (the link then answers the SMSC; a handler that raises makes it answer a temporary error,
   and the SMSC offers the PDU again: a reply received while the store is down is not lost).
@@ -18,7 +20,10 @@ configured (BINALERT_SMSC_*).
 - A heartbeat under workers.health.SMS_LINK says whether this worker is bound: /ready and
   /metrics tell when no live worker can send SMS.
 
-Store work runs on one thread of its own (the link's event loop never waits on the store).
+Store work runs on one thread of its own (the link's event loop never waits on the store),
+through a StoreWriter: what comes while a transaction runs goes into the next one, and the
+answers and receipts of a batch are recorded in a few statements for them all
+(lifecycle.sms_sent_many, record_receipts), answers first.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -37,10 +42,19 @@ from sqlalchemy.orm import Session
 from binalert.clock import utcnow
 from binalert.deliveries import lifecycle, sms_rules
 from binalert.deliveries.lifecycle import Receipt as Stored
+from binalert.deliveries.lifecycle import SmsReceipt
 from binalert.runtime import Runtime
 from binalert.workers import repository as heartbeats
 from binalert.workers.health import SMS_LINK, STALE_BEATS, sms_report
-from sms.link import IncomingMessage, Refused, SmppLink, Submitted, Throttled, Unconfirmed
+from sms.link import (
+    IncomingMessage,
+    Refused,
+    SmppLink,
+    SubmitResult,
+    Submitted,
+    Throttled,
+    Unconfirmed,
+)
 from sms.pdus import Receipt
 from store.announce import SMS_QUEUED
 from store.writer import StoreWriter
@@ -89,6 +103,10 @@ class SmsWorker:
         self.link = link
         self.window = settings.window if settings is not None else 10
         lease = runtime.settings.sms_submit_lease
+        mps = settings.mps if settings is not None else 10.0
+        # Claimed ahead of the window: no more than a quarter of the lease's worth at the
+        # provider's pace (a claimed SMS waiting for the window must go well within it).
+        self.claim_ahead = max(0, min(self.window, int(mps * lease / 4)))
         self.timings = timings or SmsTimings(
             sweep_seconds=max(0.2, min(5.0, lease / 2)),  # a dead worker's SMS soon unknown
             lease_seconds=lease,
@@ -105,7 +123,8 @@ class SmsWorker:
         self._tasks: list[asyncio.Task[None]] = []
         self._submits: set[asyncio.Task[None]] = set()
         self._replies: set[asyncio.Task[None]] = set()  # acted on after they were stored
-        self._room = asyncio.Semaphore(self.window)
+        self._unanswered = 0  # claimed, the SMSC's answer not here yet
+        self._answered = asyncio.Event()
         self.sent = self.failed = self.retried = self.unconfirmed = 0
         self._store_ok = True
 
@@ -171,62 +190,69 @@ class SmsWorker:
     async def _claim(self) -> int:
         if not self.link.healthy:
             return 0  # nothing is claimed that cannot go now (it would wait as submitting)
-        free = self.window - len(self._submits)
-        if free <= 0:  # (waiting for a quarter of the window to claim in batches measured
-            # slower: fewer submits in flight cost more than the claims saved)
-            await asyncio.wait(self._submits, return_when=asyncio.FIRST_COMPLETED)
+        room = self.window + self.claim_ahead - self._unanswered
+        if room < max(1, self.claim_ahead):  # the window full, the next batch still there
+            self._answered.clear()
+            await self._answered.wait()
             return 1
-        rows = await self._db(
-            lifecycle.claim_sms, utcnow(), free, self.worker_id, self.timings.lease_seconds
+        rows = await self._writer.run(
+            lifecycle.claim_sms, utcnow(), room, self.worker_id, self.timings.lease_seconds
         )
         self._store_recovered()
         for row in rows:  # each committed as submitting before it is submitted
+            self._unanswered += 1
             task = asyncio.create_task(self._submit(row), name=f"sms-{row.id}")
             self._submits.add(task)
             task.add_done_callback(self._submits.discard)
         return len(rows)
 
     async def _submit(self, row: Any) -> None:
-        if row.phone is None:  # its member was erased meanwhile
-            await self._record(lifecycle.sms_failed, row.id, utcnow(), "no number any more")
-            return
         try:
-            result = await self.link.submit(row.phone, row.text)
-        except Exception as error:  # whether it went out is not known: never again
-            log.exception("SMS %d: the submit failed", row.id)
-            await self._record(lifecycle.sms_unconfirmed, row.id, [], utcnow(), repr(error))
-            return
-        now = utcnow()
-        match result:
-            case Submitted(message_ids=ids):
-                self.sent += 1
-                await self._record(lifecycle.sms_sent, row.id, list(ids), now)
-            case Throttled(reason=why):
-                self.retried += 1
-                await self._record(lifecycle.sms_retry, row.id, now, why)
-            case Refused(reason=why, message_ids=ids):
-                self.failed += 1
-                await self._record(lifecycle.sms_failed, row.id, now, why, list(ids))
-            case Unconfirmed(reason=why, message_ids=ids):
-                self.unconfirmed += 1
-                await self._record(lifecycle.sms_unconfirmed, row.id, list(ids), now, why)
+            result = await self._answer(row)
+        finally:
+            self._unanswered -= 1
+            self._answered.set()
+        await self._record(_Answer(row.id, result, utcnow()))
 
-    async def _record(self, fn: Callable[..., Any], *args: Any) -> None:
+    async def _answer(self, row: Any) -> SubmitResult | Exception:
+        """The SMSC's answer to the submit (the exception where the submit failed: whether
+        it went out is not known)."""
+        if row.phone is None:  # its member was erased meanwhile: failed, never sent
+            return Refused(0, "no number any more")
+        try:
+            return await self.link.submit(row.phone, row.text)
+        except Exception as error:
+            log.exception("SMS %d: the submit failed", row.id)
+            return error
+
+    async def _record(self, answer: _Answer) -> None:
         """Store what the SMSC answered, trying again while the store is away (until the
         lease runs out: then the sweep says unknown, and a receipt reconciles it)."""
+        self._count(answer.result)
         deadline = asyncio.get_running_loop().time() + self.timings.lease_seconds
         delay = 0.2
         while True:
             try:
-                await self._writer.run(fn, *args)
+                await self._writer.run_many(_store_news, answer)
                 return
             except Exception as error:
                 self._store_trouble(error)
                 if asyncio.get_running_loop().time() + delay > deadline:
-                    log.error("SMS %s: the SMSC's answer could not be stored", args[0])
+                    log.error("SMS %s: the SMSC's answer could not be stored", answer.sms_id)
                     return
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    def _count(self, result: SubmitResult | Exception) -> None:
+        match result:
+            case Submitted():
+                self.sent += 1
+            case Throttled():
+                self.retried += 1
+            case Refused():
+                self.failed += 1
+            case _:
+                self.unconfirmed += 1
 
     # -- what the SMSC delivers ---------------------------------------------------------------
 
@@ -236,9 +262,8 @@ class SmsWorker:
         state = RECEIPT_STATES.get(receipt.state)
         if state is None:
             return  # accepted, enroute: not final
-        stored = await self._writer.run(
-            _record_receipt, receipt.message_id, state, receipt.source, receipt.error
-        )
+        news = SmsReceipt(receipt.message_id, state, receipt.source, receipt.error)
+        stored = await self._writer.run_many(_store_news, news)
         if stored is Stored.EARLY:
             raise ReceiptTooEarly(receipt.message_id)
         if stored is Stored.UNMATCHED:
@@ -303,10 +328,52 @@ class SmsWorker:
         self._store_ok = True
 
 
-def _record_receipt(
-    session: Session, message_id: str, state: str, phone: str | None, error: str | None
-) -> Stored:
-    return lifecycle.record_receipt(session, message_id, state, utcnow(), phone=phone, error=error)
+@dataclass(frozen=True)
+class _Answer:
+    """What the SMSC answered to one SMS's submit (or the exception the submit raised)."""
+
+    sms_id: int
+    result: SubmitResult | Exception
+    at: datetime
+
+
+def _store_news(session: Session, news: list[_Answer | SmsReceipt]) -> list[Any]:
+    """The submits' answers and the receipts that came together (StoreWriter.run_many): the
+    answers first (a receipt may name a part whose answer is among them), the SMS sent all in
+    one step, then the receipts all in one; a result per item, in their order."""
+    results: list[Any] = [None] * len(news)
+    sent: list[tuple[int, int, Submitted]] = []  # (place, SMS id, answer)
+    for index, item in enumerate(news):
+        if isinstance(item, _Answer):
+            if isinstance(item.result, Submitted):
+                sent.append((index, item.sms_id, item.result))
+            else:
+                results[index] = _store_answer(session, item)
+    if sent:
+        answers = [(sms_id, list(result.message_ids)) for _, sms_id, result in sent]
+        moved = lifecycle.sms_sent_many(session, answers, utcnow())
+        for (index, _, _), was_moved in zip(sent, moved, strict=True):
+            results[index] = was_moved
+    receipts = [(i, item) for i, item in enumerate(news) if isinstance(item, SmsReceipt)]
+    if receipts:
+        recorded = lifecycle.record_receipts(session, [r for _, r in receipts], utcnow())
+        for (index, _), stored in zip(receipts, recorded, strict=True):
+            results[index] = stored
+    return results
+
+
+def _store_answer(session: Session, answer: _Answer) -> bool:
+    """An answer other than sent: queued again, failed, or unknown."""
+    sms_id, now = answer.sms_id, answer.at
+    match answer.result:
+        case Throttled(reason=why):
+            return lifecycle.sms_retry(session, sms_id, now, why)
+        case Refused(reason=why, message_ids=ids):
+            return lifecycle.sms_failed(session, sms_id, now, why, list(ids))
+        case Unconfirmed(reason=why, message_ids=ids):
+            return lifecycle.sms_unconfirmed(session, sms_id, list(ids), now, why)
+        case error:  # the submit raised: whether it went out is not known, never again
+            return lifecycle.sms_unconfirmed(session, sms_id, [], now, repr(error))
 
 
 def _handle_reply(session: Session, reply_id: int) -> str | None:

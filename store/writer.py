@@ -7,6 +7,10 @@ a transaction and a thread hand-off of their own; under load one transaction now
 all of them (so do an SMS's answer and the receipts that came meanwhile). If anything in a
 batch fails, the batch is rolled back and each job runs again in a transaction of its own,
 so one failure never takes another job's write with it.
+
+A job may also be one item of a step that takes many (`run_many(fn, item)`, fn(session,
+items) -> a result per item): the items of a batch go to one call of fn, in the place of
+the first of them, so a hundred receipts are a few statements instead of a few hundred.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class _Job:
     fn: Callable[..., Any]
     args: tuple[Any, ...]
     future: asyncio.Future[Any]
+    many: bool = False  # fn(session, [items]) for all such jobs of the batch together
 
 
 Outcome = tuple[bool, Any]  # (succeeded, result or exception)
@@ -50,10 +55,25 @@ class StoreWriter:
         result: T = await self.submit(fn, *args)
         return result
 
+    async def run_many(self, fn: Callable[[Session, list[Any]], list[T]], item: Any) -> T:
+        """fn(session, items)'s result for `item`, where items are all that waited with it
+        for the same fn (in the order they were queued); as `run` otherwise."""
+        result: T = await self.submit_many(fn, item)
+        return result
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         """Queue fn(session, *args) now (jobs run in the order they were queued)."""
+        return self._queued(_Job(fn, args, asyncio.get_running_loop().create_future()))
+
+    def submit_many(
+        self, fn: Callable[[Session, list[Any]], list[Any]], item: Any
+    ) -> asyncio.Future[Any]:
+        """Queue `item` for fn(session, items) (see run_many)."""
+        future = asyncio.get_running_loop().create_future()
+        return self._queued(_Job(fn, (item,), future, many=True))
+
+    def _queued(self, job: _Job) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
-        job = _Job(fn, args, loop.create_future())
         self._queue.append(job)
         if self._draining is None:
             self._draining = loop.create_task(self._drain(), name="store-writer")
@@ -89,7 +109,7 @@ class StoreWriter:
         self.jobs += len(batch)
         try:
             with self._store.session() as session:
-                return [(True, _call(job, session)) for job in batch]
+                return _run_batch(batch, session)
         except Exception as error:
             if len(batch) == 1:
                 return [(False, error)]
@@ -105,4 +125,25 @@ class StoreWriter:
 
 
 def _call(job: _Job, session: Session) -> Any:
+    if job.many:
+        [result] = job.fn(session, [job.args[0]])
+        return result
     return job.fn(session, *job.args)
+
+
+def _run_batch(batch: list[_Job], session: Session) -> list[Outcome]:
+    """Each job in its turn; the items of a `many` step all at the turn of its first."""
+    together: dict[Callable[..., Any], list[int]] = {}
+    for index, job in enumerate(batch):
+        if job.many:
+            together.setdefault(job.fn, []).append(index)
+    outcomes: list[Outcome] = [(False, None)] * len(batch)
+    for index, job in enumerate(batch):
+        if not job.many:
+            outcomes[index] = (True, job.fn(session, *job.args))
+        elif together.get(job.fn, [None])[0] == index:
+            places = together.pop(job.fn)
+            results = job.fn(session, [batch[i].args[0] for i in places])
+            for place, result in zip(places, results, strict=True):
+                outcomes[place] = (True, result)
+    return outcomes

@@ -325,6 +325,51 @@ def test_an_sms_is_delivered_only_when_every_part_is(sms_store: Store) -> None:
     assert ids == [whole, broken]
 
 
+def test_answers_and_receipts_that_came_together_are_recorded_as_each_alone_would_be(
+    sms_store: Store,
+) -> None:
+    """The worker records what came together in one step each (sms_sent_many,
+    record_receipts): guarded as alone, every receipt answered as alone, events as alone."""
+    phones = [HANDSET.DELIVERED.e164(n) for n in range(1, 5)]
+    _, deliveries = open_alert(sms_store, [Planned(p, call=False) for p in phones])
+    now = _now()
+    _claim(sms_store, now)
+    sms_of = {m.delivery_id: m.id for m in _sms(sms_store)}
+    a, b, c, d = (sms_of[delivery] for delivery in deliveries)
+    with sms_store.session() as s:
+        assert lifecycle.sms_sent_many(s, [(a, ["m-a"]), (b, ["m-b"]), (c, ["m-c"])], now) == [
+            True,
+            True,
+            True,
+        ]
+        assert lifecycle.sms_sent_many(s, [(a, ["again"]), (d, ["m-d"])], now) == [False, True]
+    came = lifecycle.SmsReceipt
+    with sms_store.session() as s:
+        stored = lifecycle.record_receipts(
+            s,
+            [
+                came("m-a", "DELIVRD"),
+                came("m-b", "UNDELIV", error="001"),
+                came("m-a", "DELIVRD"),  # offered again
+                came("m-c", "ENROUTE"),  # not final
+                came("nobody", "DELIVRD", LANDLINE),
+                came("m-d", "DELIVRD"),
+            ],
+            now,
+        )
+    assert stored == [Receipt.RECORDED] * 4 + [Receipt.UNMATCHED, Receipt.RECORDED]
+    status = {m.id: m.status for m in _sms(sms_store)}
+    assert [status[i] for i in (a, b, c, d)] == ["delivered", "undeliverable", "sent", "delivered"]
+    with sms_store.session() as s:
+        parts = {p.message_id: p.sms_id for p in s.scalars(select(SmsPart))}
+    assert parts == {"m-a": a, "m-b": b, "m-c": c, "m-d": d}
+    kinds = [k for k, _ in _events(sms_store, deliveries[0]) if k.startswith("sms_")]
+    assert kinds == ["sms_queued", "sms_sent", "sms_delivered"]
+    failed = [data for k, data in _events(sms_store, deliveries[1]) if k == "sms_failed"]
+    assert [f["sms_status"] for f in failed] == ["undeliverable"]
+    assert _status(sms_store, deliveries[1]) == "unreachable"  # nobody can have read it
+
+
 def test_no_receipt_after_the_timeout_is_never_delivered(sms_store: Store) -> None:
     _, [delivery] = open_alert(sms_store, [Planned(HANDSET.NO_RECEIPT.e164(1), call=False)])
     start = _now()

@@ -18,7 +18,7 @@ import enum
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import case
 from sqlalchemy.orm import Session
@@ -909,20 +909,32 @@ _SUBMITTED = (SmsStatus.SUBMITTING.value, SmsStatus.UNKNOWN.value)
 def sms_sent(session: Session, sms_id: int, message_ids: Sequence[str], now: datetime) -> bool:
     """The SMSC took every part: their message ids (what receipts name) are stored. Also from
     unknown: a worker that heard the answer after its lease ran out still tells the truth."""
-    row = sms.move(
+    [sent] = sms_sent_many(session, [(sms_id, message_ids)], now)
+    return sent
+
+
+def sms_sent_many(
+    session: Session, answers: Sequence[tuple[int, Sequence[str]]], now: datetime
+) -> list[bool]:
+    """sms_sent for the answers that came together, (SMS id, message ids) each: one guarded
+    UPDATE for them all, one INSERT of their parts, their events; whether each was moved."""
+    rows = sms.move_many(
         session,
-        sms_id,
+        [sms_id for sms_id, _ in answers],
         _SUBMITTED,
         SmsStatus.SENT.value,
         claimed_by=None,
         lease_until=None,
         error=None,
     )
-    if row is None:
-        return False
-    sms.insert_parts(session, sms_id, list(message_ids))
-    _sms_event(session, row, events.SMS_SENT)
-    return True
+    moved = {row.id for row in rows}
+    sms.insert_parts_of(session, [(i, list(ids)) for i, ids in answers if i in moved])
+    _sms_events(session, [(row, events.SMS_SENT, {}) for row in sorted(rows, key=_by_id)])
+    return [sms_id in moved for sms_id, _ in answers]
+
+
+def _by_id(row: AnyRow) -> int:
+    return int(row.id)
 
 
 def sms_retry(session: Session, sms_id: int, now: datetime, error: str) -> bool:
@@ -1003,6 +1015,15 @@ class Receipt(enum.StrEnum):
 RECEIPT_LOOKBACK = timedelta(days=3)  # an SMSC keeps trying a switched-off phone this long
 
 
+class SmsReceipt(NamedTuple):
+    """A delivery receipt for one part, as the SMSC's deliver_sm says it (record_receipt)."""
+
+    message_id: str
+    state: str  # the receipt's stat, e.g. DELIVRD
+    phone: str | None = None  # the handset it is about (a claim of the SMSC's)
+    error: str | None = None
+
+
 def record_receipt(
     session: Session,
     message_id: str,
@@ -1020,25 +1041,53 @@ def record_receipt(
     such SMS to that number takes the message id as its next part. One to an SMS still
     submitting is EARLY (the worker has not stored the answer yet; the link answers the SMSC
     with a temporary error and it offers the receipt again)."""
-    status = sms_rules.RECEIPT_STATES.get(state.strip().upper())
-    if status is None:
-        return Receipt.RECORDED  # ENROUTE, ACCEPTD: not final, nothing to store
-    updated = sms.set_part(session, message_id, status.value, now)
-    if updated is not None:
-        sms_id = updated
-    elif sms.part_of(session, message_id) is not None:
-        return Receipt.RECORDED  # a receipt offered again: known already
-    else:
-        e164 = caller_e164(phone) if phone else None
-        lost = sms.unmatched_to(session, e164, now - RECEIPT_LOOKBACK) if e164 else None
-        if lost is None:
-            return Receipt.UNMATCHED
-        if lost.status == SmsStatus.SUBMITTING.value:
-            return Receipt.EARLY
-        sms.insert_reconciled_part(session, lost.id, message_id, status.value, now)
-        sms_id = lost.id
-    _settle_sms(session, sms_id, now, error)
-    return Receipt.RECORDED
+    [recorded] = record_receipts(session, [SmsReceipt(message_id, state, phone, error)], now)
+    return recorded
+
+
+def record_receipts(
+    session: Session, receipts: Sequence[SmsReceipt], now: datetime
+) -> list[Receipt]:
+    """record_receipt for the receipts that came together, in a few statements for them all:
+    the parts they name set in one guarded UPDATE per state, their SMS settled together. A
+    receipt whose part awaits none (offered again, or one to reconcile) is looked at alone."""
+    results: list[Receipt] = [Receipt.RECORDED] * len(receipts)
+    by_status: dict[str, list[int]] = {}
+    for index, receipt in enumerate(receipts):
+        status = sms_rules.RECEIPT_STATES.get(receipt.state.strip().upper())
+        if status is not None:  # (ENROUTE, ACCEPTD: not final, nothing to store)
+            by_status.setdefault(status.value, []).append(index)
+    settle: dict[int, str | None] = {}  # SMS id -> the error its last receipt here gave
+    for part_status, places in by_status.items():
+        message_ids = [receipts[i].message_id for i in places]
+        updated = sms.set_parts(session, message_ids, part_status, now)
+        for index in places:
+            receipt = receipts[index]
+            sms_id = updated.pop(receipt.message_id, None)  # (a repeat of it here: known)
+            if sms_id is None:
+                results[index], sms_id = _receipt_unmatched(session, receipt, part_status, now)
+            if sms_id is not None:
+                settle[sms_id] = receipt.error
+    _settle_sms(session, settle, now)
+    return results
+
+
+def _receipt_unmatched(
+    session: Session, receipt: SmsReceipt, status: str, now: datetime
+) -> tuple[Receipt, int | None]:
+    """A receipt whose message id awaits no receipt: known already (offered again), a part of
+    an unknown SMS to that number (reconciled: its SMS's id to settle), early, or none of
+    ours."""
+    if sms.part_of(session, receipt.message_id) is not None:
+        return Receipt.RECORDED, None  # a receipt offered again: known already
+    e164 = caller_e164(receipt.phone) if receipt.phone else None
+    lost = sms.unmatched_to(session, e164, now - RECEIPT_LOOKBACK) if e164 else None
+    if lost is None:
+        return Receipt.UNMATCHED, None
+    if lost.status == SmsStatus.SUBMITTING.value:
+        return Receipt.EARLY, None
+    sms.insert_reconciled_part(session, lost.id, receipt.message_id, status, now)
+    return Receipt.RECORDED, lost.id
 
 
 _RECEIPTS_END = (
@@ -1048,29 +1097,49 @@ _RECEIPTS_END = (
 )
 
 
-def _settle_sms(session: Session, sms_id: int, now: datetime, error: str | None) -> None:
-    """An SMS's status from its parts' receipts: the first part that failed says how it
-    failed; delivered once every part is."""
-    current = sms.get(session, sms_id)
-    if current is None:
-        return
-    statuses = sms.part_statuses(session, sms_id)
+def _settle_sms(session: Session, errors: dict[int, str | None], now: datetime) -> None:
+    """Each SMS's status from its parts' receipts (`errors`: SMS id -> the error its receipt
+    gave): the first part that failed says how it failed; delivered once every part is. The
+    SMS that end the same way move in one statement."""
+    current = sms.get_many(session, list(errors))
+    statuses = sms.part_statuses_of(session, list(current))
+    moves: dict[tuple[str, str | None], list[int]] = {}
+    for sms_id, row in current.items():
+        final = _final_status(statuses.get(sms_id, []), row.parts)
+        if final is not None:
+            error = errors[sms_id]
+            moves.setdefault((final.value, error[:200] if error else None), []).append(sms_id)
+    changed: list[AnyRow] = []
+    for (final_status, error), ids in moves.items():
+        values: dict[str, Any] = {"finished_at": now, "claimed_by": None, "lease_until": None}
+        if error:
+            values["error"] = error
+        changed += sms.move_many(session, ids, _RECEIPTS_END, final_status, **values)
+    changed.sort(key=_by_id)
+    _sms_events(
+        session,
+        [
+            (
+                row,
+                events.SMS_DELIVERED
+                if row.status == SmsStatus.DELIVERED.value
+                else events.SMS_FAILED,
+                {},
+            )
+            for row in changed
+        ],
+    )
+    for row in changed:
+        _settle_sms_only(session, row, now)
+
+
+def _final_status(statuses: Sequence[str], parts: int) -> SmsStatus | None:
     failed = [s for s in statuses if s in _PART_FAILURES]
     if failed:
-        final = SmsStatus(failed[0])
-    elif len(statuses) >= current.parts and all(s == SmsStatus.DELIVERED.value for s in statuses):
-        final = SmsStatus.DELIVERED
-    else:
-        return
-    values: dict[str, Any] = {"finished_at": now, "claimed_by": None, "lease_until": None}
-    if error:
-        values["error"] = error[:200]
-    row = sms.move(session, sms_id, _RECEIPTS_END, final.value, **values)
-    if row is None:
-        return
-    kind = events.SMS_DELIVERED if final is SmsStatus.DELIVERED else events.SMS_FAILED
-    _sms_event(session, row, kind)
-    _settle_sms_only(session, row, now)
+        return SmsStatus(failed[0])
+    if len(statuses) >= parts and all(s == SmsStatus.DELIVERED.value for s in statuses):
+        return SmsStatus.DELIVERED
+    return None
 
 
 _PART_FAILURES = frozenset(
@@ -1080,12 +1149,28 @@ _PART_FAILURES = frozenset(
 
 def _sms_event(session: Session, row: AnyRow, kind: str, **extra: Any) -> None:
     """An SMS change as an event of its delivery (none for an SMS of no delivery)."""
-    if row.delivery_id is None or row.alert_id is None:
+    _sms_events(session, [(row, kind, extra)])
+
+
+def _sms_events(session: Session, changes: Sequence[tuple[AnyRow, str, dict[str, Any]]]) -> None:
+    """_sms_event for many SMS changes: their deliveries read and their events written in one
+    statement each."""
+    of_deliveries = [
+        c for c in changes if c[0].delivery_id is not None and c[0].alert_id is not None
+    ]
+    if not of_deliveries:
         return
-    data = _sms_data(row.id, row.kind, row.parts, **extra)
-    if kind == events.SMS_FAILED:
-        data["sms_status"] = row.status
-    events.record_delivery(session, repo.snapshot(session, row.delivery_id), kind, **data)
+    snapshots = repo.snapshots(session, [row.delivery_id for row, _, _ in of_deliveries])
+    items = []
+    for row, kind, extra in of_deliveries:
+        delivery = snapshots.get(row.delivery_id)
+        if delivery is None:
+            raise LookupError(f"delivery {row.delivery_id} not found")
+        data = _sms_data(row.id, row.kind, row.parts, **extra)
+        if kind == events.SMS_FAILED:
+            data["sms_status"] = row.status
+        items.append((delivery.alert_id, kind, events.snapshot(delivery) | data, delivery.id))
+    events.record_many(session, items)
 
 
 def _settle_sms_only(session: Session, row: AnyRow, now: datetime) -> None:

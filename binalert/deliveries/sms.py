@@ -133,10 +133,38 @@ def move(
     return session.connection().execute(statement).first()
 
 
+def move_many(
+    session: Session, sms_ids: Sequence[int], allowed: Iterable[str], status: str, **values: Any
+) -> list[AnyRow]:
+    """move() for many SMS in one statement: those that were in `allowed`, moved."""
+    if not sms_ids:
+        return []
+    statement = (
+        update(SMS_MESSAGES)
+        .where(_m.id.in_(list(sms_ids)), status_in(_m.status, allowed))
+        .values(status=status, **values)
+        .returning(*COLUMNS)
+    )
+    return list(session.connection().execute(statement).all())
+
+
+def get_many(session: Session, sms_ids: Sequence[int]) -> dict[int, AnyRow]:
+    if not sms_ids:
+        return {}
+    query = select(*COLUMNS).where(_m.id.in_(list(sms_ids)))
+    return {row.id: row for row in session.connection().execute(query)}
+
+
 def insert_parts(session: Session, sms_id: int, message_ids: Sequence[str]) -> None:
     """One row per part with the SMSC's message id its receipt will name."""
+    insert_parts_of(session, [(sms_id, message_ids)])
+
+
+def insert_parts_of(session: Session, messages: Sequence[tuple[int, Sequence[str]]]) -> None:
+    """insert_parts for many SMS in one statement."""
     rows = [
         {"sms_id": sms_id, "part": i, "message_id": mid, "status": SENT}
+        for sms_id, message_ids in messages
         for i, mid in enumerate(message_ids, start=1)
     ]
     if rows:
@@ -178,9 +206,39 @@ def set_part(session: Session, message_id: str, status: str, now: datetime) -> i
     return sms_id
 
 
+def set_parts(
+    session: Session, message_ids: Sequence[str], status: str, now: datetime
+) -> dict[str, int]:
+    """set_part for many message ids in one statement: {message id: its SMS's id} of the
+    parts that awaited a receipt."""
+    if not message_ids:
+        return {}
+    statement = (
+        update(SMS_PARTS)
+        .where(_p.message_id.in_(list(message_ids)), _p.status == SENT)
+        .values(status=status, receipt_at=now)
+        .returning(_p.message_id, _p.sms_id)
+    )
+    return {row.message_id: row.sms_id for row in session.connection().execute(statement)}
+
+
 def part_statuses(session: Session, sms_id: int) -> list[str]:
-    query = select(_p.status).where(_p.sms_id == sms_id).order_by(_p.part)
-    return list(session.connection().scalars(query))
+    return part_statuses_of(session, [sms_id]).get(sms_id, [])
+
+
+def part_statuses_of(session: Session, sms_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each SMS's parts' statuses, in part order (SMS without parts are left out)."""
+    if not sms_ids:
+        return {}
+    query = (
+        select(_p.sms_id, _p.status)
+        .where(_p.sms_id.in_(list(sms_ids)))
+        .order_by(_p.sms_id, _p.part)
+    )
+    found: dict[int, list[str]] = {}
+    for row in session.connection().execute(query):
+        found.setdefault(row.sms_id, []).append(row.status)
+    return found
 
 
 def lost_submits(session: Session, now: datetime) -> list[int]:

@@ -59,3 +59,32 @@ async def test_a_failing_job_loses_nothing_of_the_others(store: Store) -> None:
     assert _names(store, "iso-") == {"iso-first", "iso-a", "iso-b"}  # the failed write is gone
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(Bin).where(Bin.name == "iso-bad")) == 0
+
+
+async def test_items_of_one_step_waiting_together_go_to_it_in_one_call(store: Store) -> None:
+    calls: list[list[str]] = []
+
+    def add_bins(session: Session, names: list[str]) -> list[int]:
+        calls.append(list(names))
+        if "many-bad" in names:
+            raise ValueError("refused")
+        return [_add_bin(session, name) for name in names]
+
+    with ThreadPoolExecutor(1) as pool:
+        writer = StoreWriter(store, pool)
+        together = await asyncio.gather(
+            writer.run_many(add_bins, "many-a"),
+            writer.run(_add_bin, "many-plain"),
+            writer.run_many(add_bins, "many-b"),
+        )
+        assert calls == [["many-a", "many-b"]] and writer.transactions == 1
+        calls.clear()
+        alone = await asyncio.gather(
+            writer.run_many(add_bins, "many-c"),
+            writer.run_many(add_bins, "many-bad"),
+            return_exceptions=True,
+        )
+    assert len(set(together)) == 3
+    assert isinstance(alone[1], ValueError) and isinstance(alone[0], int)
+    assert calls == [["many-c", "many-bad"], ["many-c"], ["many-bad"]]  # then each alone
+    assert _names(store, "many-") == {"many-a", "many-b", "many-plain", "many-c"}
