@@ -612,7 +612,7 @@ class SmsMessage(Base):
 
     __tablename__ = "sms_messages"
     __table_args__ = (
-        Index("ix_sms_messages_due", "status", "next_try_at"),
+        Index("ix_sms_messages_due", "status", "next_try_at", "id"),  # the claim's order
         Index("ix_sms_messages_phone", "phone", "created_at"),
     )
 
