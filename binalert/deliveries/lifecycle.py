@@ -1101,11 +1101,9 @@ def _settle_sms(session: Session, errors: dict[int, str | None], now: datetime) 
     """Each SMS's status from its parts' receipts (`errors`: SMS id -> the error its receipt
     gave): the first part that failed says how it failed; delivered once every part is. The
     SMS that end the same way move in one statement."""
-    current = sms.get_many(session, list(errors))
-    statuses = sms.part_statuses_of(session, list(current))
     moves: dict[tuple[str, str | None], list[int]] = {}
-    for sms_id, row in current.items():
-        final = _final_status(statuses.get(sms_id, []), row.parts)
+    for sms_id, (parts, statuses) in sms.part_statuses(session, list(errors)).items():
+        final = _final_status(statuses, parts)
         if final is not None:
             error = errors[sms_id]
             moves.setdefault((final.value, error[:200] if error else None), []).append(sms_id)

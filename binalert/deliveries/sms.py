@@ -148,13 +148,6 @@ def move_many(
     return list(session.connection().execute(statement).all())
 
 
-def get_many(session: Session, sms_ids: Sequence[int]) -> dict[int, AnyRow]:
-    if not sms_ids:
-        return {}
-    query = select(*COLUMNS).where(_m.id.in_(list(sms_ids)))
-    return {row.id: row for row in session.connection().execute(query)}
-
-
 def insert_parts(session: Session, sms_id: int, message_ids: Sequence[str]) -> None:
     """One row per part with the SMSC's message id its receipt will name."""
     insert_parts_of(session, [(sms_id, message_ids)])
@@ -222,22 +215,20 @@ def set_parts(
     return {row.message_id: row.sms_id for row in session.connection().execute(statement)}
 
 
-def part_statuses(session: Session, sms_id: int) -> list[str]:
-    return part_statuses_of(session, [sms_id]).get(sms_id, [])
-
-
-def part_statuses_of(session: Session, sms_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Each SMS's parts' statuses, in part order (SMS without parts are left out)."""
+def part_statuses(session: Session, sms_ids: Sequence[int]) -> dict[int, tuple[int, list[str]]]:
+    """Each SMS's parts count and its parts' statuses in part order, in one query (SMS with
+    no part stored are left out)."""
     if not sms_ids:
         return {}
     query = (
-        select(_p.sms_id, _p.status)
-        .where(_p.sms_id.in_(list(sms_ids)))
-        .order_by(_p.sms_id, _p.part)
+        select(_m.id, _m.parts, _p.status)
+        .join_from(SMS_MESSAGES, SMS_PARTS, _p.sms_id == _m.id)
+        .where(_m.id.in_(list(sms_ids)))
+        .order_by(_m.id, _p.part)
     )
-    found: dict[int, list[str]] = {}
+    found: dict[int, tuple[int, list[str]]] = {}
     for row in session.connection().execute(query):
-        found.setdefault(row.sms_id, []).append(row.status)
+        found.setdefault(row.id, (row.parts, []))[1].append(row.status)
     return found
 
 
