@@ -660,6 +660,15 @@ class SmsReply(Base):
     a temporary error, and the SMSC offers it again."""
 
     __tablename__ = "sms_replies"
+    __table_args__ = (
+        # The sweep's look for replies not acted on yet: only those rows (migration 0019)
+        Index(
+            "ix_sms_replies_unhandled",
+            "id",
+            sqlite_where=text("handled_at IS NULL"),
+            postgresql_where=text("handled_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     from_phone: Mapped[str | None] = mapped_column(String(20), index=True)  # None once erased

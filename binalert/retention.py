@@ -2,7 +2,8 @@
 
 An alert is purged once it is finished (completed, cancelled or expired) and ended before the
 cutoff. Its deliveries (member, phone numbers, key pressed), call attempts and delivery events are
-deleted; the alert itself (the police message) and the anonymous counts in alert_stats stay.
+deleted, and its SMS (numbers, texts, receipts); the alert itself (the police message) and the
+anonymous counts in alert_stats stay. SMS of no alert and members' replies go after as long.
 The sound cache goes with them: sounds (spoken alert texts, such as a plate) not used since the
 cutoff are deleted (`purge_sounds`).
 """
@@ -43,6 +44,10 @@ from binalert.models import (
     Delivery,
     DeliveryEvent,
     DeliveryStatus,
+    SmsMessage,
+    SmsPart,
+    SmsReply,
+    SmsStatus,
 )
 from binalert.service_calls import forget_before
 from tts.cache import AudioCache
@@ -61,6 +66,8 @@ class PurgeResult:
     delivery_events: int = 0
     deliveries: int = 0
     skipped_open: int = 0
+    sms: int = 0  # SMS (the alerts' and binalert's own), with their numbers and texts
+    sms_replies: int = 0  # what members texted binalert
 
     @property
     def alerts(self) -> int:
@@ -97,7 +104,26 @@ def purge_call_details(session: Session, older_than: datetime) -> PurgeResult:
         if _has_details(session, alert.id):
             result.summarised += _summarise(session, alert)
             _delete_details(session, alert.id, result)
+    _delete_old_sms(session, older_than, result)
     return result
+
+
+_SMS_OPEN = (SmsStatus.QUEUED.value, SmsStatus.SUBMITTING.value, SmsStatus.SENT.value)
+
+
+def _delete_old_sms(session: Session, older_than: datetime, result: PurgeResult) -> None:
+    """The SMS of no alert (a STOP's answer, the one polite answer, a member's code or link)
+    once finished before the cutoff, and the replies received before it: numbers and texts
+    are personal data, kept no longer than an alert's details."""
+    old = select(SmsMessage.id).where(
+        SmsMessage.alert_id.is_(None),
+        SmsMessage.created_at < older_than,
+        SmsMessage.status.not_in(_SMS_OPEN),
+    )
+    _execute_delete(session, delete(SmsPart).where(SmsPart.sms_id.in_(old)))
+    result.sms += _execute_delete(session, delete(SmsMessage).where(SmsMessage.id.in_(old)))
+    replies = delete(SmsReply).where(SmsReply.received_at < older_than)
+    result.sms_replies += _execute_delete(session, replies)
 
 
 def _finished_before(session: Session, older_than: datetime) -> list[Alert]:
@@ -210,6 +236,11 @@ def _delete_details(session: Session, alert_id: int, result: PurgeResult) -> Non
         .where(Alert.id == alert_id, Alert.audience == RELAY_AUDIENCE)
         .values(messages={"nl": ""}, sms_texts=None),
         execution_options={"synchronize_session": False},
+    )
+    sms_of_alert = select(SmsMessage.id).where(SmsMessage.alert_id == alert_id)
+    _execute_delete(session, delete(SmsPart).where(SmsPart.sms_id.in_(sms_of_alert)))
+    result.sms += _execute_delete(
+        session, delete(SmsMessage).where(SmsMessage.alert_id == alert_id)
     )
     result.call_attempts += _execute_delete(session, attempts)
     result.delivery_events += _execute_delete(session, events)

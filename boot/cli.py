@@ -179,7 +179,8 @@ def purge(
     typer.echo(
         f"purged {result.alerts} alert(s) finished before {older_than:%Y-%m-%d %H:%M} UTC: "
         f"{result.deliveries} deliveries, {result.call_attempts} call attempts, "
-        f"{result.delivery_events} events; {result.summarised} summarised, "
+        f"{result.delivery_events} events, {result.sms} SMS, {result.sms_replies} SMS "
+        f"replies; {result.summarised} summarised, "
         f"{result.skipped_open} skipped (deliveries still open); "
         f"{sounds} cached sound(s) unused since then deleted; "
         f"{ended_sessions} ended page session(s) deleted; "

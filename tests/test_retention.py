@@ -26,6 +26,9 @@ from binalert.models import (
     Delivery,
     DeliveryEvent,
     Member,
+    SmsMessage,
+    SmsPart,
+    SmsReply,
     WebSession,
 )
 from binalert.retention import cutoff, purge_call_details, purge_sounds
@@ -185,6 +188,50 @@ def test_old_finished_alert_is_summarised_then_purged(store: Store) -> None:
         assert stats.seconds_to_first_ack == pytest.approx(30.0)
         assert stats.median_seconds_to_ack == pytest.approx(60.0)
         assert stats.p90_seconds_to_ack == pytest.approx(90.0)
+
+
+def _sms(session, alert_id: int | None, days_ago: float, status: str = "delivered") -> int:
+    sms = SmsMessage(
+        kind="alert" if alert_id else "cannot_read",
+        alert_id=alert_id,
+        phone="+32470123456",
+        language="nl",
+        text="Inbraak bezig",
+        encoding="gsm7",
+        parts=1,
+        status=status,
+        created_at=NOW - timedelta(days=days_ago),
+    )
+    session.add(sms)
+    session.flush()
+    session.add(SmsPart(sms_id=sms.id, part=1, message_id=f"m{sms.id}", status=status))
+    return sms.id
+
+
+def test_the_purge_takes_old_sms_and_replies_with_their_numbers_and_keeps_recent_ones(
+    store: Store,
+) -> None:
+    seeded = _seed(store)
+    with store.session() as session:
+        gone = [_sms(session, seeded.old, 100), _sms(session, None, 100)]
+        kept = [
+            _sms(session, seeded.recent, 5),
+            _sms(session, None, 5),
+            _sms(session, None, 100, status="queued"),  # not sent yet: never purged
+        ]
+        session.add(
+            SmsReply(from_phone="+32470123456", text="ja", received_at=NOW - timedelta(days=100))
+        )
+        session.add(
+            SmsReply(from_phone="+32470123456", text="1", received_at=NOW - timedelta(days=5))
+        )
+    result = _purge(store)
+    assert (result.sms, result.sms_replies) == (2, 1)
+    with store.session() as session:
+        left = set(session.scalars(select(SmsMessage.id)))
+        assert left == set(kept) and not left & set(gone)
+        assert session.scalar(select(func.count()).select_from(SmsPart)) == len(kept)
+        assert list(session.scalars(select(SmsReply.text))) == ["1"]
 
 
 def test_recent_active_and_open_alerts_keep_their_details(store: Store) -> None:

@@ -164,7 +164,10 @@ PARTIAL_INDEXES = {
     "ix_deliveries_queue": ("urgent desc", "attempts", "next_attempt_at", "id"),
     "ix_deliveries_next": ("next_attempt_at",),
 }
-OTHER_PARTIAL_INDEXES = {"uq_buddy_links_live_pair"}  # one live buddy link per pair (0017)
+OTHER_PARTIAL_INDEXES = {
+    "uq_buddy_links_live_pair",  # one live buddy link per pair (0018)
+    "ix_sms_replies_unhandled",  # the replies not acted on yet (0019)
+}
 
 
 def _index_sql(store: Store, name: str) -> str:

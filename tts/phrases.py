@@ -39,6 +39,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "voor het buurtinformatienetwerk {bin_name}:",
         "sms_101": "Informatie voor de politie? Bel 101.",  # unless the message says 101
         "sms_end": "Bij nood: bel 112. Hebt u dit bericht gelezen? Antwoord dan met 1.",
+        "sms_stop_confirmation": "U krijgt geen sms meer van het buurtinformatienetwerk. Oproepen "
+        "blijven komen. Toch weer sms? Vraag het aan uw coördinator.",
+        "sms_cannot_read": "Dit nummer kan geen berichten lezen. Voor de politie: bel 101. Bij "
+        "nood: bel 112.",
+        "sms_fallback_intro": "We konden u niet bereiken per telefoon.",
+        "sms_me_link": "Buurtinformatienetwerk: uw eigen pagina, 15 minuten geldig: {link} Niet "
+        "zelf gevraagd? Negeer dit bericht.",
+        "sms_number_code": "Buurtinformatienetwerk: uw code om dit nummer te bevestigen is {code}.",
         "intro_notice": "Bericht van de lokale politie {zone}. "
         "Voor het buurtinformatienetwerk {bin_name}.",
         "machine_notice": "Dit was een bericht van de lokale politie {zone}. "
@@ -99,6 +107,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "pour le réseau d'information de quartier {bin_name} :",
         "sms_101": "Des informations pour la police ? Appelez le 101.",
         "sms_end": "En cas d'urgence : appelez le 112. Vous avez lu ce message ? Répondez par 1.",
+        "sms_stop_confirmation": "Vous ne recevrez plus de SMS du réseau d'information de "
+        "quartier. Les appels continuent. Pour les SMS, voyez votre coordinateur.",
+        "sms_cannot_read": "Ce numéro ne lit pas les messages. Pour la police : appelez le 101. En "
+        "cas d'urgence : le 112.",
+        "sms_fallback_intro": "Nous n'avons pas pu vous joindre par téléphone.",
+        "sms_me_link": "Réseau d'information de quartier : votre page, valable 15 minutes : {link} "
+        "Pas demandé ? Ignorez ce message.",
+        "sms_number_code": "Réseau d'information de quartier : votre code pour confirmer ce numéro "
+        "est {code}.",
         "intro_notice": "Message de la police locale {zone}. "
         "Pour le réseau d'information de quartier {bin_name}.",
         "machine_notice": "C'était un message de la police locale {zone}. "
@@ -168,6 +185,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "sms_101": "Hinweise für die Polizei? Rufen Sie die 101 an.",
         "sms_end": "Im Notfall: Rufen Sie die 112 an. Haben Sie diese Nachricht gelesen? "
         "Dann antworten Sie mit 1.",
+        "sms_stop_confirmation": "Sie erhalten keine SMS mehr vom Nachbarschaftsnetzwerk. Anrufe "
+        "kommen weiter. SMS wieder? Fragen Sie Ihren Koordinator.",
+        "sms_cannot_read": "Diese Nummer kann keine Nachrichten lesen. Für die Polizei: 101 "
+        "anrufen. Im Notfall: 112.",
+        "sms_fallback_intro": "Wir konnten Sie telefonisch nicht erreichen.",
+        "sms_me_link": "Nachbarschaftsnetzwerk: Ihre eigene Seite, 15 Minuten gültig: {link} Nicht "
+        "angefordert? Ignorieren Sie diese Nachricht.",
+        "sms_number_code": "Nachbarschaftsnetzwerk: Ihr Code zur Bestätigung dieser Nummer ist "
+        "{code}.",
         "intro_notice": "Nachricht der lokalen Polizei {zone}. "
         "Für das Nachbarschaftsinformationsnetzwerk {bin_name}.",
         "machine_notice": "Das war eine Nachricht der lokalen Polizei {zone}. "
@@ -238,6 +264,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "for the neighbourhood information network {bin_name}:",
         "sms_101": "Information for the police? Call 101.",
         "sms_end": "In an emergency: call 112. Have you read this message? Then reply 1.",
+        "sms_stop_confirmation": "You will get no more text messages from the neighbourhood "
+        "network. Calls go on. Texts again? Ask your coordinator.",
+        "sms_cannot_read": "This number cannot read replies. For the police: call 101. In an "
+        "emergency: call 112.",
+        "sms_fallback_intro": "We could not reach you by phone.",
+        "sms_me_link": "Neighbourhood network: your own page, valid for 15 minutes: {link} Did not "
+        "ask for it? Ignore this message.",
+        "sms_number_code": "Neighbourhood network: your code to confirm this number is {code}.",
         "intro_notice": "A message from the local police {zone}. "
         "For the neighbourhood information network {bin_name}.",
         "machine_notice": "This was a message from the local police {zone}. "
@@ -360,8 +394,8 @@ TWO_WAY_PIECES = (
 )
 SELF_SERVICE_PIECES = ("me_code", "number_code")
 """A member's own page (#24): a code read out in a service call to open the page or to
-confirm a new number ({code}: binalert.members.courier fills it; the SMS texts are in
-tts/sms_phrases.py)."""
+confirm a new number ({code}: binalert.members.courier fills it; the SMS texts are the
+sms_me_link and sms_number_code pieces)."""
 BY_PHONE_PIECES = (
     "stop_offer",
     "stop_confirm",

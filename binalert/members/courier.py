@@ -21,7 +21,6 @@ from binalert.members import access
 from binalert.members import repository as repo
 from binalert.models import SmsKind
 from tts.phrases import PHRASES
-from tts.sms_phrases import SMS_PHRASES
 
 CALL_PURPOSE = "member_code"  # service_calls.purpose of these calls (no outcome handler)
 CALLS_PER_HOUR = 300
@@ -45,8 +44,8 @@ def message(issued: access.Issued, base_url: str) -> str:
     if issued.via == access.SMS:
         if issued.purpose == access.SIGN_IN:
             link = f"{base_url}/me/link/{issued.link_token}"
-            return _fill(SMS_PHRASES, "me_link", language, link=link)
-        return _fill(SMS_PHRASES, "number_code", language, code=code)
+            return _fill(PHRASES, "sms_me_link", language, link=link)
+        return _fill(PHRASES, "sms_number_code", language, code=code)
     piece = "me_code" if issued.purpose == access.SIGN_IN else "number_code"
     return _fill(PHRASES, piece, language, code=spoken_code(code))
 

@@ -88,7 +88,7 @@ def test_send_preview_follow_and_cancel(page: Page, base: str, sqlite_store: Sto
     page.locator(f"#bin-{bin_b}").check()
     page.get_by_label("Referentie (PV)").fill("PV-BR-2026-0043")
     page.locator("#source-free").check()
-    page.get_by_label("Deutsch").fill("Testnachricht der Polizei. Bleiben Sie im Haus.")
+    page.get_by_label("Deutsch", exact=True).fill("Testnachricht der Polizei. Bleiben Sie im Haus.")
     page.locator("form.card button[type=submit]").click()
     page.wait_for_url(f"{base}/alerts/preview")
     page.locator("#send").click()
