@@ -6,8 +6,8 @@ keeps equal keys in no id order: each claim read and sorted every queued SMS (10
 alert to 10,000 members, ~3 ms a claim). With id in the index the claim reads n entries.
 (SQLite's index ended in the rowid, the id, already.)
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0019"
-down_revision: str | None = "0018"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
