@@ -103,10 +103,6 @@ class SmsWorker:
         self.link = link
         self.window = settings.window if settings is not None else 10
         lease = runtime.settings.sms_submit_lease
-        mps = settings.mps if settings is not None else 10.0
-        # Claimed ahead of the window: no more than a quarter of the lease's worth at the
-        # provider's pace (a claimed SMS waiting for the window must go well within it).
-        self.claim_ahead = max(0, min(self.window, int(mps * lease / 4)))
         self.timings = timings or SmsTimings(
             sweep_seconds=max(0.2, min(5.0, lease / 2)),  # a dead worker's SMS soon unknown
             lease_seconds=lease,
@@ -115,6 +111,10 @@ class SmsWorker:
             else sms_rules.RECEIPT_TIMEOUT_SECONDS,
             reply_window=runtime.settings.sms_reply_window,
         )
+        mps = settings.mps if settings is not None else 10.0
+        # Claimed ahead of the window: up to a window's worth, and no more than a quarter of
+        # the lease's worth at the provider's pace (a claimed SMS must go well within it).
+        self.claim_ahead = max(0, min(self.window, int(mps * self.timings.lease_seconds / 4)))
         self.worker_id = runtime.settings.worker_id
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="binalert-sms-db")
         # Answers, receipts and replies that come while a transaction runs go into the next
