@@ -1345,28 +1345,26 @@ def _stop_sms(
     if not stopped:
         return
     first = next(h for h in holders if h.member_id in stopped)
-    queue_sms(
-        session,
-        kind=SmsKind.STOP_CONFIRMATION,
-        phone=phone,
-        language=first.language,
-        text=sms_phrase("stop_confirmation", first.language),
-        member_id=first.member_id,
-        bin_id=first.bin_id,
-        now=now,
-    )
+    _answer(session, SmsKind.STOP_CONFIRMATION, phone, first, now)
 
 
 def _cannot_read(session: Session, phone: str, holder: members.SmsHolder, now: datetime) -> None:
     since = now - timedelta(hours=sms_rules.CANNOT_READ_HOURS)
     if sms.sent_to_since(session, phone, SmsKind.CANNOT_READ, since):
         return
+    _answer(session, SmsKind.CANNOT_READ, phone, holder, now)
+
+
+def _answer(
+    session: Session, kind: SmsKind, phone: str, holder: members.SmsHolder, now: datetime
+) -> None:
+    """binalert's own answer to a reply (the `sms_<kind>` phrase), in the member's language."""
     queue_sms(
         session,
-        kind=SmsKind.CANNOT_READ,
+        kind=kind,
         phone=phone,
         language=holder.language,
-        text=sms_phrase("cannot_read", holder.language),
+        text=sms_phrase(kind.value, holder.language),
         member_id=holder.member_id,
         bin_id=holder.bin_id,
         now=now,
